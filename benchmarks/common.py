@@ -1,0 +1,34 @@
+"""Shared helpers for the benchmark scripts: where releases are, and timing."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REGISTRY_DIR = Path(os.environ.get("IANAPORTS_TEST_REGISTRY", PROJECT_ROOT.parent / "shared" / "registry"))
+NEWEST = REGISTRY_DIR / "service-names-port-numbers.20251215.xml.xz"
+
+
+def require(path: Path) -> Path:
+    """Exit with a clear reason when a benchmark input is absent."""
+    if not path.exists():
+        raise SystemExit(f"benchmark input {path} not found (set IANAPORTS_TEST_REGISTRY)")
+    return path
+
+
+def median_seconds(function: Callable[[], object], repeat: int = 7) -> float:
+    """Median wall time of *repeat* calls, after one warm-up call."""
+    function()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)

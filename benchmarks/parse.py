@@ -1,0 +1,40 @@
+"""Parse the newest real release and compare with a raw lxml parse of the same bytes.
+
+Run: python benchmarks/parse.py   (reads ../shared/registry or $IANAPORTS_TEST_REGISTRY)
+
+Prints the median time of each, their ratio (target <= 2.0, stretch 1.5), and the
+memory the parsed Registry holds (tracemalloc peak while parsing, and retained).
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import lzma
+import tracemalloc
+
+from lxml import etree
+
+from common import NEWEST, median_seconds, require
+from ianaports.parser import parse_bytes
+
+
+def main() -> None:
+    data = lzma.decompress(require(NEWEST).read_bytes())
+    floor = median_seconds(lambda: etree.parse(io.BytesIO(data)))
+    ours = median_seconds(lambda: parse_bytes(data))
+    gc.collect()
+    tracemalloc.start()
+    registry = parse_bytes(data)
+    gc.collect()
+    retained, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"release                {registry.updated} ({len(registry)} records, {len(data) / 1e6:.1f} MB)")
+    print(f"raw lxml.etree.parse   {floor * 1000:8.1f} ms")
+    print(f"ianaports parse        {ours * 1000:8.1f} ms")
+    print(f"ratio                  {ours / floor:8.2f} x   (target <= 2.0, stretch 1.5)")
+    print(f"registry retained      {retained / 1e6:8.1f} MB (peak while parsing {peak / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()

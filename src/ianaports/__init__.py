@@ -1,0 +1,72 @@
+"""ianaports: a typed, versioned local copy of IANA's service-name and port-number registry.
+
+>>> import ianaports
+>>> registry = ianaports.parse("service-names-port-numbers.xml")  # doctest: +SKIP
+>>> registry.lookup(2304)  # doctest: +SKIP
+(<ServiceRecord attachmate-uts 2304/tcp: 'Attachmate UTS'>, ...)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    CacheError,
+    FetchError,
+    IanaportsError,
+    NotesError,
+    NotFoundError,
+    ParseError,
+    StaleDataWarning,
+    SuspectReleaseError,
+)
+from .model import PartialDate, Person, PortRange, Protocol, Reference, ReferenceKind, ServiceRecord
+from .registry import PortClass, Registry, classify
+
+if TYPE_CHECKING:
+    from .parser import ParseWarning, parse
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CacheError",
+    "FetchError",
+    "IanaportsError",
+    "NotFoundError",
+    "NotesError",
+    "ParseError",
+    "ParseWarning",
+    "PartialDate",
+    "Person",
+    "PortClass",
+    "PortRange",
+    "Protocol",
+    "Reference",
+    "ReferenceKind",
+    "Registry",
+    "ServiceRecord",
+    "StaleDataWarning",
+    "SuspectReleaseError",
+    "__version__",
+    "classify",
+    "parse",
+]
+
+# Names whose modules import lxml or requests: loaded on first use so that
+# answering from the cache never pays for them.
+_LAZY = {
+    "parse": ".parser",
+    "ParseWarning": ".parser",
+}
+
+
+def __getattr__(name: str) -> Any:  # noqa: ANN401 - returns whatever the lazy name is
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        msg = f"module 'ianaports' has no attribute {name!r}"
+        raise AttributeError(msg)
+    import importlib  # noqa: PLC0415
+
+    value = getattr(importlib.import_module(module_name, __name__), name)
+    globals()[name] = value
+    return value

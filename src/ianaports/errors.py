@@ -1,0 +1,54 @@
+"""The exception hierarchy: every error ianaports raises derives from IanaportsError."""
+
+from __future__ import annotations
+
+__all__ = [
+    "CacheError",
+    "FetchError",
+    "IanaportsError",
+    "NotFoundError",
+    "NotesError",
+    "ParseError",
+    "StaleDataWarning",
+    "SuspectReleaseError",
+]
+
+
+class IanaportsError(Exception):
+    """Base class of every error raised by ianaports."""
+
+
+class ParseError(IanaportsError, ValueError):
+    """A registry document could not be parsed.
+
+    ``location`` says where, as precisely as known: ``"line 412, record[87].number"``.
+    """
+
+    def __init__(self, message: str, *, location: str | None = None) -> None:
+        self.message = message
+        self.location = location
+        super().__init__(f"{location}: {message}" if location else message)
+
+
+class NotFoundError(IanaportsError, LookupError):
+    """The caller named one thing (a service, a release) that does not exist."""
+
+
+class FetchError(IanaportsError):
+    """A registry could not be fetched from any source (network, HTTP, file)."""
+
+
+class SuspectReleaseError(FetchError):
+    """A fetched release looks wrong (far fewer records than before) and was refused."""
+
+
+class CacheError(IanaportsError):
+    """The local cache or version store cannot be read or written."""
+
+
+class NotesError(IanaportsError, ValueError):
+    """A curated notes file is malformed; the message names the file, note and field."""
+
+
+class StaleDataWarning(UserWarning):
+    """The cached registry is older than requested and could not be refreshed."""

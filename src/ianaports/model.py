@@ -1,0 +1,336 @@
+"""Typed, immutable values of the port registry: no I/O and no XML knowledge here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from typing import TYPE_CHECKING
+
+import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+__all__ = [
+    "PORT_MAX",
+    "PartialDate",
+    "Person",
+    "PortRange",
+    "Protocol",
+    "Reference",
+    "ReferenceKind",
+    "ServiceRecord",
+    "tidy_text",
+    "xref_token",
+]
+
+PORT_MAX = 65535
+
+_PORT_RANGE_RE = re.compile(r"\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?")
+_PARTIAL_DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+class Protocol(str, enum.Enum):
+    """A transport protocol named by the registry."""
+
+    TCP = "tcp"
+    UDP = "udp"
+    SCTP = "sctp"
+    DCCP = "dccp"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ReferenceKind(str, enum.Enum):
+    """What a reference points at, as the registry's ``xref`` types name it."""
+
+    RFC = "rfc"
+    DRAFT = "draft"
+    URI = "uri"
+    PERSON = "person"
+    TEXT = "text"
+    NOTE = "note"
+    OTHER = "other"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def xref_token(kind: str | None, data: str | None, text: str | None) -> str:
+    """IANA's bracketed form of a cross-reference: its text, else ``[RFC1234]`` or ``[data]``."""
+    if text and text.strip():
+        return f"[{tidy_text(text)}]"
+    if kind == "rfc":
+        return f"[{(data or '').upper()}]"
+    return f"[{data or ''}]"
+
+
+_BLANK_LINES_RE = re.compile(r"\n\s*\n")
+_SOFT_WRAP_RE = re.compile(r"\s+\n\s+")
+
+
+def tidy_text(text: str, *, legacy: bool = False) -> str:
+    """Apply IANA's CSV whitespace rules to text kept as IANA wrote it.
+
+    Since 2025 IANA's CSV keeps a ``<br/>`` as a line break (blank lines folded);
+    ``legacy=True`` gives the earlier rendering, where it usually became a space.
+    A line break with blanks on both sides is layout and becomes one space.
+    """
+    if not legacy:
+        text = _BLANK_LINES_RE.sub("\n", text)
+    return _SOFT_WRAP_RE.sub(" ", text).strip()
+
+
+def _validate_port(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    del instance
+    if not 0 <= value <= PORT_MAX:
+        msg = f"{attribute.name} must be within 0-{PORT_MAX}, not {value}"
+        raise ValueError(msg)
+
+
+@attrs.frozen(order=True)
+class PortRange:
+    """An inclusive span of port numbers; a single port is a span of one.
+
+    >>> PortRange.from_text("6000-6063")
+    PortRange(start=6000, end=6063)
+    >>> 6010 in PortRange(6000, 6063)
+    True
+    """
+
+    start: int = attrs.field(validator=_validate_port)
+    end: int = attrs.field(validator=_validate_port)
+    #: The text IANA wrote, where it differs from the canonical form (``"4748-4748"``).
+    written: str | None = attrs.field(default=None, eq=False, order=False, repr=False, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end < self.start:
+            msg = f"port range ends before it starts: {self.start}-{self.end}"
+            raise ValueError(msg)
+
+    @classmethod
+    def single(cls, port: int) -> PortRange:
+        """Return the span holding only *port*."""
+        return cls(port, port)
+
+    @classmethod
+    def from_text(cls, text: str) -> PortRange:
+        """Read ``"80"`` or ``"6000-6063"``; raise ValueError for anything else."""
+        match = _PORT_RANGE_RE.fullmatch(text)
+        if match is None:
+            msg = f"not a port or port range: {text!r}"
+            raise ValueError(msg)
+        start = int(match.group(1))
+        end = int(match.group(2)) if match.group(2) is not None else start
+        canonical = str(start) if start == end else f"{start}-{end}"
+        return cls(start, end, written=None if text == canonical else text)
+
+    @property
+    def is_single(self) -> bool:
+        """True when the span holds exactly one port."""
+        return self.start == self.end
+
+    def __len__(self) -> int:
+        return self.end - self.start + 1
+
+    def __contains__(self, port: object) -> bool:
+        return isinstance(port, int) and self.start <= port <= self.end
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self.start, self.end + 1))
+
+    def overlaps(self, other: PortRange) -> bool:
+        """True when the two spans share at least one port."""
+        return self.start <= other.end and other.start <= self.end
+
+    def __str__(self) -> str:
+        return str(self.start) if self.is_single else f"{self.start}-{self.end}"
+
+    @property
+    def as_written(self) -> str:
+        """The span as IANA wrote it (usually the same as ``str(span)``)."""
+        return self.written or str(self)
+
+
+@attrs.frozen(order=True)
+class PartialDate:
+    """A calendar date whose day, as IANA sometimes records, may be unknown.
+
+    IANA writes ``2006-12`` where it only knows the month; inventing a day
+    would make up a fact, so the precision is kept.
+
+    >>> PartialDate.from_text("2006-12").isoformat()
+    '2006-12'
+    """
+
+    year: int
+    month: int
+    day: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        try:
+            dt.date(self.year, self.month, self.day or 1)
+        except ValueError as exc:
+            raise ValueError(f"not a calendar date: {self.isoformat()}") from exc
+
+    @classmethod
+    def from_text(cls, text: str) -> PartialDate:
+        """Read ``YYYY-MM-DD`` or ``YYYY-MM``; raise ValueError for anything else."""
+        match = _PARTIAL_DATE_RE.fullmatch(text.strip())
+        if match is None:
+            msg = f"not a YYYY-MM-DD or YYYY-MM date: {text!r}"
+            raise ValueError(msg)
+        day = match.group(3)
+        return cls(int(match.group(1)), int(match.group(2)), int(day) if day else None)
+
+    @property
+    def has_day(self) -> bool:
+        """True when IANA gave the day of the month."""
+        return self.day is not None
+
+    def isoformat(self) -> str:
+        """``YYYY-MM-DD``, or ``YYYY-MM`` when the day is unknown."""
+        head = f"{self.year:04d}-{self.month:02d}"
+        return head if self.day is None else f"{head}-{self.day:02d}"
+
+    def __str__(self) -> str:
+        return self.isoformat()
+
+
+@attrs.frozen(kw_only=True)
+class Person:
+    """A person or organisation from the registry's ``<people>`` section."""
+
+    id: str
+    name: str | None = None
+    org: str | None = None
+    uri: str | None = None
+    updated: PartialDate | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The name a reader expects: the person, else the organisation, else the id."""
+        return self.name or self.org or self.id
+
+    @property
+    def token(self) -> str:
+        """IANA's bracketed form, as its CSV writes it: ``[Jon_Postel]``."""
+        return f"[{self.id}]"
+
+    @property
+    def email(self) -> str | None:
+        """The e-mail address, with IANA's ``&`` anti-spam spelling turned back into ``@``."""
+        if self.uri is None or not self.uri.startswith("mailto:"):
+            return None
+        return self.uri.removeprefix("mailto:").replace("&", "@")
+
+
+@attrs.frozen(kw_only=True)
+class Reference:
+    """A reference attached to a record: an RFC, a draft, a URI, a person, free text..."""
+
+    kind: ReferenceKind = attrs.field(converter=ReferenceKind)
+    data: str | None = None
+    text: str | None = None
+
+    @property
+    def label(self) -> str:
+        """A short human label: ``RFC5321``, the draft name, the URI's text or the text."""
+        if self.kind is ReferenceKind.RFC and self.data:
+            return self.data.upper()
+        if self.text:
+            return self.text
+        return self.data or ""
+
+    @property
+    def token(self) -> str:
+        """IANA's bracketed form, as its CSV writes it: ``[RFC5321]``, ``[TR-352]``."""
+        return xref_token(self.kind.value, self.data, self.text)
+
+    @property
+    def url(self) -> str | None:
+        """Where the reference can be read, when that is known."""
+        if self.kind is ReferenceKind.RFC and self.data:
+            number = self.data.lower().removeprefix("rfc")
+            return f"https://www.rfc-editor.org/rfc/rfc{number}"
+        if self.kind is ReferenceKind.DRAFT and self.data:
+            return f"https://datatracker.ietf.org/doc/{self.data}"
+        if self.kind is ReferenceKind.URI:
+            return self.data
+        return None
+
+
+def _optional_protocol(value: Protocol | str | None) -> Protocol | None:
+    return None if value is None else Protocol(value)
+
+
+def _tuple_of_persons(value: Iterable[Person]) -> tuple[Person, ...]:
+    return tuple(value)
+
+
+def _tuple_of_references(value: Iterable[Reference]) -> tuple[Reference, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class ServiceRecord:
+    r"""One ``<record>`` of the registry: a service name and/or port assignment.
+
+    Any of ``name``, ``protocol`` and ``ports`` may be absent: IANA registers
+    service names without a port, leaves the protocol out of some assignments,
+    and lists unassigned and reserved spans without a name.
+
+    Text fields (description, notes, unauthorized use) keep IANA's text as
+    written, line wrapping included, with a ``<br/>`` as ``"\n"`` and inline
+    cross-references as IANA's ``[RFC1234]`` tokens.  :func:`tidy_text` (or the
+    ``summary`` property) gives the tidied form IANA's CSV shows.
+    """
+
+    name: str | None = None
+    protocol: Protocol | None = attrs.field(default=None, converter=_optional_protocol)
+    ports: PortRange | None = None
+    description: str = ""
+    assignees: tuple[Person, ...] = attrs.field(default=(), converter=_tuple_of_persons)
+    contacts: tuple[Person, ...] = attrs.field(default=(), converter=_tuple_of_persons)
+    references: tuple[Reference, ...] = attrs.field(default=(), converter=_tuple_of_references)
+    registered: PartialDate | None = None
+    modified: PartialDate | None = None
+    notes: str | None = None
+    unauthorized_use: str | None = None
+    service_code: int | None = None
+
+    @property
+    def summary(self) -> str:
+        """The description with IANA's whitespace rules applied, as its CSV shows it."""
+        return tidy_text(self.description)
+
+    @property
+    def is_unassigned(self) -> bool:
+        """True for the spans IANA lists as ``Unassigned``."""
+        return self.name is None and self.description.strip().lower() == "unassigned"
+
+    @property
+    def is_reserved(self) -> bool:
+        """True for the ports and names IANA lists as ``Reserved``."""
+        return self.name is None and self.description.strip().lower() == "reserved"
+
+    @property
+    def is_assignment(self) -> bool:
+        """True when the record assigns something (not an unassigned or reserved span)."""
+        return not (self.is_unassigned or self.is_reserved)
+
+    @property
+    def port_start(self) -> int | None:
+        """First port of the span, or None when the record has no port."""
+        return None if self.ports is None else self.ports.start
+
+    @property
+    def port_end(self) -> int | None:
+        """Last port of the span, or None when the record has no port."""
+        return None if self.ports is None else self.ports.end
+
+    def __repr__(self) -> str:
+        where = f"{self.ports}/{self.protocol}" if self.protocol else str(self.ports or "-")
+        return f"<ServiceRecord {self.name or '-'} {where}: {self.description[:40]!r}>"

@@ -1,0 +1,406 @@
+"""Read IANA's registry XML into model values: the only module that knows the XML format.
+
+The parser is hardened for untrusted input: it refuses any DTD (so no entity
+expansion, external entity or external DTD can be reached), never touches the
+network, does not process XInclude, caps the input size and the nesting depth,
+and turns every failure into :class:`ianaports.ParseError` with a location.
+"""
+
+from __future__ import annotations
+
+import bz2
+import datetime as dt
+import gzip
+import io
+import lzma
+import os
+import re
+import warnings
+from typing import IO, TYPE_CHECKING, Literal
+
+from lxml import etree
+
+from .errors import ParseError
+from .model import (
+    PartialDate,
+    Person,
+    PortRange,
+    Protocol,
+    Reference,
+    ReferenceKind,
+    ServiceRecord,
+    tidy_text,
+    xref_token,
+)
+from .registry import Registry
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "ParseWarning",
+    "Source",
+    "parse",
+    "parse_bytes",
+    "read_source_bytes",
+]
+
+Source = str | os.PathLike[str] | bytes | IO[bytes]
+Mode = Literal["strict", "lenient"]
+
+#: Real releases are under 4 MB; 64 MB leaves room for growth and stops a hostile stream.
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+_NS = "{http://www.iana.org/assignments}"
+_REGISTRY_ID = "service-names-port-numbers"
+_COMPRESSED_MAGIC: tuple[tuple[bytes, Callable[[bytes], bytes]], ...] = (
+    (b"\x1f\x8b", gzip.decompress),
+    (b"\xfd7zXZ\x00", lzma.decompress),
+    (b"BZh", bz2.decompress),
+)
+
+
+class ParseWarning(UserWarning):
+    """A record was skipped in lenient mode; the message says which and why."""
+
+
+def parse(source: Source, *, mode: Mode = "strict", max_bytes: int = DEFAULT_MAX_BYTES) -> Registry:
+    """Parse a registry from a path, raw bytes or a binary file object.
+
+    ``.xml``, ``.xml.gz``, ``.xml.xz`` and ``.xml.bz2`` are recognised by their
+    content, not their name.  In ``"lenient"`` mode a malformed record is skipped
+    with a :class:`ParseWarning` instead of failing the whole document.
+    """
+    return parse_bytes(read_source_bytes(source, max_bytes=max_bytes), mode=mode, max_bytes=max_bytes)
+
+
+def read_source_bytes(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Return the uncompressed bytes of *source*, refusing more than *max_bytes*."""
+    if isinstance(source, bytes):
+        raw = source
+    elif isinstance(source, str | os.PathLike):
+        try:
+            with open(source, "rb") as handle:  # noqa: PTH123 - accepts any PathLike
+                raw = _read_capped(handle, max_bytes, str(source))
+        except OSError as exc:
+            raise ParseError(f"cannot read {os.fspath(source)}: {exc.strerror or exc}") from exc
+    else:
+        raw = _read_capped(source, max_bytes, "input")
+    return _decompress(raw, max_bytes)
+
+
+def _read_capped(handle: IO[bytes], max_bytes: int, what: str) -> bytes:
+    data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ParseError(f"{what} is larger than the {max_bytes}-byte limit")
+    return data
+
+
+def _decompress(raw: bytes, max_bytes: int) -> bytes:
+    for magic, _ in _COMPRESSED_MAGIC:
+        if raw.startswith(magic):
+            return _decompress_capped(raw, magic, max_bytes)
+    return raw
+
+
+def _decompress_capped(raw: bytes, magic: bytes, max_bytes: int) -> bytes:
+    # Stream through the decompressor so a small bomb cannot allocate gigabytes.
+    stream: gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
+    if magic == b"\x1f\x8b":
+        stream = gzip.GzipFile(fileobj=io.BytesIO(raw))
+    elif magic == b"BZh":
+        stream = bz2.BZ2File(io.BytesIO(raw))
+    else:
+        stream = lzma.LZMAFile(io.BytesIO(raw))  # noqa: SIM115 - closed by the with below
+    try:
+        with stream:
+            data = stream.read(max_bytes + 1)
+    except (OSError, EOFError, lzma.LZMAError) as exc:
+        raise ParseError(f"compressed input is corrupt: {exc}") from exc
+    if len(data) > max_bytes:
+        raise ParseError(f"decompressed input is larger than the {max_bytes}-byte limit")
+    return data
+
+
+def parse_bytes(data: bytes, *, mode: Mode = "strict", max_bytes: int = DEFAULT_MAX_BYTES) -> Registry:
+    """Parse uncompressed registry XML held in memory."""
+    if len(data) > max_bytes:
+        raise ParseError(f"input is larger than the {max_bytes}-byte limit")
+    _refuse_dtd(data)
+    root = _parse_tree(data)
+    return _registry_from_root(root, mode)
+
+
+def _refuse_dtd(data: bytes) -> None:
+    # The registry never carries a DTD; refusing one outright closes entity
+    # expansion (billion laughs), external entities and external DTDs at once.
+    prolog_end = _root_element_offset(data)
+    if b"<!DOCTYPE" in data[:prolog_end] or b"<!ENTITY" in data[:prolog_end]:
+        line = data[:prolog_end].count(b"\n") + 1
+        raise ParseError("a DOCTYPE or entity declaration is not allowed", location=f"line {line}")
+
+
+def _root_element_offset(data: bytes) -> int:
+    for match in re.finditer(rb"<([^?!])", data):
+        return match.start()
+    return len(data)
+
+
+_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
+def _parse_tree(data: bytes) -> etree._Element:
+    parser = etree.XMLParser(**_PARSER_OPTIONS)  # type: ignore[arg-type]
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or "?"
+        raise ParseError(f"not well-formed XML: {exc.msg}", location=f"line {line}") from exc
+    except (etree.LxmlError, ValueError) as exc:
+        raise ParseError(f"not well-formed XML: {exc}") from exc
+    if root.tag != f"{_NS}registry" or root.get("id") != _REGISTRY_ID:
+        raise ParseError(
+            f"not the IANA service-name and port-number registry (root is {_local_name(root.tag)!r}"
+            f" with id {root.get('id')!r})",
+            location=f"line {root.sourceline}",
+        )
+    return root
+
+
+def _local_name(tag: object) -> str:
+    return str(tag).rpartition("}")[2]
+
+
+def _registry_from_root(root: etree._Element, mode: Mode) -> Registry:
+    updated_text = root.findtext(f"{_NS}updated")
+    if not updated_text:
+        raise ParseError("the registry has no <updated> date", location=f"line {root.sourceline}")
+    try:
+        updated = dt.date.fromisoformat(updated_text.strip())
+    except ValueError as exc:
+        raise ParseError(f"<updated> is not a date: {updated_text!r}", location="registry.updated") from exc
+    people = _people_from_root(root)
+    records: list[ServiceRecord] = []
+    for index, element in enumerate(root.iterchildren(f"{_NS}record")):
+        try:
+            records.append(_record_from_element(element, people))
+        except _FieldError as exc:
+            where = f"line {element.sourceline}, record[{index}].{exc.field}"
+            if mode == "strict":
+                raise ParseError(exc.message, location=where) from None
+            warnings.warn(f"{where}: {exc.message}; record skipped", ParseWarning, stacklevel=3)
+    footnotes = {note.get("anchor", ""): tidy_text(_mixed_text(note)) for note in root.iterchildren(f"{_NS}footnote")}
+    return Registry(
+        title=tidy_text(_mixed_text(root.find(f"{_NS}title"))),
+        updated=updated,
+        records=tuple(records),
+        people=people,
+        footnotes=footnotes,
+    )
+
+
+class _FieldError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _people_from_root(root: etree._Element) -> dict[str, Person]:
+    people: dict[str, Person] = {}
+    section = root.find(f"{_NS}people")
+    if section is None:
+        return people
+    for index, element in enumerate(section.iterchildren(f"{_NS}person")):
+        person_id = element.get("id")
+        if not person_id:
+            raise ParseError("a person has no id", location=f"line {element.sourceline}, people[{index}]")
+        fields: dict[str, str] = {}
+        for child in element.iterchildren():
+            text = child.text
+            if text is not None:
+                fields[_local_name(child.tag)] = text.strip()
+        updated = _optional_date(fields.get("updated"), f"people[{index}].updated", element)
+        people[person_id] = Person(
+            id=person_id,
+            name=fields.get("name") or None,
+            org=fields.get("org") or None,
+            uri=fields.get("uri") or None,
+            updated=updated,
+        )
+    return people
+
+
+def _optional_date(text: str | None, where: str, element: etree._Element) -> PartialDate | None:
+    if not text:
+        return None
+    try:
+        return PartialDate.from_text(text)
+    except ValueError as exc:
+        raise ParseError(str(exc), location=f"line {element.sourceline}, {where}") from exc
+
+
+_TAG_NAME = f"{_NS}name"
+_TAG_PROTOCOL = f"{_NS}protocol"
+_TAG_NUMBER = f"{_NS}number"
+_TAG_DESCRIPTION = f"{_NS}description"
+_TAG_XREF = f"{_NS}xref"
+_TAG_ASSIGNEE = f"{_NS}assignee"
+_TAG_NOTE = f"{_NS}note"
+_TAG_UNAUTHORIZED = f"{_NS}unauthorized"
+_TAG_SC = f"{_NS}sc"
+_TAG_BR = f"{_NS}br"
+_TAG_PARAGRAPH = f"{_NS}paragraph"
+_PROTOCOLS = {protocol.value: protocol for protocol in Protocol}
+_REFERENCE_KINDS = {kind.value: kind for kind in ReferenceKind}
+
+
+def _record_from_element(element: etree._Element, people: dict[str, Person]) -> ServiceRecord:
+    name: str | None = None
+    protocol: Protocol | None = None
+    ports: PortRange | None = None
+    description = ""
+    assignees: list[Person] = []
+    contacts: list[Person] = []
+    references: list[Reference] = []
+    notes: str | None = None
+    unauthorized: str | None = None
+    service_code: int | None = None
+    for child in element.iterchildren():
+        tag = child.tag
+        if tag == _TAG_XREF:
+            kind = child.get("type")
+            if kind == "person":
+                contacts.append(_person(child, people))
+            else:
+                references.append(_reference(child, kind))
+        elif tag == _TAG_NAME:
+            name = (child.text or "").strip() or None
+        elif tag == _TAG_PROTOCOL:
+            protocol = _protocol(child.text)
+        elif tag == _TAG_NUMBER:
+            ports = _ports(child.text)
+        elif tag == _TAG_DESCRIPTION:
+            description = _mixed_text(child)
+        elif tag == _TAG_ASSIGNEE:
+            assignees.extend(_person(xref, people) for xref in child.iterchildren(_TAG_XREF))
+        elif tag == _TAG_NOTE:
+            notes = _mixed_text(child) or None
+        elif tag == _TAG_UNAUTHORIZED:
+            unauthorized = _mixed_text(child) or None
+        elif tag == _TAG_SC:
+            service_code = _service_code(child.text)
+        # Elements IANA may add later are ignored, so a new release does not
+        # break every installed copy; the raw XML is kept for re-parsing.
+    if not assignees:
+        # IANA's convention: with no <assignee> block, the listed person is both.
+        assignees = contacts
+    return ServiceRecord(
+        name=name,
+        protocol=protocol,
+        ports=ports,
+        description=description,
+        assignees=tuple(assignees),
+        contacts=tuple(contacts),
+        references=tuple(references),
+        registered=_record_date(element, "date"),
+        modified=_record_date(element, "updated"),
+        notes=notes,
+        unauthorized_use=unauthorized,
+        service_code=service_code,
+    )
+
+
+def _person(xref: etree._Element, people: dict[str, Person]) -> Person:
+    person_id = xref.get("data") or ""
+    person = people.get(person_id)
+    if person is None:
+        # An xref to a person the <people> section lacks still names someone.
+        return Person(id=person_id)
+    return person
+
+
+def _reference(xref: etree._Element, kind: str | None) -> Reference:
+    text = _mixed_text(xref) or None
+    return Reference(
+        kind=_REFERENCE_KINDS.get(kind or "", ReferenceKind.OTHER),
+        data=xref.get("data"),
+        text=text,
+    )
+
+
+def _protocol(text: str | None) -> Protocol | None:
+    value = (text or "").strip().lower()
+    if not value:
+        return None
+    protocol = _PROTOCOLS.get(value)
+    if protocol is None:
+        raise _FieldError("protocol", f"unknown transport protocol {value!r}")
+    return protocol
+
+
+def _ports(text: str | None) -> PortRange | None:
+    if not text or not text.strip():
+        return None
+    try:
+        return PortRange.from_text(text)
+    except ValueError as exc:
+        raise _FieldError("number", str(exc)) from None
+
+
+def _service_code(text: str | None) -> int | None:
+    value = (text or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise _FieldError("sc", f"service code is not a number: {value!r}")
+    return int(value)
+
+
+def _record_date(element: etree._Element, attribute: str) -> PartialDate | None:
+    text = element.get(attribute)
+    if not text:
+        return None
+    try:
+        return PartialDate.from_text(text)
+    except ValueError as exc:
+        raise _FieldError(f"@{attribute}", str(exc)) from None
+
+
+def _mixed_text(element: etree._Element | None) -> str:
+    r"""The element's text as IANA wrote it: ``<br/>`` as ``"\n"``, inline xrefs as ``[tokens]``.
+
+    This is the rendering IANA's own CSV starts from; only the ends are
+    trimmed, so outputs can apply IANA's whitespace rules exactly.
+    """
+    if element is None:
+        return ""
+    if len(element) == 0:
+        return (element.text or "").strip()
+    return _render_mixed(element).strip()
+
+
+def _render_mixed(element: etree._Element) -> str:
+    parts = [element.text or ""]
+    for child in element.iterchildren():
+        tag = child.tag
+        if tag == _TAG_BR:
+            parts.append("\n")
+        elif tag == _TAG_XREF:
+            parts.append(xref_token(child.get("type"), child.get("data"), _mixed_text(child)))
+        elif tag == _TAG_PARAGRAPH:
+            # IANA indents each paragraph by eight spaces and ends it with a line break.
+            parts.append(f"        {_render_mixed(child)}\n")
+        elif isinstance(tag, str):
+            parts.append(_render_mixed(child))
+        parts.append(child.tail or "")
+    return "".join(parts)

@@ -1,0 +1,227 @@
+"""The Registry: one release of IANA's port registry, with its lookup indexes."""
+
+from __future__ import annotations
+
+import bisect
+import enum
+from typing import TYPE_CHECKING
+
+import attrs
+
+from .errors import NotFoundError
+from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Iterable, Iterator, Mapping
+
+__all__ = ["PortClass", "Registry", "classify"]
+
+SYSTEM_PORTS_END = 1023
+USER_PORTS_END = 49151
+
+
+class PortClass(str, enum.Enum):
+    """The three port ranges of RFC 6335, section 6."""
+
+    SYSTEM = "system"
+    USER = "user"
+    DYNAMIC = "dynamic"
+
+    @property
+    def span(self) -> PortRange:
+        """The ports this class covers."""
+        return {
+            PortClass.SYSTEM: PortRange(0, SYSTEM_PORTS_END),
+            PortClass.USER: PortRange(SYSTEM_PORTS_END + 1, USER_PORTS_END),
+            PortClass.DYNAMIC: PortRange(USER_PORTS_END + 1, PORT_MAX),
+        }[self]
+
+    @property
+    def everyday_name(self) -> str:
+        """The name people use: well-known, registered, or dynamic/private (ephemeral)."""
+        return {
+            PortClass.SYSTEM: "well-known",
+            PortClass.USER: "registered",
+            PortClass.DYNAMIC: "dynamic/private",
+        }[self]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def classify(port: int) -> PortClass:
+    """Return the RFC 6335 range of *port*.
+
+    >>> classify(22), classify(2304), classify(50000)
+    (<PortClass.SYSTEM: 'system'>, <PortClass.USER: 'user'>, <PortClass.DYNAMIC: 'dynamic'>)
+    """
+    if not 0 <= port <= PORT_MAX:
+        msg = f"port must be within 0-{PORT_MAX}, not {port}"
+        raise ValueError(msg)
+    if port <= SYSTEM_PORTS_END:
+        return PortClass.SYSTEM
+    if port <= USER_PORTS_END:
+        return PortClass.USER
+    return PortClass.DYNAMIC
+
+
+def _protocol_or_none(value: Protocol | str | None) -> Protocol | None:
+    return None if value is None else Protocol(str(value).lower())
+
+
+def _tuple_of_records(records: Iterable[ServiceRecord]) -> tuple[ServiceRecord, ...]:
+    return tuple(records)
+
+
+@attrs.frozen
+class _Indexes:
+    single: dict[int, list[int]]
+    span_breaks: list[int]
+    span_members: list[tuple[int, ...]]
+    by_name: dict[str, list[int]]
+
+
+def _build_indexes(records: tuple[ServiceRecord, ...]) -> _Indexes:
+    single: dict[int, list[int]] = {}
+    spans: list[tuple[int, int, int]] = []
+    by_name: dict[str, list[int]] = {}
+    for position, record in enumerate(records):
+        ports = record.ports
+        if ports is not None:
+            if ports.start == ports.end:
+                single.setdefault(ports.start, []).append(position)
+            else:
+                spans.append((ports.start, ports.end, position))
+        if record.name:
+            by_name.setdefault(record.name.lower(), []).append(position)
+    breaks, members = _elementary_segments(spans)
+    return _Indexes(single=single, span_breaks=breaks, span_members=members, by_name=by_name)
+
+
+def _elementary_segments(spans: list[tuple[int, int, int]]) -> tuple[list[int], list[tuple[int, ...]]]:
+    # Cut the port line at every span boundary; each piece then has one fixed
+    # set of covering spans, found by bisection instead of a scan.
+    breaks = sorted({start for start, _, _ in spans} | {end + 1 for _, end, _ in spans})
+    covering: list[list[int]] = [[] for _ in breaks]
+    for start, end, position in spans:
+        first = bisect.bisect_left(breaks, start)
+        last = bisect.bisect_left(breaks, end + 1)
+        for segment in range(first, last):
+            covering[segment].append(position)
+    return breaks, [tuple(sorted(members)) for members in covering]
+
+
+@attrs.frozen(kw_only=True)
+class Registry:
+    """One release of the registry: its records in file order, people and release date.
+
+    ``updated`` is IANA's own ``<updated>`` date: the version of the data,
+    distinct from the version of this package.
+    """
+
+    title: str
+    updated: dt.date
+    records: tuple[ServiceRecord, ...] = attrs.field(converter=_tuple_of_records)
+    people: Mapping[str, Person] = attrs.field(factory=dict, hash=False)
+    footnotes: Mapping[str, str] = attrs.field(factory=dict, hash=False)
+    _indexes: list[_Indexes] = attrs.field(factory=list, init=False, eq=False, hash=False, repr=False)
+
+    @classmethod
+    def from_file(cls, path: str | object) -> Registry:
+        """Parse a registry file (``.xml``, ``.gz``, ``.xz`` or ``.bz2``)."""
+        from .parser import parse  # noqa: PLC0415 - keeps lxml off the cache-only path
+
+        return parse(path)  # type: ignore[arg-type]
+
+    def _index(self) -> _Indexes:
+        # Built on first use so that loading a release stays cheap.
+        if not self._indexes:
+            self._indexes.append(_build_indexes(self.records))
+        return self._indexes[0]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self) -> Iterator[ServiceRecord]:
+        return iter(self.records)
+
+    def __repr__(self) -> str:
+        return f"<Registry {len(self.records)} records, updated {self.updated.isoformat()}>"
+
+    def lookup(self, port: int, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
+        """Every record whose port or span holds *port*, in file order; ``()`` if none."""
+        if not 0 <= port <= PORT_MAX:
+            msg = f"port must be within 0-{PORT_MAX}, not {port}"
+            raise ValueError(msg)
+        wanted = _protocol_or_none(protocol)
+        index = self._index()
+        positions = list(index.single.get(port, ()))
+        segment = bisect.bisect_right(index.span_breaks, port) - 1
+        if segment >= 0:
+            positions.extend(index.span_members[segment])
+        return self._select(sorted(positions), wanted)
+
+    def lookup_span(self, span: PortRange, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
+        """Every record whose port or span overlaps *span*, in file order."""
+        wanted = _protocol_or_none(protocol)
+        return tuple(
+            record
+            for record in self.records
+            if record.ports is not None
+            and record.ports.overlaps(span)
+            and (wanted is None or record.protocol is wanted)
+        )
+
+    def service(self, name: str, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
+        """Every record of the service *name* (case-insensitive, as RFC 6335 says).
+
+        Raises :class:`NotFoundError` when no record carries that name.
+        """
+        positions = self._index().by_name.get(name.strip().lower())
+        if not positions:
+            msg = f"no service named {name!r} in the registry of {self.updated.isoformat()}"
+            raise NotFoundError(msg)
+        return self._select(positions, _protocol_or_none(protocol))
+
+    def search(self, text: str) -> tuple[ServiceRecord, ...]:
+        """Records whose name or description contains *text*, exact name matches first."""
+        needle = text.strip().lower()
+        if not needle:
+            return ()
+        exact = self._index().by_name.get(needle, [])
+        exact_set = set(exact)
+        prefix: list[ServiceRecord] = []
+        rest: list[ServiceRecord] = []
+        for position, record in enumerate(self.records):
+            if position in exact_set:
+                continue
+            name = (record.name or "").lower()
+            if name.startswith(needle):
+                prefix.append(record)
+            elif needle in name or needle in record.description.lower():
+                rest.append(record)
+        return (*(self.records[position] for position in exact), *prefix, *rest)
+
+    def classify(self, port: int) -> PortClass:
+        """The RFC 6335 range of *port* (System, User or Dynamic)."""
+        return classify(port)
+
+    def unassigned(self, start: int = 0, end: int = PORT_MAX, protocol: Protocol | str | None = None) -> list[int]:
+        """Ports within ``start..end`` that IANA lists as unassigned (for *protocol*, or all)."""
+        span = PortRange(start, end)
+        wanted = _protocol_or_none(protocol)
+        taken: set[int] = set()
+        for record in self.lookup_span(span):
+            if record.is_unassigned or record.ports is None:
+                continue
+            if wanted is not None and record.protocol not in (wanted, None):
+                continue
+            taken.update(range(max(record.ports.start, start), min(record.ports.end, end) + 1))
+        return [port for port in span if port not in taken]
+
+    def _select(self, positions: Iterable[int], protocol: Protocol | None) -> tuple[ServiceRecord, ...]:
+        records = self.records
+        return tuple(
+            records[position] for position in positions if protocol is None or records[position].protocol is protocol
+        )

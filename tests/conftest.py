@@ -1,0 +1,31 @@
+"""Shared test settings: where the real IANA releases are, and an isolated cache."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from realdata import parsed, require_real
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ianaports import Registry
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the cache at a fresh temporary folder so no test touches the user's."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("IANAPORTS_CACHE_DIR", str(cache))
+    monkeypatch.delenv("IANAPORTS_URL", raising=False)
+    monkeypatch.delenv("IANAPORTS_NOTES_PATH", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return cache
+
+
+@pytest.fixture
+def newest() -> Registry:
+    """The newest real release, parsed once."""
+    return parsed(require_real())

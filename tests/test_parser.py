@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+import bz2
+import datetime as dt
+import gzip
+import io
+import lzma
+import re
+import time
+
+import pytest
+
+from ianaports import ParseError, ParseWarning, PartialDate, PortRange, Protocol, ReferenceKind, parse
+from realdata import FIXTURES, parsed, real_release_paths, require_real
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+class TestInputs:
+    @pytest.mark.parametrize(
+        "compress", [lambda b: b, gzip.compress, lzma.compress, bz2.compress], ids=["xml", "gz", "xz", "bz2"]
+    )
+    def test_reads_plain_and_compressed_bytes(self, compress):
+        """Plain, gzip, xz and bzip2 input are recognised by content."""
+        registry = parse(compress(fixture("child-order.xml")))
+        assert [record.name for record in registry] == ["smtp", "smtp", "discard"]
+
+    def test_reads_path_and_binary_file(self, tmp_path):
+        """A path and an open binary file give the same registry."""
+        path = tmp_path / "r.xml.gz"
+        path.write_bytes(gzip.compress(fixture("child-order.xml")))
+        with path.open("rb") as handle:
+            assert parse(path) == parse(handle) == parse(str(path))
+
+    def test_missing_file_is_parse_error(self, tmp_path):
+        """A path that does not exist is a ParseError that names it."""
+        with pytest.raises(ParseError, match="cannot read"):
+            parse(tmp_path / "nope.xml")
+
+    def test_size_cap(self):
+        """Input larger than the cap is refused before parsing."""
+        with pytest.raises(ParseError, match="larger than"):
+            parse(fixture("child-order.xml"), max_bytes=100)
+
+    def test_decompression_cap(self):
+        """A small compressed input that inflates past the cap is refused."""
+        bomb = gzip.compress(b"<" + b" " * 5_000_000)
+        with pytest.raises(ParseError, match="decompressed input is larger"):
+            parse(bomb, max_bytes=1_000_000)
+
+    def test_corrupt_compression(self):
+        """A truncated xz stream is a ParseError."""
+        with pytest.raises(ParseError, match="corrupt"):
+            parse(lzma.compress(fixture("child-order.xml"))[:200])
+
+
+class TestOddities:
+    def test_child_order_does_not_matter(self):
+        """Two records with the same children in different order parse alike (but for protocol)."""
+        tcp, udp, _ = parse(fixture("child-order.xml"))
+        assert (tcp.name, tcp.ports, tcp.description) == (udp.name, udp.ports, udp.description)
+        assert [p.id for p in udp.assignees] == ["IESG"]
+        assert [p.id for p in udp.contacts] == ["IETF_Chair"]
+
+    def test_assignee_block_versus_bare_person(self):
+        """An <assignee> block names the assignee; a bare person xref is the contact, and both without a block."""
+        smtp, _, discard = parse(fixture("child-order.xml"))
+        assert ([p.id for p in smtp.assignees], [p.id for p in smtp.contacts]) == (["IESG"], ["IETF_Chair"])
+        assert discard.assignees == discard.contacts
+        assert discard.assignees[0].name == "Jon Postel"
+
+    def test_dates_keep_precision(self):
+        """Registration and modification dates keep a missing day missing."""
+        smtp = parse(fixture("child-order.xml")).records[0]
+        assert (smtp.registered, smtp.modified) == (PartialDate(2004, 1), PartialDate(2017, 6, 5))
+
+    def test_ranges_and_missing_protocol(self):
+        """Ranges parse as spans and an assignment may have no protocol."""
+        unassigned, boe, x11, _ = parse(fixture("ranges-and-no-protocol.xml"))
+        assert unassigned.ports == PortRange(6400, 6410)
+        assert unassigned.is_unassigned
+        assert (boe.protocol, boe.ports, boe.is_assignment) == (None, PortRange(6400, 6400), True)
+        assert (x11.ports, x11.protocol) == (PortRange(6000, 6063), Protocol.TCP)
+
+    def test_names_without_ports_and_empty_names(self):
+        """Names without a port have no ports; an empty <name/> is no name."""
+        rdp1, rdp2, reserved_tcp, reserved_udp = parse(fixture("names-without-ports.xml"))
+        assert (rdp1.ports, rdp1.protocol, rdp2.name) == (None, None, "rdp")
+        assert reserved_tcp.name is None
+        assert reserved_udp.name is None
+        assert reserved_tcp.is_reserved
+
+    def test_text_breaks_paragraphs_and_inline_xrefs(self):
+        """<br/> becomes a line break, paragraphs are indented lines, inline xrefs become tokens."""
+        whoispp, wot, finger = parse(fixture("text-breaks-paragraphs-inline-xrefs.xml"))
+        assert whoispp.description.startswith("whois++\n\n\nIANA assigned")
+        assert whoispp.summary == 'whois++\nIANA assigned this well-formed service name as a replacement for "whois++".'
+        assert wot.summary == "W3C WoT Thing Description\n      or Directory"
+        assert wot.notes is not None
+        assert wot.notes.startswith("<paragraph>") is False
+        assert "Defined TXT keys:\n" in wot.notes
+        assert finger.notes == "Obsoleted by [RFC1288] for most uses.\nSee also [Jon_Postel]."
+        assert finger.unauthorized_use == "Unauthorized use by some mail users (see [RFC4146] for details)"
+        assert [p.id for p in finger.contacts] == ["Jon_Postel"]
+
+    def test_references_footnotes_service_codes(self):
+        """Every xref type becomes a reference; footnotes are kept; a DCCP service code is an int."""
+        registry = parse(fixture("references-footnotes-service-codes.xml"))
+        exp1, ltp, ictp = registry
+        assert [r.kind for r in exp1.references] == [ReferenceKind.NOTE, ReferenceKind.RFC]
+        assert registry.footnotes["1"].startswith("It is only appropriate")
+        assert ltp.service_code == 7107696
+        assert [(r.kind, r.token) for r in ictp.references] == [
+            (ReferenceKind.URI, "[TR-352]"),
+            (ReferenceKind.TEXT, "[n/a]"),
+            (ReferenceKind.DRAFT, "[draft-ietf-example-00]"),
+        ]
+
+    def test_mojibake_kept_and_mailto_resolved(self):
+        """IANA's mojibake stays as IANA has it; mailto '&' addresses resolve to '@'."""
+        xadmin, mailer = parse(fixture("mojibake-and-mailto.xml"))
+        assert xadmin.references[0].text is not None
+        assert "Ari√´n" in xadmin.references[0].text  # noqa: RUF001 - IANA's own mojibake
+        assert mailer.contacts[0].email == "tom@example.com"
+        assert mailer.contacts[0].updated == PartialDate(2006, 12)
+
+    def test_aliases_and_mixed_case(self):
+        """Mixed-case names and alias notes are kept as IANA wrote them."""
+        registry = parse(fixture("names-case-and-aliases.xml"))
+        assert [r.name for r in registry.service("ethernet/ip-1")] == ["EtherNet/IP-1"]
+        assert registry.service("www")[0].notes == 'This entry is an alias to "http".'
+
+
+class TestHostileInput:
+    @pytest.mark.parametrize("name", ["billion-laughs.xml", "external-entity.xml", "external-dtd.xml"])
+    def test_dtds_are_refused_quickly(self, name):
+        """Any DTD (entity bombs, external entities, external DTDs) is refused at once."""
+        started = time.perf_counter()
+        with pytest.raises(ParseError, match="DOCTYPE"):
+            parse(fixture(name))
+        assert time.perf_counter() - started < 1.0
+
+    def test_deep_nesting(self):
+        """100,000 nested elements are a ParseError, not a crash."""
+        depth = 100_000
+        body = b"<a>" * depth + b"</a>" * depth
+        data = b'<registry xmlns="http://www.iana.org/assignments" id="service-names-port-numbers">' + body
+        with pytest.raises(ParseError, match="not well-formed"):
+            parse(data + b"</registry>")
+
+    def test_other_registry(self):
+        """A valid XML of another IANA registry is rejected by its root id."""
+        with pytest.raises(ParseError, match="protocol-numbers"):
+            parse(fixture("other-registry.xml"))
+
+    def test_html_page(self):
+        """An HTML error page is a ParseError, not a registry."""
+        with pytest.raises(ParseError):
+            parse(b"<!doctype html><html><body>503 Service Unavailable</body></html>")
+
+    def test_invalid_utf8(self):
+        """Invalid UTF-8 is a ParseError with a line number."""
+        data = fixture("child-order.xml").replace(b"Discard", b"Disc\xff\xfeard")
+        with pytest.raises(ParseError, match=r"line \d+"):
+            parse(data)
+
+    def test_truncated_document(self):
+        """A truncated body is a ParseError."""
+        with pytest.raises(ParseError):
+            parse(fixture("child-order.xml")[:-200])
+
+    def test_malformed_record_strict(self):
+        """In strict mode a malformed record fails the parse, naming its line, index and field."""
+        with pytest.raises(ParseError, match=r"line \d+, record\[1\]\.protocol"):
+            parse(fixture("malformed-record.xml"))
+
+    def test_malformed_record_lenient(self):
+        """In lenient mode the bad record is skipped with a warning and the rest is kept."""
+        with pytest.warns(ParseWarning, match=r"record\[1\]"):
+            registry = parse(fixture("malformed-record.xml"), mode="lenient")
+        assert [r.name for r in registry] == ["good"]
+
+    def test_no_raw_lxml_exception(self):
+        """Garbage bytes of every kind end in ParseError."""
+        for data in (b"", b"\x00\x01", b"<registry", b"<?xml version='1.0'?>"):
+            with pytest.raises(ParseError):
+                parse(data)
+
+
+RELEASES = real_release_paths()
+
+
+@pytest.mark.skipif(not RELEASES, reason="no real IANA releases found (set IANAPORTS_TEST_REGISTRY)")
+class TestRealReleases:
+    @pytest.mark.parametrize("path", RELEASES, ids=lambda p: p.name.split(".")[1])
+    def test_every_record_is_parsed(self, path):
+        """The record count equals the number of <record> elements, and the date matches the file name."""
+        raw = lzma.decompress(path.read_bytes())
+        registry = parsed(path)
+        assert len(registry) == len(re.findall(rb"<record[ >]", raw))
+        assert abs((registry.updated - _file_date(path)).days) <= 7
+        assert registry.lookup(2304)[0].name == "attachmate-uts"
+
+    def test_newest_release_oddities(self, newest):
+        """The 2025-12-15 release has the oddities the issue lists, counted exactly."""
+        records = newest.records
+        assert len(records) == 14496
+        assert sum(r.ports is None for r in records) == 1055
+        assert sum(r.protocol is None for r in records) == 1463
+        assert sum(r.ports is not None and "-" in r.ports.as_written for r in records) == 761
+        assert sum(r.ports is not None and not r.ports.is_single for r in records) == 755  # 6 are "N-N"
+        assert sum(r.name is None for r in records) == 1709 + 9
+        assert {(r.protocol, r.name) for r in newest.lookup(2304)} == {
+            (Protocol.TCP, "attachmate-uts"),
+            (Protocol.UDP, "attachmate-uts"),
+        }
+        assert {r.name for r in newest.lookup(2402)} == {"taskmaster2000"}
+        assert {r.name for r in newest.lookup(2684)} == {"mpnjsosv"}
+        assert [r.name for r in newest.lookup(80, "tcp")] == ["http", "www", "www-http"]
+        assert [r.ports for r in newest.service("rdp")] == [None, None]
+        aliases = [r for r in records if r.notes and "This entry is an alias to" in r.notes]
+        assert 150 <= len(aliases) <= 220
+
+
+def _file_date(path):
+    stamp = path.name.split(".")[1]
+    return dt.date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:]))
+
+
+def test_binary_file_object_is_read_once():
+    """A file object is read from its current position."""
+    handle = io.BytesIO(b"junk" + fixture("child-order.xml"))
+    handle.seek(4)
+    assert len(parse(handle)) == 3
+
+
+def test_newest_exists_or_skip():
+    """The shared newest release is found when the folder is present."""
+    require_real()

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import pytest
+
+from ianaports import NotFoundError, PortClass, PortRange, Protocol, classify, parse
+from realdata import FIXTURES
+
+
+@pytest.fixture
+def small():
+    return parse(FIXTURES / "ranges-and-no-protocol.xml")
+
+
+class TestLookup:
+    def test_port_inside_a_range(self, small):
+        """A port inside a span finds the span's records, in file order."""
+        assert [(r.name, r.protocol) for r in small.lookup(6010)] == [("x11", Protocol.TCP), ("x11", Protocol.UDP)]
+
+    def test_single_and_range_together(self, small):
+        """A port that is both a single record and inside a span finds both, in file order."""
+        assert [r.name for r in small.lookup(6400)] == [None, "boe-cms"]
+
+    def test_protocol_filter(self, small):
+        """A protocol filter keeps only records of that protocol."""
+        assert [r.protocol for r in small.lookup(6010, protocol="udp")] == [Protocol.UDP]
+
+    def test_nothing_is_an_empty_tuple(self, small):
+        """A port with no record is an empty answer, not an error."""
+        assert small.lookup(1) == ()
+
+    def test_out_of_range_port(self, small):
+        """A port outside 0-65535 is a ValueError."""
+        with pytest.raises(ValueError):
+            small.lookup(70000)
+
+    def test_lookup_span(self, small):
+        """A span finds every record that overlaps it."""
+        assert [r.name for r in small.lookup_span(PortRange(6063, 6400))] == [None, "boe-cms", "x11", "x11"]
+
+    def test_lookup_agrees_with_scan_on_real_data(self, newest):
+        """The index answers exactly what a full scan answers, for every port."""
+        expected: dict[int, list[int]] = {}
+        for position, record in enumerate(newest.records):
+            if record.ports is not None:
+                for port in record.ports:
+                    expected.setdefault(port, []).append(position)
+        for port in range(65536):
+            found = newest.lookup(port)
+            assert [id(r) for r in found] == [id(newest.records[p]) for p in expected.get(port, [])]
+
+
+class TestServiceAndSearch:
+    def test_service_is_case_insensitive(self):
+        """Service names match case-insensitively, as RFC 6335 says."""
+        registry = parse(FIXTURES / "names-case-and-aliases.xml")
+        assert [r.name for r in registry.service("ETHERNET/IP-1")] == ["EtherNet/IP-1"]
+
+    def test_unknown_service_raises(self, small):
+        """Naming a service that does not exist raises NotFoundError."""
+        with pytest.raises(NotFoundError, match="nosuch"):
+            small.service("nosuch")
+
+    def test_search_ranks_exact_names_first(self, newest):
+        """An exact name match comes before prefix and description matches."""
+        results = newest.search("ssh")
+        assert results[0].name == "ssh"
+        assert all(r.name == "ssh" for r in results[:3])
+        assert any("ssh" in r.description.lower() and r.name != "ssh" for r in results)
+
+    def test_empty_search(self, small):
+        """An empty search text finds nothing."""
+        assert small.search("  ") == ()
+
+
+class TestClassification:
+    @pytest.mark.parametrize(
+        ("port", "expected"),
+        [
+            (0, PortClass.SYSTEM),
+            (1023, PortClass.SYSTEM),
+            (1024, PortClass.USER),
+            (49151, PortClass.USER),
+            (49152, PortClass.DYNAMIC),
+            (65535, PortClass.DYNAMIC),
+        ],
+    )
+    def test_rfc6335_ranges(self, port, expected):
+        """Ports fall into RFC 6335's System, User and Dynamic ranges at the documented edges."""
+        assert classify(port) is expected
+
+    def test_everyday_names(self):
+        """Each class has the name people use for it."""
+        assert [c.everyday_name for c in PortClass] == ["well-known", "registered", "dynamic/private"]
+
+    def test_unassigned_in_span(self, newest):
+        """Unassigned ports are the ones IANA lists as Unassigned (2684 is taken, 2685 is not neighbouring)."""
+        free = newest.unassigned(6400, 6420)
+        assert 6405 not in free
+        assert all(not any(r.is_assignment for r in newest.lookup(p)) for p in free)
+
+    def test_repr(self, newest):
+        """The repr names the record count and release date."""
+        assert repr(newest) == "<Registry 14496 records, updated 2025-12-15>"
