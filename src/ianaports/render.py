@@ -104,17 +104,25 @@ def _ports_from_json(start: int | None, end: int | None, text: str | None) -> Po
     return ports if text in (None, str(ports)) else attrs.evolve(ports, written=text)
 
 
-def record_from_json(data: Mapping[str, Any]) -> ServiceRecord:
-    """Invert :func:`record_to_json`: ``record_from_json(record_to_json(r)) == r``."""
+def record_from_json(data: Mapping[str, Any], *, people: dict[tuple[Any, ...], Person] | None = None) -> ServiceRecord:
+    """Invert :func:`record_to_json`: ``record_from_json(record_to_json(r)) == r``.
+
+    Pass the same *people* dict to many calls to share equal :class:`Person`
+    values between records (the store does, to load a release quickly).
+    """
     start, end = data.get("port_start"), data.get("port_end")
     protocol = data.get("protocol")
+
+    def person(item: Mapping[str, Any]) -> Person:
+        return person_from_json(item) if people is None else _shared_person(item, people)
+
     return ServiceRecord(
         name=data.get("service_name"),
         protocol=None if protocol is None else Protocol(protocol),
         ports=_ports_from_json(start, end, data.get("port_text")),
         description=data.get("description") or "",
-        assignees=tuple(person_from_json(person) for person in data.get("assignee", ())),
-        contacts=tuple(person_from_json(person) for person in data.get("contact", ())),
+        assignees=tuple(person(item) for item in data.get("assignee", ())),
+        contacts=tuple(person(item) for item in data.get("contact", ())),
         references=tuple(_reference_from_json(reference) for reference in data.get("references", ())),
         registered=_date_from_json(data.get("registered")),
         modified=_date_from_json(data.get("modified")),
@@ -122,6 +130,14 @@ def record_from_json(data: Mapping[str, Any]) -> ServiceRecord:
         unauthorized_use=data.get("unauthorized_use"),
         service_code=data.get("service_code"),
     )
+
+
+def _shared_person(data: Mapping[str, Any], people: dict[tuple[Any, ...], Person]) -> Person:
+    key = (data["id"], data.get("name"), data.get("org"), data.get("uri"), data.get("updated"))
+    person = people.get(key)
+    if person is None:
+        person = people[key] = person_from_json(data)
+    return person
 
 
 def registry_to_json(registry: Registry, records: Iterable[ServiceRecord] | None = None) -> JsonDict:

@@ -1,0 +1,1005 @@
+"""The local cache and version store: every fact about disk lives here.
+
+One cache folder holds:
+
+``ianaports.sqlite3``
+    A SQLite database (WAL mode) with every release ever imported.  Record
+    contents are stored once (``records``, keyed by the sha256 of their
+    canonical JSON); a release is its metadata plus the ordered list of its
+    record ids (a zlib-compressed ``uint32`` array); ``presence`` keeps, per
+    record, the runs of consecutive releases that contain it, so the history
+    of one port or name is a few index lookups.
+``raw/``
+    The newest release's XML, xz-compressed, so a newer parser can re-derive
+    everything.
+``ianaports.lock``
+    The inter-process lock every writer holds.
+
+Readers never lock: a release is written in one SQLite transaction, so a
+reader sees it whole or not at all.
+"""
+
+from __future__ import annotations
+
+import array
+import contextlib
+import datetime as dt
+import hashlib
+import itertools
+import json
+import lzma
+import os
+import sqlite3
+import sys
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .errors import CacheError, NotFoundError
+from .model import PORT_MAX, PortRange, Protocol, ServiceRecord
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+
+    from .model import Person
+    from .registry import Registry
+
+__all__ = [
+    "DB_NAME",
+    "LOCK_NAME",
+    "RAW_DIR",
+    "SCHEMA_VERSION",
+    "ReleaseInfo",
+    "ReleaseView",
+    "Store",
+    "default_cache_dir",
+    "resolve_cache_dir",
+]
+
+SCHEMA_VERSION = 1
+DB_NAME = "ianaports.sqlite3"
+LOCK_NAME = "ianaports.lock"
+RAW_DIR = "raw"
+#: Temporary files (downloads, raw XML being written) start with this prefix.
+TEMP_PREFIX = ".tmp-"
+#: How long a writer waits for another one before giving up.
+LOCK_TIMEOUT_SECONDS = 300.0
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE records (
+    id INTEGER PRIMARY KEY,
+    digest BLOB NOT NULL UNIQUE,
+    name_lower TEXT,
+    protocol TEXT,
+    port_start INTEGER,
+    port_end INTEGER,
+    order_key REAL,
+    body TEXT NOT NULL
+);
+CREATE INDEX records_name ON records (name_lower);
+CREATE INDEX records_port ON records (port_start, port_end);
+CREATE TABLE people (id INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE, body TEXT NOT NULL);
+CREATE TABLE releases (
+    id INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    updated TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    record_count INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    title TEXT NOT NULL,
+    footnotes TEXT NOT NULL,
+    people BLOB NOT NULL,
+    members BLOB NOT NULL,
+    in_key_order INTEGER NOT NULL,
+    UNIQUE (updated, sha256)
+);
+CREATE INDEX releases_seq ON releases (seq);
+CREATE TABLE presence (
+    record_id INTEGER NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    PRIMARY KEY (record_id, first_seq)
+) WITHOUT ROWID;
+CREATE INDEX presence_first ON presence (first_seq);
+CREATE INDEX presence_last ON presence (last_seq);
+"""
+
+
+def default_cache_dir() -> Path:
+    """``$IANAPORTS_CACHE_DIR``, else the platform's user cache folder for ianaports."""
+    configured = os.environ.get("IANAPORTS_CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs  # noqa: PLC0415 - only needed when no folder is configured
+
+    return Path(platformdirs.user_cache_dir("ianaports", appauthor=False))
+
+
+def resolve_cache_dir(cache_dir: str | os.PathLike[str] | None) -> Path:
+    """The folder given, else :func:`default_cache_dir` (resolved now, never at import)."""
+    return default_cache_dir() if cache_dir is None else Path(cache_dir).expanduser()
+
+
+@attrs.frozen(kw_only=True)
+class ReleaseInfo:
+    """What the store knows about one release without loading its records."""
+
+    updated: dt.date
+    sha256: str
+    record_count: int
+    source: str
+    fetched_at: dt.datetime
+    title: str
+    #: Position in date order, 0 for the oldest stored release.
+    seq: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The release as a JSON object (used by ``ianaports versions --json``)."""
+        return {
+            "updated": self.updated.isoformat(),
+            "sha256": self.sha256,
+            "records": self.record_count,
+            "source": self.source,
+            "fetched_at": self.fetched_at.isoformat(),
+            "title": self.title,
+        }
+
+
+def canonical_json(data: Any) -> str:  # noqa: ANN401 - any JSON value
+    """Compact JSON in the schema's own key order: the form whose sha256 identifies a stored record."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()
+
+
+def _pack_ids(ids: Sequence[int]) -> bytes:
+    packed = array.array("I", ids)
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return zlib.compress(packed.tobytes(), 6)
+
+
+def _unpack_ids(blob: bytes) -> array.array[int]:
+    ids = array.array("I")
+    ids.frombytes(zlib.decompress(blob))
+    if sys.byteorder != "little":
+        ids.byteswap()
+    return ids
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def _protocol_or_none(value: Protocol | str | None) -> str | None:
+    return None if value is None else Protocol(str(value).lower()).value
+
+
+class Store:
+    """The version store in one cache folder.
+
+    Open it with ``Store(cache_dir)``; a missing folder or database is created
+    on the first write, not on open.  Reads work in a read-only folder.  Use it
+    as a context manager (or call :meth:`close`) to release the database.
+    """
+
+    def __init__(self, cache_dir: str | os.PathLike[str] | None = None) -> None:
+        self.path = resolve_cache_dir(cache_dir)
+        self.db_path = self.path / DB_NAME
+        self._connection: sqlite3.Connection | None = None
+        self._read_only = False
+        self._record_cache: dict[int, ServiceRecord] = {}
+
+    def __repr__(self) -> str:
+        return f"<Store {str(self.path)!r}>"
+
+    def __enter__(self) -> Store:  # noqa: PYI034 - Store is final; Self needs typing_extensions on 3.10
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database connection (a later call reopens it)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    # -- opening ---------------------------------------------------------
+
+    def exists(self) -> bool:
+        """True when the folder holds a database (possibly still empty)."""
+        return self.db_path.is_file()
+
+    def _connect(self, *, write: bool) -> sqlite3.Connection:
+        if self._connection is not None and not (write and self._read_only):
+            return self._connection
+        self.close()
+        if write:
+            self._connection = self._open_for_writing()
+            self._read_only = False
+        else:
+            self._connection = self._open_for_reading()
+        return self._connection
+
+    def _open_for_writing(self) -> sqlite3.Connection:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.db_path, timeout=LOCK_TIMEOUT_SECONDS, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheError(f"cannot write the cache at {self.path}: {_reason(exc)}") from exc
+        try:
+            connection.execute("PRAGMA foreign_keys = OFF")
+            if connection.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+                raise CacheError(f"cannot use the cache at {self.path}: WAL mode is not available")
+            self._ensure_schema(connection)
+        except sqlite3.Error as exc:
+            connection.close()
+            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc)}") from exc
+        except CacheError:
+            connection.close()
+            raise
+        return connection
+
+    def _open_for_reading(self) -> sqlite3.Connection:
+        if not self.db_path.is_file():
+            raise CacheError(f"there is no registry cache at {self.path} yet")
+        uri = self.db_path.resolve().as_uri()
+        # A read-only folder cannot hold WAL's -shm file; mode=ro still reads a
+        # checkpointed database there, and immutable=1 is the last resort.
+        attempts = [f"{uri}?mode=rw"] if os.access(self.path, os.W_OK) else []
+        attempts += [f"{uri}?mode=ro", f"{uri}?immutable=1"]
+        error: sqlite3.Error | None = None
+        for attempt in attempts:
+            try:
+                connection = sqlite3.connect(attempt, uri=True, timeout=30.0, isolation_level=None)
+                self._check_schema(connection)
+            except sqlite3.Error as exc:
+                error = exc
+                continue
+            except CacheError:
+                connection.close()
+                raise
+            self._read_only = "mode=rw" not in attempt
+            return connection
+        raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(error)}") from error
+
+    def _check_schema(self, connection: sqlite3.Connection) -> None:
+        try:
+            row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            connection.close()
+            if "no such table" in str(exc):
+                raise CacheError(f"{self.db_path} is not an ianaports store (no meta table)") from exc
+            raise CacheError(f"the cache database {self.db_path} is corrupt: {_reason(exc)}") from exc
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            found = "none" if row is None else row[0]
+            raise CacheError(
+                f"the cache database {self.db_path} has schema version {found}, this ianaports reads"
+                f" {SCHEMA_VERSION}; delete the folder and sync again"
+            )
+
+    def _ensure_schema(self, connection: sqlite3.Connection) -> None:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" in tables:
+            self._check_schema(connection)
+            return
+        if tables:
+            raise CacheError(f"{self.db_path} is not an ianaports store (unexpected tables)")
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            # executescript() would commit early; run the statements one by one.
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            connection.execute("COMMIT")
+        except sqlite3.Error:
+            connection.execute("ROLLBACK")
+            raise
+
+    def _read(self) -> sqlite3.Connection:
+        return self._connect(write=False)
+
+    @contextlib.contextmanager
+    def _query(self) -> Iterator[sqlite3.Connection]:
+        connection = self._read()
+        try:
+            yield connection
+        except sqlite3.DatabaseError as exc:
+            raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc)}") from exc
+
+    # -- writing ---------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the inter-process writer lock of this cache folder."""
+        import filelock  # noqa: PLC0415 - writers only
+
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            lock = filelock.FileLock(self.path / LOCK_NAME, timeout=LOCK_TIMEOUT_SECONDS)
+            lock.acquire()
+        except filelock.Timeout as exc:
+            raise CacheError(f"another ianaports process holds {self.path / LOCK_NAME}") from exc
+        except OSError as exc:
+            raise CacheError(f"cannot write the cache at {self.path}: {_reason(exc)}") from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connect(write=True)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc)}") from exc
+        try:
+            yield connection
+            connection.execute("COMMIT")
+        except sqlite3.Error as exc:
+            connection.execute("ROLLBACK")
+            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc)}") from exc
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store one metadata value (HTTP validators, last check time...)."""
+        with self._transaction() as connection:
+            connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def get_meta(self, key: str) -> str | None:
+        """One metadata value, or None (also when there is no database yet)."""
+        if not self.exists():
+            return None
+        with self._query() as connection:
+            row = connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def add(
+        self,
+        registry: Registry,
+        *,
+        sha256: str,
+        source: str,
+        xml: bytes | None = None,
+        fetched_at: dt.datetime | None = None,
+    ) -> ReleaseInfo | None:
+        """Store one release; return it, or None when that release was already stored.
+
+        Identity is IANA's ``<updated>`` date plus *sha256* (of the uncompressed
+        XML).  The rows go in one transaction; when the release is the newest,
+        *xml* is kept xz-compressed under ``raw/`` (written to a temporary file,
+        fsynced and renamed after the commit).  The caller should hold :meth:`lock`.
+        """
+        updated = registry.updated.isoformat()
+        with self._query_for_write() as connection:
+            known = connection.execute(
+                "SELECT 1 FROM releases WHERE updated = ? AND sha256 = ?", (updated, sha256)
+            ).fetchone()
+        if known is not None:
+            return None
+        with self._query_for_write() as connection:
+            newest_date = connection.execute("SELECT max(updated) FROM releases").fetchone()[0]
+        becomes_newest = newest_date is None or updated >= newest_date
+        # Compressing 4 MB of XML takes a second: only for the release that is kept.
+        raw_temp = self._write_raw_temp(xml) if xml is not None and becomes_newest else None
+        try:
+            with self._transaction() as connection:
+                info = _insert_release(connection, registry, sha256=sha256, source=source, fetched_at=fetched_at)
+                newest = connection.execute("SELECT max(seq) FROM releases").fetchone()[0] == info.seq
+            if raw_temp is not None and newest:
+                self._publish_raw(raw_temp, info)
+                raw_temp = None
+        finally:
+            if raw_temp is not None:
+                raw_temp.unlink(missing_ok=True)
+        return info
+
+    @contextlib.contextmanager
+    def _query_for_write(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connect(write=True)
+        try:
+            yield connection
+        except sqlite3.DatabaseError as exc:
+            raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc)}") from exc
+
+    def _write_raw_temp(self, xml: bytes) -> Path:
+        raw_dir = self.path / RAW_DIR
+        try:
+            raw_dir.mkdir(parents=True, exist_ok=True)
+            temp = raw_dir / f"{TEMP_PREFIX}{os.getpid()}.xml.xz"
+            with temp.open("wb") as handle:
+                handle.write(lzma.compress(xml, preset=6))
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise CacheError(f"cannot write the cache at {raw_dir}: {_reason(exc)}") from exc
+        return temp
+
+    def _publish_raw(self, temp: Path, info: ReleaseInfo) -> None:
+        raw_dir = temp.parent
+        final = raw_dir / f"{info.updated.isoformat()}.{info.sha256[:16]}.xml.xz"
+        try:
+            temp.replace(final)
+            _fsync_dir(raw_dir)
+            for old in raw_dir.glob("*.xml.xz"):
+                if old != final and not old.name.startswith(TEMP_PREFIX):
+                    old.unlink(missing_ok=True)
+        except OSError as exc:
+            raise CacheError(f"cannot write the cache at {raw_dir}: {_reason(exc)}") from exc
+
+    def raw_path(self) -> Path | None:
+        """The kept XML of the newest release (xz-compressed), or None."""
+        latest = self.latest()
+        if latest is None:
+            return None
+        path = self.path / RAW_DIR / f"{latest.updated.isoformat()}.{latest.sha256[:16]}.xml.xz"
+        return path if path.is_file() else None
+
+    # -- reading ---------------------------------------------------------
+
+    def releases(self) -> tuple[ReleaseInfo, ...]:
+        """Every stored release, oldest first (``()`` when the cache is empty)."""
+        if not self.exists():
+            return ()
+        with self._query() as connection:
+            rows = connection.execute(
+                "SELECT updated, sha256, record_count, source, fetched_at, title, seq FROM releases ORDER BY seq"
+            ).fetchall()
+        return tuple(_release_info(row) for row in rows)
+
+    def latest(self) -> ReleaseInfo | None:
+        """The newest stored release, or None when the cache is empty."""
+        releases = self.releases()
+        return releases[-1] if releases else None
+
+    def release(self, version: str | dt.date | None = "latest") -> ReleaseInfo:
+        """The release named by *version*: a date (or ISO string), ``"latest"`` or ``"previous"``.
+
+        Several releases may carry one date (IANA re-published a day's file);
+        the last one stored for that date is returned.  Raises
+        :class:`NotFoundError` when there is no such release.
+        """
+        releases = self.releases()
+        if not releases:
+            raise NotFoundError(f"the cache at {self.path} holds no release yet")
+        if version is None or version == "latest":
+            return releases[-1]
+        if version == "previous":
+            if len(releases) < 2:  # noqa: PLR2004 - the newest and the one before it
+                raise NotFoundError(f"the cache at {self.path} holds only one release")
+            return releases[-2]
+        wanted = _parse_version(version)
+        matching = [release for release in releases if release.updated == wanted]
+        if not matching:
+            known = ", ".join(release.updated.isoformat() for release in releases[-5:])
+            raise NotFoundError(f"no release of {wanted.isoformat()} in the cache (newest: {known})")
+        return matching[-1]
+
+    def load(self, version: str | dt.date | None = "latest") -> Registry:
+        """Rebuild the named release as a :class:`Registry` from the store (no XML parsing)."""
+        from .registry import Registry  # noqa: PLC0415
+
+        info = self.release(version)
+        with self._query() as connection:
+            row = connection.execute(
+                "SELECT members, people, footnotes FROM releases WHERE seq = ?", (info.seq,)
+            ).fetchone()
+            members = _unpack_ids(row[0])
+            bodies = dict(
+                connection.execute(
+                    "SELECT r.id, r.body FROM presence p JOIN records r ON r.id = p.record_id"
+                    " WHERE p.last_seq >= ?1 AND p.first_seq <= ?1",
+                    (info.seq,),
+                ).fetchall()
+            )
+            people = self._people(connection, _unpack_ids(row[1]))
+        decoder = _RecordDecoder()
+        records = {record_id: decoder.record(body) for record_id, body in bodies.items()}
+        try:
+            ordered = tuple(records[record_id] for record_id in members)
+        except KeyError as exc:
+            raise CacheError(f"the cache database {self.db_path} is inconsistent: record {exc} is missing") from exc
+        return Registry(
+            title=info.title,
+            updated=info.updated,
+            records=ordered,
+            people={person.id: person for person in people},
+            footnotes=json.loads(row[2]),
+        )
+
+    def _people(self, connection: sqlite3.Connection, ids: Iterable[int]) -> list[Person]:
+        from .render import person_from_json  # noqa: PLC0415
+
+        wanted = list(ids)
+        bodies: dict[int, str] = {}
+        for chunk in _chunks(wanted, 900):
+            marks = ",".join("?" * len(chunk))
+            bodies.update(connection.execute(f"SELECT id, body FROM people WHERE id IN ({marks})", chunk))  # noqa: S608 - only placeholders
+        return [person_from_json(json.loads(bodies[person_id])) for person_id in wanted]
+
+    def view(self, version: str | dt.date | None = "latest") -> ReleaseView:
+        """A release answering lookups straight from the database, without loading it whole."""
+        return ReleaseView(self, self.release(version))
+
+    def _members(self, seq: int) -> array.array[int]:
+        with self._query() as connection:
+            row = connection.execute("SELECT members FROM releases WHERE seq = ?", (seq,)).fetchone()
+        return _unpack_ids(row[0])
+
+    def _records(self, record_ids: Iterable[int]) -> dict[int, ServiceRecord]:
+        missing = [record_id for record_id in set(record_ids) if record_id not in self._record_cache]
+        if missing:
+            decoder = _RecordDecoder()
+            with self._query() as connection:
+                for chunk in _chunks(missing, 900):
+                    marks = ",".join("?" * len(chunk))
+                    query = f"SELECT id, body FROM records WHERE id IN ({marks})"  # noqa: S608 - only placeholders
+                    for record_id, body in connection.execute(query, chunk):
+                        self._record_cache[record_id] = decoder.record(body)
+        return self._record_cache
+
+    def _candidates(
+        self, *, port: int | None = None, span: PortRange | None = None, name: str | None = None, protocol: str | None
+    ) -> list[int]:
+        clauses: list[str] = []
+        parameters: list[object] = []
+        if port is not None:
+            span = PortRange(port, port)
+        if span is not None:
+            clauses.append("port_start <= ? AND port_end >= ?")
+            parameters += [span.end, span.start]
+        if name is not None:
+            clauses.append("name_lower = ?")
+            parameters.append(name.strip().lower())
+        if protocol is not None:
+            clauses.append("protocol = ?")
+            parameters.append(protocol)
+        if not clauses:
+            raise ValueError("name a port, a span or a name")
+        query = f"SELECT id FROM records WHERE {' AND '.join(clauses)}"  # noqa: S608 - fixed clauses, values bound
+        with self._query() as connection:
+            return [row[0] for row in connection.execute(query, parameters)]
+
+    def _runs(self, record_ids: Sequence[int]) -> list[tuple[int, int, int]]:
+        runs: list[tuple[int, int, int]] = []
+        with self._query() as connection:
+            for chunk in _chunks(list(record_ids), 900):
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT record_id, first_seq, last_seq FROM presence WHERE record_id IN ({marks})"  # noqa: S608
+                runs.extend(connection.execute(query, chunk))
+        return runs
+
+    def _in_key_order(self) -> dict[int, bool]:
+        with self._query() as connection:
+            return {seq: bool(flag) for seq, flag in connection.execute("SELECT seq, in_key_order FROM releases")}
+
+    def _order_keys(self, record_ids: Iterable[int]) -> dict[int, float]:
+        ids = list(record_ids)
+        keys: dict[int, float] = {}
+        with self._query() as connection:
+            for chunk in _chunks(ids, 900):
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT id, order_key FROM records WHERE id IN ({marks})"  # noqa: S608 - only placeholders
+                keys.update(connection.execute(query, chunk))
+        return keys
+
+    def _select(self, seq: int, matched: Iterable[int], *, in_key_order: bool, keys: dict[int, float]) -> list[int]:
+        ids = set(matched)
+        if len(ids) < 2:  # noqa: PLR2004 - one record has no order to find
+            return list(ids)
+        if in_key_order:
+            return sorted(ids, key=keys.__getitem__)
+        # IANA reordered records (or repeated one) in this release: read its own order.
+        return [record_id for record_id in self._members(seq) if record_id in ids]
+
+    def snapshots(
+        self, *, port: int | None = None, name: str | None = None, protocol: Protocol | str | None = None
+    ) -> list[tuple[dt.date, tuple[ServiceRecord, ...]]]:
+        """For every stored release, oldest first: its date and its records matching *port* or *name*.
+
+        A record matches *port* when its span holds it, and *name*
+        case-insensitively; *protocol* narrows further.  Records come in the
+        release's file order, rebuilt from the store without parsing any XML.
+        """
+        if (port is None) == (name is None):
+            raise ValueError("give exactly one of port and name")
+        if port is not None and not 0 <= port <= PORT_MAX:
+            raise ValueError(f"port must be within 0-{PORT_MAX}, not {port}")
+        releases = self.releases()
+        if not releases:
+            return []
+        candidates = self._candidates(port=port, name=name, protocol=_protocol_or_none(protocol))
+        runs = self._runs(candidates)
+        keys = self._order_keys(candidates)
+        ordered_flags = self._in_key_order()
+        present: dict[int, list[int]] = {release.seq: [] for release in releases}
+        for record_id, first, last in runs:
+            for seq in range(first, last + 1):
+                present[seq].append(record_id)
+        records = self._records(candidates)
+        result = []
+        for release in releases:
+            chosen = self._select(release.seq, present[release.seq], in_key_order=ordered_flags[release.seq], keys=keys)
+            result.append((release.updated, tuple(records[record_id] for record_id in chosen)))
+        return result
+
+    # -- integrity -------------------------------------------------------
+
+    def check(self) -> list[str]:
+        """Check the whole store; return the problems found (``[]`` when it is sound)."""
+        if not self.exists():
+            return []
+        problems: list[str] = []
+        with self._query() as connection:
+            verdict = connection.execute("PRAGMA integrity_check").fetchone()[0]
+            if verdict != "ok":
+                return [f"SQLite integrity check: {verdict}"]
+            problems += _check_records(connection)
+            problems += _check_releases(connection)
+        raw_dir = self.path / RAW_DIR
+        latest = self.latest()
+        raw = self.raw_path()
+        if latest is not None and raw is not None:
+            try:
+                digest = hashlib.sha256(lzma.decompress(raw.read_bytes())).hexdigest()
+            except (OSError, lzma.LZMAError) as exc:
+                problems.append(f"{raw}: unreadable ({exc})")
+            else:
+                if digest != latest.sha256:
+                    problems.append(f"{raw}: sha256 {digest[:16]} does not match the newest release")
+        elif latest is not None and raw_dir.is_dir() and any(raw_dir.glob("*.xml.xz")):
+            problems.append(f"{raw_dir}: the kept XML is not the newest release's")
+        return problems
+
+
+class ReleaseView:
+    """One stored release answering ``lookup``/``lookup_span``/``service`` by SQL, like a Registry.
+
+    Loading 14,000 records to answer one port is wasteful; a view reads only
+    the records asked for.  Use :meth:`Store.load` for a full Registry.
+    """
+
+    def __init__(self, store: Store, info: ReleaseInfo) -> None:
+        self.store = store
+        self.info = info
+        self._positions: dict[int, int] | None = None
+
+    @property
+    def updated(self) -> dt.date:
+        """IANA's release date of this release."""
+        return self.info.updated
+
+    @property
+    def title(self) -> str:
+        """The registry's title."""
+        return self.info.title
+
+    def __repr__(self) -> str:
+        return f"<ReleaseView {self.info.record_count} records, updated {self.info.updated.isoformat()}>"
+
+    def _members(self) -> array.array[int]:
+        return self.store._members(self.info.seq)  # noqa: SLF001 - the view is part of the store
+
+    def _answer(self, candidates: list[int]) -> tuple[ServiceRecord, ...]:
+        if not candidates:
+            return ()
+        wanted = set(candidates)
+        chosen = [record_id for record_id in self._members() if record_id in wanted]
+        records = self.store._records(chosen)  # noqa: SLF001
+        return tuple(records[record_id] for record_id in chosen)
+
+    def lookup(self, port: int, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
+        """Every record whose port or span holds *port*, in file order; ``()`` if none."""
+        if not 0 <= port <= PORT_MAX:
+            raise ValueError(f"port must be within 0-{PORT_MAX}, not {port}")
+        return self._answer(self.store._candidates(port=port, protocol=_protocol_or_none(protocol)))  # noqa: SLF001
+
+    def lookup_span(self, span: PortRange, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
+        """Every record whose port or span overlaps *span*, in file order."""
+        return self._answer(self.store._candidates(span=span, protocol=_protocol_or_none(protocol)))  # noqa: SLF001
+
+    def service(self, name: str, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
+        """Every record of the service *name* (case-insensitive); NotFoundError when there is none."""
+        found = self._answer(self.store._candidates(name=name, protocol=None))  # noqa: SLF001
+        if not found:
+            raise NotFoundError(f"no service named {name!r} in the registry of {self.updated.isoformat()}")
+        wanted = _protocol_or_none(protocol)
+        return tuple(record for record in found if wanted is None or record.protocol == wanted)
+
+
+class _RecordDecoder:
+    """Turns stored JSON back into records, sharing equal people between records."""
+
+    def __init__(self) -> None:
+        from .render import record_from_json  # noqa: PLC0415 - render is not needed to open a store
+
+        self._record_from_json = record_from_json
+        self._people: dict[tuple[Any, ...], Person] = {}
+
+    def record(self, body: str) -> ServiceRecord:
+        return self._record_from_json(json.loads(body), people=self._people)
+
+
+def _release_info(row: Sequence[Any]) -> ReleaseInfo:
+    updated, sha256, count, source, fetched_at, title, seq = row
+    return ReleaseInfo(
+        updated=dt.date.fromisoformat(updated),
+        sha256=sha256,
+        record_count=count,
+        source=source,
+        fetched_at=dt.datetime.fromisoformat(fetched_at),
+        title=title,
+        seq=seq,
+    )
+
+
+def _parse_version(version: str | dt.date) -> dt.date:
+    if isinstance(version, dt.date):
+        return version
+    try:
+        return dt.date.fromisoformat(version.strip())
+    except ValueError:
+        raise NotFoundError(f"a version is a date (YYYY-MM-DD), 'latest' or 'previous', not {version!r}") from None
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _reason(exc: BaseException | None) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+def _fsync_dir(path: Path) -> None:
+    # Makes a rename durable; not every platform can open a folder.
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+# -- inserting a release ------------------------------------------------------
+
+
+def _insert_release(
+    connection: sqlite3.Connection,
+    registry: Registry,
+    *,
+    sha256: str,
+    source: str,
+    fetched_at: dt.datetime | None,
+) -> ReleaseInfo:
+    from .render import person_to_json, record_to_json  # noqa: PLC0415
+
+    member_ids = _intern_records(connection, [canonical_json(record_to_json(r)) for r in registry.records], registry)
+    in_key_order = _assign_order_keys(connection, member_ids)
+    people_ids = _intern_people(connection, [canonical_json(person_to_json(p)) for p in registry.people.values()])
+    updated = registry.updated.isoformat()
+    # The new release's place in date order; releases of one date keep import order.
+    seq = connection.execute("SELECT count(*) FROM releases WHERE updated <= ?", (updated,)).fetchone()[0]
+    connection.execute("UPDATE releases SET seq = seq + 1 WHERE seq >= ?", (seq,))
+    fetched = fetched_at or _now()
+    connection.execute(
+        "INSERT INTO releases (seq, updated, sha256, record_count, source, fetched_at, title, footnotes, people,"
+        " members, in_key_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            seq,
+            updated,
+            sha256,
+            len(member_ids),
+            source,
+            fetched.isoformat(),
+            registry.title,
+            canonical_json(dict(registry.footnotes)),
+            _pack_ids(people_ids),
+            _pack_ids(member_ids),
+            int(in_key_order),
+        ),
+    )
+    _insert_presence(connection, seq, set(member_ids))
+    return ReleaseInfo(
+        updated=registry.updated,
+        sha256=sha256,
+        record_count=len(member_ids),
+        source=source,
+        fetched_at=fetched,
+        title=registry.title,
+        seq=seq,
+    )
+
+
+def _intern_records(connection: sqlite3.Connection, bodies: list[str], registry: Registry) -> list[int]:
+    digests = [_digest(body) for body in bodies]
+    known = _known_ids(connection, "records", digests)
+    new_rows = []
+    for digest, body, record in zip(digests, bodies, registry.records, strict=True):
+        if digest in known:
+            continue
+        known[digest] = -1  # a record repeated within the release is inserted once
+        new_rows.append(
+            (
+                digest,
+                record.name.lower() if record.name else None,
+                None if record.protocol is None else record.protocol.value,
+                record.port_start,
+                record.port_end,
+                body,
+            )
+        )
+    connection.executemany(
+        "INSERT INTO records (digest, name_lower, protocol, port_start, port_end, order_key, body)"
+        " VALUES (?, ?, ?, ?, ?, NULL, ?)",
+        new_rows,
+    )
+    if new_rows:
+        known.update(_known_ids(connection, "records", [row[0] for row in new_rows]))
+    return [known[digest] for digest in digests]
+
+
+def _intern_people(connection: sqlite3.Connection, bodies: list[str]) -> list[int]:
+    digests = [_digest(body) for body in bodies]
+    known = _known_ids(connection, "people", digests)
+    new_rows = {digest: body for digest, body in zip(digests, bodies, strict=True) if digest not in known}
+    connection.executemany("INSERT INTO people (digest, body) VALUES (?, ?)", new_rows.items())
+    if new_rows:
+        known.update(_known_ids(connection, "people", list(new_rows)))
+    return [known[digest] for digest in digests]
+
+
+def _known_ids(connection: sqlite3.Connection, table: str, digests: Sequence[bytes]) -> dict[bytes, int]:
+    known: dict[bytes, int] = {}
+    for start in range(0, len(digests), 900):
+        chunk = digests[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT digest, id FROM {table} WHERE digest IN ({marks})"  # noqa: S608 - table is ours
+        known.update(connection.execute(query, chunk))
+    return known
+
+
+def _assign_order_keys(connection: sqlite3.Connection, member_ids: list[int]) -> bool:
+    """Give new records a sort key between their neighbours'; True when the release follows the keys.
+
+    Within a release IANA's file order almost always agrees with the order of
+    earlier releases, so one real number per record reproduces it and a port's
+    history is ordered without decoding every release.  A release that does not
+    follow the keys is flagged, and its own member list is read instead.
+    """
+    stored: dict[int, float] = {}
+    for chunk in _chunks(sorted(set(member_ids)), 900):
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT id, order_key FROM records WHERE id IN ({marks})"  # noqa: S608 - only placeholders
+        stored.update(connection.execute(query, chunk))
+    keys: list[float | None] = [stored[record_id] for record_id in member_ids]
+    new_keys: dict[int, float] = {}
+    position = 0
+    while position < len(keys):
+        if keys[position] is not None:
+            position += 1
+            continue
+        gap_end = position
+        while gap_end < len(keys) and keys[gap_end] is None:
+            gap_end += 1
+        low = keys[position - 1] if position > 0 else None
+        high = keys[gap_end] if gap_end < len(keys) else None
+        count = gap_end - position
+        low_value = low if low is not None else (high - count - 1 if high is not None else 0.0)
+        high_value = high if high is not None else low_value + count + 1
+        step = (high_value - low_value) / (count + 1)
+        for offset in range(count):
+            key = low_value + step * (offset + 1)
+            keys[position + offset] = key
+            new_keys.setdefault(member_ids[position + offset], key)
+        position = gap_end
+    connection.executemany("UPDATE records SET order_key = ? WHERE id = ?", [(k, i) for i, k in new_keys.items()])
+    final = [new_keys.get(record_id, stored[record_id]) for record_id in member_ids]
+    return all(a is not None and b is not None and a < b for a, b in itertools.pairwise(final))
+
+
+def _insert_presence(connection: sqlite3.Connection, seq: int, members: set[int]) -> None:
+    """Update the presence runs for a release inserted at *seq* (later releases moved up by one)."""
+    connection.execute("UPDATE presence SET last_seq = last_seq + 1 WHERE last_seq >= ?", (seq,))
+    # Runs are maximal, so one record's starts differ by two or more: no key clash while shifting.
+    connection.execute("UPDATE presence SET first_seq = first_seq + 1 WHERE first_seq >= ?", (seq,))
+    covering = {
+        record_id: (first, last)
+        for record_id, first, last in connection.execute(
+            "SELECT record_id, first_seq, last_seq FROM presence WHERE last_seq >= ?1 AND first_seq <= ?1", (seq,)
+        )
+    }
+    deletes: list[tuple[int, int]] = []
+    inserts: list[tuple[int, int, int]] = []
+    for record_id, (first, last) in covering.items():
+        if record_id in members:
+            continue
+        # The run was stretched over the new release, which lacks the record: split it.
+        deletes.append((record_id, first))
+        if first <= seq - 1:
+            inserts.append((record_id, first, seq - 1))
+        if seq + 1 <= last:
+            inserts.append((record_id, seq + 1, last))
+    ending_before = dict(connection.execute("SELECT record_id, first_seq FROM presence WHERE last_seq = ?", (seq - 1,)))
+    starting_after = dict(
+        connection.execute("SELECT record_id, last_seq FROM presence WHERE first_seq = ?", (seq + 1,))
+    )
+    for record_id in members:
+        if record_id in covering:
+            continue
+        first = last = seq
+        if record_id in ending_before:
+            first = ending_before[record_id]
+            deletes.append((record_id, first))
+        if record_id in starting_after:
+            last = starting_after[record_id]
+            deletes.append((record_id, seq + 1))
+        inserts.append((record_id, first, last))
+    connection.executemany("DELETE FROM presence WHERE record_id = ? AND first_seq = ?", deletes)
+    connection.executemany("INSERT INTO presence VALUES (?, ?, ?)", inserts)
+
+
+# -- checking -----------------------------------------------------------------
+
+
+def _check_records(connection: sqlite3.Connection) -> list[str]:
+    problems = []
+    for record_id, digest, body in connection.execute("SELECT id, digest, body FROM records"):
+        if _digest(body) != digest:
+            problems.append(f"record {record_id}: content does not match its sha256")
+    return problems
+
+
+def _check_releases(connection: sqlite3.Connection) -> list[str]:
+    problems: list[str] = []
+    rows = connection.execute(
+        "SELECT seq, updated, record_count, members, people FROM releases ORDER BY seq"
+    ).fetchall()
+    if [row[0] for row in rows] != list(range(len(rows))):
+        problems.append("releases: positions are not 0..n-1")
+    if [row[1] for row in rows] != sorted(row[1] for row in rows):
+        problems.append("releases: positions are not in date order")
+    record_ids = {row[0] for row in connection.execute("SELECT id FROM records")}
+    person_ids = {row[0] for row in connection.execute("SELECT id FROM people")}
+    expected: dict[int, set[int]] = {}
+    for seq, updated, count, members_blob, people_blob in rows:
+        try:
+            members = _unpack_ids(members_blob)
+            people = _unpack_ids(people_blob)
+        except zlib.error as exc:
+            problems.append(f"release {updated}: member list unreadable ({exc})")
+            continue
+        if len(members) != count:
+            problems.append(f"release {updated}: {len(members)} records stored, {count} expected")
+        if not record_ids.issuperset(members):
+            problems.append(f"release {updated}: refers to missing records")
+        if not person_ids.issuperset(people):
+            problems.append(f"release {updated}: refers to missing people")
+        for record_id in members:
+            expected.setdefault(record_id, set()).add(seq)
+    stored: dict[int, set[int]] = {}
+    for record_id, first, last in connection.execute("SELECT record_id, first_seq, last_seq FROM presence"):
+        seqs = stored.setdefault(record_id, set())
+        if seqs & set(range(first, last + 1)) or seqs & {first - 1, last + 1}:
+            problems.append(f"presence of record {record_id}: overlapping or adjacent runs")
+        seqs.update(range(first, last + 1))
+    if stored != expected:
+        problems.append("presence runs do not match the releases' member lists")
+    return problems
