@@ -25,6 +25,8 @@ from .registry import PortClass, Registry, classify
 
 if TYPE_CHECKING:
     from .parser import ParseWarning, parse
+    from .store import ReleaseInfo, Store
+    from .sync import SourceOutcome, SyncResult, load, sync, versions
 
 __version__ = "0.1.0"
 
@@ -44,12 +46,19 @@ __all__ = [
     "Reference",
     "ReferenceKind",
     "Registry",
+    "ReleaseInfo",
     "ServiceRecord",
+    "SourceOutcome",
     "StaleDataWarning",
+    "Store",
     "SuspectReleaseError",
+    "SyncResult",
     "__version__",
     "classify",
+    "load",
     "parse",
+    "sync",
+    "versions",
 ]
 
 # Names whose modules import lxml or requests: loaded on first use so that
@@ -57,6 +66,13 @@ __all__ = [
 _LAZY = {
     "parse": ".parser",
     "ParseWarning": ".parser",
+    "ReleaseInfo": ".store",
+    "Store": ".store",
+    "SourceOutcome": ".sync",
+    "SyncResult": ".sync",
+    "load": ".sync",
+    "sync": ".sync",
+    "versions": ".sync",
 }
 
 

@@ -413,6 +413,18 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc)}") from exc
 
+    def keep_raw(self, info: ReleaseInfo, xml: bytes) -> bool:
+        """Keep *xml* (of the stored release *info*) under ``raw/`` if it is the newest; True if kept."""
+        latest = self.latest()
+        if latest is None or (latest.updated, latest.sha256) != (info.updated, info.sha256):
+            return False
+        temp = self._write_raw_temp(xml)
+        try:
+            self._publish_raw(temp, latest)
+        finally:
+            temp.unlink(missing_ok=True)
+        return True
+
     def _write_raw_temp(self, xml: bytes) -> Path:
         raw_dir = self.path / RAW_DIR
         try:
