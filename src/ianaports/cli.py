@@ -20,13 +20,15 @@ import sys
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
-from .errors import CacheError, FetchError, IanaportsError, NotFoundError, ParseError
+from .errors import FetchError, IanaportsError, NotFoundError, ParseError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from .model import ServiceRecord
     from .registry import Registry
+    from .store import ReleaseInfo, ReleaseView, Store
+    from .sync import SyncResult
 
 __all__ = ["EXIT_CACHE", "EXIT_NOT_FOUND", "EXIT_OK", "EXIT_SOURCE", "EXIT_USAGE", "build_parser", "main", "run"]
 
@@ -92,15 +94,70 @@ def _add_registry_source(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="read this registry file (.xml, .gz, .xz, .bz2) instead of the local cache",
     )
+    _add_cache_dir(parser)
 
 
-def _load_registry(args: argparse.Namespace) -> Registry:
+def _add_cache_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="the cache folder (default: $IANAPORTS_CACHE_DIR, else the user cache folder)",
+    )
+
+
+def _open_store(args: argparse.Namespace, out: Output | None = None) -> Store:
+    """The store of --cache-dir; an empty one is filled from the default source first."""
+    from .store import Store  # noqa: PLC0415
+    from .sync import default_sources, sync  # noqa: PLC0415 - sync.py itself imports neither lxml nor requests
+
+    store = Store(getattr(args, "cache_dir", None))
+    if store.latest() is not None:
+        return store
+    sources = default_sources()
+    # On a terminal say what is happening; in scripts, failures stay one line.
+    chatty = out is not None and bool(getattr(out.stderr, "isatty", lambda: False)())
+    if out is not None and chatty:
+        out.message(f"ianaports: no local registry in {store.path} yet; fetching {' '.join(sources)}")
+    try:
+        result = sync(cache_dir=store.path, progress=_progress(out) if out is not None else None)
+    except FetchError as exc:
+        raise FetchError(
+            f"{exc}; to import a local copy run 'ianaports sync --source FILE' (or read one file with --file PATH)"
+        ) from exc
+    if out is not None and chatty and result.latest is not None:
+        out.message(f"ianaports: stored the registry of {result.latest.updated} ({result.latest.record_count} records)")
+    return store
+
+
+def _load_registry(args: argparse.Namespace, out: Output | None = None) -> Registry:
+    """The registry a command works on: --file, else the newest release in the cache."""
     if args.file:
         from .parser import parse  # noqa: PLC0415 - lxml only when a file is read
 
         return parse(args.file)
-    msg = "there is no local cache yet; read a file with --file PATH"
-    raise CacheError(msg)
+    with _open_store(args, out) as store:
+        return store.load()
+
+
+def _lookup_source(args: argparse.Namespace, out: Output) -> Registry | ReleaseView:
+    # From the cache, answer by SQL instead of loading 14,000 records for one port.
+    if args.file:
+        return _load_registry(args, out)
+    return _open_store(args, out).view()
+
+
+def _progress(out: Output | None, *, quiet: bool = False) -> Callable[[int, int | None], None] | None:
+    """A one-line download progress on stderr, only on a terminal."""
+    if out is None or quiet or not getattr(out.stderr, "isatty", lambda: False)():
+        return None
+
+    def show(received: int, total: int | None) -> None:
+        of = f" of {total / 1e6:.1f}" if total else ""
+        done = total is not None and received >= total
+        out.stderr.write(f"\r  downloading {received / 1e6:.1f}{of} MB" + ("\n" if done else ""))
+        out.stderr.flush()
+
+    return show
 
 
 def _record_row(record: ServiceRecord) -> list[str]:
@@ -112,7 +169,9 @@ def _record_row(record: ServiceRecord) -> list[str]:
     ]
 
 
-def _print_records(out: Output, records: Sequence[ServiceRecord], registry: Registry, *, as_json: bool) -> None:
+def _print_records(
+    out: Output, records: Sequence[ServiceRecord], registry: Registry | ReleaseView, *, as_json: bool
+) -> None:
     from .render import format_table, record_to_json  # noqa: PLC0415
 
     if as_json:
@@ -140,7 +199,7 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
     """Show the records of a port, a span of ports or a service name."""
     from .model import PortRange  # noqa: PLC0415
 
-    registry = _load_registry(args)
+    registry = _lookup_source(args, out)
     query: str = args.query.strip()
     port = _parse_port(query)
     if port is not None:
@@ -164,6 +223,134 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
         return EXIT_NOT_FOUND
     _print_records(out, records, registry, as_json=args.json)
     return EXIT_OK
+
+
+def _describe_outcome_lines(result: SyncResult) -> list[str]:
+    lines = []
+    for outcome in result.outcomes:
+        if outcome.status == "added":
+            dates = ", ".join(release.updated.isoformat() for release in outcome.releases[-3:])
+            more = f" and {len(outcome.releases) - 3} more" if len(outcome.releases) > 3 else ""  # noqa: PLR2004
+            lines.append(f"{outcome.source}: added {len(outcome.releases)} release(s): {dates}{more}")
+        elif outcome.status == "not-modified":
+            lines.append(f"{outcome.source}: up to date (not modified since the last sync)")
+        elif outcome.status == "unchanged":
+            lines.append(f"{outcome.source}: up to date (already stored)")
+        else:
+            lines.append(f"{outcome.source}: {outcome.status}: {outcome.error}")
+    return lines
+
+
+def cmd_sync(args: argparse.Namespace, out: Output) -> int:
+    """Refresh the local cache from IANA (or the sources given) and report what happened."""
+    from .store import Store  # noqa: PLC0415
+    from .sync import describe_age, sync  # noqa: PLC0415
+
+    try:
+        result = sync(
+            args.source or None,
+            cache_dir=args.cache_dir,
+            force=args.force,
+            progress=_progress(out, quiet=args.quiet or args.json),
+        )
+    except FetchError as exc:
+        with Store(args.cache_dir) as store:
+            latest = store.latest()
+        if latest is None:
+            raise FetchError(f"{exc}; to import a local copy run 'ianaports sync --source FILE'") from exc
+        import datetime as dt  # noqa: PLC0415
+
+        age = describe_age(dt.datetime.now(dt.timezone.utc) - latest.fetched_at)
+        raise type(exc)(f"{exc}; the cached registry of {latest.updated} (fetched {age} ago) stays in use") from exc
+    if args.json:
+        out.json(result.to_json())
+        return EXIT_OK
+    if not args.quiet:
+        for line in _describe_outcome_lines(result):
+            out.line(line)
+        if result.latest is not None:
+            out.line(
+                f"newest release: {result.latest.updated} ({result.latest.record_count} records) in {result.cache_dir}"
+            )
+    return EXIT_OK
+
+
+def _add_sync_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    sync = commands.add_parser(
+        "sync",
+        help="refresh the local cache from IANA, a mirror, a file or a folder of releases",
+        description="Fetch the registry (conditionally: nothing is downloaded when IANA says it has not changed),"
+        " parse it fully, check it and store it as a new release. Sources are tried in order until one succeeds;"
+        " a folder source imports every release file in it.",
+        epilog="examples:\n  ianaports sync\n  ianaports sync --source https://mirror.example/ports.xml"
+        "\n  ianaports sync --source ../shared/registry   # import every archived release\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sync.add_argument(
+        "--source",
+        action="append",
+        metavar="URL|PATH",
+        help="an http(s) URL, a release file or a folder of them; repeat to give fallbacks"
+        " (default: $IANAPORTS_URL, else IANA's URL)",
+    )
+    _add_cache_dir(sync)
+    sync.add_argument(
+        "--force", action="store_true", help="download even if unchanged, and accept a release that looks suspect"
+    )
+    sync.add_argument("-q", "--quiet", action="store_true", help="print nothing unless something fails")
+    sync.add_argument("--json", action="store_true", help="print what happened as JSON")
+    sync.set_defaults(handler=cmd_sync)
+
+
+def _release_row(release: ReleaseInfo) -> list[str]:
+    return [
+        release.updated.isoformat(),
+        str(release.record_count),
+        release.fetched_at.strftime("%Y-%m-%d %H:%M"),
+        release.source,
+    ]
+
+
+def cmd_versions(args: argparse.Namespace, out: Output) -> int:
+    """List the releases in the cache; with --check, verify the whole store."""
+    from .render import format_table  # noqa: PLC0415
+    from .store import Store  # noqa: PLC0415
+
+    with Store(args.cache_dir) as store:
+        releases = store.releases()
+        problems = store.check() if args.check else []
+    if args.json:
+        data: dict[str, Any] = {"cache_dir": str(store.path), "releases": [r.to_json() for r in releases]}
+        if args.check:
+            data["problems"] = problems
+        out.json(data)
+    elif releases:
+        rows = [_release_row(release) for release in releases]
+        out.line(format_table(["UPDATED", "RECORDS", "FETCHED (UTC)", "SOURCE"], rows, aligned=out.is_terminal))
+    for problem in problems:
+        out.message(f"ianaports: {problem}")
+    if problems:
+        return EXIT_CACHE
+    if args.check:
+        out.message(f"ianaports: the store at {store.path} is sound ({len(releases)} releases)")
+    if not releases:
+        out.message(f"ianaports: no release in {store.path} yet; run 'ianaports sync'")
+        return EXIT_NOT_FOUND
+    return EXIT_OK
+
+
+def _add_versions_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    versions = commands.add_parser(
+        "versions",
+        help="list the registry releases kept in the local cache",
+        description="List every release in the cache: IANA's date, record count, when and where it was fetched.",
+        epilog="examples:\n  ianaports versions\n  ianaports versions --check --json\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    versions.add_argument("--check", action="store_true", help="verify the store's integrity (exit 4 on problems)")
+    _add_cache_dir(versions)
+    versions.add_argument("--json", action="store_true", help="print JSON")
+    versions.set_defaults(handler=cmd_versions)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,6 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print JSON (the record schema of docs/schema.md)")
     _add_registry_source(show)
     show.set_defaults(handler=cmd_show)
+    _add_sync_command(commands)
+    _add_versions_command(commands)
     return parser
 
 

@@ -48,6 +48,7 @@ DEFAULT_RETRIES = 3
 DEFAULT_MAX_WAIT = 60.0
 MAX_REDIRECTS = 5
 _CHUNK = 64 * 1024
+_DNS_FAILURE = "cannot resolve the host name"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 Timeout = float | tuple[float, float]
@@ -168,7 +169,11 @@ def _attempt(
     try:
         response = _get_following_redirects(session, url, headers, timeout)
     except requests.RequestException as exc:
-        raise _RetryableError(describe_error(exc)) from exc
+        reason = describe_error(exc)
+        if reason.startswith(_DNS_FAILURE):
+            # Offline or a typo: asking again in a few seconds will not help.
+            raise FetchError(f"cannot fetch {url}: {reason}") from exc
+        raise _RetryableError(reason) from exc
     with contextlib.closing(response):
         status = response.status_code
         validators = Validators(etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified"))
@@ -286,7 +291,7 @@ def describe_error(exc: BaseException) -> str:
         return "timed out waiting for the server"
     text = str(exc)
     if _in_chain(exc, socket.gaierror) or "NameResolutionError" in text or "Name or service not known" in text:
-        return "cannot resolve the host name (DNS lookup failed; are you offline?)"
+        return f"{_DNS_FAILURE} (DNS lookup failed; are you offline?)"
     if _in_chain(exc, ConnectionRefusedError) or "Connection refused" in text:
         return "connection refused"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError) or "IncompleteRead" in text:
