@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from realdata import parsed, require_real
+from ianaports._sync import sync
+from realdata import REGISTRY_DIR, parsed, real_release_paths, require_real
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -29,3 +30,13 @@ def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def newest() -> Registry:
     """The newest real release, parsed once."""
     return parsed(require_real())
+
+
+@pytest.fixture(scope="session")
+def real_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache folder holding every real release of the shared folder, imported once per session."""
+    if not real_release_paths():
+        pytest.skip(f"real IANA releases not found in {REGISTRY_DIR} (set IANAPORTS_TEST_REGISTRY)")
+    folder = tmp_path_factory.mktemp("real-cache")
+    sync(REGISTRY_DIR, cache_dir=folder)
+    return folder

@@ -4,6 +4,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main
 from realdata import FIXTURES, require_real
@@ -53,11 +54,15 @@ class TestShow:
         assert err.count("\n") == 1
         assert "Traceback" not in err
 
-    def test_no_cache(self):
-        """Without --file and without a cache, exit 4 and name --file."""
+    def test_offline_first_use(self, monkeypatch):
+        """Without --file, an empty cache and no network: exit 3, one line saying why and how to import a file."""
+        monkeypatch.setenv("IANAPORTS_URL", "http://127.0.0.1:9/ports.xml")
+        monkeypatch.setattr("ianaports.fetch.DEFAULT_RETRIES", 0)
         code, _, err = run("show", "22")
-        assert code == EXIT_CACHE
-        assert "--file" in err
+        assert code == EXIT_SOURCE
+        assert err.count("\n") == 1
+        assert "connection refused" in err
+        assert "ianaports sync --source FILE" in err
 
     def test_usage(self):
         """A bad option or port is a usage error, exit 2."""
@@ -83,3 +88,71 @@ def test_console_script_end_to_end():
     )
     assert result.returncode == 0, result.stderr
     assert "attachmate-uts" in result.stdout
+
+
+class TestSyncAndVersions:
+    def test_sync_file_then_show_from_cache(self, tmp_path):
+        """sync --source FILE stores the release; show then answers from the cache without --file."""
+        code, out, _ = run("sync", "--source", str(FIXTURES / "ranges-and-no-protocol.xml"))
+        assert code == EXIT_OK
+        assert "added 1 release(s): 2025-12-15" in out
+        code, out, _ = run("show", "6010")
+        assert code == EXIT_OK
+        assert out.splitlines()[1:] == ["x11\t6000-6063\ttcp\tX Window System", "x11\t6000-6063\tudp\tX Window System"]
+
+    def test_sync_json_and_quiet(self):
+        """sync --json reports each source's outcome; --quiet prints nothing."""
+        source = str(FIXTURES / "child-order.xml")
+        code, out, _ = run("sync", "--source", source, "--json")
+        data = json.loads(out)
+        assert code == EXIT_OK
+        assert [s["status"] for s in data["sources"]] == ["added"]
+        assert data["latest"]["updated"] == "2025-12-15"
+        assert run("sync", "--source", source, "--quiet")[:2] == (EXIT_OK, "")
+
+    def test_sync_failure_with_cache(self, monkeypatch):
+        """A failed sync with a cache exits 3 and says which release stays in use."""
+        run("sync", "--source", str(FIXTURES / "child-order.xml"))
+        monkeypatch.setattr("ianaports.fetch.DEFAULT_RETRIES", 0)
+        code, _, err = run("sync", "--source", "http://127.0.0.1:9/ports.xml")
+        assert code == EXIT_SOURCE
+        assert "the cached registry of 2025-12-15" in err
+
+    def test_versions(self, tmp_path):
+        """versions lists releases; --check --json reports no problems; an empty cache exits 1."""
+        assert run("versions")[0] == EXIT_NOT_FOUND
+        run("sync", "--source", str(FIXTURES / "child-order.xml"))
+        code, out, _ = run("versions")
+        assert code == EXIT_OK
+        assert out.splitlines()[1].startswith("2025-12-15\t3\t")
+        code, out, _ = run("versions", "--check", "--json")
+        assert code == EXIT_OK
+        assert json.loads(out)["problems"] == []
+
+    def test_corrupt_store(self, isolated_cache):
+        """A corrupt store exits 4 naming its path."""
+        isolated_cache.mkdir(parents=True)
+        (isolated_cache / "ianaports.sqlite3").write_bytes(b"garbage" * 1000)
+        code, _, err = run("show", "22")
+        assert code == EXIT_CACHE
+        assert str(isolated_cache) in err
+
+
+def test_console_script_from_real_cache(real_cache):
+    """The installed console script answers show 2304 from a cache built from the real releases."""
+    script = Path(sys.executable).with_name("ianaports")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "ianaports"]
+    result = subprocess.run(
+        [*command, "show", "2304", "--cache-dir", str(real_cache), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["updated"] == "2025-12-15"
+    assert [(r["service_name"], r["protocol"]) for r in data["records"]] == [
+        ("attachmate-uts", "tcp"),
+        ("attachmate-uts", "udp"),
+    ]

@@ -24,9 +24,9 @@ from .model import PartialDate, Person, PortRange, Protocol, Reference, Referenc
 from .registry import PortClass, Registry, classify
 
 if TYPE_CHECKING:
+    from ._sync import SourceOutcome, SyncResult, load, sync, versions
     from .parser import ParseWarning, parse
     from .store import ReleaseInfo, Store
-    from .sync import SourceOutcome, SyncResult, load, sync, versions
 
 __version__ = "0.1.0"
 
@@ -68,11 +68,11 @@ _LAZY = {
     "ParseWarning": ".parser",
     "ReleaseInfo": ".store",
     "Store": ".store",
-    "SourceOutcome": ".sync",
-    "SyncResult": ".sync",
-    "load": ".sync",
-    "sync": ".sync",
-    "versions": ".sync",
+    "SourceOutcome": "._sync",
+    "SyncResult": "._sync",
+    "load": "._sync",
+    "sync": "._sync",
+    "versions": "._sync",
 }
 
 

@@ -25,10 +25,10 @@ from .errors import FetchError, IanaportsError, NotFoundError, ParseError
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from ._sync import SyncResult
     from .model import ServiceRecord
     from .registry import Registry
     from .store import ReleaseInfo, ReleaseView, Store
-    from .sync import SyncResult
 
 __all__ = ["EXIT_CACHE", "EXIT_NOT_FOUND", "EXIT_OK", "EXIT_SOURCE", "EXIT_USAGE", "build_parser", "main", "run"]
 
@@ -107,8 +107,8 @@ def _add_cache_dir(parser: argparse.ArgumentParser) -> None:
 
 def _open_store(args: argparse.Namespace, out: Output | None = None) -> Store:
     """The store of --cache-dir; an empty one is filled from the default source first."""
+    from ._sync import default_sources, sync  # noqa: PLC0415 - _sync itself imports neither lxml nor requests
     from .store import Store  # noqa: PLC0415
-    from .sync import default_sources, sync  # noqa: PLC0415 - sync.py itself imports neither lxml nor requests
 
     store = Store(getattr(args, "cache_dir", None))
     if store.latest() is not None:
@@ -124,8 +124,11 @@ def _open_store(args: argparse.Namespace, out: Output | None = None) -> Store:
         raise FetchError(
             f"{exc}; to import a local copy run 'ianaports sync --source FILE' (or read one file with --file PATH)"
         ) from exc
-    if out is not None and chatty and result.latest is not None:
-        out.message(f"ianaports: stored the registry of {result.latest.updated} ({result.latest.record_count} records)")
+    if out is not None and result.latest is not None:
+        latest = result.latest
+        out.message(
+            f"ianaports: stored the registry of {latest.updated} ({latest.record_count} records) in {store.path}"
+        )
     return store
 
 
@@ -243,8 +246,8 @@ def _describe_outcome_lines(result: SyncResult) -> list[str]:
 
 def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     """Refresh the local cache from IANA (or the sources given) and report what happened."""
+    from ._sync import describe_age, sync  # noqa: PLC0415
     from .store import Store  # noqa: PLC0415
-    from .sync import describe_age, sync  # noqa: PLC0415
 
     try:
         result = sync(

@@ -2,7 +2,7 @@
 
 Nothing here parses or stores: :func:`fetch` leaves a complete download in a
 temporary file inside the cache folder (or says "not modified"), and
-:mod:`ianaports.sync` decides what to do with it.
+:func:`ianaports.sync` decides what to do with it.
 """
 
 from __future__ import annotations
@@ -115,20 +115,22 @@ def fetch(
     timeout: Timeout = DEFAULT_TIMEOUT,
     validators: Validators | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    retries: int = DEFAULT_RETRIES,
+    retries: int | None = None,
     max_wait: float = DEFAULT_MAX_WAIT,
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> Download:
     """Download *url* into a temporary file in *dest_dir*, or learn that it has not changed.
 
-    Connection errors, timeouts, 429 and 5xx are retried *retries* times with
+    Connection errors, timeouts, 429 and 5xx are retried *retries* times (default
+    :data:`DEFAULT_RETRIES`) with
     exponential backoff, honouring ``Retry-After``, sleeping at most *max_wait*
     seconds in all.  Raises :class:`FetchError` saying why (DNS, refused,
     timeout, TLS, HTTP status, HTML page, truncated or oversized body).
     """
     if urlsplit(url).scheme not in ("http", "https"):
         raise FetchError(f"only http and https URLs can be fetched, not {url!r}")
+    retries = DEFAULT_RETRIES if retries is None else retries
     owned = session is None
     active = session or new_session()
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip", **(validators or Validators()).headers()}

@@ -1,5 +1,8 @@
 """Refreshing the cache: sources in order -> fetch -> parse fully -> sanity guard -> store.
 
+(The module is named ``_sync`` so that it never shadows the public
+``ianaports.sync()`` function once imported.)
+
 A source is an http(s) URL, a release file (``.xml``, ``.gz``, ``.xz``,
 ``.bz2``) or a folder of release files (every release in it is imported).
 Sources are tried in order until one succeeds, so a mirror can stand behind

@@ -1,0 +1,18 @@
+"""Small registry documents written on the fly, for fetch, store and sync tests."""
+
+from __future__ import annotations
+
+
+def registry_xml(updated: str = "2025-12-15", count: int = 20, *, extra: str = "") -> bytes:
+    """A valid registry with *count* simple records (svc0/tcp on port 1000, ...)."""
+    records = "".join(
+        f"<record><name>svc{index}</name><protocol>tcp</protocol><number>{1000 + index}</number>"
+        f"<description>Service {index}</description></record>\n"
+        for index in range(count)
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        '<registry xmlns="http://www.iana.org/assignments" id="service-names-port-numbers">\n'
+        "<title>Service Name and Transport Protocol Port Number Registry</title>\n"
+        f"<updated>{updated}</updated>\n{records}{extra}</registry>\n"
+    ).encode()

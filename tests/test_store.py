@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import lzma
+import os
+import sqlite3
+import time
+
+import pytest
+
+from ianaports import parse
+from ianaports.errors import CacheError, NotFoundError
+from ianaports.model import PortRange
+from ianaports.parser import parse_bytes
+from ianaports.store import DB_NAME, Store
+from realdata import parsed, real_release_paths
+from synthetic import registry_xml
+
+
+def add(store: Store, xml: bytes, source: str = "test"):
+    with store.lock():
+        return store.add(parse_bytes(xml), sha256=hashlib.sha256(xml).hexdigest(), source=source, xml=xml)
+
+
+class TestReleases:
+    def test_empty(self, tmp_path):
+        """A folder without a database has no releases, and naming one raises NotFoundError."""
+        store = Store(tmp_path / "none")
+        assert store.releases() == ()
+        assert store.latest() is None
+        with pytest.raises(NotFoundError):
+            store.load()
+
+    def test_same_release_twice(self, tmp_path):
+        """Importing the same release twice stores it once."""
+        with Store(tmp_path) as store:
+            assert add(store, registry_xml()) is not None
+            assert add(store, registry_xml()) is None
+            assert len(store.releases()) == 1
+
+    def test_date_order_and_names(self, tmp_path):
+        """Releases imported out of order are listed by date; 'latest' and 'previous' name the last two."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml("2025-03-01", 22))
+            add(store, registry_xml("2025-01-01", 20))
+            add(store, registry_xml("2025-02-01", 21))
+            assert [r.updated.isoformat() for r in store.releases()] == ["2025-01-01", "2025-02-01", "2025-03-01"]
+            assert store.release("latest").record_count == 22
+            assert store.release("previous").record_count == 21
+            assert len(store.load("2025-02-01")) == 21
+            assert len(store.load(dt.date(2025, 1, 1))) == 20
+            assert store.check() == []
+
+    def test_unknown_version(self, tmp_path):
+        """An unknown date or a malformed version raises NotFoundError."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml())
+            with pytest.raises(NotFoundError, match="no release of 2001-01-01"):
+                store.load("2001-01-01")
+            with pytest.raises(NotFoundError, match="'latest' or 'previous'"):
+                store.load("yesterday")
+
+    def test_raw_xml_kept_for_newest(self, tmp_path):
+        """Only the newest release's XML is kept, xz-compressed."""
+        with Store(tmp_path) as store:
+            newest = registry_xml("2025-03-01")
+            add(store, newest)
+            add(store, registry_xml("2025-01-01"))
+            raw = store.raw_path()
+            assert raw is not None
+            assert lzma.decompress(raw.read_bytes()) == newest
+            assert len(list((tmp_path / "raw").iterdir())) == 1
+
+
+class TestRealData:
+    def test_load_equals_parse(self, real_cache):
+        """Every stored release loads equal to parsing its file."""
+        with Store(real_cache) as store:
+            for path in real_release_paths():
+                expected = parsed(path)
+                assert store.load(expected.updated) == expected
+
+    def test_snapshots_port(self, real_cache):
+        """snapshots(port=2304) gives, per release, exactly what lookup(2304) gives on the parsed file."""
+        with Store(real_cache) as store:
+            snapshots = store.snapshots(port=2304)
+        assert [date for date, _ in snapshots] == [parsed(p).updated for p in real_release_paths()]
+        for path, (_, records) in zip(real_release_paths(), snapshots, strict=True):
+            assert records == parsed(path).lookup(2304)
+
+    def test_snapshots_span_member_and_name(self, real_cache):
+        """A port inside a span and a name (any case) are matched like Registry.lookup and service."""
+        with Store(real_cache) as store:
+            by_port = dict(store.snapshots(port=6010, protocol="tcp"))
+            by_name = dict(store.snapshots(name="HTTP"))
+        for path in real_release_paths():
+            registry = parsed(path)
+            assert by_port[registry.updated] == registry.lookup(6010, "tcp")
+            assert by_name[registry.updated] == registry.service("http")
+
+    def test_snapshots_fast(self, real_cache):
+        """A port's history across every stored release takes well under 100 ms."""
+        with Store(real_cache) as store:
+            store.snapshots(port=80)
+            started = time.perf_counter()
+            store.snapshots(port=80)
+            assert time.perf_counter() - started < 0.1
+
+    def test_view_matches_registry(self, real_cache):
+        """The SQL view of the newest release answers like the parsed Registry."""
+        newest = parsed(real_release_paths()[-1])
+        with Store(real_cache) as store:
+            view = store.view()
+            assert view.updated == newest.updated
+            assert view.lookup(80) == newest.lookup(80)
+            assert view.lookup(2304, "udp") == newest.lookup(2304, "udp")
+            assert view.service("SSH") == newest.service("ssh")
+            assert view.lookup_span(PortRange(6000, 6001)) == newest.lookup_span(PortRange(6000, 6001))
+            with pytest.raises(NotFoundError):
+                view.service("no-such-service")
+
+    def test_check_passes(self, real_cache):
+        """The integrity check of a freshly imported store finds nothing."""
+        with Store(real_cache) as store:
+            assert store.check() == []
+
+    def test_size(self, real_cache):
+        """The thirteen real releases take well under 20 MB."""
+        size = sum(path.stat().st_size for path in real_cache.rglob("*") if path.is_file())
+        assert size < 20_000_000
+
+
+class TestDamage:
+    def test_corrupt_database(self, tmp_path):
+        """A corrupt database file is a CacheError naming its path."""
+        (tmp_path / DB_NAME).write_bytes(b"this is not sqlite" * 100)
+        with pytest.raises(CacheError, match=str(tmp_path)):
+            Store(tmp_path).releases()
+
+    def test_foreign_database(self, tmp_path):
+        """A SQLite file that is not a store is refused, naming its path."""
+        connection = sqlite3.connect(tmp_path / DB_NAME)
+        connection.execute("CREATE TABLE other (x)")
+        connection.commit()
+        connection.close()
+        with pytest.raises(CacheError, match="not an ianaports store"):
+            Store(tmp_path).releases()
+
+    def test_check_finds_tampering(self, tmp_path):
+        """check() reports a record whose content no longer matches its sha256."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml())
+        connection = sqlite3.connect(tmp_path / DB_NAME)
+        connection.execute("UPDATE records SET body = replace(body, 'Service 1', 'Service X') WHERE id = 2")
+        connection.commit()
+        connection.close()
+        with Store(tmp_path) as store:
+            assert any("sha256" in problem for problem in store.check())
+
+    @pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
+    def test_read_only_folder(self, tmp_path):
+        """A read-only cache folder still answers reads; writes fail with a CacheError naming the path."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml())
+        tmp_path.chmod(0o555)
+        try:
+            with Store(tmp_path) as store:
+                assert len(store.load()) == 20
+                with pytest.raises(CacheError, match=str(tmp_path)):
+                    add(store, registry_xml("2026-01-01"))
+        finally:
+            tmp_path.chmod(0o755)
+
+    def test_read_only_connection(self, tmp_path):
+        """A database opened read-only (as in a read-only folder) still loads releases."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml())
+        store = Store(tmp_path)
+        connection = sqlite3.connect(f"{(tmp_path / DB_NAME).as_uri()}?mode=ro", uri=True, isolation_level=None)
+        store._connection = connection
+        store._read_only = True
+        assert len(store.load()) == 20
+        store.close()
+
+
+def test_parse_is_unaffected(tmp_path):
+    """Parsing a file does not create a cache."""
+    path = tmp_path / "r.xml"
+    path.write_bytes(registry_xml())
+    parse(path)
+    assert not (tmp_path / "cache").exists()

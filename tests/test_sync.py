@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import lzma
+import subprocess
+import sys
+import textwrap
+import threading
+import warnings
+from typing import TYPE_CHECKING, ClassVar
+
+import pytest
+import responses
+
+import ianaports
+from ianaports.errors import FetchError, NotFoundError, StaleDataWarning, SuspectReleaseError
+from ianaports.store import Store
+from realdata import PROJECT_ROOT, parsed, require_real
+from synthetic import registry_xml
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+URL = "https://registry.test/ports.xml"
+
+
+def snapshot_files(folder: Path) -> dict[str, bytes]:
+    """Every file in the cache folder and its bytes."""
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: ClassVar[dict[str, bytes]] = {}
+    drop: ClassVar[set[str]] = set()
+
+    def do_GET(self):
+        body = self.routes.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.path in self.drop:
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(2)
+            return
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    """A real HTTP server on 127.0.0.1 serving real releases; a path in .drop cuts the body in half."""
+    handler = type("Handler", (_Handler,), {"routes": {}, "drop": set()})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"  # type: ignore[attr-defined]
+    httpd.handler = handler  # type: ignore[attr-defined]
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def no_sleep(seconds: float) -> None:
+    del seconds
+
+
+class TestSources:
+    def test_file_then_same_file(self, isolated_cache, tmp_path):
+        """A file is imported once; importing it again reports 'unchanged'."""
+        path = tmp_path / "r.xml"
+        path.write_bytes(registry_xml())
+        first = ianaports.sync(path)
+        second = ianaports.sync(path)
+        assert [o.status for o in first.outcomes] == ["added"]
+        assert [o.status for o in second.outcomes] == ["unchanged"]
+        assert first.latest is not None
+        assert first.latest.record_count == 20
+        assert len(ianaports.versions()) == 1
+
+    def test_fallback_source(self, tmp_path):
+        """When the first source fails the next is tried, and both outcomes are reported."""
+        path = tmp_path / "r.xml"
+        path.write_bytes(registry_xml())
+        result = ianaports.sync([tmp_path / "missing.xml", path])
+        assert [(o.status, o.error) for o in result.outcomes] == [("failed", "no such file or folder"), ("added", None)]
+
+    def test_not_a_registry(self, tmp_path):
+        """A file that is not the registry fails with FetchError and leaves no cache behind."""
+        path = tmp_path / "r.xml"
+        path.write_bytes(b"<html><body>hello</body></html>")
+        with pytest.raises(FetchError, match="not the IANA service-name"):
+            ianaports.sync(path)
+        assert ianaports.versions() == ()
+
+    def test_suspect_release(self, tmp_path):
+        """A release with far fewer records than the previous is refused unless forced."""
+        (tmp_path / "a.xml").write_bytes(registry_xml("2025-01-01", 100))
+        (tmp_path / "b.xml").write_bytes(registry_xml("2025-02-01", 50))
+        ianaports.sync(tmp_path / "a.xml")
+        with pytest.raises(SuspectReleaseError, match="50 records"):
+            ianaports.sync(tmp_path / "b.xml")
+        assert len(ianaports.versions()) == 1
+        ianaports.sync(tmp_path / "b.xml", force=True)
+        assert len(ianaports.versions()) == 2
+
+
+class TestHttp:
+    @responses.activate
+    def test_conditional_sync(self):
+        """A second sync sends the validators, gets a 304, and parses nothing."""
+        responses.get(URL, body=registry_xml(), headers={"ETag": '"abc"'})
+        assert [o.status for o in ianaports.sync(URL, sleep=no_sleep).outcomes] == ["added"]
+        responses.replace(
+            responses.GET, URL, status=304, match=[responses.matchers.header_matcher({"If-None-Match": '"abc"'})]
+        )
+        assert [o.status for o in ianaports.sync(URL, sleep=no_sleep).outcomes] == ["not-modified"]
+
+    def test_real_server(self, server, isolated_cache):
+        """A real release served over HTTP is stored and equals the parsed file."""
+        path = require_real()
+        server.handler.routes["/ports.xml"] = lzma.decompress(path.read_bytes())
+        result = ianaports.sync(f"{server.base}/ports.xml", sleep=no_sleep)
+        assert [o.status for o in result.outcomes] == ["added"]
+        assert ianaports.load() == parsed(path)
+        assert [p.name for p in isolated_cache.iterdir() if p.name.startswith(".tmp-")] == []
+
+    def test_dropped_connection_leaves_cache_identical(self, server, isolated_cache):
+        """A connection dropped mid-body fails and leaves every cache file byte-identical."""
+        older = require_real("service-names-port-numbers.20251120.xml.xz")
+        ianaports.sync(older)
+        Store(isolated_cache).close()
+        before = snapshot_files(isolated_cache)
+        server.handler.routes["/ports.xml"] = lzma.decompress(require_real().read_bytes())
+        server.handler.drop.add("/ports.xml")
+        with pytest.raises(FetchError, match=r"truncated|dropped"):
+            ianaports.sync(f"{server.base}/ports.xml", sleep=no_sleep)
+        assert snapshot_files(isolated_cache) == before
+
+    def test_mirror_after_failure(self, server):
+        """When IANA's URL fails (404 here) the mirror is used."""
+        server.handler.routes["/mirror.xml"] = registry_xml()
+        result = ianaports.sync([f"{server.base}/gone.xml", f"{server.base}/mirror.xml"], sleep=no_sleep)
+        assert [o.status for o in result.outcomes] == ["failed", "added"]
+        assert "HTTP 404" in (result.outcomes[0].error or "")
+
+    def test_env_url(self, server, monkeypatch):
+        """IANAPORTS_URL replaces IANA's URL as the default source."""
+        server.handler.routes["/env.xml"] = registry_xml()
+        monkeypatch.setenv("IANAPORTS_URL", f"{server.base}/env.xml")
+        assert ianaports.sync(sleep=no_sleep).outcomes[0].source == f"{server.base}/env.xml"
+
+
+class TestLoad:
+    def test_first_use_syncs(self, server, monkeypatch):
+        """load() on an empty cache syncs from the default source first."""
+        server.handler.routes["/env.xml"] = registry_xml()
+        monkeypatch.setenv("IANAPORTS_URL", f"{server.base}/env.xml")
+        assert len(ianaports.load()) == 20
+
+    def test_stale_cache_offline(self, tmp_path, monkeypatch):
+        """A cache older than max_age is used with a StaleDataWarning when the source is unreachable."""
+        (tmp_path / "r.xml").write_bytes(registry_xml())
+        ianaports.sync(tmp_path / "r.xml")
+        Store().set_meta("last_checked", "2020-01-01T00:00:00+00:00")
+        monkeypatch.setenv("IANAPORTS_URL", "http://127.0.0.1:9/ports.xml")
+        monkeypatch.setattr("ianaports.fetch.DEFAULT_RETRIES", 0)
+        with pytest.warns(StaleDataWarning, match="could not be refreshed"):
+            registry = ianaports.load(max_age=dt.timedelta(days=1))
+        assert len(registry) == 20
+
+    def test_fresh_cache_no_network(self, tmp_path, monkeypatch):
+        """A cache younger than max_age is used without touching the network."""
+        (tmp_path / "r.xml").write_bytes(registry_xml())
+        ianaports.sync(tmp_path / "r.xml")
+        monkeypatch.setenv("IANAPORTS_URL", "http://127.0.0.1:9/ports.xml")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert len(ianaports.load(max_age=3600)) == 20
+
+    def test_named_version_on_empty_cache(self):
+        """Naming a version in an empty cache raises NotFoundError instead of syncing."""
+        with pytest.raises(NotFoundError):
+            ianaports.load(version="2020-01-01")
+
+
+WORKER = textwrap.dedent(
+    """
+    import sys, ianaports
+    from ianaports.store import Store
+    role, cache, source = sys.argv[1:4]
+    if role == "writer":
+        ianaports.sync(source, cache_dir=cache)
+    else:
+        for _ in range(20):
+            with Store(cache) as store:
+                latest = store.latest()
+                if latest is not None:
+                    assert len(store.load()) == latest.record_count
+    print("ok")
+    """
+)
+
+
+def test_concurrent_processes(tmp_path):
+    """Several processes importing and reading one cache at once leave one consistent store."""
+    folder = tmp_path / "releases"
+    folder.mkdir()
+    for index in range(4):
+        (folder / f"r{index}.xml").write_bytes(registry_xml(f"2025-0{index + 1}-01", 200 + index))
+    cache = tmp_path / "shared-cache"
+    jobs = [
+        ("writer", folder),
+        ("writer", folder / "r3.xml"),
+        ("writer", folder),
+        ("reader", folder),
+        ("reader", folder),
+    ]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, role, str(cache), str(source)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=PROJECT_ROOT,
+        )
+        for role, source in jobs
+    ]
+    results = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0] * len(jobs), results
+    with Store(cache) as store:
+        assert [r.record_count for r in store.releases()] == [200, 201, 202, 203]
+        assert store.check() == []
