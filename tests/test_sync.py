@@ -169,7 +169,8 @@ class TestLoad:
         """A cache older than max_age is used with a StaleDataWarning when the source is unreachable."""
         (tmp_path / "r.xml").write_bytes(registry_xml())
         ianaports.sync(tmp_path / "r.xml")
-        Store().set_meta("last_checked", "2020-01-01T00:00:00+00:00")
+        with Store() as store:
+            store.set_meta("last_checked", "2020-01-01T00:00:00+00:00")
         monkeypatch.setenv("IANAPORTS_URL", "http://127.0.0.1:9/ports.xml")
         monkeypatch.setattr("ianaports.fetch.DEFAULT_RETRIES", 0)
         with pytest.warns(StaleDataWarning, match="could not be refreshed"):

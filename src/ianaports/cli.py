@@ -118,6 +118,7 @@ def _open_store(args: argparse.Namespace, out: Output | None = None) -> Store:
     chatty = out is not None and bool(getattr(out.stderr, "isatty", lambda: False)())
     if out is not None and chatty:
         out.message(f"ianaports: no local registry in {store.path} yet; fetching {' '.join(sources)}")
+    store.close()
     try:
         result = sync(cache_dir=store.path, progress=_progress(out) if out is not None else None)
     except FetchError as exc:
@@ -200,9 +201,19 @@ def _parse_port(text: str) -> int | None:
 
 def cmd_show(args: argparse.Namespace, out: Output) -> int:
     """Show the records of a port, a span of ports or a service name."""
-    from .model import PortRange  # noqa: PLC0415
+    from .registry import Registry  # noqa: PLC0415
 
     registry = _lookup_source(args, out)
+    try:
+        return _show(args, out, registry)
+    finally:
+        if not isinstance(registry, Registry):
+            registry.store.close()
+
+
+def _show(args: argparse.Namespace, out: Output, registry: Registry | ReleaseView) -> int:
+    from .model import PortRange  # noqa: PLC0415
+
     query: str = args.query.strip()
     port = _parse_port(query)
     if port is not None:
