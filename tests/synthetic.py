@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 
-def registry_xml(updated: str = "2025-12-15", count: int = 20, *, extra: str = "") -> bytes:
-    """A valid registry with *count* simple records (svc0/tcp on port 1000, ...)."""
+def registry_xml(updated: str = "2025-12-15", count: int = 20, *, extra: str = "", reverse: bool = False) -> bytes:
+    """A valid registry with *count* simple records (svc0/tcp on port 1000, ...), optionally in reverse order."""
+    indexes = range(count - 1, -1, -1) if reverse else range(count)
     records = "".join(
-        f"<record><name>svc{index}</name><protocol>tcp</protocol><number>{1000 + index}</number>"
+        f"<record><name>svc{index}</name><protocol>tcp</protocol><number>{1000 + index % 3}</number>"
         f"<description>Service {index}</description></record>\n"
-        for index in range(count)
+        for index in indexes
     )
     return (
         "<?xml version='1.0' encoding='UTF-8'?>\n"

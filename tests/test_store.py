@@ -73,6 +73,34 @@ class TestReleases:
             assert len(list((tmp_path / "raw").iterdir())) == 1
 
 
+class TestOrder:
+    def test_reordered_release(self, tmp_path):
+        """When IANA reorders records, each release's snapshot keeps that release's own order."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml("2025-01-01", 9))
+            add(store, registry_xml("2025-02-01", 9, reverse=True))
+            add(store, registry_xml("2025-03-01", 10))
+            snapshots = store.snapshots(port=1001)
+            assert store.check() == []
+        names = [[record.name for record in records] for _, records in snapshots]
+        assert names == [["svc1", "svc4", "svc7"], ["svc7", "svc4", "svc1"], ["svc1", "svc4", "svc7"]]
+
+    def test_repeated_record(self, tmp_path):
+        """A release listing the same record twice is stored and rebuilt with the repeat."""
+        xml = registry_xml(
+            "2025-01-01",
+            3,
+            extra="<record><name>svc0</name><protocol>tcp</protocol>"
+            "<number>1000</number><description>Service 0</description></record>\n",
+        )
+        with Store(tmp_path) as store:
+            add(store, xml)
+            assert len(store.load()) == 4
+            assert store.load() == parse_bytes(xml)
+            assert store.snapshots(name="svc0")[0][1] == parse_bytes(xml).service("svc0")
+            assert store.check() == []
+
+
 class TestRealData:
     def test_load_equals_parse(self, real_cache):
         """Every stored release loads equal to parsing its file."""

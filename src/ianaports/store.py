@@ -76,7 +76,6 @@ CREATE TABLE records (
     protocol TEXT,
     port_start INTEGER,
     port_end INTEGER,
-    order_key REAL,
     body TEXT NOT NULL
 );
 CREATE INDEX records_name ON records (name_lower);
@@ -94,7 +93,7 @@ CREATE TABLE releases (
     footnotes TEXT NOT NULL,
     people BLOB NOT NULL,
     members BLOB NOT NULL,
-    in_key_order INTEGER NOT NULL,
+    epoch INTEGER,
     UNIQUE (updated, sha256)
 );
 CREATE INDEX releases_seq ON releases (seq);
@@ -105,6 +104,12 @@ CREATE TABLE presence (
     PRIMARY KEY (record_id, first_seq)
 ) WITHOUT ROWID;
 CREATE INDEX presence_first ON presence (first_seq);
+CREATE TABLE order_keys (
+    record_id INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    key REAL NOT NULL,
+    PRIMARY KEY (record_id, epoch)
+) WITHOUT ROWID;
 CREATE INDEX presence_last ON presence (last_seq);
 """
 
@@ -592,28 +597,30 @@ class Store:
                 runs.extend(connection.execute(query, chunk))
         return runs
 
-    def _in_key_order(self) -> dict[int, bool]:
+    def _epochs(self) -> dict[int, int | None]:
         with self._query() as connection:
-            return {seq: bool(flag) for seq, flag in connection.execute("SELECT seq, in_key_order FROM releases")}
+            return dict(connection.execute("SELECT seq, epoch FROM releases").fetchall())
 
-    def _order_keys(self, record_ids: Iterable[int]) -> dict[int, float]:
+    def _order_keys(self, record_ids: Iterable[int]) -> dict[tuple[int, int], float]:
         ids = list(record_ids)
-        keys: dict[int, float] = {}
+        keys: dict[tuple[int, int], float] = {}
         with self._query() as connection:
             for chunk in _chunks(ids, 900):
                 marks = ",".join("?" * len(chunk))
-                query = f"SELECT id, order_key FROM records WHERE id IN ({marks})"  # noqa: S608 - only placeholders
-                keys.update(connection.execute(query, chunk))
+                query = f"SELECT record_id, epoch, key FROM order_keys WHERE record_id IN ({marks})"  # noqa: S608
+                keys.update(((record_id, epoch), key) for record_id, epoch, key in connection.execute(query, chunk))
         return keys
 
-    def _select(self, seq: int, matched: Iterable[int], *, in_key_order: bool, keys: dict[int, float]) -> list[int]:
+    def _select(
+        self, seq: int, matched: Iterable[int], *, epoch: int | None, keys: dict[tuple[int, int], float]
+    ) -> list[int]:
         ids = set(matched)
+        if epoch is None:
+            # A release repeating a record has no key order: read its own member list.
+            return [record_id for record_id in self._members(seq) if record_id in ids] if ids else []
         if len(ids) < 2:  # noqa: PLR2004 - one record has no order to find
             return list(ids)
-        if in_key_order:
-            return sorted(ids, key=keys.__getitem__)
-        # IANA reordered records (or repeated one) in this release: read its own order.
-        return [record_id for record_id in self._members(seq) if record_id in ids]
+        return sorted(ids, key=lambda record_id: keys[record_id, epoch])
 
     def snapshots(
         self, *, port: int | None = None, name: str | None = None, protocol: Protocol | str | None = None
@@ -634,7 +641,7 @@ class Store:
         candidates = self._candidates(port=port, name=name, protocol=_protocol_or_none(protocol))
         runs = self._runs(candidates)
         keys = self._order_keys(candidates)
-        ordered_flags = self._in_key_order()
+        epochs = self._epochs()
         present: dict[int, list[int]] = {release.seq: [] for release in releases}
         for record_id, first, last in runs:
             for seq in range(first, last + 1):
@@ -642,7 +649,7 @@ class Store:
         records = self._records(candidates)
         result = []
         for release in releases:
-            chosen = self._select(release.seq, present[release.seq], in_key_order=ordered_flags[release.seq], keys=keys)
+            chosen = self._select(release.seq, present[release.seq], epoch=epochs[release.seq], keys=keys)
             result.append((release.updated, tuple(records[record_id] for record_id in chosen)))
         return result
 
@@ -804,7 +811,8 @@ def _insert_release(
     from .render import person_to_json, record_to_json  # noqa: PLC0415
 
     member_ids = _intern_records(connection, [canonical_json(record_to_json(r)) for r in registry.records], registry)
-    in_key_order = _assign_order_keys(connection, member_ids)
+    updated = registry.updated.isoformat()
+    epoch = _assign_order_keys(connection, member_ids, updated)
     people_ids = _intern_people(connection, [canonical_json(person_to_json(p)) for p in registry.people.values()])
     updated = registry.updated.isoformat()
     # The new release's place in date order; releases of one date keep import order.
@@ -813,7 +821,7 @@ def _insert_release(
     fetched = fetched_at or _now()
     connection.execute(
         "INSERT INTO releases (seq, updated, sha256, record_count, source, fetched_at, title, footnotes, people,"
-        " members, in_key_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " members, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             seq,
             updated,
@@ -825,7 +833,7 @@ def _insert_release(
             canonical_json(dict(registry.footnotes)),
             _pack_ids(people_ids),
             _pack_ids(member_ids),
-            int(in_key_order),
+            epoch,
         ),
     )
     _insert_presence(connection, seq, set(member_ids))
@@ -859,8 +867,7 @@ def _intern_records(connection: sqlite3.Connection, bodies: list[str], registry:
             )
         )
     connection.executemany(
-        "INSERT INTO records (digest, name_lower, protocol, port_start, port_end, order_key, body)"
-        " VALUES (?, ?, ?, ?, ?, NULL, ?)",
+        "INSERT INTO records (digest, name_lower, protocol, port_start, port_end, body) VALUES (?, ?, ?, ?, ?, ?)",
         new_rows,
     )
     if new_rows:
@@ -888,43 +895,69 @@ def _known_ids(connection: sqlite3.Connection, table: str, digests: Sequence[byt
     return known
 
 
-def _assign_order_keys(connection: sqlite3.Connection, member_ids: list[int]) -> bool:
-    """Give new records a sort key between their neighbours'; True when the release follows the keys.
+def _assign_order_keys(connection: sqlite3.Connection, member_ids: list[int], updated: str) -> int | None:
+    """Choose the release's ordering epoch, giving new records keys between their neighbours'.
 
-    Within a release IANA's file order almost always agrees with the order of
-    earlier releases, so one real number per record reproduces it and a port's
-    history is ordered without decoding every release.  A release that does not
-    follow the keys is flagged, and its own member list is read instead.
+    IANA's file order changes rarely, so one real number per record and
+    "epoch" (a stretch of releases sharing one order) reproduces each
+    release's order, and a port's history is ordered without decoding every
+    release.  The epochs of the releases next to this one in date order are
+    tried; when neither fits, a new epoch starts from this release's order.
+    None means the release repeats a record and has no key order at all.
     """
-    stored: dict[int, float] = {}
-    for chunk in _chunks(sorted(set(member_ids)), 900):
-        marks = ",".join("?" * len(chunk))
-        query = f"SELECT id, order_key FROM records WHERE id IN ({marks})"  # noqa: S608 - only placeholders
-        stored.update(connection.execute(query, chunk))
-    keys: list[float | None] = [stored[record_id] for record_id in member_ids]
-    new_keys: dict[int, float] = {}
+    if len(set(member_ids)) != len(member_ids):
+        return None
+    neighbours = connection.execute(
+        "SELECT epoch FROM (SELECT epoch, seq FROM releases WHERE updated <= ?1 ORDER BY seq DESC LIMIT 1)"
+        " UNION ALL SELECT epoch FROM (SELECT epoch, seq FROM releases WHERE updated > ?1 ORDER BY seq LIMIT 1)",
+        (updated,),
+    ).fetchall()
+    for (epoch,) in neighbours:
+        if epoch is None:
+            continue
+        stored: dict[int, float] = {}
+        for chunk in _chunks(member_ids, 900):
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT record_id, key FROM order_keys WHERE epoch = ? AND record_id IN ({marks})"  # noqa: S608
+            stored.update(connection.execute(query, [epoch, *chunk]))
+        keys = _fill_gaps([stored.get(record_id) for record_id in member_ids])
+        if all(a < b for a, b in itertools.pairwise(keys)):
+            new = [
+                (record_id, epoch, key)
+                for record_id, key in zip(member_ids, keys, strict=True)
+                if record_id not in stored
+            ]
+            connection.executemany("INSERT INTO order_keys VALUES (?, ?, ?)", new)
+            return int(epoch)
+    epoch = connection.execute("SELECT coalesce(max(epoch), -1) + 1 FROM order_keys").fetchone()[0]
+    connection.executemany(
+        "INSERT INTO order_keys VALUES (?, ?, ?)",
+        [(record_id, epoch, float(position)) for position, record_id in enumerate(member_ids)],
+    )
+    return int(epoch)
+
+
+def _fill_gaps(keys: list[float | None]) -> list[float]:
+    """Give every None an evenly spaced value between its known neighbours."""
+    filled: list[float] = []
     position = 0
     while position < len(keys):
-        if keys[position] is not None:
+        known = keys[position]
+        if known is not None:
+            filled.append(known)
             position += 1
             continue
         gap_end = position
         while gap_end < len(keys) and keys[gap_end] is None:
             gap_end += 1
-        low = keys[position - 1] if position > 0 else None
-        high = keys[gap_end] if gap_end < len(keys) else None
         count = gap_end - position
-        low_value = low if low is not None else (high - count - 1 if high is not None else 0.0)
+        high = keys[gap_end] if gap_end < len(keys) else None
+        low_value = filled[-1] if filled else (high - count - 1 if high is not None else 0.0)
         high_value = high if high is not None else low_value + count + 1
         step = (high_value - low_value) / (count + 1)
-        for offset in range(count):
-            key = low_value + step * (offset + 1)
-            keys[position + offset] = key
-            new_keys.setdefault(member_ids[position + offset], key)
+        filled.extend(low_value + step * (offset + 1) for offset in range(count))
         position = gap_end
-    connection.executemany("UPDATE records SET order_key = ? WHERE id = ?", [(k, i) for i, k in new_keys.items()])
-    final = [new_keys.get(record_id, stored[record_id]) for record_id in member_ids]
-    return all(a is not None and b is not None and a < b for a, b in itertools.pairwise(final))
+    return filled
 
 
 def _insert_presence(connection: sqlite3.Connection, seq: int, members: set[int]) -> None:
@@ -971,6 +1004,16 @@ def _insert_presence(connection: sqlite3.Connection, seq: int, members: set[int]
 # -- checking -----------------------------------------------------------------
 
 
+def _check_order(connection: sqlite3.Connection, updated: str, members: Sequence[int], epoch: int | None) -> list[str]:
+    if epoch is None:
+        return []
+    keys = dict(connection.execute("SELECT record_id, key FROM order_keys WHERE epoch = ?", (epoch,)))
+    ordered = [keys.get(record_id) for record_id in members]
+    if None in ordered or not all(a < b for a, b in itertools.pairwise(ordered)):  # type: ignore[operator]
+        return [f"release {updated}: its order keys do not give its record order"]
+    return []
+
+
 def _check_records(connection: sqlite3.Connection) -> list[str]:
     problems = []
     for record_id, digest, body in connection.execute("SELECT id, digest, body FROM records"):
@@ -991,6 +1034,7 @@ def _check_releases(connection: sqlite3.Connection) -> list[str]:
     record_ids = {row[0] for row in connection.execute("SELECT id FROM records")}
     person_ids = {row[0] for row in connection.execute("SELECT id FROM people")}
     expected: dict[int, set[int]] = {}
+    epochs = dict(connection.execute("SELECT seq, epoch FROM releases"))
     for seq, updated, count, members_blob, people_blob in rows:
         try:
             members = _unpack_ids(members_blob)
@@ -1006,6 +1050,7 @@ def _check_releases(connection: sqlite3.Connection) -> list[str]:
             problems.append(f"release {updated}: refers to missing people")
         for record_id in members:
             expected.setdefault(record_id, set()).add(seq)
+        problems += _check_order(connection, updated, members, epochs[seq])
     stored: dict[int, set[int]] = {}
     for record_id, first, last in connection.execute("SELECT record_id, first_seq, last_seq FROM presence"):
         seqs = stored.setdefault(record_id, set())
