@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
 from .errors import CacheError, FetchError, IanaportsError, NotFoundError, ParseError
+from .render import format_table
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -113,7 +114,7 @@ def _record_row(record: ServiceRecord) -> list[str]:
 
 
 def _print_records(out: Output, records: Sequence[ServiceRecord], registry: Registry, *, as_json: bool) -> None:
-    from .render import format_table, record_to_json  # noqa: PLC0415
+    from .render import record_to_json  # noqa: PLC0415
 
     if as_json:
         out.json(
@@ -166,6 +167,219 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def cmd_search(args: argparse.Namespace, out: Output) -> int:
+    """Search service names and descriptions, exact name matches first."""
+    registry = _load_registry(args)
+    records = registry.search(args.text)
+    if args.limit:
+        records = records[: args.limit]
+    if not records:
+        if args.json:
+            _print_records(out, (), registry, as_json=True)
+        out.message(f"ianaports: nothing in the registry of {registry.updated} matches {args.text!r}")
+        return EXIT_NOT_FOUND
+    _print_records(out, records, registry, as_json=args.json)
+    return EXIT_OK
+
+
+def _add_search_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    search = commands.add_parser(
+        "search",
+        help="search service names and descriptions",
+        description="Search service names and descriptions; exact name matches come first, then name prefixes.",
+        epilog="examples:\n  ianaports search kerberos\n  ianaports search ssh --limit 5 --json\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    search.add_argument("text", help="text to look for (case-insensitive)")
+    search.add_argument("--limit", type=_positive_int, default=0, metavar="N", help="show at most N records")
+    search.add_argument("--json", action="store_true", help="print JSON (the record schema of docs/model.md)")
+    _add_registry_source(search)
+    search.set_defaults(handler=cmd_search)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _port_span(text: str) -> tuple[int, int]:
+    from .model import PortRange  # noqa: PLC0415
+
+    try:
+        span = PortRange.from_text(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return span.start, span.end
+
+
+#: Linux's default ephemeral range starts at 32768; Windows and RFC 6335 use 49152-65535.
+EPHEMERAL_START = 32768
+
+
+def cmd_free(args: argparse.Namespace, out: Output) -> int:
+    """List ports with no IANA assignment in a span, for picking a quiet internal port."""
+    registry = _load_registry(args)
+    start, end = args.range
+    ports = registry.unassigned(start, end, args.protocol)
+    if not args.include_ephemeral:
+        ports = [port for port in ports if port < EPHEMERAL_START]
+    ports = ports[: args.count]
+    if args.json:
+        out.json(
+            {
+                "updated": registry.updated.isoformat(),
+                "range": [start, end],
+                "protocol": args.protocol,
+                "ports": ports,
+            }
+        )
+    else:
+        for port in ports:
+            out.line(str(port))
+    if not ports:
+        out.message(f"ianaports: no unassigned port in {start}-{end}")
+        return EXIT_NOT_FOUND
+    return EXIT_OK
+
+
+def _add_free_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    free = commands.add_parser(
+        "free",
+        help="list ports IANA has not assigned, for an internal service",
+        description="List ports that IANA lists as unassigned in a span (for every protocol unless --protocol). "
+        f"Ports from {EPHEMERAL_START} up are left out unless --include-ephemeral: operating systems hand them "
+        "out to outgoing connections (Linux 32768-60999, Windows and RFC 6335 49152-65535).",
+        epilog="examples:\n  ianaports free --count 5\n  ianaports free --range 8000-8999 --protocol tcp --json\n\n"
+        + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    free.add_argument(
+        "--range", type=_port_span, default=(1024, EPHEMERAL_START - 1), metavar="A-B", help="span (1024-32767)"
+    )
+    free.add_argument("--count", type=_positive_int, default=10, metavar="N", help="how many ports to list (10)")
+    free.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="free for this protocol only")
+    free.add_argument("--include-ephemeral", action="store_true", help="also list ports in OS ephemeral ranges")
+    free.add_argument("--json", action="store_true", help="print JSON")
+    _add_registry_source(free)
+    free.set_defaults(handler=cmd_free)
+
+
+def cmd_stats(args: argparse.Namespace, out: Output) -> int:
+    """Count assigned, reserved and unassigned ports per RFC 6335 range and protocol."""
+    from .registry import port_statistics  # noqa: PLC0415
+
+    registry = _load_registry(args)
+    stats = port_statistics(registry)
+    if args.json:
+        out.json({"updated": registry.updated.isoformat(), **stats})
+        return EXIT_OK
+    rows = [
+        [row["range"], row["protocol"], str(row["assigned"]), str(row["reserved"]), str(row["unassigned"])]
+        for row in stats["ports"]
+    ]
+    out.line(f"IANA registry of {registry.updated}: {stats['records']} records, {stats['service_names']} names")
+    out.line(format_table(["RANGE", "PROTO", "ASSIGNED", "RESERVED", "UNASSIGNED"], rows, aligned=out.is_terminal))
+    out.line(f"service names without a port: {stats['names_without_port']}")
+    return EXIT_OK
+
+
+def _add_stats_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    stats = commands.add_parser(
+        "stats",
+        help="count assignments per RFC 6335 range and protocol",
+        description="Count, per RFC 6335 range (system, user, dynamic) and protocol, the ports with an assignment, "
+        "the reserved ports and the rest; and the service names registered without a port.",
+        epilog="examples:\n  ianaports stats\n  ianaports stats --json\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    _add_registry_source(stats)
+    stats.set_defaults(handler=cmd_stats)
+
+
+EXPORT_FORMATS = ("iana-csv", "json", "jsonl", "services")
+
+
+def cmd_export(args: argparse.Namespace, out: Output) -> int:
+    """Write the whole registry as IANA's CSV, JSON, JSON Lines or a services(5) file."""
+    registry = _load_registry(args)
+    fmt = "json" if args.json else args.format
+    if args.output in (None, "-"):
+        _export(registry, fmt, out.stdout, legacy=args.legacy_csv)
+        return EXIT_OK
+    _export_to_file(registry, fmt, args.output, legacy=args.legacy_csv)
+    out.message(f"ianaports: wrote {fmt} of the {registry.updated} release to {args.output}")
+    return EXIT_OK
+
+
+def _export(registry: Registry, fmt: str, stream: TextIO, *, legacy: bool) -> None:
+    from . import render  # noqa: PLC0415
+
+    if fmt == "iana-csv":
+        render.write_iana_csv(registry, stream, legacy=legacy)
+    elif fmt == "services":
+        render.write_services(registry, stream, generator=f"ianaports {__version__}")
+    elif fmt == "jsonl":
+        stream.writelines(
+            json.dumps(render.record_to_json(record), ensure_ascii=False) + "\n" for record in registry.records
+        )
+    else:
+        json.dump(render.registry_to_json(registry), stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+
+
+def _export_to_file(registry: Registry, fmt: str, path: str, *, legacy: bool) -> None:
+    # Write beside the target and rename, so a failure never leaves half a file.
+    import tempfile  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    target = Path(path)
+    try:
+        descriptor, temporary_name = tempfile.mkstemp(dir=target.absolute().parent, prefix=".ianaports-")
+    except OSError as exc:
+        raise CacheError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    temporary = Path(temporary_name)
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="") as handle:  # noqa: PTH123 - a descriptor
+            _export(registry, fmt, handle, legacy=legacy)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise CacheError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _add_export_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    export = commands.add_parser(
+        "export",
+        help="write the registry as IANA's CSV, JSON, JSON Lines or /etc/services",
+        description="Write the whole registry. iana-csv reproduces IANA's own CSV byte for byte; services writes "
+        "a services(5) file like /etc/services (one line per port and protocol, spans expanded, alias "
+        "notes as aliases, names the format cannot hold left out).",
+        epilog="examples:\n  ianaports export --format services -o services\n"
+        "  ianaports export --format iana-csv --legacy-csv > ports.csv\n  ianaports export --format jsonl\n\n"
+        + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="json", help="output format (json)")
+    export.add_argument("-o", "--output", metavar="OUT", help="write to this file (atomically) instead of stdout")
+    export.add_argument(
+        "--legacy-csv", action="store_true", help="iana-csv as IANA wrote it before 2025 (<br/> as space, CRLF)"
+    )
+    export.add_argument("--json", action="store_true", help="the same as --format json")
+    _add_registry_source(export)
+    export.set_defaults(handler=cmd_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``ianaports`` command (also used to document it)."""
     parser = _Parser(
@@ -191,6 +405,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print JSON (the record schema of docs/schema.md)")
     _add_registry_source(show)
     show.set_defaults(handler=cmd_show)
+    _add_search_command(commands)
+    _add_free_command(commands)
+    _add_stats_command(commands)
+    _add_export_command(commands)
     return parser
 
 
@@ -218,6 +436,18 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except KeyboardInterrupt:
         out.message("ianaports: interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader (head, less) went away: stop quietly, as Unix tools do.
+        _silence_stdout()
+        return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _exit_code(exc: IanaportsError) -> int:

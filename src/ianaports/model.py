@@ -27,6 +27,7 @@ __all__ = [
 
 PORT_MAX = 65535
 
+_ALIAS_NOTE_RE = re.compile(r'This entry is an alias to "([^"]+)"')
 _PORT_RANGE_RE = re.compile(r"\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?")
 _PARTIAL_DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 
@@ -305,6 +306,14 @@ class ServiceRecord:
     def summary(self) -> str:
         """The description with IANA's whitespace rules applied, as its CSV shows it."""
         return tidy_text(self.description)
+
+    @property
+    def alias_of(self) -> str | None:
+        """The service this name is an alias of, from IANA's "This entry is an alias to" note."""
+        if not self.notes:
+            return None
+        match = _ALIAS_NOTE_RE.search(self.notes)
+        return None if match is None else match.group(1)
 
     @property
     def is_unassigned(self) -> bool:
