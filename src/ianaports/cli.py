@@ -26,7 +26,7 @@ from .render import format_table
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from .model import ServiceRecord
+    from .model import Protocol, ServiceRecord
     from .registry import Registry
 
 __all__ = ["EXIT_CACHE", "EXIT_NOT_FOUND", "EXIT_OK", "EXIT_SOURCE", "EXIT_USAGE", "build_parser", "main", "run"]
@@ -36,6 +36,7 @@ EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
 EXIT_SOURCE = 3
 EXIT_CACHE = 4
+EXIT_NEW_LISTENERS = 5
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -44,6 +45,7 @@ exit codes:
   2  usage error
   3  network or source error (fetch failed, file unreadable or not a registry)
   4  cache or store error (no cache yet, corrupt, read-only or full disk)
+  5  listening --baseline: something listens now that did not at the baseline
 """
 
 
@@ -380,6 +382,101 @@ def _add_export_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     export.set_defaults(handler=cmd_export)
 
 
+def cmd_listening(args: argparse.Namespace, out: Output) -> int:
+    """Audit what listens on this machine against IANA's registry, or against a baseline."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from . import listen  # noqa: PLC0415
+
+    listeners = listen.current_listeners()
+    if args.save_baseline:
+        listen.save_baseline(listeners, Path(args.save_baseline))
+        out.message(f"ianaports: saved {len(listeners)} listeners to {args.save_baseline}")
+        return EXIT_OK
+    if args.baseline:
+        return _report_baseline(
+            out, listen.compare_baseline(listen.load_baseline(Path(args.baseline)), listeners), args
+        )
+    registry = _load_registry(args)
+    audited = listen.audit(listeners, registry, note_for=_note_lookup())
+    if not args.all:
+        audited = tuple(
+            item
+            for item in audited
+            if not (item.listener.protocol.value == "udp" and item.in_ephemeral_range and not item.flags)
+        )
+    if args.json:
+        out.json({"updated": registry.updated.isoformat(), "listeners": [listen.audited_to_json(a) for a in audited]})
+        return EXIT_OK
+    rows = [
+        [
+            item.listener.protocol.value,
+            item.listener.address,
+            str(item.listener.port),
+            item.listener.process or ("?" if item.listener.pid is None else str(item.listener.pid)),
+            ", ".join(item.service_names) or "-",
+            item.port_class.everyday_name,
+            "; ".join(flag.reason for flag in item.flags) or "-",
+        ]
+        for item in audited
+    ]
+    header = ["PROTO", "ADDRESS", "PORT", "PROCESS", "IANA SERVICE", "RANGE", "WORTH A SECOND LOOK"]
+    out.line(format_table(header, rows, aligned=out.is_terminal))
+    return EXIT_OK
+
+
+def _note_lookup() -> Callable[[int, Protocol], tuple[str | None, str | None]] | None:
+    # Curated notes join the audit once the enrichment layer is installed.
+    return None
+
+
+def _report_baseline(out: Output, change: Any, args: argparse.Namespace) -> int:  # noqa: ANN401 - BaselineDiff
+    from .listen import listener_to_json  # noqa: PLC0415
+
+    if args.json:
+        out.json(
+            {
+                "new": [listener_to_json(item) for item in change.new],
+                "gone": [listener_to_json(item) for item in change.gone],
+                "changed_owner": [
+                    {"before": listener_to_json(old), "now": listener_to_json(new)} for old, new in change.changed_owner
+                ],
+            }
+        )
+    else:
+        for item in change.new:
+            out.line(f"new      {item.protocol.value} {item.address}:{item.port} {item.process or '?'}")
+        for item in change.gone:
+            out.line(f"gone     {item.protocol.value} {item.address}:{item.port} {item.process or '?'}")
+        for old, new in change.changed_owner:
+            out.line(f"owner    {new.protocol.value} {new.address}:{new.port} {old.process} -> {new.process}")
+        if not (change.new or change.gone or change.changed_owner):
+            out.line("no change since the baseline")
+    return EXIT_NEW_LISTENERS if change.has_new else EXIT_OK
+
+
+def _add_listening_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    listening = commands.add_parser(
+        "listening",
+        help="audit what listens on this machine against IANA's registry",
+        description="List every listening TCP socket and bound UDP socket (needs the 'audit' extra: psutil), "
+        "with IANA's assignment for its port and protocol, its RFC 6335 range, and a reason to look twice "
+        "where there is one: no IANA assignment, an assignment for another protocol only, a registered "
+        "service with no known current use, or an owner the OS does not reveal. UDP sockets in the ephemeral "
+        "ranges with nothing to flag are clients and are hidden unless --all.",
+        epilog="examples:\n  ianaports listening\n  ianaports listening --save-baseline /var/lib/ports.json\n"
+        "  ianaports listening --baseline /var/lib/ports.json || alert 'new listener'\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    listening.add_argument("--all", action="store_true", help="also show client UDP sockets in ephemeral ranges")
+    group = listening.add_mutually_exclusive_group()
+    group.add_argument("--save-baseline", metavar="FILE", help="write what listens now as JSON and stop")
+    group.add_argument("--baseline", metavar="FILE", help="report new, gone and re-owned listeners; exit 5 if new")
+    listening.add_argument("--json", action="store_true", help="print JSON")
+    _add_registry_source(listening)
+    listening.set_defaults(handler=cmd_listening)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``ianaports`` command (also used to document it)."""
     parser = _Parser(
@@ -409,6 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_free_command(commands)
     _add_stats_command(commands)
     _add_export_command(commands)
+    _add_listening_command(commands)
     return parser
 
 
@@ -451,6 +549,10 @@ def _silence_stdout() -> None:
 
 
 def _exit_code(exc: IanaportsError) -> int:
+    from .listen import MissingDependencyError  # noqa: PLC0415
+
+    if isinstance(exc, MissingDependencyError):
+        return EXIT_USAGE
     if isinstance(exc, FetchError | ParseError):
         return EXIT_SOURCE
     if isinstance(exc, NotFoundError):
