@@ -156,3 +156,24 @@ class TestExport:
         code, _, err = run("export", "-o", str(tmp_path / "no" / "x.json"), "--file", str(FIXTURES / "child-order.xml"))
         assert code == EXIT_CACHE
         assert "cannot write" in err
+
+
+class TestCompletion:
+    def test_bash_script_is_valid_bash(self, tmp_path):
+        """completion bash prints a script bash accepts, naming every command."""
+        code, out, _ = run("completion", "bash")
+        assert code == EXIT_OK
+        script = tmp_path / "ianaports.bash"
+        script.write_text(out)
+        assert subprocess.run(["bash", "-n", str(script)], check=False).returncode == 0
+        for command in ("show", "search", "free", "stats", "export", "listening", "completion"):
+            assert command in out
+
+    def test_fish_and_zsh(self):
+        """completion fish and zsh print scripts for those shells."""
+        assert "complete -c ianaports" in run("completion", "fish")[1]
+        assert "#compdef ianaports" in run("completion", "zsh")[1]
+
+    def test_unknown_shell(self):
+        """An unsupported shell is a usage error."""
+        assert run("completion", "cmd.exe")[0] == EXIT_USAGE

@@ -477,6 +477,36 @@ def _add_listening_command(commands: argparse._SubParsersAction[_Parser]) -> Non
     listening.set_defaults(handler=cmd_listening)
 
 
+COMPLETION_SHELLS = ("bash", "zsh", "fish", "tcsh", "powershell")
+
+
+def cmd_completion(args: argparse.Namespace, out: Output) -> int:
+    """Print a shell completion script generated from this very parser."""
+    import shtab  # noqa: PLC0415 - only needed here
+
+    script = shtab.complete(build_parser(), shell=args.shell)
+    if args.json:
+        out.json({"shell": args.shell, "script": script})
+    else:
+        out.stdout.write(script if script.endswith("\n") else script + "\n")
+    return EXIT_OK
+
+
+def _add_completion_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh, fish, tcsh, powershell)",
+        description="Print a completion script for your shell, generated from the command's own parser by shtab.",
+        epilog="examples:\n  ianaports completion bash > ~/.local/share/bash-completion/completions/ianaports\n"
+        "  ianaports completion zsh > ~/.zfunc/_ianaports\n"
+        "  ianaports completion fish > ~/.config/fish/completions/ianaports.fish\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    completion.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell to complete for")
+    completion.add_argument("--json", action="store_true", help="print JSON: {shell, script}")
+    completion.set_defaults(handler=cmd_completion)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``ianaports`` command (also used to document it)."""
     parser = _Parser(
@@ -507,6 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stats_command(commands)
     _add_export_command(commands)
     _add_listening_command(commands)
+    _add_completion_command(commands)
     return parser
 
 
