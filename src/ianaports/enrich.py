@@ -622,8 +622,8 @@ class RangeFacts:
 
 
 _EPHEMERAL_DEFAULTS = (
-    ("Linux (net.ipv4.ip_local_port_range default)", LINUX_EPHEMERAL),
-    ("Windows Vista / Server 2008 and later", IANA_DYNAMIC),
+    ("Linux", LINUX_EPHEMERAL),
+    ("Windows", IANA_DYNAMIC),
     ("macOS and FreeBSD", IANA_DYNAMIC),
 )
 
