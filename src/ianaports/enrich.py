@@ -380,14 +380,19 @@ def _read_note_file(path: Path) -> list[tuple[str, dict[str, Any]]]:
     seen: set[str] = set()
     for index, raw in enumerate(_list(where, "note", document.get("note", []))):
         entry = _Where(str(path), f"#{index}")
-        table = _table(entry, "note", raw, _NOTE_FIELDS)
-        note_id = table.get("id")
+        if not isinstance(raw, dict):
+            raise entry.fail(None, f"must be a table, not {type(raw).__name__}")
+        note_id = raw.get("id")
         if not isinstance(note_id, str) or not _ID_RE.fullmatch(note_id):
             raise entry.fail("id", f"must be lower-case letters, digits, '.', '_' or '-', not {note_id!r}")
+        where = _Where(str(path), note_id)
+        unknown = sorted(set(raw) - _NOTE_FIELDS)
+        if unknown:
+            raise where.fail(unknown[0], f"is not a note field (allowed: {', '.join(sorted(_NOTE_FIELDS))})")
         if note_id in seen:
-            raise _Where(str(path), note_id).fail("id", "appears twice in this file")
+            raise where.fail("id", "appears twice in this file")
         seen.add(note_id)
-        notes.append((note_id, _note_fields(_Where(str(path), note_id), table)))
+        notes.append((note_id, _note_fields(where, raw)))
     return notes
 
 
