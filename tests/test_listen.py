@@ -10,6 +10,7 @@ import pytest
 
 from ianaports import PortClass, Protocol
 from ianaports.cli import EXIT_NEW_LISTENERS, EXIT_OK, main
+from ianaports.enrich import load_notes
 from ianaports.listen import (
     FlagCode,
     Listener,
@@ -18,6 +19,7 @@ from ianaports.listen import (
     current_listeners,
     in_ephemeral_range,
     load_baseline,
+    note_lookup,
     save_baseline,
 )
 from realdata import parsed, require_real
@@ -110,6 +112,13 @@ class TestAudit:
         (item,) = audit([listener], registry, note_for=lambda port, protocol: ("Attachmate UTS", "legacy"))
         assert [f.code for f in item.flags] == [FlagCode.NO_KNOWN_USE]
         assert item.note == "Attachmate UTS"
+
+    def test_shipped_notes_feed_the_audit(self, registry):
+        """The shipped note for 2304 gives the audit its summary."""
+        listener = Listener(protocol=Protocol.TCP, address="0.0.0.0", port=2304, pid=1, process="x")
+        (item,) = audit([listener], registry, note_for=note_lookup(registry, load_notes()))
+        assert item.note is not None
+        assert "Attachmate" in item.note
 
     def test_ephemeral_ranges(self):
         """Linux's and Windows' ephemeral ranges are recognised."""

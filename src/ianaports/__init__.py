@@ -24,15 +24,19 @@ from .model import PartialDate, Person, PortRange, Protocol, Reference, Referenc
 from .registry import PortClass, Registry, classify
 
 if TYPE_CHECKING:
+    from .enrich import ExplainView, Note, NoteSet, explain, load_notes
     from .parser import ParseWarning, parse
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CacheError",
+    "ExplainView",
     "FetchError",
     "IanaportsError",
     "NotFoundError",
+    "Note",
+    "NoteSet",
     "NotesError",
     "ParseError",
     "ParseWarning",
@@ -49,14 +53,21 @@ __all__ = [
     "SuspectReleaseError",
     "__version__",
     "classify",
+    "explain",
+    "load_notes",
     "parse",
 ]
 
-# Names whose modules import lxml or requests: loaded on first use so that
-# answering from the cache never pays for them.
+# Names whose modules import lxml or requests, or read data files: loaded on
+# first use so that answering from the cache never pays for them.
 _LAZY = {
     "parse": ".parser",
     "ParseWarning": ".parser",
+    "ExplainView": ".enrich",
+    "Note": ".enrich",
+    "NoteSet": ".enrich",
+    "explain": ".enrich",
+    "load_notes": ".enrich",
 }
 
 

@@ -20,13 +20,13 @@ import sys
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
-from .errors import CacheError, FetchError, IanaportsError, NotFoundError, ParseError
+from .errors import CacheError, FetchError, IanaportsError, NotesError, NotFoundError, ParseError
 from .render import format_table
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from .model import Protocol, ServiceRecord
+    from .model import ServiceRecord
     from .registry import Registry
 
 __all__ = ["EXIT_CACHE", "EXIT_NOT_FOUND", "EXIT_OK", "EXIT_SOURCE", "EXIT_USAGE", "build_parser", "main", "run"]
@@ -167,6 +167,129 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
         return EXIT_NOT_FOUND
     _print_records(out, records, registry, as_json=args.json)
     return EXIT_OK
+
+
+def _add_notes_source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--notes",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="also read curated notes from this TOML file or folder (repeatable; after IANAPORTS_NOTES_PATH)",
+    )
+
+
+def cmd_explain(args: argparse.Namespace, out: Output) -> int:
+    """Explain a port or service name: IANA's entry, range facts and curated notes."""
+    from .enrich import explain, load_notes  # noqa: PLC0415
+    from .explain_render import render_explain  # noqa: PLC0415
+
+    query: str = args.query.strip()
+    _parse_port(query)  # a usage error for numbers above 65535
+    notes = load_notes(args.notes)
+    registry = _load_registry(args)
+    try:
+        view = explain(registry, query, notes)
+    except NotFoundError:
+        out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
+        return EXIT_NOT_FOUND
+    fmt = "json" if args.json else args.format
+    out.stdout.write(render_explain(view, fmt))
+    return EXIT_OK
+
+
+def _add_explain_command(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers action is private
+    explain = commands.add_parser(
+        "explain",
+        help="explain a port or service name as a page (text, markdown, html, json)",
+        description="Explain a port or a service name: IANA's entry, the range it sits in, curated history, "
+        "unofficial uses, how to check what listens on it, and why an unexpected listener matters.",
+        epilog="examples:\n  ianaports explain 2304\n  ianaports explain ssh --format markdown\n"
+        "  ianaports explain 2402 --format html > port-2402.html\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    explain.add_argument("query", metavar="PORT|NAME", help="a port number or a service name")
+    explain.add_argument(
+        "--format", choices=["text", "markdown", "html", "json"], default="text", help="output format (default text)"
+    )
+    explain.add_argument("--json", action="store_true", help="same as --format json")
+    _add_registry_source(explain)
+    _add_notes_source(explain)
+    explain.set_defaults(handler=cmd_explain)
+
+
+def cmd_notes(args: argparse.Namespace, out: Output) -> int:
+    """List the curated notes in effect, or check them against the registry."""
+    from .enrich import check_notes, load_notes  # noqa: PLC0415
+    from .explain_render import note_to_json  # noqa: PLC0415
+    from .render import format_table  # noqa: PLC0415
+
+    notes = load_notes(args.notes)
+    if args.action == "list":
+        if args.json:
+            out.json({"files": list(notes.files), "notes": [note_to_json(note) for note in notes]})
+            return EXIT_OK
+        rows = [
+            [
+                note.id,
+                note.match.describe(),
+                str(note.status),
+                note.checked_against.release.isoformat() if note.checked_against else "-",
+                note.sources[-1],
+            ]
+            for note in notes
+        ]
+        out.line(format_table(["ID", "MATCHES", "STATUS", "CHECKED", "SOURCE"], rows, aligned=out.is_terminal))
+        return EXIT_OK
+    registry = _load_registry(args)
+    checks = check_notes(notes, registry)
+    attention = [check for check in checks if check.needs_attention]
+    if args.json:
+        out.json(
+            {
+                "updated": registry.updated.isoformat(),
+                "checks": [
+                    {
+                        "id": check.note.id,
+                        "status": check.status.value,
+                        "needs_attention": check.needs_attention,
+                        "explanation": check.explanation,
+                        "records": len(check.records),
+                        "fingerprint": check.fingerprint,
+                        "checked_against": None
+                        if check.note.checked_against is None
+                        else check.note.checked_against.release.isoformat(),
+                        "source": check.note.sources[-1],
+                    }
+                    for check in checks
+                ],
+            }
+        )
+    else:
+        for check in attention:
+            out.line(f"{check.note.id}\t{check.status}\t{check.explanation}\t{check.note.sources[-1]}")
+        out.message(
+            f"ianaports: {len(checks)} notes checked against the registry of {registry.updated}; "
+            f"{len(attention)} need attention"
+        )
+    return EXIT_NOT_FOUND if attention else EXIT_OK
+
+
+def _add_notes_command(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers action is private
+    notes = commands.add_parser(
+        "notes",
+        help="list the curated notes or check them against the registry",
+        description="List the curated notes in effect (shipped, IANAPORTS_NOTES_PATH, --notes), or check that "
+        "each still matches records unchanged since it was checked (exit 1 when one needs attention).",
+        epilog="examples:\n  ianaports notes list\n  ianaports notes check --file registry.xml --json\n\n"
+        + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    notes.add_argument("action", choices=["list", "check"], help="list the notes, or check them")
+    notes.add_argument("--json", action="store_true", help="print JSON")
+    _add_registry_source(notes)
+    _add_notes_source(notes)
+    notes.set_defaults(handler=cmd_notes)
 
 
 def cmd_search(args: argparse.Namespace, out: Output) -> int:
@@ -398,7 +521,10 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
             out, listen.compare_baseline(listen.load_baseline(Path(args.baseline)), listeners), args
         )
     registry = _load_registry(args)
-    audited = listen.audit(listeners, registry, note_for=_note_lookup())
+    from .enrich import load_notes  # noqa: PLC0415
+
+    notes = load_notes(args.notes)
+    audited = listen.audit(listeners, registry, note_for=listen.note_lookup(registry, notes))
     if not args.all:
         audited = tuple(
             item
@@ -423,11 +549,6 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
     header = ["PROTO", "ADDRESS", "PORT", "PROCESS", "IANA SERVICE", "RANGE", "WORTH A SECOND LOOK"]
     out.line(format_table(header, rows, aligned=out.is_terminal))
     return EXIT_OK
-
-
-def _note_lookup() -> Callable[[int, Protocol], tuple[str | None, str | None]] | None:
-    # Curated notes join the audit once the enrichment layer is installed.
-    return None
 
 
 def _report_baseline(out: Output, change: Any, args: argparse.Namespace) -> int:  # noqa: ANN401 - BaselineDiff
@@ -474,6 +595,7 @@ def _add_listening_command(commands: argparse._SubParsersAction[_Parser]) -> Non
     group.add_argument("--baseline", metavar="FILE", help="report new, gone and re-owned listeners; exit 5 if new")
     listening.add_argument("--json", action="store_true", help="print JSON")
     _add_registry_source(listening)
+    _add_notes_source(listening)
     listening.set_defaults(handler=cmd_listening)
 
 
@@ -538,6 +660,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_command(commands)
     _add_listening_command(commands)
     _add_completion_command(commands)
+    _add_explain_command(commands)
+    _add_notes_command(commands)
     return parser
 
 
@@ -584,7 +708,7 @@ def _exit_code(exc: IanaportsError) -> int:
 
     if isinstance(exc, MissingDependencyError):
         return EXIT_USAGE
-    if isinstance(exc, FetchError | ParseError):
+    if isinstance(exc, FetchError | ParseError | NotesError):
         return EXIT_SOURCE
     if isinstance(exc, NotFoundError):
         return EXIT_NOT_FOUND

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
     from pathlib import Path
 
+    from .enrich import NoteSet
     from .registry import Registry
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "current_listeners",
     "listening",
     "load_baseline",
+    "note_lookup",
     "save_baseline",
 ]
 
@@ -228,6 +230,19 @@ def listening(
 ) -> tuple[AuditedListener, ...]:
     """Audit what listens on this machine now against *registry*."""
     return audit(current_listeners(), registry, note_for=note_for)
+
+
+def note_lookup(registry: Registry, notes: NoteSet) -> Callable[[int, Protocol], tuple[str | None, str | None]]:
+    """A ``note_for`` callback answering from curated notes: the first note's summary and status."""
+
+    def note_for(port: int, protocol: Protocol) -> tuple[str | None, str | None]:
+        records = [record for record in registry.lookup(port) if record.protocol in (protocol, None)]
+        found = notes.about(records, port)
+        if not found:
+            return (None, None)
+        return (found[0].summary, found[0].status.value)
+
+    return note_for
 
 
 def listener_to_json(listener: Listener) -> dict[str, Any]:

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterable, Iterator, Mapping
 
+    from .enrich import ExplainView, NoteSet
+
 __all__ = ["PortClass", "Registry", "classify", "port_statistics"]
 
 SYSTEM_PORTS_END = 1023
@@ -245,6 +247,12 @@ class Registry:
                 continue
             taken.update(range(max(record.ports.start, start), min(record.ports.end, end) + 1))
         return [port for port in span if port not in taken]
+
+    def explain(self, port_or_name: int | str, notes: NoteSet | None = None) -> ExplainView:
+        """The enriched view of a port or service name: see :func:`ianaports.enrich.explain`."""
+        from .enrich import explain  # noqa: PLC0415 - enrich imports this module
+
+        return explain(self, port_or_name, notes)
 
     def _select(self, positions: Iterable[int], protocol: Protocol | None) -> tuple[ServiceRecord, ...]:
         records = self.records
