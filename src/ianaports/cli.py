@@ -203,7 +203,7 @@ def cmd_diff(args: argparse.Namespace, out: Output) -> int:
     from .diff import diff  # noqa: PLC0415
     from .render_diff import diff_to_json, diff_to_markdown, diff_to_text  # noqa: PLC0415
 
-    fmt = "json" if args.json else args.format
+    fmt = "json" if args.json else args.format or "text"
     old = resolve_release(args.old)
     new = resolve_release(args.new)
     changes = diff(old, new).restricted(port=args.port, name=args.name, protocol=args.protocol)
@@ -239,7 +239,7 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     parser.add_argument("new", metavar="NEW", nargs="?", default="latest", help="the newer release")
     style = parser.add_mutually_exclusive_group()
     style.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
-    style.add_argument("--format", choices=["text", "markdown", "json"], default="text", help="output format")
+    style.add_argument("--format", choices=["text", "markdown", "json"], help="output format (default: text)")
     parser.add_argument("--port", type=_port_argument, help="only changes about records holding this port")
     parser.add_argument("--name", help="only changes about this service name (any case)")
     parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
