@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import enum
-from typing import TYPE_CHECKING, Literal, Union
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import attrs
 
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 #: What a field of a record can hold (the values a :class:`FieldChange` carries).
-FieldValue = Union[str, int, PartialDate, tuple[Person, ...], tuple[Reference, ...], None]  # noqa: UP007 - runtime alias on 3.10
+FieldValue: TypeAlias = str | int | PartialDate | tuple[Person, ...] | tuple[Reference, ...] | None
 
 _Key = tuple[str | None, Protocol | None, tuple[int, int] | None]
 
