@@ -10,6 +10,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .diff import (
+    Deassignment,
+    DeassignmentStatus,
+    FieldChange,
+    History,
+    HistoryEvent,
+    PortChange,
+    RecordChange,
+    RegistryDiff,
+    SpanSplit,
+    diff,
+    history,
+)
 from .errors import (
     CacheError,
     FetchError,
@@ -31,8 +44,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CacheError",
+    "Deassignment",
+    "DeassignmentStatus",
     "ExplainView",
     "FetchError",
+    "FieldChange",
+    "History",
+    "HistoryEvent",
     "IanaportsError",
     "NotFoundError",
     "Note",
@@ -42,18 +60,24 @@ __all__ = [
     "ParseWarning",
     "PartialDate",
     "Person",
+    "PortChange",
     "PortClass",
     "PortRange",
     "Protocol",
+    "RecordChange",
     "Reference",
     "ReferenceKind",
     "Registry",
+    "RegistryDiff",
     "ServiceRecord",
+    "SpanSplit",
     "StaleDataWarning",
     "SuspectReleaseError",
     "__version__",
     "classify",
+    "diff",
     "explain",
+    "history",
     "load_notes",
     "parse",
 ]

@@ -29,7 +29,18 @@ if TYPE_CHECKING:
     from .model import ServiceRecord
     from .registry import Registry
 
-__all__ = ["EXIT_CACHE", "EXIT_NOT_FOUND", "EXIT_OK", "EXIT_SOURCE", "EXIT_USAGE", "build_parser", "main", "run"]
+__all__ = [
+    "EXIT_CACHE",
+    "EXIT_NEW_LISTENERS",
+    "EXIT_NOT_FOUND",
+    "EXIT_OK",
+    "EXIT_SOURCE",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+    "resolve_release",
+    "run",
+]
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
@@ -290,6 +301,76 @@ def _add_notes_command(commands: Any) -> None:  # noqa: ANN401 - argparse's subp
     _add_registry_source(notes)
     _add_notes_source(notes)
     notes.set_defaults(handler=cmd_notes)
+
+
+_STORE_SPECS = ("latest", "previous")
+
+
+def _is_store_spec(spec: str) -> bool:
+    import re  # noqa: PLC0415
+
+    return spec in _STORE_SPECS or re.fullmatch(r"\d{4}-\d{2}-\d{2}", spec) is not None
+
+
+def resolve_release(spec: str) -> Registry:
+    """The release a command-line argument names: a stored release (date, latest, previous) or a file.
+
+    A date ``YYYY-MM-DD``, ``latest`` and ``previous`` name stored releases;
+    anything else is a registry file (write ``./latest`` for a file of that name).
+    """
+    if _is_store_spec(spec):
+        raise CacheError(f"no local store yet to find release {spec!r} in; give registry file paths instead")
+    from .parser import parse  # noqa: PLC0415 - lxml only when a file is read
+
+    return parse(spec)
+
+
+def cmd_diff(args: argparse.Namespace, out: Output) -> int:
+    """Show what changed between two releases."""
+    from .diff import diff  # noqa: PLC0415
+    from .render_diff import diff_to_json, diff_to_markdown, diff_to_text  # noqa: PLC0415
+
+    fmt = "json" if args.json else args.format or "text"
+    old = resolve_release(args.old)
+    new = resolve_release(args.new)
+    changes = diff(old, new).restricted(port=args.port, name=args.name, protocol=args.protocol)
+    if fmt == "json":
+        out.json(diff_to_json(changes))
+    elif fmt == "markdown":
+        out.line(diff_to_markdown(changes))
+    else:
+        out.line(diff_to_text(changes))
+    return EXIT_OK
+
+
+def _port_argument(text: str) -> int:
+    port = _parse_port(text)
+    if port is None:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
+    return port
+
+
+def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    parser = commands.add_parser(
+        "diff",
+        help="show what changed between two releases",
+        description="Show what changed between two releases: added, removed and changed records, and the moves "
+        "a reader cares about (port changes, unassigned spans split, de-assignments). OLD and NEW are "
+        "registry files (.xml, .gz, .xz, .bz2); stored releases (YYYY-MM-DD, latest, previous) need the "
+        "local store.",
+        epilog="examples:\n  ianaports diff old.xml new.xml\n  ianaports diff old.xml new.xml --format markdown\n"
+        "  ianaports diff old.xml new.xml --port 2304 --json\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("old", metavar="OLD", nargs="?", default="previous", help="the older release")
+    parser.add_argument("new", metavar="NEW", nargs="?", default="latest", help="the newer release")
+    style = parser.add_mutually_exclusive_group()
+    style.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
+    style.add_argument("--format", choices=["text", "markdown", "json"], help="output format (default: text)")
+    parser.add_argument("--port", type=_port_argument, help="only changes about records holding this port")
+    parser.add_argument("--name", help="only changes about this service name (any case)")
+    parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
+    parser.set_defaults(handler=cmd_diff)
 
 
 def cmd_search(args: argparse.Namespace, out: Output) -> int:
@@ -662,6 +743,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_completion_command(commands)
     _add_explain_command(commands)
     _add_notes_command(commands)
+    _add_diff_command(commands)
     return parser
 
 
