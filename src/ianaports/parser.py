@@ -29,6 +29,8 @@ from .model import (
     Reference,
     ReferenceKind,
     ServiceRecord,
+    _canonical_person,
+    _canonical_record,
     tidy_text,
     xref_token,
 )
@@ -189,10 +191,13 @@ def _registry_from_root(root: etree._Element, mode: Mode) -> Registry:
     except ValueError as exc:
         raise ParseError(f"<updated> is not a date: {updated_text!r}", location="registry.updated") from exc
     people = _people_from_root(root)
+    reader = _RecordReader(people)
     records: list[ServiceRecord] = []
-    for index, element in enumerate(root.iterchildren(f"{_NS}record")):
+    append = records.append
+    read = reader.read
+    for index, element in enumerate(root.iterchildren(_TAG_RECORD)):
         try:
-            records.append(_record_from_element(element, people))
+            append(read(element))
         except _FieldError as exc:
             where = f"line {element.sourceline}, record[{index}].{exc.field}"
             if mode == "strict":
@@ -215,40 +220,7 @@ class _FieldError(Exception):
         self.message = message
 
 
-def _people_from_root(root: etree._Element) -> dict[str, Person]:
-    people: dict[str, Person] = {}
-    section = root.find(f"{_NS}people")
-    if section is None:
-        return people
-    for index, element in enumerate(section.iterchildren(f"{_NS}person")):
-        person_id = element.get("id")
-        if not person_id:
-            raise ParseError("a person has no id", location=f"line {element.sourceline}, people[{index}]")
-        fields: dict[str, str] = {}
-        for child in element.iterchildren():
-            text = child.text
-            if text is not None:
-                fields[_local_name(child.tag)] = text.strip()
-        updated = _optional_date(fields.get("updated"), f"people[{index}].updated", element)
-        people[person_id] = Person(
-            id=person_id,
-            name=fields.get("name") or None,
-            org=fields.get("org") or None,
-            uri=fields.get("uri") or None,
-            updated=updated,
-        )
-    return people
-
-
-def _optional_date(text: str | None, where: str, element: etree._Element) -> PartialDate | None:
-    if not text:
-        return None
-    try:
-        return PartialDate.from_text(text)
-    except ValueError as exc:
-        raise ParseError(str(exc), location=f"line {element.sourceline}, {where}") from exc
-
-
+_TAG_RECORD = f"{_NS}record"
 _TAG_NAME = f"{_NS}name"
 _TAG_PROTOCOL = f"{_NS}protocol"
 _TAG_NUMBER = f"{_NS}number"
@@ -260,82 +232,174 @@ _TAG_UNAUTHORIZED = f"{_NS}unauthorized"
 _TAG_SC = f"{_NS}sc"
 _TAG_BR = f"{_NS}br"
 _TAG_PARAGRAPH = f"{_NS}paragraph"
+_TAG_PERSON = f"{_NS}person"
+_PERSON_FIELDS = {f"{_NS}{field}": field for field in ("name", "org", "uri", "updated")}
 _PROTOCOLS = {protocol.value: protocol for protocol in Protocol}
 _REFERENCE_KINDS = {kind.value: kind for kind in ReferenceKind}
 
 
-def _record_from_element(element: etree._Element, people: dict[str, Person]) -> ServiceRecord:
-    name: str | None = None
-    protocol: Protocol | None = None
-    ports: PortRange | None = None
-    description = ""
-    assignees: list[Person] = []
-    contacts: list[Person] = []
-    references: list[Reference] = []
-    notes: str | None = None
-    unauthorized: str | None = None
-    service_code: int | None = None
-    for child in element.iterchildren():
-        tag = child.tag
-        if tag == _TAG_XREF:
-            kind = child.get("type")
-            if kind == "person":
-                contacts.append(_person(child, people))
-            else:
-                references.append(_reference(child, kind))
-        elif tag == _TAG_NAME:
-            name = (child.text or "").strip() or None
-        elif tag == _TAG_PROTOCOL:
-            protocol = _protocol(child.text)
-        elif tag == _TAG_NUMBER:
-            ports = _ports(child.text)
-        elif tag == _TAG_DESCRIPTION:
-            description = _mixed_text(child)
-        elif tag == _TAG_ASSIGNEE:
-            assignees.extend(_person(xref, people) for xref in child.iterchildren(_TAG_XREF))
-        elif tag == _TAG_NOTE:
-            notes = _mixed_text(child) or None
-        elif tag == _TAG_UNAUTHORIZED:
-            unauthorized = _mixed_text(child) or None
-        elif tag == _TAG_SC:
-            service_code = _service_code(child.text)
-        # Elements IANA may add later are ignored, so a new release does not
-        # break every installed copy; the raw XML is kept for re-parsing.
-    if not assignees:
-        # IANA's convention: with no <assignee> block, the listed person is both.
-        assignees = contacts
-    return ServiceRecord(
-        name=name,
-        protocol=protocol,
-        ports=ports,
-        description=description,
-        assignees=tuple(assignees),
-        contacts=tuple(contacts),
-        references=tuple(references),
-        registered=_record_date(element, "date"),
-        modified=_record_date(element, "updated"),
-        notes=notes,
-        unauthorized_use=unauthorized,
-        service_code=service_code,
-    )
+def _people_from_root(root: etree._Element) -> dict[str, Person]:
+    people: dict[str, Person] = {}
+    section = root.find(f"{_NS}people")
+    if section is None:
+        return people
+    dates: dict[str, PartialDate] = {}
+    for index, element in enumerate(section.iterchildren(_TAG_PERSON)):
+        person_id = element.get("id")
+        if not person_id:
+            raise ParseError("a person has no id", location=f"line {element.sourceline}, people[{index}]")
+        name = org = uri = updated_text = None
+        for child in element.iterchildren():
+            text = child.text
+            if text is None:
+                continue
+            # Fields are known by local name, whatever their namespace; the last one of a kind wins.
+            tag = child.tag
+            field = _PERSON_FIELDS.get(tag) if type(tag) is str else None
+            if field is None:
+                field = _local_name(tag)
+            if field == "uri":
+                uri = text.strip()
+            elif field == "name":
+                name = text.strip()
+            elif field == "updated":
+                updated_text = text.strip()
+            elif field == "org":
+                org = text.strip()
+        updated = None
+        if updated_text:
+            updated = dates.get(updated_text)
+            if updated is None:
+                updated = dates[updated_text] = _person_date(updated_text, index, element)
+        people[person_id] = _canonical_person(person_id, name or None, org or None, uri or None, updated)
+    return people
 
 
-def _person(xref: etree._Element, people: dict[str, Person]) -> Person:
-    person_id = xref.get("data") or ""
-    person = people.get(person_id)
-    if person is None:
-        # An xref to a person the <people> section lacks still names someone.
-        return Person(id=person_id)
-    return person
+def _person_date(text: str, index: int, element: etree._Element) -> PartialDate:
+    try:
+        return PartialDate.from_text(text)
+    except ValueError as exc:
+        raise ParseError(str(exc), location=f"line {element.sourceline}, people[{index}].updated") from exc
 
 
-def _reference(xref: etree._Element, kind: str | None) -> Reference:
-    text = _mixed_text(xref) or None
-    return Reference(
-        kind=_REFERENCE_KINDS.get(kind or "", ReferenceKind.OTHER),
-        data=xref.get("data"),
-        text=text,
-    )
+_MISSING: object = object()
+
+
+class _RecordReader:
+    """Turns ``<record>`` elements into ServiceRecords, reusing the values IANA repeats.
+
+    Port spans, dates, protocols and references recur thousands of times (a
+    tcp and a udp record share nearly everything), and every value is
+    immutable, so each distinct text is converted once and its value shared.
+    The caches hold only values that converted cleanly: a malformed text
+    misses every time and raises with its location as before.
+    """
+
+    def __init__(self, people: dict[str, Person]) -> None:
+        self.people = people
+        self.strangers: dict[str, Person] = {}
+        self.protocols: dict[str | None, Protocol | None] = {}
+        self.ports: dict[str | None, PortRange | None] = {}
+        self.dates: dict[str | None, PartialDate | None] = {}
+        self.references: dict[tuple[str | None, str | None, str | None], Reference] = {}
+
+    def read(self, element: etree._Element) -> ServiceRecord:
+        """The record of one ``<record>`` element; raises _FieldError naming a bad field."""
+        name: str | None = None
+        protocol: Protocol | None = None
+        ports: PortRange | None = None
+        description = ""
+        assignees: list[Person] | None = None
+        contacts: list[Person] = []
+        references: list[Reference] = []
+        notes: str | None = None
+        unauthorized: str | None = None
+        service_code: int | None = None
+        # This loop runs for every one of ~90,000 elements, so it avoids calls
+        # where a cache hit can answer; branches go in order of frequency.
+        for child in element:
+            tag = child.tag
+            if tag == _TAG_DESCRIPTION:
+                description = _render_mixed(child).strip() if len(child) else (child.text or "").strip()
+            elif tag == _TAG_NUMBER:
+                text = child.text
+                found = self.ports.get(text, _MISSING)
+                if found is _MISSING:
+                    found = self.ports[text] = _ports(text)
+                ports = found  # type: ignore[assignment]
+            elif tag == _TAG_PROTOCOL:
+                text = child.text
+                found = self.protocols.get(text, _MISSING)
+                if found is _MISSING:
+                    found = self.protocols[text] = _protocol(text)
+                protocol = found  # type: ignore[assignment]
+            elif tag == _TAG_NAME:
+                name = (child.text or "").strip() or None
+            elif tag == _TAG_XREF:
+                kind = child.get("type")
+                if kind == "person":
+                    contacts.append(self.person(child))
+                else:
+                    references.append(self.reference(child, kind))
+            elif tag == _TAG_ASSIGNEE:
+                if assignees is None:
+                    assignees = []
+                assignees.extend(self.person(xref) for xref in child.iterchildren(_TAG_XREF))
+            elif tag == _TAG_NOTE:
+                notes = _mixed_text(child) or None
+            elif tag == _TAG_UNAUTHORIZED:
+                unauthorized = _mixed_text(child) or None
+            elif tag == _TAG_SC:
+                service_code = _service_code(child.text)
+            # Elements IANA may add later are ignored, so a new release does not
+            # break every installed copy; the raw XML is kept for re-parsing.
+        contacts_tuple = tuple(contacts)
+        return _canonical_record(
+            name,
+            protocol,
+            ports,
+            description,
+            # IANA's convention: with no <assignee> block, the listed person is both.
+            tuple(assignees) if assignees else contacts_tuple,
+            contacts_tuple,
+            tuple(references),
+            self.date(element, "date"),
+            self.date(element, "updated"),
+            notes,
+            unauthorized,
+            service_code,
+        )
+
+    def person(self, xref: etree._Element) -> Person:
+        """The person an xref names, from ``<people>`` or else by id alone."""
+        person_id = xref.get("data") or ""
+        person = self.people.get(person_id)
+        if person is None:
+            # An xref to a person the <people> section lacks still names someone.
+            person = self.strangers.get(person_id)
+            if person is None:
+                person = self.strangers[person_id] = Person(id=person_id)
+        return person
+
+    def reference(self, xref: etree._Element, kind: str | None) -> Reference:
+        """The reference an xref makes (shared between records that cite alike)."""
+        text = _mixed_text(xref) or None
+        data = xref.get("data")
+        key = (kind, data, text)
+        reference = self.references.get(key)
+        if reference is None:
+            reference = self.references[key] = Reference(
+                kind=_REFERENCE_KINDS.get(kind or "", ReferenceKind.OTHER), data=data, text=text
+            )
+        return reference
+
+    def date(self, element: etree._Element, attribute: str) -> PartialDate | None:
+        """The record's ``date`` or ``updated`` attribute as a partial date."""
+        text = element.get(attribute)
+        found = self.dates.get(text, _MISSING)
+        if found is _MISSING:
+            found = self.dates[text] = _record_date(text, attribute)
+        return found  # type: ignore[return-value]
 
 
 def _protocol(text: str | None) -> Protocol | None:
@@ -366,8 +430,7 @@ def _service_code(text: str | None) -> int | None:
     return int(value)
 
 
-def _record_date(element: etree._Element, attribute: str) -> PartialDate | None:
-    text = element.get(attribute)
+def _record_date(text: str | None, attribute: str) -> PartialDate | None:
     if not text:
         return None
     try:
