@@ -371,6 +371,12 @@ _set_modified = _slot_writer(ServiceRecord, "modified")
 _set_notes = _slot_writer(ServiceRecord, "notes")
 _set_unauthorized_use = _slot_writer(ServiceRecord, "unauthorized_use")
 _set_service_code = _slot_writer(ServiceRecord, "service_code")
+_set_start = _slot_writer(PortRange, "start")
+_set_end = _slot_writer(PortRange, "end")
+_set_written = _slot_writer(PortRange, "written")
+_set_year = _slot_writer(PartialDate, "year")
+_set_month = _slot_writer(PartialDate, "month")
+_set_day = _slot_writer(PartialDate, "day")
 _set_person_id = _slot_writer(Person, "id")
 _set_person_name = _slot_writer(Person, "name")
 _set_person_org = _slot_writer(Person, "org")
@@ -420,3 +426,35 @@ def _canonical_person(
     _set_person_uri(person, uri)
     _set_person_updated(person, updated)
     return person
+
+
+def _port_range_from_text(text: str) -> PortRange:
+    """:meth:`PortRange.from_text`, with a quick path for a plain single port (most records)."""
+    # str.isdecimal() accepts exactly the characters the pattern's \d does.
+    if len(text) <= 5 and text.isdecimal():  # noqa: PLR2004 - five digits, as the pattern says
+        port = int(text)
+        if port <= PORT_MAX:
+            span: PortRange = _new(PortRange)
+            _set_start(span, port)
+            _set_end(span, port)
+            _set_written(span, None if text == str(port) else text)
+            return span
+    return PortRange.from_text(text)
+
+
+def _partial_date_from_text(text: str) -> PartialDate:
+    """:meth:`PartialDate.from_text` without attrs' __init__ for a well-formed date."""
+    match = _PARTIAL_DATE_RE.fullmatch(text)
+    if match is not None:
+        year, month, day = (None if group is None else int(group) for group in match.groups())
+        try:
+            dt.date(year, month, day or 1)  # type: ignore[arg-type]
+        except ValueError:
+            pass  # from_text below raises with its own message
+        else:
+            date: PartialDate = _new(PartialDate)
+            _set_year(date, year)
+            _set_month(date, month)
+            _set_day(date, day)
+            return date
+    return PartialDate.from_text(text)

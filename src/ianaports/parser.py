@@ -31,6 +31,8 @@ from .model import (
     ServiceRecord,
     _canonical_person,
     _canonical_record,
+    _partial_date_from_text,
+    _port_range_from_text,
     tidy_text,
     xref_token,
 )
@@ -277,7 +279,7 @@ def _people_from_root(root: etree._Element) -> dict[str, Person]:
 
 def _person_date(text: str, index: int, element: etree._Element) -> PartialDate:
     try:
-        return PartialDate.from_text(text)
+        return _partial_date_from_text(text)
     except ValueError as exc:
         raise ParseError(str(exc), location=f"line {element.sourceline}, people[{index}].updated") from exc
 
@@ -315,30 +317,32 @@ class _RecordReader:
         notes: str | None = None
         unauthorized: str | None = None
         service_code: int | None = None
-        # This loop runs for every one of ~90,000 elements, so it avoids calls
-        # where a cache hit can answer; branches go in order of frequency.
+        port_cache, protocol_cache, date_cache = self.ports, self.protocols, self.dates
+        known_person = self.people.get
+        # This loop runs for every one of ~90,000 elements, so it answers from
+        # the caches without a call where it can; branches go by frequency.
         for child in element:
             tag = child.tag
             if tag == _TAG_DESCRIPTION:
                 description = _render_mixed(child).strip() if len(child) else (child.text or "").strip()
             elif tag == _TAG_NUMBER:
                 text = child.text
-                found = self.ports.get(text, _MISSING)
+                found = port_cache.get(text, _MISSING)
                 if found is _MISSING:
-                    found = self.ports[text] = _ports(text)
+                    found = port_cache[text] = _ports(text)
                 ports = found  # type: ignore[assignment]
             elif tag == _TAG_PROTOCOL:
                 text = child.text
-                found = self.protocols.get(text, _MISSING)
+                found = protocol_cache.get(text, _MISSING)
                 if found is _MISSING:
-                    found = self.protocols[text] = _protocol(text)
+                    found = protocol_cache[text] = _protocol(text)
                 protocol = found  # type: ignore[assignment]
             elif tag == _TAG_NAME:
                 name = (child.text or "").strip() or None
             elif tag == _TAG_XREF:
                 kind = child.get("type")
                 if kind == "person":
-                    contacts.append(self.person(child))
+                    contacts.append(known_person(child.get("data") or "") or self.person(child))
                 else:
                     references.append(self.reference(child, kind))
             elif tag == _TAG_ASSIGNEE:
@@ -353,6 +357,14 @@ class _RecordReader:
                 service_code = _service_code(child.text)
             # Elements IANA may add later are ignored, so a new release does not
             # break every installed copy; the raw XML is kept for re-parsing.
+        text = element.get("date")
+        registered = date_cache.get(text, _MISSING)
+        if registered is _MISSING:
+            registered = date_cache[text] = _record_date(text, "date")
+        text = element.get("updated")
+        modified = date_cache.get(text, _MISSING)
+        if modified is _MISSING:
+            modified = date_cache[text] = _record_date(text, "updated")
         contacts_tuple = tuple(contacts)
         return _canonical_record(
             name,
@@ -363,8 +375,8 @@ class _RecordReader:
             tuple(assignees) if assignees else contacts_tuple,
             contacts_tuple,
             tuple(references),
-            self.date(element, "date"),
-            self.date(element, "updated"),
+            registered,  # type: ignore[arg-type]
+            modified,  # type: ignore[arg-type]
             notes,
             unauthorized,
             service_code,
@@ -393,14 +405,6 @@ class _RecordReader:
             )
         return reference
 
-    def date(self, element: etree._Element, attribute: str) -> PartialDate | None:
-        """The record's ``date`` or ``updated`` attribute as a partial date."""
-        text = element.get(attribute)
-        found = self.dates.get(text, _MISSING)
-        if found is _MISSING:
-            found = self.dates[text] = _record_date(text, attribute)
-        return found  # type: ignore[return-value]
-
 
 def _protocol(text: str | None) -> Protocol | None:
     value = (text or "").strip().lower()
@@ -416,7 +420,7 @@ def _ports(text: str | None) -> PortRange | None:
     if not text or not text.strip():
         return None
     try:
-        return PortRange.from_text(text)
+        return _port_range_from_text(text)
     except ValueError as exc:
         raise _FieldError("number", str(exc)) from None
 
@@ -434,7 +438,7 @@ def _record_date(text: str | None, attribute: str) -> PartialDate | None:
     if not text:
         return None
     try:
-        return PartialDate.from_text(text)
+        return _partial_date_from_text(text)
     except ValueError as exc:
         raise _FieldError(f"@{attribute}", str(exc)) from None
 
