@@ -55,6 +55,8 @@ Mode = Literal["strict", "lenient"]
 
 #: Real releases are under 4 MB; 64 MB leaves room for growth and stops a hostile stream.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+#: Reads come in slices this big, so an endless stream costs no more than the cap.
+_READ_CHUNK = 1024 * 1024
 
 _NS = "{http://www.iana.org/assignments}"
 _REGISTRY_ID = "service-names-port-numbers"
@@ -95,10 +97,19 @@ def read_source_bytes(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
 
 
 def _read_capped(handle: IO[bytes], max_bytes: int, what: str) -> bytes:
-    data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:
+    # A pipe, socket or raw stream may return less than asked before its end,
+    # so read until the end or one byte past the cap, whichever comes first.
+    chunks: list[bytes] = []
+    size = 0
+    while size <= max_bytes:
+        chunk = handle.read(min(_READ_CHUNK, max_bytes + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > max_bytes:
         raise ParseError(f"{what} is larger than the {max_bytes}-byte limit")
-    return data
+    return b"".join(chunks)
 
 
 def _decompress(raw: bytes, max_bytes: int) -> bytes:
@@ -171,6 +182,12 @@ def _parse_tree(data: bytes) -> etree._Element:
         raise ParseError(f"not well-formed XML: {exc.msg}", location=f"line {line}") from exc
     except (etree.LxmlError, ValueError) as exc:
         raise ParseError(f"not well-formed XML: {exc}") from exc
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        # The byte check above misses a DOCTYPE it cannot see (UTF-16 input, or
+        # one after a comment); lxml neither expanded nor loaded anything, but
+        # the document is refused all the same.
+        raise ParseError("a DOCTYPE or entity declaration is not allowed", location="prolog")
     if root.tag != f"{_NS}registry" or root.get("id") != _REGISTRY_ID:
         raise ParseError(
             f"not the IANA service-name and port-number registry (root is {_local_name(root.tag)!r}"
