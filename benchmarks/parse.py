@@ -3,7 +3,8 @@
 Run: python benchmarks/parse.py   (reads ../shared/registry or $IANAPORTS_TEST_REGISTRY)
 
 Prints the median time of each, their ratio (target <= 2.0, stretch 1.5), and the
-memory the parsed Registry holds (tracemalloc peak while parsing, and retained).
+memory the parsed Registry holds (tracemalloc peak while parsing, and retained), and
+the process's peak resident memory.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import gc
 import io
 import lzma
+import resource
 import tracemalloc
 
 from lxml import etree
@@ -34,6 +36,9 @@ def main() -> None:
     print(f"ianaports parse        {ours * 1000:8.1f} ms")
     print(f"ratio                  {ours / floor:8.2f} x   (target <= 2.0, stretch 1.5)")
     print(f"registry retained      {retained / 1e6:8.1f} MB (peak while parsing {peak / 1e6:.1f} MB)")
+    # tracemalloc sees Python objects only; the process peak also counts lxml's C tree.
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    print(f"process peak RSS       {peak_rss:8.1f} MB (interpreter, input bytes and lxml trees included)")
 
 
 if __name__ == "__main__":

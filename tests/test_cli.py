@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main
-from realdata import FIXTURES, require_real
+from realdata import FIXTURES, parsed, require_real
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -156,3 +156,97 @@ def test_console_script_from_real_cache(real_cache):
         ("attachmate-uts", "tcp"),
         ("attachmate-uts", "udp"),
     ]
+
+
+def newest_file() -> str:
+    return str(require_real())
+
+
+class TestSearchFreeStats:
+    def test_search_exact_first(self):
+        """search ranks the exact name first and honours --limit."""
+        code, out, _ = run("search", "kerberos", "--limit", "2", "--file", newest_file())
+        assert code == EXIT_OK
+        assert [line.split("\t")[0] for line in out.splitlines()[1:]] == ["kerberos", "kerberos"]
+
+    def test_search_nothing(self):
+        """search with no match exits 1."""
+        assert run("search", "zzzz-no-such", "--file", newest_file())[0] == EXIT_NOT_FOUND
+
+    def test_free_avoids_assigned_and_ephemeral(self):
+        """free lists only unassigned ports below the ephemeral ranges by default."""
+        code, out, _ = run("free", "--range", "2300-40000", "--count", "500", "--json", "--file", newest_file())
+        ports = json.loads(out)["ports"]
+        registry = parsed(require_real())
+        assert code == EXIT_OK
+        assert ports
+        assert all(2300 <= p < 32768 for p in ports)
+        assert all(all(r.is_unassigned for r in registry.lookup(p)) for p in ports)
+
+    def test_free_usage(self):
+        """A malformed --range is a usage error."""
+        assert run("free", "--range", "9-1", "--file", newest_file())[0] == EXIT_USAGE
+
+    def test_stats_json(self):
+        """stats counts add up to the size of each RFC 6335 range."""
+        code, out, _ = run("stats", "--json", "--file", newest_file())
+        data = json.loads(out)
+        assert code == EXIT_OK
+        sizes = {"system": 1024, "user": 48128, "dynamic": 16384}
+        for row in data["ports"]:
+            assert row["assigned"] + row["reserved"] + row["unassigned"] == sizes[row["range"]]
+        assert data["names_without_port"] == 1055
+
+
+class TestExport:
+    def test_services_to_file(self, tmp_path):
+        """export --format services -o writes a services(5) file naming the release."""
+        target = tmp_path / "services"
+        code, _, err = run("export", "--format", "services", "-o", str(target), "--file", newest_file())
+        assert code == EXIT_OK
+        assert "2025-12-15" in err
+        text = target.read_text()
+        assert "release 2025-12-15" in text.splitlines()[1]
+        assert any(line.startswith("attachmate-uts  2304/tcp") for line in text.splitlines())
+
+    def test_jsonl(self):
+        """export --format jsonl writes one record object per line."""
+        code, out, _ = run("export", "--format", "jsonl", "--file", str(FIXTURES / "child-order.xml"))
+        assert code == EXIT_OK
+        assert [json.loads(line)["service_name"] for line in out.splitlines()] == ["smtp", "smtp", "discard"]
+
+    def test_iana_csv_legacy(self):
+        """export --format iana-csv --legacy-csv ends rows with CRLF."""
+        code, out, _ = run(
+            "export", "--format", "iana-csv", "--legacy-csv", "--file", str(FIXTURES / "child-order.xml")
+        )
+        assert code == EXIT_OK
+        assert out.startswith("Service Name,Port Number,")
+        assert out.count("\r\n") == 4
+
+    def test_unwritable_output(self, tmp_path):
+        """An output path in a missing folder is exit 4 and leaves nothing behind."""
+        code, _, err = run("export", "-o", str(tmp_path / "no" / "x.json"), "--file", str(FIXTURES / "child-order.xml"))
+        assert code == EXIT_CACHE
+        assert "cannot write" in err
+
+
+class TestCompletion:
+    def test_bash_script_is_valid_bash(self, tmp_path):
+        """completion bash prints a script bash accepts, naming every command."""
+        code, out, _ = run("completion", "bash")
+        assert code == EXIT_OK
+        script = tmp_path / "ianaports.bash"
+        script.write_text(out)
+        assert subprocess.run(["bash", "-n", str(script)], check=False).returncode == 0
+        for command in ("show", "search", "free", "stats", "export", "listening", "completion"):
+            assert command in out
+
+    def test_fish_and_zsh(self):
+        """completion fish and zsh print scripts for those shells."""
+        assert "complete -c ianaports" in run("completion", "fish")[1]
+        assert "#compdef ianaports" in run("completion", "zsh")[1]
+
+    def test_unknown_shell(self):
+        """An unsupported shell is a usage error."""
+        assert run("completion", "cmd.exe")[0] == EXIT_USAGE

@@ -10,6 +10,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .diff import (
+    Deassignment,
+    DeassignmentStatus,
+    FieldChange,
+    History,
+    HistoryEvent,
+    PortChange,
+    RecordChange,
+    RegistryDiff,
+    SpanSplit,
+    diff,
+    history,
+)
 from .errors import (
     CacheError,
     FetchError,
@@ -25,6 +38,7 @@ from .registry import PortClass, Registry, classify
 
 if TYPE_CHECKING:
     from ._sync import SourceOutcome, SyncResult, load, sync, versions
+    from .enrich import ExplainView, Note, NoteSet, explain, load_notes
     from .parser import ParseWarning, parse
     from .store import ReleaseInfo, Store
 
@@ -32,37 +46,53 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CacheError",
+    "Deassignment",
+    "DeassignmentStatus",
+    "ExplainView",
     "FetchError",
+    "FieldChange",
+    "History",
+    "HistoryEvent",
     "IanaportsError",
     "NotFoundError",
+    "Note",
+    "NoteSet",
     "NotesError",
     "ParseError",
     "ParseWarning",
     "PartialDate",
     "Person",
+    "PortChange",
     "PortClass",
     "PortRange",
     "Protocol",
+    "RecordChange",
     "Reference",
     "ReferenceKind",
     "Registry",
+    "RegistryDiff",
     "ReleaseInfo",
     "ServiceRecord",
     "SourceOutcome",
+    "SpanSplit",
     "StaleDataWarning",
     "Store",
     "SuspectReleaseError",
     "SyncResult",
     "__version__",
     "classify",
+    "diff",
+    "explain",
+    "history",
     "load",
+    "load_notes",
     "parse",
     "sync",
     "versions",
 ]
 
-# Names whose modules import lxml or requests: loaded on first use so that
-# answering from the cache never pays for them.
+# Names whose modules import lxml or requests, or read data files: loaded on
+# first use so that answering from the cache never pays for them.
 _LAZY = {
     "parse": ".parser",
     "ParseWarning": ".parser",
@@ -73,6 +103,11 @@ _LAZY = {
     "load": "._sync",
     "sync": "._sync",
     "versions": "._sync",
+    "ExplainView": ".enrich",
+    "Note": ".enrich",
+    "NoteSet": ".enrich",
+    "explain": ".enrich",
+    "load_notes": ".enrich",
 }
 
 

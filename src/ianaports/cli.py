@@ -20,7 +20,8 @@ import sys
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
-from .errors import FetchError, IanaportsError, NotFoundError, ParseError
+from .errors import CacheError, FetchError, IanaportsError, NotesError, NotFoundError, ParseError
+from .render import format_table
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -30,13 +31,25 @@ if TYPE_CHECKING:
     from .registry import Registry
     from .store import ReleaseInfo, ReleaseView, Store
 
-__all__ = ["EXIT_CACHE", "EXIT_NOT_FOUND", "EXIT_OK", "EXIT_SOURCE", "EXIT_USAGE", "build_parser", "main", "run"]
+__all__ = [
+    "EXIT_CACHE",
+    "EXIT_NEW_LISTENERS",
+    "EXIT_NOT_FOUND",
+    "EXIT_OK",
+    "EXIT_SOURCE",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+    "resolve_release",
+    "run",
+]
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
 EXIT_SOURCE = 3
 EXIT_CACHE = 4
+EXIT_NEW_LISTENERS = 5
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -45,6 +58,7 @@ exit codes:
   2  usage error
   3  network or source error (fetch failed, file unreadable or not a registry)
   4  cache or store error (no cache yet, corrupt, read-only or full disk)
+  5  listening --baseline: something listens now that did not at the baseline
 """
 
 
@@ -176,7 +190,7 @@ def _record_row(record: ServiceRecord) -> list[str]:
 def _print_records(
     out: Output, records: Sequence[ServiceRecord], registry: Registry | ReleaseView, *, as_json: bool
 ) -> None:
-    from .render import format_table, record_to_json  # noqa: PLC0415
+    from .render import record_to_json  # noqa: PLC0415
 
     if as_json:
         out.json(
@@ -237,6 +251,536 @@ def _show(args: argparse.Namespace, out: Output, registry: Registry | ReleaseVie
         return EXIT_NOT_FOUND
     _print_records(out, records, registry, as_json=args.json)
     return EXIT_OK
+
+
+def _add_notes_source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--notes",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="also read curated notes from this TOML file or folder (repeatable; after IANAPORTS_NOTES_PATH)",
+    )
+
+
+def cmd_explain(args: argparse.Namespace, out: Output) -> int:
+    """Explain a port or service name: IANA's entry, range facts and curated notes."""
+    from .enrich import explain, load_notes  # noqa: PLC0415
+    from .explain_render import render_explain  # noqa: PLC0415
+
+    query: str = args.query.strip()
+    _parse_port(query)  # a usage error for numbers above 65535
+    notes = load_notes(args.notes)
+    registry = _load_registry(args)
+    try:
+        view = explain(registry, query, notes)
+    except NotFoundError:
+        out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
+        return EXIT_NOT_FOUND
+    fmt = "json" if args.json else args.format
+    out.stdout.write(render_explain(view, fmt))
+    return EXIT_OK
+
+
+def _add_explain_command(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers action is private
+    explain = commands.add_parser(
+        "explain",
+        help="explain a port or service name as a page (text, markdown, html, json)",
+        description="Explain a port or a service name: IANA's entry, the range it sits in, curated history, "
+        "unofficial uses, how to check what listens on it, and why an unexpected listener matters.",
+        epilog="examples:\n  ianaports explain 2304\n  ianaports explain ssh --format markdown\n"
+        "  ianaports explain 2402 --format html > port-2402.html\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    explain.add_argument("query", metavar="PORT|NAME", help="a port number or a service name")
+    explain.add_argument(
+        "--format", choices=["text", "markdown", "html", "json"], default="text", help="output format (default text)"
+    )
+    explain.add_argument("--json", action="store_true", help="same as --format json")
+    _add_registry_source(explain)
+    _add_notes_source(explain)
+    explain.set_defaults(handler=cmd_explain)
+
+
+def cmd_notes(args: argparse.Namespace, out: Output) -> int:
+    """List the curated notes in effect, or check them against the registry."""
+    from .enrich import check_notes, load_notes  # noqa: PLC0415
+    from .explain_render import note_to_json  # noqa: PLC0415
+    from .render import format_table  # noqa: PLC0415
+
+    notes = load_notes(args.notes)
+    if args.action == "list":
+        if args.json:
+            out.json({"files": list(notes.files), "notes": [note_to_json(note) for note in notes]})
+            return EXIT_OK
+        rows = [
+            [
+                note.id,
+                note.match.describe(),
+                str(note.status),
+                note.checked_against.release.isoformat() if note.checked_against else "-",
+                note.sources[-1],
+            ]
+            for note in notes
+        ]
+        out.line(format_table(["ID", "MATCHES", "STATUS", "CHECKED", "SOURCE"], rows, aligned=out.is_terminal))
+        return EXIT_OK
+    registry = _load_registry(args)
+    checks = check_notes(notes, registry)
+    attention = [check for check in checks if check.needs_attention]
+    if args.json:
+        out.json(
+            {
+                "updated": registry.updated.isoformat(),
+                "checks": [
+                    {
+                        "id": check.note.id,
+                        "status": check.status.value,
+                        "needs_attention": check.needs_attention,
+                        "explanation": check.explanation,
+                        "records": len(check.records),
+                        "fingerprint": check.fingerprint,
+                        "checked_against": None
+                        if check.note.checked_against is None
+                        else check.note.checked_against.release.isoformat(),
+                        "source": check.note.sources[-1],
+                    }
+                    for check in checks
+                ],
+            }
+        )
+    else:
+        for check in attention:
+            out.line(f"{check.note.id}\t{check.status}\t{check.explanation}\t{check.note.sources[-1]}")
+        out.message(
+            f"ianaports: {len(checks)} notes checked against the registry of {registry.updated}; "
+            f"{len(attention)} need attention"
+        )
+    return EXIT_NOT_FOUND if attention else EXIT_OK
+
+
+def _add_notes_command(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers action is private
+    notes = commands.add_parser(
+        "notes",
+        help="list the curated notes or check them against the registry",
+        description="List the curated notes in effect (shipped, IANAPORTS_NOTES_PATH, --notes), or check that "
+        "each still matches records unchanged since it was checked (exit 1 when one needs attention).",
+        epilog="examples:\n  ianaports notes list\n  ianaports notes check --file registry.xml --json\n\n"
+        + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    notes.add_argument("action", choices=["list", "check"], help="list the notes, or check them")
+    notes.add_argument("--json", action="store_true", help="print JSON")
+    _add_registry_source(notes)
+    _add_notes_source(notes)
+    notes.set_defaults(handler=cmd_notes)
+
+
+_STORE_SPECS = ("latest", "previous")
+
+
+def _is_store_spec(spec: str) -> bool:
+    import re  # noqa: PLC0415
+
+    return spec in _STORE_SPECS or re.fullmatch(r"\d{4}-\d{2}-\d{2}", spec) is not None
+
+
+def resolve_release(spec: str) -> Registry:
+    """The release a command-line argument names: a stored release (date, latest, previous) or a file.
+
+    A date ``YYYY-MM-DD``, ``latest`` and ``previous`` name stored releases;
+    anything else is a registry file (write ``./latest`` for a file of that name).
+    """
+    if _is_store_spec(spec):
+        raise CacheError(f"no local store yet to find release {spec!r} in; give registry file paths instead")
+    from .parser import parse  # noqa: PLC0415 - lxml only when a file is read
+
+    return parse(spec)
+
+
+def cmd_diff(args: argparse.Namespace, out: Output) -> int:
+    """Show what changed between two releases."""
+    from .diff import diff  # noqa: PLC0415
+    from .render_diff import diff_to_json, diff_to_markdown, diff_to_text  # noqa: PLC0415
+
+    fmt = "json" if args.json else args.format or "text"
+    old = resolve_release(args.old)
+    new = resolve_release(args.new)
+    changes = diff(old, new).restricted(port=args.port, name=args.name, protocol=args.protocol)
+    if fmt == "json":
+        out.json(diff_to_json(changes))
+    elif fmt == "markdown":
+        out.line(diff_to_markdown(changes))
+    else:
+        out.line(diff_to_text(changes))
+    return EXIT_OK
+
+
+def _port_argument(text: str) -> int:
+    port = _parse_port(text)
+    if port is None:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
+    return port
+
+
+def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    parser = commands.add_parser(
+        "diff",
+        help="show what changed between two releases",
+        description="Show what changed between two releases: added, removed and changed records, and the moves "
+        "a reader cares about (port changes, unassigned spans split, de-assignments). OLD and NEW are "
+        "registry files (.xml, .gz, .xz, .bz2); stored releases (YYYY-MM-DD, latest, previous) need the "
+        "local store.",
+        epilog="examples:\n  ianaports diff old.xml new.xml\n  ianaports diff old.xml new.xml --format markdown\n"
+        "  ianaports diff old.xml new.xml --port 2304 --json\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("old", metavar="OLD", nargs="?", default="previous", help="the older release")
+    parser.add_argument("new", metavar="NEW", nargs="?", default="latest", help="the newer release")
+    style = parser.add_mutually_exclusive_group()
+    style.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
+    style.add_argument("--format", choices=["text", "markdown", "json"], help="output format (default: text)")
+    parser.add_argument("--port", type=_port_argument, help="only changes about records holding this port")
+    parser.add_argument("--name", help="only changes about this service name (any case)")
+    parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
+    parser.set_defaults(handler=cmd_diff)
+
+
+def cmd_search(args: argparse.Namespace, out: Output) -> int:
+    """Search service names and descriptions, exact name matches first."""
+    registry = _load_registry(args)
+    records = registry.search(args.text)
+    if args.limit:
+        records = records[: args.limit]
+    if not records:
+        if args.json:
+            _print_records(out, (), registry, as_json=True)
+        out.message(f"ianaports: nothing in the registry of {registry.updated} matches {args.text!r}")
+        return EXIT_NOT_FOUND
+    _print_records(out, records, registry, as_json=args.json)
+    return EXIT_OK
+
+
+def _add_search_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    search = commands.add_parser(
+        "search",
+        help="search service names and descriptions",
+        description="Search service names and descriptions; exact name matches come first, then name prefixes.",
+        epilog="examples:\n  ianaports search kerberos\n  ianaports search ssh --limit 5 --json\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    search.add_argument("text", help="text to look for (case-insensitive)")
+    search.add_argument("--limit", type=_positive_int, default=0, metavar="N", help="show at most N records")
+    search.add_argument("--json", action="store_true", help="print JSON (the record schema of docs/model.md)")
+    _add_registry_source(search)
+    search.set_defaults(handler=cmd_search)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _port_span(text: str) -> tuple[int, int]:
+    from .model import PortRange  # noqa: PLC0415
+
+    try:
+        span = PortRange.from_text(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return span.start, span.end
+
+
+#: Linux's default ephemeral range starts at 32768; Windows and RFC 6335 use 49152-65535.
+EPHEMERAL_START = 32768
+
+
+def cmd_free(args: argparse.Namespace, out: Output) -> int:
+    """List ports with no IANA assignment in a span, for picking a quiet internal port."""
+    registry = _load_registry(args)
+    start, end = args.range
+    ports = registry.unassigned(start, end, args.protocol)
+    if not args.include_ephemeral:
+        ports = [port for port in ports if port < EPHEMERAL_START]
+    ports = ports[: args.count]
+    if args.json:
+        out.json(
+            {
+                "updated": registry.updated.isoformat(),
+                "range": [start, end],
+                "protocol": args.protocol,
+                "ports": ports,
+            }
+        )
+    else:
+        for port in ports:
+            out.line(str(port))
+    if not ports:
+        out.message(f"ianaports: no unassigned port in {start}-{end}")
+        return EXIT_NOT_FOUND
+    return EXIT_OK
+
+
+def _add_free_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    free = commands.add_parser(
+        "free",
+        help="list ports IANA has not assigned, for an internal service",
+        description="List ports that IANA lists as unassigned in a span (for every protocol unless --protocol). "
+        f"Ports from {EPHEMERAL_START} up are left out unless --include-ephemeral: operating systems hand them "
+        "out to outgoing connections (Linux 32768-60999, Windows and RFC 6335 49152-65535).",
+        epilog="examples:\n  ianaports free --count 5\n  ianaports free --range 8000-8999 --protocol tcp --json\n\n"
+        + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    free.add_argument(
+        "--range", type=_port_span, default=(1024, EPHEMERAL_START - 1), metavar="A-B", help="span (1024-32767)"
+    )
+    free.add_argument("--count", type=_positive_int, default=10, metavar="N", help="how many ports to list (10)")
+    free.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="free for this protocol only")
+    free.add_argument("--include-ephemeral", action="store_true", help="also list ports in OS ephemeral ranges")
+    free.add_argument("--json", action="store_true", help="print JSON")
+    _add_registry_source(free)
+    free.set_defaults(handler=cmd_free)
+
+
+def cmd_stats(args: argparse.Namespace, out: Output) -> int:
+    """Count assigned, reserved and unassigned ports per RFC 6335 range and protocol."""
+    from .registry import port_statistics  # noqa: PLC0415
+
+    registry = _load_registry(args)
+    stats = port_statistics(registry)
+    if args.json:
+        out.json({"updated": registry.updated.isoformat(), **stats})
+        return EXIT_OK
+    rows = [
+        [row["range"], row["protocol"], str(row["assigned"]), str(row["reserved"]), str(row["unassigned"])]
+        for row in stats["ports"]
+    ]
+    out.line(f"IANA registry of {registry.updated}: {stats['records']} records, {stats['service_names']} names")
+    out.line(format_table(["RANGE", "PROTO", "ASSIGNED", "RESERVED", "UNASSIGNED"], rows, aligned=out.is_terminal))
+    out.line(f"service names without a port: {stats['names_without_port']}")
+    return EXIT_OK
+
+
+def _add_stats_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    stats = commands.add_parser(
+        "stats",
+        help="count assignments per RFC 6335 range and protocol",
+        description="Count, per RFC 6335 range (system, user, dynamic) and protocol, the ports with an assignment, "
+        "the reserved ports and the rest; and the service names registered without a port.",
+        epilog="examples:\n  ianaports stats\n  ianaports stats --json\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    _add_registry_source(stats)
+    stats.set_defaults(handler=cmd_stats)
+
+
+EXPORT_FORMATS = ("iana-csv", "json", "jsonl", "services")
+
+
+def cmd_export(args: argparse.Namespace, out: Output) -> int:
+    """Write the whole registry as IANA's CSV, JSON, JSON Lines or a services(5) file."""
+    registry = _load_registry(args)
+    fmt = "json" if args.json else args.format
+    if args.output in (None, "-"):
+        _export(registry, fmt, out.stdout, legacy=args.legacy_csv)
+        return EXIT_OK
+    _export_to_file(registry, fmt, args.output, legacy=args.legacy_csv)
+    out.message(f"ianaports: wrote {fmt} of the {registry.updated} release to {args.output}")
+    return EXIT_OK
+
+
+def _export(registry: Registry, fmt: str, stream: TextIO, *, legacy: bool) -> None:
+    from . import render  # noqa: PLC0415
+
+    if fmt == "iana-csv":
+        render.write_iana_csv(registry, stream, legacy=legacy)
+    elif fmt == "services":
+        render.write_services(registry, stream, generator=f"ianaports {__version__}")
+    elif fmt == "jsonl":
+        stream.writelines(
+            json.dumps(render.record_to_json(record), ensure_ascii=False) + "\n" for record in registry.records
+        )
+    else:
+        json.dump(render.registry_to_json(registry), stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+
+
+def _export_to_file(registry: Registry, fmt: str, path: str, *, legacy: bool) -> None:
+    # Write beside the target and rename, so a failure never leaves half a file.
+    import tempfile  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    target = Path(path)
+    try:
+        descriptor, temporary_name = tempfile.mkstemp(dir=target.absolute().parent, prefix=".ianaports-")
+    except OSError as exc:
+        raise CacheError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    temporary = Path(temporary_name)
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="") as handle:  # noqa: PTH123 - a descriptor
+            _export(registry, fmt, handle, legacy=legacy)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise CacheError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _add_export_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    export = commands.add_parser(
+        "export",
+        help="write the registry as IANA's CSV, JSON, JSON Lines or /etc/services",
+        description="Write the whole registry. iana-csv reproduces IANA's own CSV byte for byte; services writes "
+        "a services(5) file like /etc/services (one line per port and protocol, spans expanded, alias "
+        "notes as aliases, names the format cannot hold left out).",
+        epilog="examples:\n  ianaports export --format services -o services\n"
+        "  ianaports export --format iana-csv --legacy-csv > ports.csv\n  ianaports export --format jsonl\n\n"
+        + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="json", help="output format (json)")
+    export.add_argument("-o", "--output", metavar="OUT", help="write to this file (atomically) instead of stdout")
+    export.add_argument(
+        "--legacy-csv", action="store_true", help="iana-csv as IANA wrote it before 2025 (<br/> as space, CRLF)"
+    )
+    export.add_argument("--json", action="store_true", help="the same as --format json")
+    _add_registry_source(export)
+    export.set_defaults(handler=cmd_export)
+
+
+def cmd_listening(args: argparse.Namespace, out: Output) -> int:
+    """Audit what listens on this machine against IANA's registry, or against a baseline."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from . import listen  # noqa: PLC0415
+
+    listeners = listen.current_listeners()
+    if args.save_baseline:
+        listen.save_baseline(listeners, Path(args.save_baseline))
+        out.message(f"ianaports: saved {len(listeners)} listeners to {args.save_baseline}")
+        return EXIT_OK
+    if args.baseline:
+        return _report_baseline(
+            out, listen.compare_baseline(listen.load_baseline(Path(args.baseline)), listeners), args
+        )
+    registry = _load_registry(args)
+    from .enrich import load_notes  # noqa: PLC0415
+
+    notes = load_notes(args.notes)
+    audited = listen.audit(listeners, registry, note_for=listen.note_lookup(registry, notes))
+    if not args.all:
+        audited = tuple(
+            item
+            for item in audited
+            if not (item.listener.protocol.value == "udp" and item.in_ephemeral_range and not item.flags)
+        )
+    if args.json:
+        out.json({"updated": registry.updated.isoformat(), "listeners": [listen.audited_to_json(a) for a in audited]})
+        return EXIT_OK
+    rows = [
+        [
+            item.listener.protocol.value,
+            item.listener.address,
+            str(item.listener.port),
+            item.listener.process or ("?" if item.listener.pid is None else str(item.listener.pid)),
+            ", ".join(item.service_names) or "-",
+            item.port_class.everyday_name,
+            "; ".join(flag.reason for flag in item.flags) or "-",
+        ]
+        for item in audited
+    ]
+    header = ["PROTO", "ADDRESS", "PORT", "PROCESS", "IANA SERVICE", "RANGE", "WORTH A SECOND LOOK"]
+    out.line(format_table(header, rows, aligned=out.is_terminal))
+    return EXIT_OK
+
+
+def _report_baseline(out: Output, change: Any, args: argparse.Namespace) -> int:  # noqa: ANN401 - BaselineDiff
+    from .listen import listener_to_json  # noqa: PLC0415
+
+    if args.json:
+        out.json(
+            {
+                "new": [listener_to_json(item) for item in change.new],
+                "gone": [listener_to_json(item) for item in change.gone],
+                "changed_owner": [
+                    {"before": listener_to_json(old), "now": listener_to_json(new)} for old, new in change.changed_owner
+                ],
+            }
+        )
+    else:
+        for item in change.new:
+            out.line(f"new      {item.protocol.value} {item.address}:{item.port} {item.process or '?'}")
+        for item in change.gone:
+            out.line(f"gone     {item.protocol.value} {item.address}:{item.port} {item.process or '?'}")
+        for old, new in change.changed_owner:
+            out.line(f"owner    {new.protocol.value} {new.address}:{new.port} {old.process} -> {new.process}")
+        if not (change.new or change.gone or change.changed_owner):
+            out.line("no change since the baseline")
+    return EXIT_NEW_LISTENERS if change.has_new else EXIT_OK
+
+
+def _add_listening_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    listening = commands.add_parser(
+        "listening",
+        help="audit what listens on this machine against IANA's registry",
+        description="List every listening TCP socket and bound UDP socket (needs the 'audit' extra: psutil), "
+        "with IANA's assignment for its port and protocol, its RFC 6335 range, and a reason to look twice "
+        "where there is one: no IANA assignment, an assignment for another protocol only, a registered "
+        "service with no known current use, or an owner the OS does not reveal. UDP sockets in the ephemeral "
+        "ranges with nothing to flag are clients and are hidden unless --all.",
+        epilog="examples:\n  ianaports listening\n  ianaports listening --save-baseline /var/lib/ports.json\n"
+        "  ianaports listening --baseline /var/lib/ports.json || alert 'new listener'\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    listening.add_argument("--all", action="store_true", help="also show client UDP sockets in ephemeral ranges")
+    group = listening.add_mutually_exclusive_group()
+    group.add_argument("--save-baseline", metavar="FILE", help="write what listens now as JSON and stop")
+    group.add_argument("--baseline", metavar="FILE", help="report new, gone and re-owned listeners; exit 5 if new")
+    listening.add_argument("--json", action="store_true", help="print JSON")
+    _add_registry_source(listening)
+    _add_notes_source(listening)
+    listening.set_defaults(handler=cmd_listening)
+
+
+COMPLETION_SHELLS = ("bash", "zsh", "fish", "tcsh", "powershell")
+
+
+def cmd_completion(args: argparse.Namespace, out: Output) -> int:
+    """Print a shell completion script generated from this very parser."""
+    import shtab  # noqa: PLC0415 - only needed here
+
+    script = shtab.complete(build_parser(), shell=args.shell)
+    if args.json:
+        out.json({"shell": args.shell, "script": script})
+    else:
+        out.stdout.write(script if script.endswith("\n") else script + "\n")
+    return EXIT_OK
+
+
+def _add_completion_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh, fish, tcsh, powershell)",
+        description="Print a completion script for your shell, generated from the command's own parser by shtab.",
+        epilog="examples:\n  ianaports completion bash > ~/.local/share/bash-completion/completions/ianaports\n"
+        "  ianaports completion zsh > ~/.zfunc/_ianaports\n"
+        "  ianaports completion fish > ~/.config/fish/completions/ianaports.fish\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    completion.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell to complete for")
+    completion.add_argument("--json", action="store_true", help="print JSON: {shell, script}")
+    completion.set_defaults(handler=cmd_completion)
 
 
 def _describe_outcome_lines(result: SyncResult) -> list[str]:
@@ -392,6 +936,15 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print JSON (the record schema of docs/schema.md)")
     _add_registry_source(show)
     show.set_defaults(handler=cmd_show)
+    _add_search_command(commands)
+    _add_free_command(commands)
+    _add_stats_command(commands)
+    _add_export_command(commands)
+    _add_listening_command(commands)
+    _add_completion_command(commands)
+    _add_explain_command(commands)
+    _add_notes_command(commands)
+    _add_diff_command(commands)
     _add_sync_command(commands)
     _add_versions_command(commands)
     return parser
@@ -421,10 +974,26 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except KeyboardInterrupt:
         out.message("ianaports: interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader (head, less) went away: stop quietly, as Unix tools do.
+        _silence_stdout()
+        return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _exit_code(exc: IanaportsError) -> int:
-    if isinstance(exc, FetchError | ParseError):
+    from .listen import MissingDependencyError  # noqa: PLC0415
+
+    if isinstance(exc, MissingDependencyError):
+        return EXIT_USAGE
+    if isinstance(exc, FetchError | ParseError | NotesError):
         return EXIT_SOURCE
     if isinstance(exc, NotFoundError):
         return EXIT_NOT_FOUND

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
 __all__ = [
     "PORT_MAX",
@@ -27,6 +27,7 @@ __all__ = [
 
 PORT_MAX = 65535
 
+_ALIAS_NOTE_RE = re.compile(r'This entry is an alias to "([^"]+)"')
 _PORT_RANGE_RE = re.compile(r"\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?")
 _PARTIAL_DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 
@@ -227,11 +228,16 @@ class Person:
         return self.uri.removeprefix("mailto:").replace("&", "@")
 
 
+def _reference_kind(value: ReferenceKind | str) -> ReferenceKind:
+    # The parser passes members already; skipping the Enum lookup keeps its hot loop cheap.
+    return value if type(value) is ReferenceKind else ReferenceKind(value)
+
+
 @attrs.frozen(kw_only=True)
 class Reference:
     """A reference attached to a record: an RFC, a draft, a URI, a person, free text..."""
 
-    kind: ReferenceKind = attrs.field(converter=ReferenceKind)
+    kind: ReferenceKind = attrs.field(converter=_reference_kind)
     data: str | None = None
     text: str | None = None
 
@@ -263,7 +269,10 @@ class Reference:
 
 
 def _optional_protocol(value: Protocol | str | None) -> Protocol | None:
-    return None if value is None else Protocol(value)
+    # A member (what the parser passes) needs no Enum lookup.
+    if value is None or type(value) is Protocol:
+        return value
+    return Protocol(value)
 
 
 def _tuple_of_persons(value: Iterable[Person]) -> tuple[Person, ...]:
@@ -307,6 +316,14 @@ class ServiceRecord:
         return tidy_text(self.description)
 
     @property
+    def alias_of(self) -> str | None:
+        """The service this name is an alias of, from IANA's "This entry is an alias to" note."""
+        if not self.notes:
+            return None
+        match = _ALIAS_NOTE_RE.search(self.notes)
+        return None if match is None else match.group(1)
+
+    @property
     def is_unassigned(self) -> bool:
         """True for the spans IANA lists as ``Unassigned``."""
         return self.name is None and self.description.strip().lower() == "unassigned"
@@ -334,3 +351,119 @@ class ServiceRecord:
     def __repr__(self) -> str:
         where = f"{self.ports}/{self.protocol}" if self.protocol else str(self.ports or "-")
         return f"<ServiceRecord {self.name or '-'} {where}: {self.description[:40]!r}>"
+
+
+# The parser's constructors. attrs' __init__ on a frozen class costs a bound
+# object.__setattr__ call plus a converter per field, which for the 14,000
+# records and 5,000 people of a release is a third of the whole parse.  The
+# parser hands over values already in canonical form (tuples, enum members),
+# and these two classes have no validators or post-init checks, so writing
+# the slots directly builds the very same objects.  tests/test_model.py
+# checks that both paths stay field-for-field identical.
+
+
+def _slot_writer(cls: type, field: str) -> Callable[[Any, Any], None]:
+    writer: Callable[[Any, Any], None] = cls.__dict__[field].__set__
+    return writer
+
+
+_new = object.__new__
+_set_name = _slot_writer(ServiceRecord, "name")
+_set_protocol = _slot_writer(ServiceRecord, "protocol")
+_set_ports = _slot_writer(ServiceRecord, "ports")
+_set_description = _slot_writer(ServiceRecord, "description")
+_set_assignees = _slot_writer(ServiceRecord, "assignees")
+_set_contacts = _slot_writer(ServiceRecord, "contacts")
+_set_references = _slot_writer(ServiceRecord, "references")
+_set_registered = _slot_writer(ServiceRecord, "registered")
+_set_modified = _slot_writer(ServiceRecord, "modified")
+_set_notes = _slot_writer(ServiceRecord, "notes")
+_set_unauthorized_use = _slot_writer(ServiceRecord, "unauthorized_use")
+_set_service_code = _slot_writer(ServiceRecord, "service_code")
+_set_start = _slot_writer(PortRange, "start")
+_set_end = _slot_writer(PortRange, "end")
+_set_written = _slot_writer(PortRange, "written")
+_set_year = _slot_writer(PartialDate, "year")
+_set_month = _slot_writer(PartialDate, "month")
+_set_day = _slot_writer(PartialDate, "day")
+_set_person_id = _slot_writer(Person, "id")
+_set_person_name = _slot_writer(Person, "name")
+_set_person_org = _slot_writer(Person, "org")
+_set_person_uri = _slot_writer(Person, "uri")
+_set_person_updated = _slot_writer(Person, "updated")
+
+
+def _canonical_record(  # noqa: PLR0917 - positional keeps the parser's hot loop cheap
+    name: str | None,
+    protocol: Protocol | None,
+    ports: PortRange | None,
+    description: str,
+    assignees: tuple[Person, ...],
+    contacts: tuple[Person, ...],
+    references: tuple[Reference, ...],
+    registered: PartialDate | None,
+    modified: PartialDate | None,
+    notes: str | None,
+    unauthorized_use: str | None,
+    service_code: int | None,
+) -> ServiceRecord:
+    """A ServiceRecord from values already in the form its converters produce."""
+    record: ServiceRecord = _new(ServiceRecord)
+    _set_name(record, name)
+    _set_protocol(record, protocol)
+    _set_ports(record, ports)
+    _set_description(record, description)
+    _set_assignees(record, assignees)
+    _set_contacts(record, contacts)
+    _set_references(record, references)
+    _set_registered(record, registered)
+    _set_modified(record, modified)
+    _set_notes(record, notes)
+    _set_unauthorized_use(record, unauthorized_use)
+    _set_service_code(record, service_code)
+    return record
+
+
+def _canonical_person(
+    person_id: str, name: str | None, org: str | None, uri: str | None, updated: PartialDate | None
+) -> Person:
+    """A Person built without attrs' keyword-argument __init__ (it has nothing to convert)."""
+    person: Person = _new(Person)
+    _set_person_id(person, person_id)
+    _set_person_name(person, name)
+    _set_person_org(person, org)
+    _set_person_uri(person, uri)
+    _set_person_updated(person, updated)
+    return person
+
+
+def _port_range_from_text(text: str) -> PortRange:
+    """:meth:`PortRange.from_text`, with a quick path for a plain single port (most records)."""
+    # str.isdecimal() accepts exactly the characters the pattern's \d does.
+    if len(text) <= 5 and text.isdecimal():  # noqa: PLR2004 - five digits, as the pattern says
+        port = int(text)
+        if port <= PORT_MAX:
+            span: PortRange = _new(PortRange)
+            _set_start(span, port)
+            _set_end(span, port)
+            _set_written(span, None if text == str(port) else text)
+            return span
+    return PortRange.from_text(text)
+
+
+def _partial_date_from_text(text: str) -> PartialDate:
+    """:meth:`PartialDate.from_text` without attrs' __init__ for a well-formed date."""
+    match = _PARTIAL_DATE_RE.fullmatch(text)
+    if match is not None:
+        year, month, day = (None if group is None else int(group) for group in match.groups())
+        try:
+            dt.date(year, month, day or 1)  # type: ignore[arg-type]
+        except ValueError:
+            pass  # from_text below raises with its own message
+        else:
+            date: PartialDate = _new(PartialDate)
+            _set_year(date, year)
+            _set_month(date, month)
+            _set_day(date, day)
+            return date
+    return PartialDate.from_text(text)

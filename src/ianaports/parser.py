@@ -29,6 +29,10 @@ from .model import (
     Reference,
     ReferenceKind,
     ServiceRecord,
+    _canonical_person,
+    _canonical_record,
+    _partial_date_from_text,
+    _port_range_from_text,
     tidy_text,
     xref_token,
 )
@@ -51,6 +55,8 @@ Mode = Literal["strict", "lenient"]
 
 #: Real releases are under 4 MB; 64 MB leaves room for growth and stops a hostile stream.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+#: Reads come in slices this big, so an endless stream costs no more than the cap.
+_READ_CHUNK = 1024 * 1024
 
 _NS = "{http://www.iana.org/assignments}"
 _REGISTRY_ID = "service-names-port-numbers"
@@ -91,10 +97,19 @@ def read_source_bytes(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
 
 
 def _read_capped(handle: IO[bytes], max_bytes: int, what: str) -> bytes:
-    data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:
+    # A pipe, socket or raw stream may return less than asked before its end,
+    # so read until the end or one byte past the cap, whichever comes first.
+    chunks: list[bytes] = []
+    size = 0
+    while size <= max_bytes:
+        chunk = handle.read(min(_READ_CHUNK, max_bytes + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > max_bytes:
         raise ParseError(f"{what} is larger than the {max_bytes}-byte limit")
-    return data
+    return b"".join(chunks)
 
 
 def _decompress(raw: bytes, max_bytes: int) -> bytes:
@@ -167,6 +182,12 @@ def _parse_tree(data: bytes) -> etree._Element:
         raise ParseError(f"not well-formed XML: {exc.msg}", location=f"line {line}") from exc
     except (etree.LxmlError, ValueError) as exc:
         raise ParseError(f"not well-formed XML: {exc}") from exc
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        # The byte check above misses a DOCTYPE it cannot see (UTF-16 input, or
+        # one after a comment); lxml neither expanded nor loaded anything, but
+        # the document is refused all the same.
+        raise ParseError("a DOCTYPE or entity declaration is not allowed", location="prolog")
     if root.tag != f"{_NS}registry" or root.get("id") != _REGISTRY_ID:
         raise ParseError(
             f"not the IANA service-name and port-number registry (root is {_local_name(root.tag)!r}"
@@ -189,10 +210,13 @@ def _registry_from_root(root: etree._Element, mode: Mode) -> Registry:
     except ValueError as exc:
         raise ParseError(f"<updated> is not a date: {updated_text!r}", location="registry.updated") from exc
     people = _people_from_root(root)
+    reader = _RecordReader(people)
     records: list[ServiceRecord] = []
-    for index, element in enumerate(root.iterchildren(f"{_NS}record")):
+    append = records.append
+    read = reader.read
+    for index, element in enumerate(root.iterchildren(_TAG_RECORD)):
         try:
-            records.append(_record_from_element(element, people))
+            append(read(element))
         except _FieldError as exc:
             where = f"line {element.sourceline}, record[{index}].{exc.field}"
             if mode == "strict":
@@ -215,40 +239,7 @@ class _FieldError(Exception):
         self.message = message
 
 
-def _people_from_root(root: etree._Element) -> dict[str, Person]:
-    people: dict[str, Person] = {}
-    section = root.find(f"{_NS}people")
-    if section is None:
-        return people
-    for index, element in enumerate(section.iterchildren(f"{_NS}person")):
-        person_id = element.get("id")
-        if not person_id:
-            raise ParseError("a person has no id", location=f"line {element.sourceline}, people[{index}]")
-        fields: dict[str, str] = {}
-        for child in element.iterchildren():
-            text = child.text
-            if text is not None:
-                fields[_local_name(child.tag)] = text.strip()
-        updated = _optional_date(fields.get("updated"), f"people[{index}].updated", element)
-        people[person_id] = Person(
-            id=person_id,
-            name=fields.get("name") or None,
-            org=fields.get("org") or None,
-            uri=fields.get("uri") or None,
-            updated=updated,
-        )
-    return people
-
-
-def _optional_date(text: str | None, where: str, element: etree._Element) -> PartialDate | None:
-    if not text:
-        return None
-    try:
-        return PartialDate.from_text(text)
-    except ValueError as exc:
-        raise ParseError(str(exc), location=f"line {element.sourceline}, {where}") from exc
-
-
+_TAG_RECORD = f"{_NS}record"
 _TAG_NAME = f"{_NS}name"
 _TAG_PROTOCOL = f"{_NS}protocol"
 _TAG_NUMBER = f"{_NS}number"
@@ -260,82 +251,176 @@ _TAG_UNAUTHORIZED = f"{_NS}unauthorized"
 _TAG_SC = f"{_NS}sc"
 _TAG_BR = f"{_NS}br"
 _TAG_PARAGRAPH = f"{_NS}paragraph"
+_TAG_PERSON = f"{_NS}person"
+_PERSON_FIELDS = {f"{_NS}{field}": field for field in ("name", "org", "uri", "updated")}
 _PROTOCOLS = {protocol.value: protocol for protocol in Protocol}
 _REFERENCE_KINDS = {kind.value: kind for kind in ReferenceKind}
 
 
-def _record_from_element(element: etree._Element, people: dict[str, Person]) -> ServiceRecord:
-    name: str | None = None
-    protocol: Protocol | None = None
-    ports: PortRange | None = None
-    description = ""
-    assignees: list[Person] = []
-    contacts: list[Person] = []
-    references: list[Reference] = []
-    notes: str | None = None
-    unauthorized: str | None = None
-    service_code: int | None = None
-    for child in element.iterchildren():
-        tag = child.tag
-        if tag == _TAG_XREF:
-            kind = child.get("type")
-            if kind == "person":
-                contacts.append(_person(child, people))
-            else:
-                references.append(_reference(child, kind))
-        elif tag == _TAG_NAME:
-            name = (child.text or "").strip() or None
-        elif tag == _TAG_PROTOCOL:
-            protocol = _protocol(child.text)
-        elif tag == _TAG_NUMBER:
-            ports = _ports(child.text)
-        elif tag == _TAG_DESCRIPTION:
-            description = _mixed_text(child)
-        elif tag == _TAG_ASSIGNEE:
-            assignees.extend(_person(xref, people) for xref in child.iterchildren(_TAG_XREF))
-        elif tag == _TAG_NOTE:
-            notes = _mixed_text(child) or None
-        elif tag == _TAG_UNAUTHORIZED:
-            unauthorized = _mixed_text(child) or None
-        elif tag == _TAG_SC:
-            service_code = _service_code(child.text)
-        # Elements IANA may add later are ignored, so a new release does not
-        # break every installed copy; the raw XML is kept for re-parsing.
-    if not assignees:
-        # IANA's convention: with no <assignee> block, the listed person is both.
-        assignees = contacts
-    return ServiceRecord(
-        name=name,
-        protocol=protocol,
-        ports=ports,
-        description=description,
-        assignees=tuple(assignees),
-        contacts=tuple(contacts),
-        references=tuple(references),
-        registered=_record_date(element, "date"),
-        modified=_record_date(element, "updated"),
-        notes=notes,
-        unauthorized_use=unauthorized,
-        service_code=service_code,
-    )
+def _people_from_root(root: etree._Element) -> dict[str, Person]:
+    people: dict[str, Person] = {}
+    section = root.find(f"{_NS}people")
+    if section is None:
+        return people
+    dates: dict[str, PartialDate] = {}
+    for index, element in enumerate(section.iterchildren(_TAG_PERSON)):
+        person_id = element.get("id")
+        if not person_id:
+            raise ParseError("a person has no id", location=f"line {element.sourceline}, people[{index}]")
+        name = org = uri = updated_text = None
+        for child in element.iterchildren():
+            text = child.text
+            if text is None:
+                continue
+            # Fields are known by local name, whatever their namespace; the last one of a kind wins.
+            tag = child.tag
+            field = _PERSON_FIELDS.get(tag) if type(tag) is str else None
+            if field is None:
+                field = _local_name(tag)
+            if field == "uri":
+                uri = text.strip()
+            elif field == "name":
+                name = text.strip()
+            elif field == "updated":
+                updated_text = text.strip()
+            elif field == "org":
+                org = text.strip()
+        updated = None
+        if updated_text:
+            updated = dates.get(updated_text)
+            if updated is None:
+                updated = dates[updated_text] = _person_date(updated_text, index, element)
+        people[person_id] = _canonical_person(person_id, name or None, org or None, uri or None, updated)
+    return people
 
 
-def _person(xref: etree._Element, people: dict[str, Person]) -> Person:
-    person_id = xref.get("data") or ""
-    person = people.get(person_id)
-    if person is None:
-        # An xref to a person the <people> section lacks still names someone.
-        return Person(id=person_id)
-    return person
+def _person_date(text: str, index: int, element: etree._Element) -> PartialDate:
+    try:
+        return _partial_date_from_text(text)
+    except ValueError as exc:
+        raise ParseError(str(exc), location=f"line {element.sourceline}, people[{index}].updated") from exc
 
 
-def _reference(xref: etree._Element, kind: str | None) -> Reference:
-    text = _mixed_text(xref) or None
-    return Reference(
-        kind=_REFERENCE_KINDS.get(kind or "", ReferenceKind.OTHER),
-        data=xref.get("data"),
-        text=text,
-    )
+_MISSING: object = object()
+
+
+class _RecordReader:
+    """Turns ``<record>`` elements into ServiceRecords, reusing the values IANA repeats.
+
+    Port spans, dates, protocols and references recur thousands of times (a
+    tcp and a udp record share nearly everything), and every value is
+    immutable, so each distinct text is converted once and its value shared.
+    The caches hold only values that converted cleanly: a malformed text
+    misses every time and raises with its location as before.
+    """
+
+    def __init__(self, people: dict[str, Person]) -> None:
+        self.people = people
+        self.strangers: dict[str, Person] = {}
+        self.protocols: dict[str | None, Protocol | None] = {}
+        self.ports: dict[str | None, PortRange | None] = {}
+        self.dates: dict[str | None, PartialDate | None] = {}
+        self.references: dict[tuple[str | None, str | None, str | None], Reference] = {}
+
+    def read(self, element: etree._Element) -> ServiceRecord:
+        """The record of one ``<record>`` element; raises _FieldError naming a bad field."""
+        name: str | None = None
+        protocol: Protocol | None = None
+        ports: PortRange | None = None
+        description = ""
+        assignees: list[Person] | None = None
+        contacts: list[Person] = []
+        references: list[Reference] = []
+        notes: str | None = None
+        unauthorized: str | None = None
+        service_code: int | None = None
+        port_cache, protocol_cache, date_cache = self.ports, self.protocols, self.dates
+        known_person = self.people.get
+        # This loop runs for every one of ~90,000 elements, so it answers from
+        # the caches without a call where it can; branches go by frequency.
+        for child in element:
+            tag = child.tag
+            if tag == _TAG_DESCRIPTION:
+                description = _render_mixed(child).strip() if len(child) else (child.text or "").strip()
+            elif tag == _TAG_NUMBER:
+                text = child.text
+                found = port_cache.get(text, _MISSING)
+                if found is _MISSING:
+                    found = port_cache[text] = _ports(text)
+                ports = found  # type: ignore[assignment]
+            elif tag == _TAG_PROTOCOL:
+                text = child.text
+                found = protocol_cache.get(text, _MISSING)
+                if found is _MISSING:
+                    found = protocol_cache[text] = _protocol(text)
+                protocol = found  # type: ignore[assignment]
+            elif tag == _TAG_NAME:
+                name = (child.text or "").strip() or None
+            elif tag == _TAG_XREF:
+                kind = child.get("type")
+                if kind == "person":
+                    contacts.append(known_person(child.get("data") or "") or self.person(child))
+                else:
+                    references.append(self.reference(child, kind))
+            elif tag == _TAG_ASSIGNEE:
+                if assignees is None:
+                    assignees = []
+                assignees.extend(self.person(xref) for xref in child.iterchildren(_TAG_XREF))
+            elif tag == _TAG_NOTE:
+                notes = _mixed_text(child) or None
+            elif tag == _TAG_UNAUTHORIZED:
+                unauthorized = _mixed_text(child) or None
+            elif tag == _TAG_SC:
+                service_code = _service_code(child.text)
+            # Elements IANA may add later are ignored, so a new release does not
+            # break every installed copy; the raw XML is kept for re-parsing.
+        text = element.get("date")
+        registered = date_cache.get(text, _MISSING)
+        if registered is _MISSING:
+            registered = date_cache[text] = _record_date(text, "date")
+        text = element.get("updated")
+        modified = date_cache.get(text, _MISSING)
+        if modified is _MISSING:
+            modified = date_cache[text] = _record_date(text, "updated")
+        contacts_tuple = tuple(contacts)
+        return _canonical_record(
+            name,
+            protocol,
+            ports,
+            description,
+            # IANA's convention: with no <assignee> block, the listed person is both.
+            tuple(assignees) if assignees else contacts_tuple,
+            contacts_tuple,
+            tuple(references),
+            registered,  # type: ignore[arg-type]
+            modified,  # type: ignore[arg-type]
+            notes,
+            unauthorized,
+            service_code,
+        )
+
+    def person(self, xref: etree._Element) -> Person:
+        """The person an xref names, from ``<people>`` or else by id alone."""
+        person_id = xref.get("data") or ""
+        person = self.people.get(person_id)
+        if person is None:
+            # An xref to a person the <people> section lacks still names someone.
+            person = self.strangers.get(person_id)
+            if person is None:
+                person = self.strangers[person_id] = Person(id=person_id)
+        return person
+
+    def reference(self, xref: etree._Element, kind: str | None) -> Reference:
+        """The reference an xref makes (shared between records that cite alike)."""
+        text = _mixed_text(xref) or None
+        data = xref.get("data")
+        key = (kind, data, text)
+        reference = self.references.get(key)
+        if reference is None:
+            reference = self.references[key] = Reference(
+                kind=_REFERENCE_KINDS.get(kind or "", ReferenceKind.OTHER), data=data, text=text
+            )
+        return reference
 
 
 def _protocol(text: str | None) -> Protocol | None:
@@ -352,7 +437,7 @@ def _ports(text: str | None) -> PortRange | None:
     if not text or not text.strip():
         return None
     try:
-        return PortRange.from_text(text)
+        return _port_range_from_text(text)
     except ValueError as exc:
         raise _FieldError("number", str(exc)) from None
 
@@ -366,12 +451,11 @@ def _service_code(text: str | None) -> int | None:
     return int(value)
 
 
-def _record_date(element: etree._Element, attribute: str) -> PartialDate | None:
-    text = element.get(attribute)
+def _record_date(text: str | None, attribute: str) -> PartialDate | None:
     if not text:
         return None
     try:
-        return PartialDate.from_text(text)
+        return _partial_date_from_text(text)
     except ValueError as exc:
         raise _FieldError(f"@{attribute}", str(exc)) from None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["PortClass", "Registry", "classify"]
+    from .enrich import ExplainView, NoteSet
+
+__all__ = ["PortClass", "Registry", "classify", "port_statistics"]
 
 SYSTEM_PORTS_END = 1023
 USER_PORTS_END = 49151
@@ -203,6 +205,32 @@ class Registry:
                 rest.append(record)
         return (*(self.records[position] for position in exact), *prefix, *rest)
 
+    def getservbyport(self, port: int, protocol: Protocol | str = "tcp") -> str:
+        """The service name for *port*, like :func:`socket.getservbyport` but from IANA.
+
+        The first named assignment at that port and protocol that is not an
+        alias wins, which is the line a services(5) file lists first.  Raises
+        :class:`NotFoundError` when nothing is assigned there.
+        """
+        named = [r for r in self.lookup(port, protocol) if r.name and r.is_assignment]
+        for record in sorted(named, key=lambda r: r.alias_of is not None):
+            assert record.name is not None
+            return record.name
+        msg = f"no service assigned to {port}/{Protocol(str(protocol).lower())}"
+        raise NotFoundError(msg)
+
+    def getservbyname(self, name: str, protocol: Protocol | str | None = None) -> int:
+        """The port of service *name*, like :func:`socket.getservbyname` but from IANA.
+
+        Raises :class:`NotFoundError` when the name has no port (for that protocol).
+        """
+        for record in self.service(name, protocol):
+            if record.ports is not None:
+                return record.ports.start
+        where = f" for {protocol}" if protocol else ""
+        msg = f"service {name!r} has no port{where}"
+        raise NotFoundError(msg)
+
     def classify(self, port: int) -> PortClass:
         """The RFC 6335 range of *port* (System, User or Dynamic)."""
         return classify(port)
@@ -220,8 +248,57 @@ class Registry:
             taken.update(range(max(record.ports.start, start), min(record.ports.end, end) + 1))
         return [port for port in span if port not in taken]
 
+    def explain(self, port_or_name: int | str, notes: NoteSet | None = None) -> ExplainView:
+        """The enriched view of a port or service name: see :func:`ianaports.enrich.explain`."""
+        from .enrich import explain  # noqa: PLC0415 - enrich imports this module
+
+        return explain(self, port_or_name, notes)
+
     def _select(self, positions: Iterable[int], protocol: Protocol | None) -> tuple[ServiceRecord, ...]:
         records = self.records
         return tuple(
             records[position] for position in positions if protocol is None or records[position].protocol is protocol
         )
+
+
+_STATISTICS_PROTOCOLS = (Protocol.TCP, Protocol.UDP, Protocol.SCTP, Protocol.DCCP)
+
+
+def port_statistics(registry: Registry) -> dict[str, Any]:
+    """Counts per RFC 6335 range and protocol: assigned, reserved and unassigned ports.
+
+    A port is *assigned* for a protocol when an assignment covers it for that
+    protocol (or for no stated protocol), *reserved* when only a Reserved entry
+    does, and *unassigned* otherwise.
+    """
+    assigned: dict[Protocol, set[int]] = {protocol: set() for protocol in _STATISTICS_PROTOCOLS}
+    reserved: dict[Protocol, set[int]] = {protocol: set() for protocol in _STATISTICS_PROTOCOLS}
+    for record in registry.records:
+        if record.ports is None or record.is_unassigned:
+            continue
+        target = reserved if record.is_reserved else assigned
+        protocols = _STATISTICS_PROTOCOLS if record.protocol is None else (record.protocol,)
+        for protocol in protocols:
+            target[protocol].update(range(record.ports.start, record.ports.end + 1))
+    rows = []
+    for port_class in PortClass:
+        span = port_class.span
+        for protocol in _STATISTICS_PROTOCOLS:
+            taken = sum(1 for port in assigned[protocol] if port in span)
+            held = sum(1 for port in reserved[protocol] - assigned[protocol] if port in span)
+            rows.append(
+                {
+                    "range": port_class.value,
+                    "protocol": protocol.value,
+                    "assigned": taken,
+                    "reserved": held,
+                    "unassigned": len(span) - taken - held,
+                }
+            )
+    names = {record.name.lower() for record in registry.records if record.name}
+    return {
+        "records": len(registry.records),
+        "service_names": len(names),
+        "names_without_port": sum(1 for record in registry.records if record.name and record.ports is None),
+        "ports": rows,
+    }

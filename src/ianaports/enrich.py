@@ -1,0 +1,795 @@
+"""Curated notes merged onto IANA's bare records, range facts, and the explain view.
+
+Notes are data (``notes/*.toml`` inside the package, plus user overlays), read
+and validated here; records are never changed, views are built beside them.
+This module does not import lxml: explaining from the cache stays cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+import os
+import re
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .errors import NotesError
+from .model import PortRange, Protocol, ServiceRecord
+from .registry import PortClass, classify
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
+
+    from .model import Person
+    from .registry import Registry
+
+__all__ = [
+    "NOTES_PATH_ENV",
+    "BindRule",
+    "CheckStatus",
+    "CheckedAgainst",
+    "Confidence",
+    "EphemeralRange",
+    "ExplainView",
+    "InternalUse",
+    "Note",
+    "NoteCheck",
+    "NoteMatch",
+    "NoteReference",
+    "NoteSet",
+    "NoteStatus",
+    "RangeFacts",
+    "TimelineEvent",
+    "UnofficialUse",
+    "builtin_notes_dir",
+    "check_notes",
+    "explain",
+    "load_notes",
+    "range_facts",
+    "records_fingerprint",
+]
+
+#: Extra note files or folders, separated by ``os.pathsep``; later ones win.
+NOTES_PATH_ENV = "IANAPORTS_NOTES_PATH"
+
+# --- notes: the typed values ---
+
+
+class NoteStatus(str, enum.Enum):
+    """Whether the product behind a port is still around."""
+
+    ACTIVE = "active"
+    LEGACY = "legacy"
+    DEFUNCT = "defunct"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Confidence(str, enum.Enum):
+    """How far a claimed unofficial use can be trusted."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen(kw_only=True)
+class NoteMatch:
+    """Which records a note speaks about: names and/or ports, optionally protocols.
+
+    Every given criterion must hold: ``names=("ssh",), ports=(22,)`` matches
+    ssh on 22 in any protocol, not ssh elsewhere nor other names on 22.
+    """
+
+    names: tuple[str, ...] = ()
+    ports: tuple[PortRange, ...] = ()
+    protocols: tuple[Protocol, ...] = ()
+
+    def matches(self, record: ServiceRecord) -> bool:
+        """True when *record* is one this note speaks about."""
+        if self.names and (record.name or "").lower() not in self.names:
+            return False
+        if self.ports and (record.ports is None or not any(span.overlaps(record.ports) for span in self.ports)):
+            return False
+        return not self.protocols or record.protocol in self.protocols
+
+    def covers_port(self, port: int) -> bool:
+        """True for a port-only note whose ports hold *port* (it speaks even of unassigned ports)."""
+        return not self.names and any(port in span for span in self.ports)
+
+    def describe(self) -> str:
+        """A short human form: ``ssh 22 tcp``."""
+        parts = [*self.names, *(str(span) for span in self.ports), *(str(p) for p in self.protocols)]
+        return " ".join(parts)
+
+
+@attrs.frozen(kw_only=True)
+class TimelineEvent:
+    """A dated event: ``date`` is ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+
+    date: str
+    event: str
+
+
+@attrs.frozen(kw_only=True)
+class UnofficialUse:
+    """A use of the port that IANA did not assign, with how sure we are and who says so."""
+
+    description: str
+    confidence: Confidence
+    source: str
+
+
+@attrs.frozen(kw_only=True)
+class NoteReference:
+    """A source a reader can follow."""
+
+    title: str
+    url: str
+
+
+@attrs.frozen(kw_only=True)
+class CheckedAgainst:
+    """The release a note was last checked against and the fingerprint of its records then."""
+
+    release: dt.date
+    fingerprint: str
+
+
+@attrs.frozen(kw_only=True)
+class Note:
+    """Curated knowledge about one service or port, beside IANA's record."""
+
+    id: str
+    match: NoteMatch
+    summary: str
+    vendor: str | None = None
+    product: str | None = None
+    status: NoteStatus = NoteStatus.UNKNOWN
+    timeline: tuple[TimelineEvent, ...] = ()
+    unofficial_uses: tuple[UnofficialUse, ...] = ()
+    security: tuple[str, ...] = ()
+    references: tuple[NoteReference, ...] = ()
+    checked_against: CheckedAgainst | None = None
+    #: The files that contributed fields, earliest first.
+    sources: tuple[str, ...] = ()
+
+    def matches(self, record: ServiceRecord) -> bool:
+        """True when this note speaks about *record*."""
+        return self.match.matches(record)
+
+
+# --- notes: reading and validating ---
+
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_EVENT_DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_FINGERPRINT_RE = re.compile(r"sha256:[0-9a-f]{16}")
+_NOTE_FIELDS = frozenset(
+    {
+        "id",
+        "match",
+        "summary",
+        "vendor",
+        "product",
+        "status",
+        "timeline",
+        "unofficial_uses",
+        "security",
+        "references",
+        "checked_against",
+    }
+)
+_REQUIRED_FIELDS = ("match", "summary")
+
+
+@attrs.frozen
+class _Where:
+    """Where a value came from, for error messages: file, note and field."""
+
+    file: str
+    note: str | None = None
+
+    def fail(self, field: str | None, problem: str) -> NotesError:
+        parts = [self.file]
+        if self.note is not None:
+            parts.append(f"note {self.note!r}")
+        if field is not None:
+            parts.append(f"field {field!r}")
+        return NotesError(": ".join([*parts, problem]))
+
+
+def _text(where: _Where, field: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise where.fail(field, f"must be a non-empty string, not {value!r}")
+    return " ".join(value.split())
+
+
+def _table(where: _Where, field: str, value: object, allowed: Iterable[str]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise where.fail(field, f"must be a table, not {type(value).__name__}")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise where.fail(field, f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+    return value
+
+
+def _list(where: _Where, field: str, value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise where.fail(field, f"must be a list, not {type(value).__name__}")
+    return value
+
+
+def _url(where: _Where, field: str, value: object) -> str:
+    url = _text(where, field, value)
+    # Only web links: a note must never smuggle javascript: or file: into a page.
+    if not url.startswith(("https://", "http://")) or " " in url:
+        raise where.fail(field, f"must be an http(s) URL, not {url!r}")
+    return url
+
+
+def _event_date(where: _Where, field: str, value: object) -> str:
+    text = value.isoformat() if isinstance(value, dt.date) else value
+    if not isinstance(text, str) or (found := _EVENT_DATE_RE.fullmatch(text)) is None:
+        raise where.fail(field, f"must be YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
+    year, month, day = found.groups()
+    try:
+        dt.date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise where.fail(field, f"not a calendar date: {text!r}") from None
+    return text
+
+
+def _match(where: _Where, value: object) -> NoteMatch:
+    table = _table(where, "match", value, ("names", "ports", "protocol"))
+    names = tuple(
+        _text(where, "match.names", name).lower() for name in _list(where, "match.names", table.get("names", []))
+    )
+    spans: list[PortRange] = []
+    for item in _list(where, "match.ports", table.get("ports", [])):
+        try:
+            spans.append(PortRange.single(item) if isinstance(item, int) else PortRange.from_text(str(item)))
+        except (TypeError, ValueError) as exc:
+            raise where.fail("match.ports", str(exc)) from None
+    raw_protocols = table.get("protocol", [])
+    raw_protocols = [raw_protocols] if isinstance(raw_protocols, str) else _list(where, "match.protocol", raw_protocols)
+    try:
+        protocols = tuple(Protocol(str(item).lower()) for item in raw_protocols)
+    except ValueError as exc:
+        raise where.fail("match.protocol", str(exc)) from None
+    if not names and not spans:
+        raise where.fail("match", "needs at least one of 'names' or 'ports'")
+    return NoteMatch(names=names, ports=tuple(spans), protocols=protocols)
+
+
+def _enum(where: _Where, field: str, value: object, kind: type[enum.Enum]) -> Any:  # noqa: ANN401 - the enum member
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(str(member.value) for member in kind)
+        raise where.fail(field, f"must be one of {choices}, not {value!r}") from None
+
+
+def _timeline(where: _Where, value: object) -> tuple[TimelineEvent, ...]:
+    events = []
+    for index, item in enumerate(_list(where, "timeline", value)):
+        field = f"timeline[{index}]"
+        table = _table(where, field, item, ("date", "event"))
+        events.append(
+            TimelineEvent(
+                date=_event_date(where, f"{field}.date", table.get("date")),
+                event=_text(where, f"{field}.event", table.get("event")),
+            )
+        )
+    return tuple(sorted(events, key=lambda event: event.date))
+
+
+def _unofficial_uses(where: _Where, value: object) -> tuple[UnofficialUse, ...]:
+    uses = []
+    for index, item in enumerate(_list(where, "unofficial_uses", value)):
+        field = f"unofficial_uses[{index}]"
+        table = _table(where, field, item, ("description", "confidence", "source"))
+        uses.append(
+            UnofficialUse(
+                description=_text(where, f"{field}.description", table.get("description")),
+                confidence=_enum(where, f"{field}.confidence", table.get("confidence"), Confidence),
+                source=_text(where, f"{field}.source", table.get("source")),
+            )
+        )
+    return tuple(uses)
+
+
+def _references(where: _Where, value: object) -> tuple[NoteReference, ...]:
+    references = []
+    for index, item in enumerate(_list(where, "references", value)):
+        field = f"references[{index}]"
+        table = _table(where, field, item, ("title", "url"))
+        references.append(
+            NoteReference(
+                title=_text(where, f"{field}.title", table.get("title")),
+                url=_url(where, f"{field}.url", table.get("url")),
+            )
+        )
+    return tuple(references)
+
+
+def _checked_against(where: _Where, value: object) -> CheckedAgainst:
+    table = _table(where, "checked_against", value, ("release", "fingerprint"))
+    release = table.get("release")
+    if isinstance(release, str):
+        try:
+            release = dt.date.fromisoformat(release)
+        except ValueError:
+            raise where.fail("checked_against.release", f"must be a YYYY-MM-DD date, not {release!r}") from None
+    if not isinstance(release, dt.date) or isinstance(release, dt.datetime):
+        raise where.fail("checked_against.release", f"must be a YYYY-MM-DD date, not {release!r}")
+    fingerprint = table.get("fingerprint")
+    if not isinstance(fingerprint, str) or not _FINGERPRINT_RE.fullmatch(fingerprint):
+        raise where.fail("checked_against.fingerprint", f"must look like 'sha256:<16 hex digits>', not {fingerprint!r}")
+    return CheckedAgainst(release=release, fingerprint=fingerprint)
+
+
+def _note_fields(where: _Where, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The validated, converted fields a note table gives (any subset: overlays may be partial)."""
+    converters: dict[str, Any] = {
+        "match": lambda value: _match(where, value),
+        "summary": lambda value: _text(where, "summary", value),
+        "vendor": lambda value: _text(where, "vendor", value),
+        "product": lambda value: _text(where, "product", value),
+        "status": lambda value: _enum(where, "status", value, NoteStatus),
+        "timeline": lambda value: _timeline(where, value),
+        "unofficial_uses": lambda value: _unofficial_uses(where, value),
+        "security": lambda value: tuple(_text(where, "security", item) for item in _list(where, "security", value)),
+        "references": lambda value: _references(where, value),
+        "checked_against": lambda value: _checked_against(where, value),
+    }
+    return {field: converters[field](value) for field, value in raw.items() if field != "id"}
+
+
+def _read_note_file(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The (id, fields) pairs of one TOML notes file, each field validated."""
+    where = _Where(str(path))
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise where.fail(None, f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise where.fail(None, f"not UTF-8: {exc.reason}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise where.fail(None, f"not valid TOML: {exc}") from None
+    unknown = sorted(set(document) - {"note"})
+    if unknown:
+        raise where.fail(None, f"unknown top-level key {unknown[0]!r} (notes are [[note]] tables)")
+    notes = []
+    seen: set[str] = set()
+    for index, raw in enumerate(_list(where, "note", document.get("note", []))):
+        entry = _Where(str(path), f"#{index}")
+        if not isinstance(raw, dict):
+            raise entry.fail(None, f"must be a table, not {type(raw).__name__}")
+        note_id = raw.get("id")
+        if not isinstance(note_id, str) or not _ID_RE.fullmatch(note_id):
+            raise entry.fail("id", f"must be lower-case letters, digits, '.', '_' or '-', not {note_id!r}")
+        where = _Where(str(path), note_id)
+        unknown = sorted(set(raw) - _NOTE_FIELDS)
+        if unknown:
+            raise where.fail(unknown[0], f"is not a note field (allowed: {', '.join(sorted(_NOTE_FIELDS))})")
+        if note_id in seen:
+            raise where.fail("id", "appears twice in this file")
+        seen.add(note_id)
+        notes.append((note_id, _note_fields(where, raw)))
+    return notes
+
+
+def builtin_notes_dir() -> Path:
+    """The folder of notes shipped inside the package."""
+    return Path(str(resources.files("ianaports") / "notes"))
+
+
+def _note_files(source: Path) -> list[Path]:
+    if source.is_dir():
+        return sorted(source.glob("*.toml"))
+    if source.is_file():
+        return [source]
+    raise NotesError(f"{source}: no such notes file or folder")
+
+
+def _sources(
+    paths: Iterable[str | os.PathLike[str]] | None, *, builtin: bool, environ: Mapping[str, str]
+) -> list[Path]:
+    sources = [builtin_notes_dir()] if builtin else []
+    sources.extend(Path(entry) for entry in environ.get(NOTES_PATH_ENV, "").split(os.pathsep) if entry.strip())
+    sources.extend(Path(path) for path in paths or ())
+    return sources
+
+
+@attrs.frozen
+class NoteSet:
+    """The notes in effect after every source was read, in id order."""
+
+    notes: tuple[Note, ...]
+    #: The files read, in the order they were applied.
+    files: tuple[str, ...] = ()
+
+    def __iter__(self) -> Iterator[Note]:
+        return iter(self.notes)
+
+    def __len__(self) -> int:
+        return len(self.notes)
+
+    def __repr__(self) -> str:
+        return f"<NoteSet {len(self.notes)} notes from {len(self.files)} files>"
+
+    def get(self, note_id: str) -> Note | None:
+        """The note with this id, or None."""
+        return next((note for note in self.notes if note.id == note_id), None)
+
+    def about(self, records: Iterable[ServiceRecord], port: int | None = None) -> tuple[Note, ...]:
+        """Notes speaking about any of *records*, or (port-only notes) about *port*."""
+        chosen = tuple(records)
+        return tuple(
+            note
+            for note in self.notes
+            if any(note.matches(record) for record in chosen) or (port is not None and note.match.covers_port(port))
+        )
+
+
+def load_notes(
+    paths: Iterable[str | os.PathLike[str]] | None = None,
+    *,
+    builtin: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> NoteSet:
+    """Read the shipped notes, then ``IANAPORTS_NOTES_PATH``, then *paths*.
+
+    Each source is a ``.toml`` file or a folder of them (read in name order).
+    A note whose id was seen before overrides the earlier one field by field,
+    so an overlay may give only ``id`` and the fields it changes. Raises
+    :class:`NotesError` naming the file, note and field of the first problem.
+    """
+    merged: dict[str, dict[str, Any]] = {}
+    origins: dict[str, list[str]] = {}
+    files: list[str] = []
+    for source in _sources(paths, builtin=builtin, environ=os.environ if environ is None else environ):
+        for path in _note_files(source):
+            files.append(str(path))
+            for note_id, fields in _read_note_file(path):
+                merged.setdefault(note_id, {}).update(fields)
+                origins.setdefault(note_id, []).append(str(path))
+    notes = []
+    for note_id, fields in sorted(merged.items()):
+        for required in _REQUIRED_FIELDS:
+            if required not in fields:
+                where = _Where(origins[note_id][-1], note_id)
+                raise where.fail(required, "is required (and no earlier source gives it)")
+        notes.append(Note(id=note_id, sources=tuple(origins[note_id]), **fields))
+    return NoteSet(tuple(notes), tuple(files))
+
+
+# --- notes: staying honest as IANA changes ---
+
+
+def _record_essence(record: ServiceRecord) -> dict[str, Any]:
+    # What a curator vouched for; whitespace is folded so IANA's re-wrapping is not a change.
+    def fold(text: str | None) -> str | None:
+        return None if text is None else " ".join(text.split())
+
+    return {
+        "name": record.name,
+        "protocol": None if record.protocol is None else record.protocol.value,
+        "ports": None if record.ports is None else str(record.ports),
+        "description": fold(record.description),
+        "assignees": [person.id for person in record.assignees],
+        "contacts": [person.id for person in record.contacts],
+        "references": [reference.token for reference in record.references],
+        "registered": None if record.registered is None else record.registered.isoformat(),
+        "modified": None if record.modified is None else record.modified.isoformat(),
+        "notes": fold(record.notes),
+        "unauthorized_use": fold(record.unauthorized_use),
+        "service_code": record.service_code,
+    }
+
+
+def records_fingerprint(records: Iterable[ServiceRecord]) -> str:
+    """A short digest of what IANA says in *records*, independent of their order.
+
+    >>> from ianaports.model import ServiceRecord
+    >>> records_fingerprint([ServiceRecord(name="x")]) == records_fingerprint([ServiceRecord(name="x")])
+    True
+    """
+    essences = sorted(json.dumps(_record_essence(record), sort_keys=True) for record in records)
+    digest = hashlib.sha256("\n".join(essences).encode("utf-8")).hexdigest()
+    return f"sha256:{digest[:16]}"
+
+
+class CheckStatus(str, enum.Enum):
+    """The outcome of checking one note against a release."""
+
+    OK = "ok"
+    NO_MATCH = "no-match"
+    CHANGED = "changed"
+    UNCHECKED = "unchecked"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen(kw_only=True)
+class NoteCheck:
+    """One note checked against one release."""
+
+    note: Note
+    status: CheckStatus
+    records: tuple[ServiceRecord, ...]
+    fingerprint: str | None
+
+    @property
+    def needs_attention(self) -> bool:
+        """True unless the note still matches records unchanged since it was checked."""
+        return self.status is not CheckStatus.OK
+
+    @property
+    def explanation(self) -> str:
+        """One sentence saying what was found."""
+        checked = self.note.checked_against
+        if self.status is CheckStatus.NO_MATCH:
+            return f"matches no record ({self.note.match.describe()})"
+        if self.status is CheckStatus.UNCHECKED:
+            return f"has no checked_against; its records now fingerprint {self.fingerprint}"
+        if self.status is CheckStatus.CHANGED and checked is not None:
+            return (
+                f"records changed since {checked.release.isoformat()} "
+                f"(fingerprint {checked.fingerprint}, now {self.fingerprint})"
+            )
+        return f"{len(self.records)} records unchanged"
+
+
+def check_notes(notes: Iterable[Note], registry: Registry) -> tuple[NoteCheck, ...]:
+    """Check every note against *registry*: still matching, and its records unchanged."""
+    checks = []
+    for note in notes:
+        records = tuple(record for record in registry.records if note.matches(record))
+        fingerprint = records_fingerprint(records) if records else None
+        if not records:
+            status = CheckStatus.NO_MATCH
+        elif note.checked_against is None:
+            status = CheckStatus.UNCHECKED
+        elif note.checked_against.fingerprint != fingerprint:
+            status = CheckStatus.CHANGED
+        else:
+            status = CheckStatus.OK
+        checks.append(NoteCheck(note=note, status=status, records=records, fingerprint=fingerprint))
+    return tuple(checks)
+
+
+# --- range facts (sources in docs/ranges.md) ---
+
+LINUX_EPHEMERAL = PortRange(32768, 60999)
+IANA_DYNAMIC = PortClass.DYNAMIC.span
+
+
+@attrs.frozen(kw_only=True)
+class BindRule:
+    """Whether an ordinary (unprivileged) process may bind the port on one system."""
+
+    system: str
+    needs_privilege: bool
+    detail: str
+
+
+@attrs.frozen(kw_only=True)
+class EphemeralRange:
+    """A system's default range for automatically chosen (ephemeral) local ports."""
+
+    system: str
+    span: PortRange
+    contains: bool
+
+
+@attrs.frozen(kw_only=True)
+class RangeFacts:
+    """What the number alone says about a port: its RFC 6335 range and how systems treat it."""
+
+    port: int
+    port_class: PortClass
+    binding: tuple[BindRule, ...]
+    ephemeral: tuple[EphemeralRange, ...]
+
+    @property
+    def everyday_name(self) -> str:
+        """well-known, registered or dynamic/private."""
+        return self.port_class.everyday_name
+
+    @property
+    def span(self) -> PortRange:
+        """The ports of the RFC 6335 range."""
+        return self.port_class.span
+
+    @property
+    def in_any_ephemeral_range(self) -> bool:
+        """True when some common system may hand this port out to outgoing connections."""
+        return any(item.contains for item in self.ephemeral)
+
+
+_EPHEMERAL_DEFAULTS = (
+    ("Linux", LINUX_EPHEMERAL),
+    ("Windows", IANA_DYNAMIC),
+    ("macOS and FreeBSD", IANA_DYNAMIC),
+)
+
+
+def _binding(port: int) -> tuple[BindRule, ...]:
+    low = port < PortClass.USER.span.start
+    if port == 0:
+        zero = "Binding port 0 asks the system to choose a free ephemeral port instead."
+        return (BindRule(system="any system", needs_privilege=False, detail=zero),)
+    linux = (
+        "Below 1024 a process needs CAP_NET_BIND_SERVICE (root has it), unless "
+        "the sysctl net.ipv4.ip_unprivileged_port_start was lowered (Linux 4.11+)."
+        if low
+        else "Any user may bind it; only ports below 1024 are privileged by default."
+    )
+    macos = (
+        "Since macOS 10.14 (Mojave) an ordinary user may listen on it on all "
+        "interfaces; binding it to one specific address still needs root."
+        if low
+        else "Any user may bind it."
+    )
+    freebsd = (
+        "Needs root unless net.inet.ip.portrange.reservedhigh was lowered (default 1023)."
+        if low
+        else "Any user may bind it."
+    )
+    windows = "Windows has no privileged ports: any process may bind it; the firewall decides who can reach it."
+    return (
+        BindRule(system="Linux", needs_privilege=low, detail=linux),
+        BindRule(system="macOS", needs_privilege=False, detail=macos),
+        BindRule(system="FreeBSD", needs_privilege=low, detail=freebsd),
+        BindRule(system="Windows", needs_privilege=False, detail=windows),
+    )
+
+
+def range_facts(port: int) -> RangeFacts:
+    """The range facts of *port*.
+
+    >>> facts = range_facts(2304)
+    >>> facts.everyday_name, facts.in_any_ephemeral_range
+    ('registered', False)
+    >>> range_facts(40000).in_any_ephemeral_range
+    True
+    """
+    port_class = classify(port)
+    ephemeral = tuple(
+        EphemeralRange(system=system, span=span, contains=port in span) for system, span in _EPHEMERAL_DEFAULTS
+    )
+    return RangeFacts(port=port, port_class=port_class, binding=_binding(port), ephemeral=ephemeral)
+
+
+@attrs.frozen(kw_only=True)
+class InternalUse:
+    """Whether a port is a sensible choice for an internal service, and why."""
+
+    sensible: bool
+    reasons: tuple[str, ...]
+
+
+def internal_use(assigned: bool, facts: RangeFacts) -> InternalUse:
+    """Judge the port of *facts* as a home for an internal service."""
+    reasons = []
+    if assigned:
+        reasons.append("IANA has assigned it; software for that service may expect it.")
+    if facts.port_class is PortClass.SYSTEM:
+        reasons.append("It is a System (well-known) port: binding it needs privileges on Linux and FreeBSD.")
+    if facts.port_class is PortClass.DYNAMIC:
+        reasons.append("It is in the Dynamic range, which IANA never assigns and systems use for outgoing connections.")
+    if facts.port_class is not PortClass.DYNAMIC:
+        reasons.extend(
+            f"It falls in the default ephemeral range of {item.system} ({item.span})."
+            for item in facts.ephemeral
+            if item.contains
+        )
+    sensible = not reasons
+    if sensible:
+        reasons.append(
+            "It is unassigned, in the User (registered) range and outside the common "
+            "ephemeral ranges; registering it with IANA is the way to claim it for good."
+        )
+    return InternalUse(sensible=sensible, reasons=tuple(reasons))
+
+
+# --- the explain view ---
+
+
+@attrs.frozen(kw_only=True)
+class ExplainView:
+    """Everything known about a port or a service name in one release, IANA's and ours.
+
+    ``records`` are the assignments; ``spans`` the unassigned or reserved
+    entries covering the port. ``ranges`` holds one :class:`RangeFacts` per port.
+    """
+
+    query: str
+    release: dt.date
+    ports: tuple[int, ...]
+    records: tuple[ServiceRecord, ...]
+    spans: tuple[ServiceRecord, ...]
+    people: tuple[Person, ...]
+    ranges: tuple[RangeFacts, ...]
+    notes: tuple[Note, ...]
+    internal_use: InternalUse | None
+
+    @property
+    def is_assigned(self) -> bool:
+        """True when IANA assigns something here."""
+        return bool(self.records)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The distinct service names of the records, in order."""
+        return tuple(dict.fromkeys(record.name for record in self.records if record.name))
+
+    @property
+    def protocols(self) -> tuple[Protocol, ...]:
+        """The distinct protocols of the records, in order."""
+        return tuple(dict.fromkeys(record.protocol for record in self.records if record.protocol))
+
+
+def _people(records: Iterable[ServiceRecord]) -> tuple[Person, ...]:
+    found: dict[str, Person] = {}
+    for record in records:
+        for person in (*record.assignees, *record.contacts):
+            found.setdefault(person.id, person)
+    return tuple(found.values())
+
+
+def _as_port(query: int | str) -> int | None:
+    if isinstance(query, int):
+        return query
+    text = query.strip()
+    return int(text) if text.isdigit() else None
+
+
+def explain(registry: Registry, port_or_name: int | str, notes: NoteSet | None = None) -> ExplainView:
+    """The enriched view of a port (``2304``, ``"2304"``) or a service name (``"ssh"``).
+
+    Unassigned ports get a view too; an unknown name raises
+    :class:`~ianaports.NotFoundError`. *notes* defaults to :func:`load_notes`.
+    """
+    notes = load_notes() if notes is None else notes
+    port = _as_port(port_or_name)
+    if port is not None:
+        found = registry.lookup(port)
+        ports: tuple[int, ...] = (port,)
+    else:
+        found = registry.service(str(port_or_name))
+        ports = tuple(sorted({record.ports.start for record in found if record.ports is not None}))
+    records = tuple(record for record in found if record.is_assignment)
+    spans = tuple(record for record in found if not record.is_assignment)
+    facts = tuple(range_facts(each) for each in ports)
+    single = port is not None and facts
+    return ExplainView(
+        query=str(port_or_name).strip(),
+        release=registry.updated,
+        ports=ports,
+        records=records,
+        spans=spans,
+        people=_people(records),
+        ranges=facts,
+        notes=notes.about(records, port),
+        internal_use=internal_use(bool(records), facts[0]) if single and not records else None,
+    )

@@ -1,0 +1,602 @@
+"""Explainer pages: an :class:`~ianaports.enrich.ExplainView` as text, markdown, HTML or JSON.
+
+The page is built once as a small document (sections of paragraphs, lists,
+fields and commands) and each format renders that document, so the four
+outputs always carry the same facts.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .model import Protocol
+from .registry import PortClass
+from .render import person_to_json, record_to_json
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from .enrich import ExplainView, Note, RangeFacts
+    from .model import Person, ServiceRecord
+
+__all__ = [
+    "FORMATS",
+    "Page",
+    "build_page",
+    "explain_to_json",
+    "note_to_json",
+    "render_explain",
+    "render_html",
+    "render_markdown",
+    "render_text",
+]
+
+FORMATS = ("text", "markdown", "html", "json")
+TEXT_WIDTH = 80
+
+
+# --- the document ---
+
+
+@attrs.frozen
+class Link:
+    """A titled web link."""
+
+    title: str
+    url: str
+
+
+@attrs.frozen
+class Paragraph:
+    """Running text."""
+
+    text: str
+
+
+@attrs.frozen
+class Bullets:
+    """An unordered list; an item is text or a link."""
+
+    items: tuple[str | Link, ...]
+
+
+@attrs.frozen
+class Fields:
+    """Label and value pairs, such as an IANA entry."""
+
+    rows: tuple[tuple[str, str], ...]
+
+
+@attrs.frozen
+class Commands:
+    """Shell commands to type, under a caption."""
+
+    caption: str
+    lines: tuple[str, ...]
+
+
+Block = Paragraph | Bullets | Fields | Commands
+
+
+@attrs.frozen
+class Section:
+    """A titled part of the page; ``key`` is stable (an HTML id and a JSON key)."""
+
+    key: str
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@attrs.frozen
+class Page:
+    """An explainer page: a title, a one-line lead and sections."""
+
+    title: str
+    lead: str
+    sections: tuple[Section, ...]
+    footer: str
+
+
+# --- building the page from a view ---
+
+
+def _people_text(people: Iterable[Person]) -> str:
+    def one(person: Person) -> str:
+        names = person.display_name
+        if person.name and person.org:
+            names = f"{person.name} ({person.org})"
+        return f"{names} <{person.email}>" if person.email else names
+
+    return "; ".join(one(person) for person in people) or "-"
+
+
+def _group_records(records: Sequence[ServiceRecord]) -> list[tuple[ServiceRecord, list[Protocol]]]:
+    # Records that say the same thing for several protocols read better as one entry.
+    groups: dict[object, tuple[ServiceRecord, list[Protocol]]] = {}
+    for record in records:
+        key = attrs.evolve(record, protocol=None)
+        if key in groups:
+            if record.protocol is not None:
+                groups[key][1].append(record.protocol)
+        else:
+            groups[key] = (record, [record.protocol] if record.protocol else [])
+    return list(groups.values())
+
+
+def _record_fields(record: ServiceRecord, protocols: Sequence[Protocol]) -> Fields:
+    rows = [
+        ("Service name", record.name or "-"),
+        ("Port", record.ports.as_written if record.ports else "-"),
+        ("Protocols", ", ".join(str(protocol) for protocol in protocols) or "-"),
+        ("Description", record.summary or "-"),
+        ("Assignee", _people_text(record.assignees)),
+        ("Contact", _people_text(record.contacts)),
+        ("Registered", record.registered.isoformat() if record.registered else "not recorded"),
+        ("Modified", record.modified.isoformat() if record.modified else "not recorded"),
+        ("References", ", ".join(reference.label for reference in record.references) or "-"),
+    ]
+    if record.notes:
+        rows.append(("IANA notes", " ".join(record.notes.split())))
+    if record.unauthorized_use:
+        rows.append(("Unauthorized use", " ".join(record.unauthorized_use.split())))
+    return Fields(tuple(rows))
+
+
+def _record_links(records: Iterable[ServiceRecord]) -> tuple[Link, ...]:
+    links: dict[str, Link] = {}
+    for record in records:
+        for reference in record.references:
+            url = reference.url
+            if url and url.startswith(("https://", "http://")):
+                links.setdefault(url, Link(reference.label, url))
+    return tuple(links.values())
+
+
+def _what_section(view: ExplainView) -> Section:
+    blocks: list[Block] = []
+    where = ", ".join(str(port) for port in view.ports) or "no port"
+    if view.records:
+        names = ", ".join(view.names) or "an unnamed service"
+        blocks.append(Paragraph(f"IANA assigns {where} to {names}. The registry's entry, as of {view.release}:"))
+        blocks.extend(_record_fields(record, protocols) for record, protocols in _group_records(view.records))
+        links = _record_links(view.records)
+        if links:
+            blocks.append(Paragraph("The references of the entry:"))
+            blocks.append(Bullets(links))
+    else:
+        states = sorted({(record.summary or "unassigned").lower() for record in view.spans}) or ["not listed"]
+        blocks.append(
+            Paragraph(
+                f"Port {where} has no assignment in the IANA registry of {view.release}: "
+                f"IANA lists it as {' and '.join(states)}."
+            )
+        )
+    blocks.extend(Paragraph(note.summary) for note in view.notes)
+    return Section("what", _what_title(view), tuple(blocks))
+
+
+def _what_title(view: ExplainView) -> str:
+    if len(view.ports) == 1:
+        return f"What port {view.ports[0]} is"
+    return f"What {view.query} is"
+
+
+_CLASS_MEANING = {
+    PortClass.SYSTEM: (
+        "The well-known ports carry the internet's core "
+        "protocols. IANA assigns them only through IETF review, and most Unix-like "
+        "systems reserve them for privileged processes."
+    ),
+    PortClass.USER: (
+        "The registered ports are assigned by IANA to "
+        "whoever asks for one for their application, from large vendors to single "
+        "products long gone. Any program may bind them, and nothing stops software "
+        "from using a port registered to someone else: the registry only prevents "
+        "collisions among those who follow it."
+    ),
+    PortClass.DYNAMIC: (
+        "The dynamic ports, also called private or ephemeral, are never "
+        "assigned by IANA. Systems hand them out as the local end of outgoing "
+        "connections, and they are free for private, temporary use."
+    ),
+}
+
+
+def _range_blocks(facts: RangeFacts) -> list[Block]:
+    blocks: list[Block] = [
+        Paragraph(
+            f"Port {facts.port} is in the {facts.port_class.value.capitalize()} range of RFC 6335 "
+            f"({facts.span}), whose everyday name is {facts.everyday_name}. "
+            f"{_CLASS_MEANING[facts.port_class]}"
+        ),
+        Paragraph("Binding it as an ordinary user:"),
+        Bullets(tuple(f"{rule.system}: {rule.detail}" for rule in facts.binding)),
+    ]
+    inside = [item for item in facts.ephemeral if item.contains]
+    if inside:
+        systems = "; ".join(f"{item.system} ({item.span})" for item in inside)
+        blocks.append(
+            Paragraph(
+                f"It falls in the default ephemeral range of {systems}: the system may use it "
+                "for the local end of an outgoing connection, so seeing it in use is not "
+                "by itself a sign of a server."
+            )
+        )
+    else:
+        systems = "; ".join(f"{item.system} {item.span}" for item in facts.ephemeral)
+        blocks.append(Paragraph(f"It is outside the common default ephemeral ranges ({systems})."))
+    return blocks
+
+
+def _range_section(view: ExplainView) -> Section:
+    blocks: list[Block] = []
+    for facts in view.ranges:
+        blocks.extend(_range_blocks(facts))
+    if not blocks:
+        blocks.append(Paragraph(f"{view.query} has no port number, so no range applies."))
+    return Section("range", "The range it sits in", tuple(blocks))
+
+
+def _note_blocks(note: Note) -> list[Block]:
+    rows = [(label, value) for label, value in (("Vendor", note.vendor), ("Product", note.product)) if value]
+    rows.append(("Status", str(note.status)))
+    blocks: list[Block] = [Fields(tuple(rows))]
+    if note.timeline:
+        blocks.append(Bullets(tuple(f"{event.date}: {event.event}" for event in note.timeline)))
+    if note.references:
+        blocks.append(Paragraph("Sources:"))
+        blocks.append(Bullets(tuple(Link(reference.title, reference.url) for reference in note.references)))
+    return blocks
+
+
+def _history_section(view: ExplainView) -> Section:
+    blocks: list[Block] = []
+    for note in view.notes:
+        blocks.extend(_note_blocks(note))
+    if not blocks:
+        blocks.append(
+            Paragraph(
+                "There are no curated notes for this port yet. You can add your own in a "
+                "TOML file named by IANAPORTS_NOTES_PATH (see the notes documentation)."
+            )
+        )
+    return Section("history", "Curated history", tuple(blocks))
+
+
+def _unofficial_section(view: ExplainView) -> Section:
+    uses = [use for note in view.notes for use in note.unofficial_uses]
+    if not uses:
+        return Section("unofficial", "Known unofficial uses", (Paragraph("None recorded in the curated notes."),))
+    items = tuple(f"{use.description} (confidence: {use.confidence}; source: {use.source})" for use in uses)
+    return Section("unofficial", "Known unofficial uses", (Bullets(items),))
+
+
+def _check_commands(port: int) -> tuple[Block, ...]:
+    return (
+        Commands(
+            "Linux (ss; run with sudo to see other users' processes):",
+            (f"sudo ss -tlnp 'sport = :{port}'", f"sudo ss -ulnp 'sport = :{port}'"),
+        ),
+        Commands(
+            "Linux or macOS (lsof):",
+            (f"sudo lsof -nP -iTCP:{port} -sTCP:LISTEN", f"sudo lsof -nP -i :{port}"),
+        ),
+        Commands(
+            "Windows (Command Prompt as administrator; the last column is the PID):",
+            (f"netstat -ano | findstr :{port}", 'tasklist /FI "PID eq <pid>"'),
+        ),
+    )
+
+
+def _check_section(view: ExplainView) -> Section:
+    blocks: list[Block] = []
+    for port in view.ports:
+        blocks.extend(_check_commands(port))
+    if not blocks:
+        blocks.append(Paragraph("This service has no port number to check."))
+    elif any(protocol not in (Protocol.TCP, Protocol.UDP) for protocol in view.protocols):
+        blocks.append(Paragraph("These commands cover TCP and UDP; SCTP and DCCP need other tools."))
+    return Section("check", "How to check what is listening", tuple(blocks))
+
+
+def _second_look_section(view: ExplainView) -> Section:
+    expected = ", ".join(view.names) if view.records else None
+    remarks: list[Block] = []
+    if expected is None:
+        remarks.append(
+            Paragraph(
+                "Nothing is registered here, so no standard software expects this port. A "
+                "listener you did not set up yourself is unexplained until you find the "
+                "process behind it."
+            )
+        )
+    else:
+        remarks.append(
+            Paragraph(
+                f"A listener here is expected only where {expected} really runs. Malware and "
+                "intruders like obscure ports because few people watch them, and a port that "
+                "is normally quiet makes any activity stand out: know what usually listens on "
+                "your machines, and treat a new listener on a rarely used port as a signal "
+                "worth a second look."
+            )
+        )
+    security = tuple(remark for note in view.notes for remark in note.security)
+    if security:
+        remarks.append(Bullets(security))
+    return Section("second-look", "Why an unexpected listener deserves a second look", tuple(remarks))
+
+
+def _internal_use_section(view: ExplainView) -> Section | None:
+    advice = view.internal_use
+    if advice is None:
+        return None
+    verdict = "a sensible" if advice.sensible else "not a good"
+    return Section(
+        "internal-use",
+        "Using it for an internal service",
+        (Paragraph(f"Port {view.ports[0]} is {verdict} choice for an internal service."), Bullets(advice.reasons)),
+    )
+
+
+def build_page(view: ExplainView) -> Page:
+    """The explainer page of *view*, independent of the output format."""
+    if len(view.ports) == 1 and view.records:
+        title = f"Port {view.ports[0]}: {', '.join(view.names) or 'assigned'}"
+    elif len(view.ports) == 1:
+        title = f"Port {view.ports[0]}: unassigned"
+    else:
+        title = f"{view.query}: ports {', '.join(str(port) for port in view.ports) or 'none'}"
+    classes = ", ".join(f"{facts.everyday_name} ({facts.port_class.value})" for facts in view.ranges)
+    protocols = ", ".join(str(protocol) for protocol in view.protocols)
+    lead = "; ".join(part for part in (classes, protocols and f"protocols {protocols}") if part)
+    sections = [
+        _what_section(view),
+        _range_section(view),
+        _history_section(view),
+        _unofficial_section(view),
+        _check_section(view),
+        _second_look_section(view),
+    ]
+    internal = _internal_use_section(view)
+    if internal is not None:
+        sections.insert(2, internal)
+    checked = sorted({note.checked_against.release.isoformat() for note in view.notes if note.checked_against})
+    footer = f"IANA registry of {view.release}."
+    if view.notes:
+        footer += f" Curated notes: {', '.join(note.id for note in view.notes)}"
+        footer += f" (checked against {', '.join(checked)})." if checked else "."
+    return Page(title=title, lead=lead or "no port", sections=tuple(sections), footer=footer)
+
+
+# --- text ---
+
+
+def _wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
+    return textwrap.wrap(
+        text,
+        width=TEXT_WIDTH,
+        initial_indent=indent if first is None else first,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+        # A URL cut in two stops working; only a URL longer than a line overflows.
+        break_long_words=False,
+    ) or [indent.rstrip()]
+
+
+def _text_block(block: Block) -> list[str]:
+    if isinstance(block, Paragraph):
+        return _wrap(block.text)
+    if isinstance(block, Bullets):
+        lines: list[str] = []
+        for item in block.items:
+            if isinstance(item, Link):
+                lines.extend([*_wrap(item.title, "    ", "  - "), f"    {item.url}"])
+            else:
+                lines.extend(_wrap(item, "    ", "  - "))
+        return lines
+    if isinstance(block, Fields):
+        width = max(len(label) for label, _ in block.rows) + 2
+        lines = []
+        for label, value in block.rows:
+            lines.extend(_wrap(value, " " * (width + 2), f"  {label + ':':<{width}}"))
+        return lines
+    return [*_wrap(block.caption), *(f"    {line}" for line in block.lines)]
+
+
+def render_text(page: Page) -> str:
+    """The page as plain text that fits an 80-column terminal."""
+    lines = [*_wrap(page.title), "=" * min(len(page.title), TEXT_WIDTH), *_wrap(page.lead)]
+    for section in page.sections:
+        lines.extend(["", section.title, "-" * len(section.title)])
+        for block in section.blocks:
+            lines.extend(["", *_text_block(block)])
+    lines.extend(["", *_wrap(page.footer)])
+    return "\n".join(lines) + "\n"
+
+
+# --- markdown ---
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~])")
+
+
+def _md(text: str) -> str:
+    # Escape what CommonMark could read as inline markup, and block markers at the start.
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    escaped = re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)
+    return re.sub(r"^([-+#=])", r"\\\1", escaped)
+
+
+def _md_link(link: Link) -> str:
+    return f"[{_md(link.title)}](<{link.url}>)"
+
+
+def _markdown_block(block: Block) -> list[str]:
+    if isinstance(block, Paragraph):
+        return [_md(block.text)]
+    if isinstance(block, Bullets):
+        return [f"- {_md_link(item) if isinstance(item, Link) else _md(item)}" for item in block.items]
+    if isinstance(block, Fields):
+        return [f"- **{_md(label)}:** {_md(value)}" for label, value in block.rows]
+    return [_md(block.caption), "", "```sh", *block.lines, "```"]
+
+
+def render_markdown(page: Page) -> str:
+    """The page as CommonMark."""
+    lines = [f"# {_md(page.title)}", "", f"*{_md(page.lead)}*"]
+    for section in page.sections:
+        lines.extend(["", f"## {_md(section.title)}"])
+        for block in section.blocks:
+            lines.extend(["", *_markdown_block(block)])
+    lines.extend(["", "---", "", _md(page.footer)])
+    return "\n".join(lines) + "\n"
+
+
+# --- HTML ---
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.5;margin:0;color:#1d1d1f;background:#fff}
+main{max-width:46rem;margin:0 auto;padding:1.5rem}
+h1{font-size:1.8rem;margin-bottom:.2rem}
+.lead{color:#555;margin-top:0}
+h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;background:#f6f6f8;padding:.8rem;border-radius:6px}
+dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
+pre{background:#1d1d1f;color:#f5f5f7;padding:.8rem;border-radius:6px;overflow-x:auto}
+footer{color:#777;font-size:.9rem;margin-top:2rem;border-top:1px solid #ddd;padding-top:.5rem}
+@media (prefers-color-scheme:dark){body{background:#1d1d1f;color:#f5f5f7}dl{background:#2c2c2e}a{color:#6cb4ff}}
+"""
+
+
+def _h(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _html_block(block: Block) -> str:
+    if isinstance(block, Paragraph):
+        return f"<p>{_h(block.text)}</p>"
+    if isinstance(block, Bullets):
+        items = "".join(
+            f'<li><a href="{_h(item.url)}">{_h(item.title)}</a></li>'
+            if isinstance(item, Link)
+            else f"<li>{_h(item)}</li>"
+            for item in block.items
+        )
+        return f"<ul>{items}</ul>"
+    if isinstance(block, Fields):
+        rows = "".join(f"<dt>{_h(label)}</dt><dd>{_h(value)}</dd>" for label, value in block.rows)
+        return f"<dl>{rows}</dl>"
+    code = "\n".join(_h(line) for line in block.lines)
+    return f"<p>{_h(block.caption)}</p>\n<pre><code>{code}</code></pre>"
+
+
+def render_html(page: Page) -> str:
+    """The page as one self-contained HTML5 document (inline style, no scripts)."""
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_h(page.title)}</title>",
+        f"<style>{_STYLE}</style>",
+        "</head>",
+        "<body>",
+        "<main>",
+        f"<h1>{_h(page.title)}</h1>",
+        f'<p class="lead">{_h(page.lead)}</p>',
+    ]
+    for section in page.sections:
+        parts.append(f'<section id="{_h(section.key)}">')
+        parts.append(f"<h2>{_h(section.title)}</h2>")
+        parts.extend(_html_block(block) for block in section.blocks)
+        parts.append("</section>")
+    parts.extend([f"<footer>{_h(page.footer)}</footer>", "</main>", "</body>", "</html>"])
+    return "\n".join(parts) + "\n"
+
+
+# --- JSON ---
+
+
+def note_to_json(note: Note) -> dict[str, Any]:
+    """One curated note as JSON (the TOML schema, plus the files it came from)."""
+    checked = note.checked_against
+    return {
+        "id": note.id,
+        "match": {
+            "names": list(note.match.names),
+            "ports": [str(span) for span in note.match.ports],
+            "protocols": [protocol.value for protocol in note.match.protocols],
+        },
+        "summary": note.summary,
+        "vendor": note.vendor,
+        "product": note.product,
+        "status": note.status.value,
+        "timeline": [{"date": event.date, "event": event.event} for event in note.timeline],
+        "unofficial_uses": [
+            {"description": use.description, "confidence": use.confidence.value, "source": use.source}
+            for use in note.unofficial_uses
+        ],
+        "security": list(note.security),
+        "references": [{"title": reference.title, "url": reference.url} for reference in note.references],
+        "checked_against": None
+        if checked is None
+        else {"release": checked.release.isoformat(), "fingerprint": checked.fingerprint},
+        "sources": list(note.sources),
+    }
+
+
+def _range_to_json(facts: RangeFacts) -> dict[str, Any]:
+    return {
+        "port": facts.port,
+        "class": facts.port_class.value,
+        "everyday_name": facts.everyday_name,
+        "class_span": str(facts.span),
+        "binding": [
+            {"system": rule.system, "needs_privilege": rule.needs_privilege, "detail": rule.detail}
+            for rule in facts.binding
+        ],
+        "ephemeral": [
+            {"system": item.system, "span": str(item.span), "contains": item.contains} for item in facts.ephemeral
+        ],
+    }
+
+
+def explain_to_json(view: ExplainView) -> dict[str, Any]:
+    """The view as JSON: records in the record schema, range facts, notes, and the page's sections."""
+    page = build_page(view)
+    advice = view.internal_use
+    return {
+        "query": view.query,
+        "updated": view.release.isoformat(),
+        "ports": list(view.ports),
+        "assigned": view.is_assigned,
+        "records": [record_to_json(record) for record in view.records],
+        "spans": [record_to_json(record) for record in view.spans],
+        "people": [person_to_json(person) for person in view.people],
+        "ranges": [_range_to_json(facts) for facts in view.ranges],
+        "notes": [note_to_json(note) for note in view.notes],
+        "internal_use": None if advice is None else {"sensible": advice.sensible, "reasons": list(advice.reasons)},
+        "check_commands": {
+            str(port): [line for block in _check_commands(port) if isinstance(block, Commands) for line in block.lines]
+            for port in view.ports
+        },
+        "title": page.title,
+        "sections": [section.title for section in page.sections],
+    }
+
+
+def render_explain(view: ExplainView, fmt: str = "text") -> str:
+    """Render *view* as ``text``, ``markdown``, ``html`` or ``json``."""
+    if fmt == "json":
+        return json.dumps(explain_to_json(view), indent=2, ensure_ascii=False) + "\n"
+    renderers = {"text": render_text, "markdown": render_markdown, "html": render_html}
+    if fmt not in renderers:
+        msg = f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"
+        raise ValueError(msg)
+    return renderers[fmt](build_page(view))

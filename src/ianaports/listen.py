@@ -1,0 +1,344 @@
+"""The listening audit: what listens on this machine, what IANA says of it, and what changed.
+
+Socket enumeration uses psutil (the optional ``audit`` extra) rather than
+parsing ``/proc`` by hand, so the same code answers on Linux, macOS and Windows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import os
+import socket
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .errors import CacheError, IanaportsError
+from .model import Protocol, ServiceRecord
+from .registry import PortClass, classify
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from pathlib import Path
+
+    from .enrich import NoteSet
+    from .registry import Registry
+
+__all__ = [
+    "BASELINE_SCHEMA_VERSION",
+    "AuditedListener",
+    "BaselineDiff",
+    "Flag",
+    "FlagCode",
+    "Listener",
+    "MissingDependencyError",
+    "audit",
+    "compare_baseline",
+    "current_listeners",
+    "listening",
+    "load_baseline",
+    "note_lookup",
+    "save_baseline",
+]
+
+BASELINE_SCHEMA_VERSION = 1
+
+#: Linux's default ephemeral range (net.ipv4.ip_local_port_range).
+LINUX_EPHEMERAL = (32768, 60999)
+#: Windows (since Vista) and RFC 6335's dynamic range.
+IANA_EPHEMERAL = (49152, 65535)
+
+
+class MissingDependencyError(IanaportsError):
+    """An optional dependency is not installed; the message says which extra to install."""
+
+
+@attrs.frozen(kw_only=True, order=True)
+class Listener:
+    """One listening TCP socket or bound UDP socket."""
+
+    protocol: Protocol
+    address: str
+    port: int
+    pid: int | None = attrs.field(default=None, order=False)
+    process: str | None = attrs.field(default=None, order=False)
+
+    @property
+    def owner_known(self) -> bool:
+        """True when the OS told us which process holds the socket."""
+        return self.pid is not None
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        """What identifies a listener across runs: protocol, address and port."""
+        return (self.protocol.value, self.address, self.port)
+
+
+class FlagCode(str, enum.Enum):
+    """Why a listener deserves a second look."""
+
+    UNASSIGNED = "unassigned"
+    OTHER_PROTOCOL = "other-protocol"
+    NO_KNOWN_USE = "no-known-use"
+    UNKNOWN_OWNER = "unknown-owner"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen
+class Flag:
+    """A reason to look twice at a listener."""
+
+    code: FlagCode
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class AuditedListener:
+    """A listener with IANA's assignments for its port and protocol, its range and flags."""
+
+    listener: Listener
+    records: tuple[ServiceRecord, ...]
+    port_class: PortClass
+    in_ephemeral_range: bool
+    note: str | None = None
+    flags: tuple[Flag, ...] = ()
+
+    @property
+    def service_names(self) -> tuple[str, ...]:
+        """IANA's names for this port and protocol, without repeats."""
+        return tuple(dict.fromkeys(record.name for record in self.records if record.name))
+
+
+def in_ephemeral_range(port: int) -> bool:
+    """True when *port* is in Linux's default or Windows'/RFC 6335's ephemeral range."""
+    return any(low <= port <= high for low, high in (LINUX_EPHEMERAL, IANA_EPHEMERAL))
+
+
+def current_listeners() -> tuple[Listener, ...]:
+    """Every listening TCP socket and bound UDP socket on this machine, sorted.
+
+    Sockets whose owner the OS hides (another user's, without privileges)
+    are listed with ``pid`` and ``process`` set to None.
+    """
+    try:
+        import psutil  # noqa: PLC0415 - optional extra
+    except ImportError as exc:
+        msg = "the listening audit needs psutil: pip install 'ianaports[audit]'"
+        raise MissingDependencyError(msg) from exc
+    try:
+        connections = psutil.net_connections(kind="inet")
+    except psutil.AccessDenied as exc:
+        msg = "the OS refused to list sockets (on macOS this needs root: try sudo)"
+        raise MissingDependencyError(msg) from exc
+    names: dict[int, str | None] = {}
+    listeners: set[Listener] = set()
+    for connection in connections:
+        if not connection.laddr:
+            continue
+        if connection.type == socket.SOCK_STREAM:
+            if connection.status != psutil.CONN_LISTEN:
+                continue
+            protocol = Protocol.TCP
+        elif connection.type == socket.SOCK_DGRAM:
+            if connection.raddr:
+                continue  # a connected UDP socket is a client, not a service
+            protocol = Protocol.UDP
+        else:
+            continue
+        pid = connection.pid
+        listeners.add(
+            Listener(
+                protocol=protocol,
+                address=connection.laddr.ip,
+                port=connection.laddr.port,
+                pid=pid,
+                process=None if pid is None else _process_name(psutil, pid, names),
+            )
+        )
+    return tuple(sorted(listeners))
+
+
+def _process_name(psutil: Any, pid: int, cache: dict[int, str | None]) -> str | None:  # noqa: ANN401 - the module
+    if pid not in cache:
+        try:
+            cache[pid] = psutil.Process(pid).name()
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            cache[pid] = None
+    return cache[pid]
+
+
+def audit(
+    listeners: Iterable[Listener],
+    registry: Registry,
+    *,
+    note_for: Callable[[int, Protocol], tuple[str | None, str | None]] | None = None,
+) -> tuple[AuditedListener, ...]:
+    """Annotate each listener with IANA's assignments, its range and its flags.
+
+    *note_for(port, protocol)* may return ``(summary, status)`` from curated
+    notes; a status of ``legacy``, ``defunct`` or ``unknown`` on a registered
+    port raises the ``no-known-use`` flag.
+    """
+    return tuple(_audit_one(listener, registry, note_for) for listener in listeners)
+
+
+def _audit_one(
+    listener: Listener,
+    registry: Registry,
+    note_for: Callable[[int, Protocol], tuple[str | None, str | None]] | None,
+) -> AuditedListener:
+    every = registry.lookup(listener.port)
+    assignments = tuple(record for record in every if record.is_assignment)
+    mine = tuple(record for record in assignments if record.protocol in (listener.protocol, None))
+    port_class = classify(listener.port)
+    ephemeral = in_ephemeral_range(listener.port)
+    summary, status = note_for(listener.port, listener.protocol) if note_for else (None, None)
+    flags: list[Flag] = []
+    if not assignments:
+        if not ephemeral:
+            flags.append(Flag(FlagCode.UNASSIGNED, f"IANA has not assigned {listener.port} to any service"))
+    elif not mine:
+        others = sorted({str(record.protocol) for record in assignments if record.protocol})
+        flags.append(
+            Flag(
+                FlagCode.OTHER_PROTOCOL,
+                f"IANA assigns {listener.port} for {'/'.join(others)} only, not {listener.protocol}",
+            )
+        )
+    if mine and port_class is PortClass.USER and status in {"legacy", "defunct", "unknown"}:
+        flags.append(Flag(FlagCode.NO_KNOWN_USE, f"the registered service has no known current use ({status})"))
+    if not listener.owner_known and not ephemeral:
+        flags.append(Flag(FlagCode.UNKNOWN_OWNER, "the OS does not say which process holds it"))
+    return AuditedListener(
+        listener=listener,
+        records=mine,
+        port_class=port_class,
+        in_ephemeral_range=ephemeral,
+        note=summary,
+        flags=tuple(flags),
+    )
+
+
+def listening(
+    registry: Registry,
+    *,
+    note_for: Callable[[int, Protocol], tuple[str | None, str | None]] | None = None,
+) -> tuple[AuditedListener, ...]:
+    """Audit what listens on this machine now against *registry*."""
+    return audit(current_listeners(), registry, note_for=note_for)
+
+
+def note_lookup(registry: Registry, notes: NoteSet) -> Callable[[int, Protocol], tuple[str | None, str | None]]:
+    """A ``note_for`` callback answering from curated notes: the first note's summary and status."""
+
+    def note_for(port: int, protocol: Protocol) -> tuple[str | None, str | None]:
+        records = [record for record in registry.lookup(port) if record.protocol in (protocol, None)]
+        found = notes.about(records, port)
+        if not found:
+            return (None, None)
+        return (found[0].summary, found[0].status.value)
+
+    return note_for
+
+
+def listener_to_json(listener: Listener) -> dict[str, Any]:
+    """A listener as a JSON object (the baseline's entry)."""
+    return {
+        "protocol": listener.protocol.value,
+        "address": listener.address,
+        "port": listener.port,
+        "pid": listener.pid,
+        "process": listener.process,
+    }
+
+
+def audited_to_json(item: AuditedListener) -> dict[str, Any]:
+    """An audited listener as a JSON object."""
+    from .render import record_to_json  # noqa: PLC0415
+
+    return {
+        **listener_to_json(item.listener),
+        "range": item.port_class.value,
+        "in_ephemeral_range": item.in_ephemeral_range,
+        "services": list(item.service_names),
+        "records": [record_to_json(record) for record in item.records],
+        "note": item.note,
+        "flags": [{"code": flag.code.value, "reason": flag.reason} for flag in item.flags],
+    }
+
+
+def save_baseline(listeners: Sequence[Listener], path: Path, *, now: dt.datetime | None = None) -> None:
+    """Write what listens now as stable, diffable JSON (sorted; pids left out, they change)."""
+    document = {
+        "schema_version": BASELINE_SCHEMA_VERSION,
+        "host": socket.gethostname(),
+        "saved": (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds"),
+        "listeners": [
+            {key: value for key, value in listener_to_json(listener).items() if key != "pid"}
+            for listener in sorted(listeners)
+        ],
+    }
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        with temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise CacheError(f"cannot write baseline {path}: {exc.strerror or exc}") from exc
+
+
+def load_baseline(path: Path) -> tuple[Listener, ...]:
+    """Read a baseline written by :func:`save_baseline`."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return tuple(
+            Listener(
+                protocol=Protocol(entry["protocol"]),
+                address=str(entry["address"]),
+                port=int(entry["port"]),
+                process=entry.get("process"),
+            )
+            for entry in document["listeners"]
+        )
+    except OSError as exc:
+        raise CacheError(f"cannot read baseline {path}: {exc.strerror or exc}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CacheError(f"baseline {path} is not an ianaports baseline: {exc}") from exc
+
+
+@attrs.frozen(kw_only=True)
+class BaselineDiff:
+    """What changed since a baseline: new listeners, gone ones, and owner changes."""
+
+    new: tuple[Listener, ...]
+    gone: tuple[Listener, ...]
+    changed_owner: tuple[tuple[Listener, Listener], ...]
+
+    @property
+    def has_new(self) -> bool:
+        """True when something listens now that did not at the baseline."""
+        return bool(self.new)
+
+
+def compare_baseline(baseline: Iterable[Listener], now: Iterable[Listener]) -> BaselineDiff:
+    """Compare listeners now with a baseline, by protocol, address and port."""
+    before = {listener.key: listener for listener in baseline}
+    after = {listener.key: listener for listener in now}
+    return BaselineDiff(
+        new=tuple(after[key] for key in sorted(after.keys() - before.keys())),
+        gone=tuple(before[key] for key in sorted(before.keys() - after.keys())),
+        changed_owner=tuple(
+            (before[key], after[key])
+            for key in sorted(before.keys() & after.keys())
+            if before[key].process is not None
+            and after[key].process is not None
+            and before[key].process != after[key].process
+        ),
+    )

@@ -1,0 +1,297 @@
+"""Output of diffs and histories: plain text for a terminal, markdown, JSON.
+
+Kept beside :mod:`ianaports.render` (whose JSON record schema every record
+object here uses) so that the record formats and the change formats can grow
+apart without stepping on each other.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .diff import (
+    Deassignment,
+    DeassignmentStatus,
+    FieldChange,
+    FieldValue,
+    History,
+    PortChange,
+    RegistryDiff,
+    SpanSplit,
+)
+from .model import PartialDate, Person, Reference, ServiceRecord
+from .render import JSON_SCHEMA_VERSION, person_to_json, record_to_json
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = [
+    "diff_to_json",
+    "diff_to_markdown",
+    "diff_to_text",
+    "field_change_to_json",
+    "history_to_json",
+    "history_to_text",
+]
+
+JsonDict = dict[str, Any]
+
+
+# --- JSON ------------------------------------------------------------------
+
+
+def _value_to_json(value: FieldValue) -> Any:  # noqa: ANN401 - any JSON value
+    if isinstance(value, PartialDate):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [
+            person_to_json(item)
+            if isinstance(item, Person)
+            else {"type": item.kind.value, "data": item.data, "text": item.text}
+            for item in value
+        ]
+    return value
+
+
+def field_change_to_json(change: FieldChange) -> JsonDict:
+    """A changed field as ``{"name", "old", "new"}``, values as the record schema writes them."""
+    return {"name": change.name, "old": _value_to_json(change.old), "new": _value_to_json(change.new)}
+
+
+def _records(records: Iterable[ServiceRecord]) -> list[JsonDict]:
+    return [record_to_json(record) for record in records]
+
+
+def diff_to_json(diff: RegistryDiff) -> JsonDict:
+    """A diff as JSON: both release dates, counts, the changes and the moves."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "old": {"updated": diff.old_updated.isoformat()},
+        "new": {"updated": diff.new_updated.isoformat()},
+        "counts": _counts(diff),
+        "added": _records(diff.added),
+        "removed": _records(diff.removed),
+        "changed": [
+            {
+                "old": record_to_json(change.old),
+                "new": record_to_json(change.new),
+                "fields": [field_change_to_json(field) for field in change.fields],
+            }
+            for change in diff.changed
+        ],
+        "moves": {
+            "port_changes": [
+                {"old": record_to_json(move.old), "new": record_to_json(move.new)} for move in diff.port_changes
+            ],
+            "span_splits": [
+                {
+                    "span": record_to_json(move.span),
+                    "assigned": _records(move.assigned),
+                    "remainder": _records(move.remainder),
+                }
+                for move in diff.span_splits
+            ],
+            "deassignments": [
+                {"record": record_to_json(move.record), "status": move.status.value, "now": _records(move.now)}
+                for move in diff.deassignments
+            ],
+        },
+    }
+
+
+def _counts(diff: RegistryDiff) -> dict[str, int]:
+    return {
+        "added": len(diff.added),
+        "removed": len(diff.removed),
+        "changed": len(diff.changed),
+        "unchanged": diff.unchanged,
+        "port_changes": len(diff.port_changes),
+        "span_splits": len(diff.span_splits),
+        "deassignments": len(diff.deassignments),
+    }
+
+
+def history_to_json(history: History) -> JsonDict:
+    """A history as JSON: the query, the releases looked at, and the events oldest first."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "query": {
+            "port": history.port,
+            "name": history.name,
+            "protocol": None if history.protocol is None else history.protocol.value,
+        },
+        "releases": len(history.versions),
+        "first": history.versions[0].isoformat() if history.versions else None,
+        "last": history.versions[-1].isoformat() if history.versions else None,
+        "events": [
+            {
+                "version": event.version.isoformat(),
+                "change": event.change,
+                "record": record_to_json(event.record),
+                "fields": [field_change_to_json(field) for field in event.fields],
+            }
+            for event in history.events
+        ],
+    }
+
+
+# --- words shared by text and markdown -------------------------------------
+
+
+def _label(record: ServiceRecord) -> str:
+    """``ssh 22/tcp``, ``Unassigned 288-307``, ``rdp (no port)``."""
+    name = record.name or " ".join(record.description.split()) or "-"
+    where = "(no port)" if record.ports is None else str(record.ports)
+    return f"{name} {where}/{record.protocol}" if record.protocol else f"{name} {where}"
+
+
+def _person_text(person: Person) -> str:
+    details = [part for part in (person.name, person.org, person.email or person.uri) if part]
+    if person.updated is not None:
+        details.append(f"updated {person.updated}")
+    return f"{person.id} ({', '.join(details)})" if details else person.id
+
+
+def _value_text(value: FieldValue) -> str:
+    if value is None or value in ("", ()):
+        return "-"
+    if isinstance(value, tuple):
+        return "; ".join(_person_text(item) if isinstance(item, Person) else _reference_text(item) for item in value)
+    return " ".join(str(value).split())
+
+
+def _reference_text(reference: Reference) -> str:
+    return reference.token if reference.url is None else f"{reference.token} {reference.url}"
+
+
+def _summary(diff: RegistryDiff) -> str:
+    counts = f"{len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed"
+    moves = (
+        f"{len(diff.port_changes)} port changes, {len(diff.span_splits)} unassigned spans split, "
+        f"{len(diff.deassignments)} de-assigned"
+    )
+    return f"{counts} ({diff.unchanged} unchanged); {moves}"
+
+
+def _move_text(move: PortChange | SpanSplit | Deassignment) -> str:
+    if isinstance(move, PortChange):
+        return f"port changed: {_label(move.old)} -> {move.new.ports}"
+    if isinstance(move, SpanSplit):
+        assigned = ", ".join(_label(record) for record in move.assigned)
+        left = ", ".join(str(record.ports) for record in move.remainder) or "none"
+        return f"span split: {_label(move.span)} -> assigned {assigned}; still unassigned: {left}"
+    return f"de-assigned: {_label(move.record)} ({_deassignment_outcome(move)})"
+
+
+def _deassignment_outcome(move: Deassignment) -> str:
+    if move.status is DeassignmentStatus.RESERVED:
+        return "port now reserved"
+    if move.status is DeassignmentStatus.UNASSIGNED:
+        return "port now unassigned"
+    if move.status is DeassignmentStatus.REASSIGNED:
+        return f"port now held by {', '.join(_label(record) for record in move.now)}"
+    return "removed"
+
+
+def _moves(diff: RegistryDiff) -> list[PortChange | SpanSplit | Deassignment]:
+    return [*diff.port_changes, *diff.span_splits, *diff.deassignments]
+
+
+# --- text ------------------------------------------------------------------
+
+
+def diff_to_text(diff: RegistryDiff) -> str:
+    """A diff a person can scan in a terminal: counts first, then moves, then each change."""
+    lines = [f"IANA port registry {diff.old_updated} -> {diff.new_updated}", _summary(diff)]
+    if not diff:
+        lines.append("no changes")
+        return "\n".join(lines)
+    moves = _moves(diff)
+    sections: list[tuple[str, int, list[str]]] = [
+        ("Moves", len(moves), [f"  * {_move_text(move)}" for move in moves]),
+        (
+            "Added",
+            len(diff.added),
+            [f"  + {_label(record)}  {_value_text(record.description)}" for record in diff.added],
+        ),
+        (
+            "Removed",
+            len(diff.removed),
+            [f"  - {_label(record)}  {_value_text(record.description)}" for record in diff.removed],
+        ),
+        (
+            "Changed",
+            len(diff.changed),
+            [line for change in diff.changed for line in _change_lines(change.new, change.fields)],
+        ),
+    ]
+    for title, count, body in sections:
+        if count:
+            lines.extend(["", f"{title} ({count}):", *body])
+    return "\n".join(lines)
+
+
+def _change_lines(record: ServiceRecord, fields: Iterable[FieldChange]) -> list[str]:
+    lines = [f"  ~ {_label(record)}"]
+    lines.extend(f"      {field.name}: {_value_text(field.old)} -> {_value_text(field.new)}" for field in fields)
+    return lines
+
+
+def history_to_text(history: History) -> str:
+    """A history for a terminal: one line per event, with the changed fields under it."""
+    if history.versions:
+        span = f"{len(history.versions)} releases, {history.versions[0]} to {history.versions[-1]}"
+    else:
+        span = "no releases"
+    lines = [f"History of {history.query_text} ({span})"]
+    if not history.events:
+        lines.append("no records")
+    for event in history.events:
+        lines.append(
+            f"{event.version}  {event.change:<8} {_label(event.record)}  {_value_text(event.record.description)}"
+        )
+        lines.extend(
+            f"      {field.name}: {_value_text(field.old)} -> {_value_text(field.new)}" for field in event.fields
+        )
+    return "\n".join(lines)
+
+
+# --- markdown --------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|") or "-"
+
+
+def _code(text: str) -> str:
+    quoted = text.replace("`", "'")
+    return f"`{quoted}`"
+
+
+def diff_to_markdown(diff: RegistryDiff) -> str:
+    """A diff ready to paste into release notes: a summary, moves, tables of added and removed, changes."""
+    lines = [f"## IANA port registry: {diff.old_updated} → {diff.new_updated}", "", f"{_summary(diff)}."]
+    if not diff:
+        return "\n".join(lines)
+    moves = _moves(diff)
+    if moves:
+        lines.extend(["", "### Moves", ""])
+        lines.extend(f"- {_move_text(move)}" for move in moves)
+    for title, records in (("Added", diff.added), ("Removed", diff.removed)):
+        if records:
+            lines.extend(["", f"### {title} ({len(records)})", "", "| Service | Port | Protocol | Description |"])
+            lines.append("| --- | --- | --- | --- |")
+            lines.extend(
+                f"| {_cell(record.name or '')} | {record.ports or '-'} | {record.protocol or '-'} "
+                f"| {_cell(record.description)} |"
+                for record in records
+            )
+    if diff.changed:
+        lines.extend(["", f"### Changed ({len(diff.changed)})", ""])
+        for change in diff.changed:
+            lines.append(f"- **{_label(change.new)}**")
+            lines.extend(
+                f"  - {field.name}: {_code(_value_text(field.old))} → {_code(_value_text(field.new))}"
+                for field in change.fields
+            )
+    return "\n".join(lines)

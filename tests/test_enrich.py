@@ -1,0 +1,392 @@
+from __future__ import annotations
+
+import datetime as dt
+import os
+import textwrap
+
+import attrs
+import pytest
+
+import ianaports
+from ianaports import NotesError, NotFoundError, PortClass, Protocol, ServiceRecord
+from ianaports.enrich import (
+    NOTES_PATH_ENV,
+    CheckStatus,
+    Confidence,
+    NoteStatus,
+    builtin_notes_dir,
+    check_notes,
+    explain,
+    load_notes,
+    range_facts,
+    records_fingerprint,
+)
+from ianaports.model import PortRange
+from realdata import parsed, require_real
+
+OLDER = "service-names-port-numbers.20250114.xml.xz"
+UNASSIGNED_PORT = 28005
+
+BASE = 'id = "x"\nsummary = "s"\n[note.match]\nnames = ["x"]\n'
+MINIMAL = """
+[[note]]
+id = "demo"
+summary = "A demo note."
+[note.match]
+names = ["demo"]
+"""
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def load_only(*paths):
+    return load_notes(paths, builtin=False, environ={})
+
+
+class TestShippedNotes:
+    def test_load_and_validate(self):
+        """The shipped notes load, one per TOML file, with the required seeds present."""
+        notes = load_notes(environ={})
+        ids = {note.id for note in notes}
+        assert {"attachmate-uts", "taskmaster2000", "mpnjsosv", "ssh", "smtp", "domain", "http", "https"} <= ids
+        assert {"ms-wbt-server"} <= ids
+        assert len(notes.files) == len(list(builtin_notes_dir().glob("*.toml")))
+
+    def test_every_note_has_sources_and_a_check(self):
+        """Every shipped note cites at least one web source and records the release it was checked against."""
+        for note in load_notes(environ={}):
+            assert note.references, note.id
+            assert note.checked_against is not None, note.id
+
+    def test_seed_facts(self):
+        """The seed notes carry the facts of the seed pages: years, confidence, status."""
+        notes = load_notes(environ={})
+        attachmate = notes.get("attachmate-uts")
+        assert attachmate is not None
+        assert [event.date for event in attachmate.timeline] == ["1982", "2005", "2014"]
+        assert attachmate.status is NoteStatus.LEGACY
+        mpnjsosv = notes.get("mpnjsosv")
+        assert mpnjsosv is not None
+        assert [use.confidence for use in mpnjsosv.unofficial_uses] == [Confidence.LOW]
+        assert mpnjsosv.vendor is None
+        assert mpnjsosv.product is None
+        taskmaster = notes.get("taskmaster2000")
+        assert taskmaster is not None
+        assert [str(span) for span in taskmaster.match.ports] == ["2402", "2403"]
+
+    def test_all_shipped_notes_current(self, newest):
+        """Every shipped note matches unchanged records in the newest real release."""
+        checks = check_notes(load_notes(environ={}), newest)
+        assert [(check.note.id, check.status) for check in checks if check.needs_attention] == []
+
+
+class TestValidation:
+    @pytest.mark.parametrize(
+        ("body", "field", "problem"),
+        [
+            ('id = "x"\nsummary = "s"\nstatus = "alive"\n[note.match]\nnames = ["x"]', "status", "must be one of"),
+            ('id = "x"\nsummary = ""\n[note.match]\nnames = ["x"]', "summary", "non-empty string"),
+            ('id = "x"\nsummary = "s"\n[note.match]\nports = ["70000"]', "match.ports", "65535"),
+            ('id = "x"\nsummary = "s"\n[note.match]\nprotocol = "icmp"', "match.protocol", "icmp"),
+            ('id = "x"\nsummary = "s"\n[note.match]\nprotocol = "tcp"', "match", "at least one"),
+            ('id = "x"\nsummary = "s"\ncolour = "red"\n[note.match]\nnames = ["x"]', "colour", "is not a note field"),
+            (
+                BASE + '[[note.timeline]]\ndate = "2014-13"\nevent = "e"',
+                "timeline[0].date",
+                "calendar",
+            ),
+            (
+                BASE + '[[note.unofficial_uses]]\ndescription = "d"\nconfidence = "certain"\nsource = "s"',
+                "unofficial_uses[0].confidence",
+                "low, medium, high",
+            ),
+            (
+                BASE + '[[note.references]]\ntitle = "t"\nurl = "javascript:alert(1)"',
+                "references[0].url",
+                "http(s) URL",
+            ),
+            (
+                BASE + '[note.checked_against]\nrelease = "2025-12-15"\nfingerprint = "md5:1"',
+                "checked_against.fingerprint",
+                "sha256",
+            ),
+        ],
+    )
+    def test_errors_name_file_note_and_field(self, tmp_path, body, field, problem):
+        """A malformed field is a NotesError naming the file, the note and the field."""
+        path = write(tmp_path, "bad.toml", "[[note]]\n" + body + "\n")
+        with pytest.raises(NotesError) as caught:
+            load_only(path)
+        message = str(caught.value)
+        assert str(path) in message
+        assert "note 'x'" in message
+        assert f"field {field!r}" in message
+        assert problem in message
+
+    def test_bad_id(self, tmp_path):
+        """A note without a usable id is named by its position in the file."""
+        path = write(tmp_path, "bad.toml", '[[note]]\nid = "Has Spaces"\n')
+        with pytest.raises(NotesError, match=r"bad\.toml: note '#0': field 'id'"):
+            load_only(path)
+
+    def test_duplicate_id_in_one_file(self, tmp_path):
+        """The same id twice in one file is an error, not a silent override."""
+        path = write(tmp_path, "dup.toml", MINIMAL + MINIMAL)
+        with pytest.raises(NotesError, match="appears twice"):
+            load_only(path)
+
+    def test_missing_required_field(self, tmp_path):
+        """A note that no source gives a match is an error naming the field."""
+        path = write(tmp_path, "partial.toml", '[[note]]\nid = "lonely"\nsummary = "s"\n')
+        with pytest.raises(NotesError, match=r"note 'lonely': field 'match': is required"):
+            load_only(path)
+
+    def test_not_toml(self, tmp_path):
+        """A file that is not TOML is an error naming the file."""
+        path = write(tmp_path, "broken.toml", "[[note]\n")
+        with pytest.raises(NotesError, match=r"broken\.toml: not valid TOML"):
+            load_only(path)
+
+    def test_unknown_top_level_key(self, tmp_path):
+        """Only [[note]] tables are allowed at the top level."""
+        path = write(tmp_path, "top.toml", 'title = "x"\n')
+        with pytest.raises(NotesError, match="unknown top-level key 'title'"):
+            load_only(path)
+
+    def test_missing_path(self, tmp_path):
+        """A notes path that does not exist is an error naming it."""
+        with pytest.raises(NotesError, match="no such notes file or folder"):
+            load_only(tmp_path / "absent.toml")
+
+    def test_toml_dates(self, tmp_path):
+        """Unquoted TOML dates are accepted for timeline and checked_against."""
+        path = write(
+            tmp_path,
+            "dates.toml",
+            MINIMAL
+            + "[[note.timeline]]\ndate = 2014-11-20\nevent = 'e'\n"
+            + "[note.checked_against]\nrelease = 2025-12-15\nfingerprint = 'sha256:0123456789abcdef'\n",
+        )
+        note = load_only(path).get("demo")
+        assert note is not None
+        assert note.timeline[0].date == "2014-11-20"
+        assert note.checked_against is not None
+        assert note.checked_against.release == dt.date(2025, 12, 15)
+
+
+class TestOverlays:
+    def test_field_by_field(self, tmp_path):
+        """A later source overrides only the fields it gives, keeping the rest."""
+        overlay = write(tmp_path, "overlay.toml", '[[note]]\nid = "ssh"\nstatus = "legacy"\nvendor = "Us"\n')
+        notes = load_notes([overlay], environ={})
+        ssh = notes.get("ssh")
+        shipped = load_notes(environ={}).get("ssh")
+        assert ssh is not None
+        assert shipped is not None
+        assert (ssh.status, ssh.vendor) == (NoteStatus.LEGACY, "Us")
+        assert (ssh.summary, ssh.timeline, ssh.match) == (shipped.summary, shipped.timeline, shipped.match)
+        assert ssh.sources[-1] == str(overlay)
+        assert len(ssh.sources) == 2
+
+    def test_precedence_env_then_parameter(self, tmp_path):
+        """Order is shipped notes, then IANAPORTS_NOTES_PATH entries in order, then the paths given."""
+        first = write(tmp_path, "a.toml", '[[note]]\nid = "ssh"\nvendor = "first"\nproduct = "p1"\n')
+        folder = tmp_path / "folder"
+        folder.mkdir()
+        write(folder, "b.toml", '[[note]]\nid = "ssh"\nvendor = "second"\n')
+        last = write(tmp_path, "c.toml", '[[note]]\nid = "ssh"\nvendor = "third"\n')
+        environ = {NOTES_PATH_ENV: os.pathsep.join([str(first), str(folder)])}
+        assert load_notes(environ=environ).get("ssh").vendor == "second"  # type: ignore[union-attr]
+        ssh = load_notes([last], environ=environ).get("ssh")
+        assert ssh is not None
+        assert (ssh.vendor, ssh.product) == ("third", "p1")
+
+    def test_environment_variable(self, tmp_path, monkeypatch):
+        """IANAPORTS_NOTES_PATH is read from the environment by default."""
+        path = write(tmp_path, "mine.toml", MINIMAL)
+        monkeypatch.setenv(NOTES_PATH_ENV, str(path))
+        assert load_notes().get("demo") is not None
+
+    def test_new_note_in_overlay(self, tmp_path):
+        """An overlay may add a complete new note."""
+        notes = load_notes([write(tmp_path, "new.toml", MINIMAL)], environ={})
+        assert notes.get("demo") is not None
+        assert len(notes) == len(load_notes(environ={})) + 1
+
+
+class TestMatching:
+    def note(self, tmp_path, match):
+        path = write(tmp_path, "m.toml", f'[[note]]\nid = "m"\nsummary = "s"\n[note.match]\n{match}\n')
+        note = load_only(path).get("m")
+        assert note is not None
+        return note
+
+    def test_name_and_port_must_both_hold(self, tmp_path):
+        """With names and ports, a record must carry one of the names on one of the ports."""
+        note = self.note(tmp_path, 'names = ["ssh"]\nports = [22]')
+        assert note.matches(ServiceRecord(name="SSH", protocol="tcp", ports=PortRange.single(22)))
+        assert not note.matches(ServiceRecord(name="ssh", protocol="tcp", ports=PortRange.single(2222)))
+        assert not note.matches(ServiceRecord(name="telnet", protocol="tcp", ports=PortRange.single(22)))
+
+    def test_protocol_and_spans(self, tmp_path):
+        """A protocol narrows the match; a port span matches records overlapping it."""
+        note = self.note(tmp_path, 'ports = ["6000-6010"]\nprotocol = "udp"')
+        assert note.matches(ServiceRecord(name="x11", protocol="udp", ports=PortRange(6000, 6063)))
+        assert not note.matches(ServiceRecord(name="x11", protocol="tcp", ports=PortRange(6000, 6063)))
+        assert note.match.covers_port(6005)
+        assert not note.match.covers_port(6011)
+
+    def test_explain_attaches_port_only_notes_to_unassigned_ports(self, tmp_path, newest):
+        """A port-only note reaches the view of an unassigned port."""
+        path = write(
+            tmp_path,
+            "port.toml",
+            f'[[note]]\nid = "ours"\nsummary = "Ours."\n[note.match]\nports = [{UNASSIGNED_PORT}]\n',
+        )
+        view = explain(newest, UNASSIGNED_PORT, load_only(path))
+        assert [note.id for note in view.notes] == ["ours"]
+
+    def test_name_notes_do_not_leak_to_other_ports(self, newest):
+        """The taskmaster2000 note is on 2402 and 2403 but not on a neighbour."""
+        notes = load_notes(environ={})
+        assert [note.id for note in explain(newest, 2403, notes).notes] == ["taskmaster2000"]
+        assert explain(newest, 2405, notes).notes == ()
+
+
+class TestNotesCheck:
+    def test_changed_between_real_releases(self, tmp_path, newest):
+        """A note checked against an older release is reported changed when its record changed since."""
+        older = parsed(require_real(OLDER))
+        fingerprint = records_fingerprint(older.service("smtp"))
+        path = write(
+            tmp_path,
+            "smtp.toml",
+            f"""
+            [[note]]
+            id = "smtp"
+            [note.checked_against]
+            release = "{older.updated.isoformat()}"
+            fingerprint = "{fingerprint}"
+            """,
+        )
+        notes = load_notes([path], environ={})
+        smtp = notes.get("smtp")
+        assert smtp is not None
+        (check,) = check_notes([smtp], newest)
+        assert check.status is CheckStatus.CHANGED
+        assert check.needs_attention
+        assert older.updated.isoformat() in check.explanation
+        (same,) = check_notes([smtp], older)
+        assert same.status is CheckStatus.OK
+
+    def test_shipped_notes_against_an_older_release(self):
+        """Checked against a release before IANA changed smtp's reference, the shipped smtp note is flagged."""
+        older = parsed(require_real(OLDER))
+        changed = {check.note.id for check in check_notes(load_notes(environ={}), older) if check.needs_attention}
+        assert "smtp" in changed
+        assert "attachmate-uts" not in changed
+
+    def test_no_match_and_unchecked(self, tmp_path, newest):
+        """A note matching nothing, and a note never checked, both need attention."""
+        path = write(
+            tmp_path,
+            "x.toml",
+            MINIMAL.replace('"demo"]', '"no-such-service-xyz"]') + '[[note]]\nid = "u"\nsummary = "s"\n'
+            '[note.match]\nnames = ["ssh"]\n',
+        )
+        checks = {check.note.id: check for check in check_notes(load_only(path), newest)}
+        assert checks["demo"].status is CheckStatus.NO_MATCH
+        assert checks["u"].status is CheckStatus.UNCHECKED
+        assert checks["u"].fingerprint is not None
+        assert checks["u"].fingerprint in checks["u"].explanation
+
+    def test_fingerprint_ignores_order_and_rewrapping(self):
+        """The fingerprint ignores record order and IANA re-wrapping text, not content."""
+        one = ServiceRecord(name="a", protocol="tcp", description="Some  text\n here")
+        two = ServiceRecord(name="a", protocol="udp", description="Some text here")
+        assert records_fingerprint([one, two]) == records_fingerprint(
+            [two, attrs.evolve(one, description="Some text here")]
+        )
+        assert records_fingerprint([one]) != records_fingerprint([attrs.evolve(one, description="Other")])
+
+
+class TestRangeFacts:
+    def test_classes_and_names(self):
+        """Each port gets its RFC 6335 class and everyday name."""
+        assert (range_facts(22).port_class, range_facts(22).everyday_name) == (PortClass.SYSTEM, "well-known")
+        assert range_facts(2304).everyday_name == "registered"
+        assert range_facts(50000).port_class is PortClass.DYNAMIC
+
+    def test_privileges(self):
+        """Below 1024 binding needs privileges on Linux and FreeBSD, never on Windows."""
+        low = {rule.system: rule.needs_privilege for rule in range_facts(80).binding}
+        high = {rule.system: rule.needs_privilege for rule in range_facts(1024).binding}
+        assert low == {"Linux": True, "macOS": False, "FreeBSD": True, "Windows": False}
+        assert not any(high.values())
+        assert "CAP_NET_BIND_SERVICE" in range_facts(1023).binding[0].detail
+        assert "ephemeral" in range_facts(0).binding[0].detail
+
+    @pytest.mark.parametrize(
+        ("port", "linux", "others"),
+        [(32767, False, False), (32768, True, False), (60999, True, True), (61000, False, True), (49151, True, False)],
+    )
+    def test_ephemeral_edges(self, port, linux, others):
+        """Linux's default ephemeral range is 32768-60999; Windows, macOS and FreeBSD use 49152-65535."""
+        contains = {item.system: item.contains for item in range_facts(port).ephemeral}
+        assert contains == {"Linux": linux, "Windows": others, "macOS and FreeBSD": others}
+
+    def test_out_of_range(self):
+        """A number that is not a port is a ValueError."""
+        with pytest.raises(ValueError, match="65535"):
+            range_facts(65536)
+
+
+class TestExplainView:
+    def test_port_view(self, newest):
+        """A port's view holds its assignments across protocols, people, range facts and notes."""
+        view = newest.explain(2304)
+        assert view.names == ("attachmate-uts",)
+        assert view.protocols == (Protocol.TCP, Protocol.UDP)
+        assert [person.id for person in view.people] == ["George_Gianelos"]
+        assert [facts.port for facts in view.ranges] == [2304]
+        assert [note.id for note in view.notes] == ["attachmate-uts"]
+        assert view.internal_use is None
+        assert view.release == newest.updated
+
+    def test_name_view_spans_ports(self, newest):
+        """A name's view covers every port of that name."""
+        view = ianaports.explain(newest, "TaskMaster2000")
+        assert view.ports == (2402, 2403)
+        assert len(view.records) == 4
+
+    def test_unassigned_view(self, newest):
+        """An unassigned port gets a view with its range and advice for internal use."""
+        view = explain(newest, str(UNASSIGNED_PORT), load_notes(environ={}))
+        assert not view.is_assigned
+        assert [record.is_unassigned for record in view.spans] == [True] * len(view.spans)
+        assert view.internal_use is not None
+        assert view.internal_use.sensible
+
+    @pytest.mark.parametrize("port", [80, 40000, 50000])
+    def test_internal_use_advice_against(self, newest, port):
+        """Assigned, ephemeral and dynamic ports are not advised for internal services."""
+        view = explain(newest, port, load_notes(environ={}))
+        if view.internal_use is not None:
+            assert not view.internal_use.sensible
+        else:
+            assert view.is_assigned
+
+    def test_unknown_name(self, newest):
+        """An unknown service name raises NotFoundError."""
+        with pytest.raises(NotFoundError):
+            explain(newest, "no-such-service-xyz", load_notes(environ={}))
+
+    def test_records_are_not_changed(self, newest):
+        """Explaining leaves the registry's records untouched (views sit beside them)."""
+        before = newest.lookup(22)
+        explain(newest, 22)
+        assert newest.lookup(22) == before

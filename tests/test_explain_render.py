@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+import html.parser
+import json
+
+import pytest
+
+from ianaports.enrich import explain, load_notes
+from ianaports.explain_render import FORMATS, build_page, render_explain, render_html, render_markdown, render_text
+
+PORTS = [2304, 2402, 2684, 22, 28005]
+SECTION_KEYS = ["what", "range", "history", "unofficial", "check", "second-look"]
+VOID = {"meta", "link", "br", "hr", "img", "input"}
+
+
+@pytest.fixture
+def views(newest):
+    notes = load_notes(environ={})
+    return {port: explain(newest, port, notes) for port in PORTS}
+
+
+class _Checker(html.parser.HTMLParser):
+    """Checks that every element is closed in order, and collects section ids and text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.sections: list[str] = []
+        self.problems: list[str] = []
+        self.text: list[str] = []
+        self.tags: set[str] = set()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        attributes = dict(attrs)
+        if tag == "section":
+            self.sections.append(attributes.get("id") or "")
+        if tag == "a":
+            self.hrefs.append(attributes.get("href") or "")
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.problems.append(f"unexpected </{tag}>")
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def check_html(page: str) -> _Checker:
+    checker = _Checker()
+    checker.feed(page)
+    checker.close()
+    assert checker.problems == []
+    assert checker.stack == []
+    return checker
+
+
+class TestEveryFormat:
+    @pytest.mark.parametrize("port", PORTS)
+    @pytest.mark.parametrize("fmt", FORMATS)
+    def test_renders(self, views, port, fmt):
+        """Every format renders every sample port and names it."""
+        output = render_explain(views[port], fmt)
+        assert str(port) in output
+        assert output.endswith("\n")
+
+    def test_unknown_format(self, views):
+        """An unknown format is a ValueError naming the choices."""
+        with pytest.raises(ValueError, match="markdown"):
+            render_explain(views[22], "pdf")
+
+
+class TestText:
+    @pytest.mark.parametrize("port", PORTS)
+    def test_fits_80_columns(self, views, port):
+        """Every line of the text page fits an 80-column terminal."""
+        lines = render_text(build_page(views[port])).splitlines()
+        assert max(len(line) for line in lines) <= 80
+
+    def test_sections_in_seed_order(self, views):
+        """The text page has the seed pages' sections, in order."""
+        text = render_text(build_page(views[2304]))
+        titles = [
+            "What port 2304 is",
+            "The range it sits in",
+            "Curated history",
+            "Known unofficial uses",
+            "How to check what is listening",
+            "Why an unexpected listener deserves a second look",
+        ]
+        positions = [text.index(f"{title}\n") for title in titles]
+        assert positions == sorted(positions)
+
+    def test_attachmate_facts(self, views):
+        """The 2304 page shows the IANA entry and the curated history with its years."""
+        text = render_text(build_page(views[2304]))
+        for fact in ("George Gianelos", "tcp, udp", "1982", "2005", "2014", "WRQ", "Micro Focus", "registered"):
+            assert fact in text
+        assert "sudo ss -tlnp 'sport = :2304'" in text
+        assert "netstat -ano | findstr :2304" in text
+        assert 'tasklist /FI "PID eq <pid>"' in text
+        assert "lsof -nP -i :2304" in text
+
+    def test_taskmaster_and_mpnjsosv(self, views):
+        """The 2402 page names the scanning; the 2684 page gives the low-confidence trojan claim."""
+        assert "SANS Internet Storm Center" in render_text(build_page(views[2402]))
+        text = " ".join(render_text(build_page(views[2684])).split())
+        assert "confidence: low" in text
+        assert "no RFC" in text
+
+    def test_ssh_is_well_known_and_privileged(self, views):
+        """The port 22 page says well-known and names the Linux capability."""
+        text = " ".join(render_text(build_page(views[22])).split())
+        assert "well-known" in text
+        assert "CAP_NET_BIND_SERVICE" in text
+        assert "RFC4251" in text
+
+    def test_unassigned_page(self, views):
+        """An unassigned port's page says so, gives its range and advises on internal use."""
+        text = " ".join(render_text(build_page(views[28005])).split())
+        assert "Port 28005: unassigned" in text
+        assert "no assignment" in text
+        assert "a sensible choice for an internal service" in text
+        assert "no curated notes" in text
+
+
+class TestMarkdown:
+    @pytest.mark.parametrize("port", PORTS)
+    def test_structure(self, views, port):
+        """One H1, the six H2 sections, balanced code fences and no raw HTML."""
+        markdown = render_markdown(build_page(views[port]))
+        lines = markdown.splitlines()
+        assert sum(line.startswith("# ") for line in lines) == 1
+        assert sum(line.startswith("## ") for line in lines) >= 6
+        assert sum(line.startswith("```") for line in lines) % 2 == 0
+        outside_code = markdown.split("```")[::2]
+        assert all("<p>" not in chunk and "<script" not in chunk for chunk in outside_code)
+
+    def test_links_and_escaping(self, views):
+        """Sources become markdown links and markup characters in text are escaped."""
+        markdown = render_markdown(build_page(views[22]))
+        assert "[OpenSSH](<https://www.openssh.com/>)" in markdown
+        assert r"u=\<username\>" in markdown
+
+
+class TestHtml:
+    @pytest.mark.parametrize("port", PORTS)
+    def test_valid_page_with_sections(self, views, port):
+        """The HTML page parses with every element closed, and has the six sections."""
+        page = render_html(build_page(views[port]))
+        assert page.startswith("<!DOCTYPE html>\n")
+        checker = check_html(page)
+        assert [key for key in checker.sections if key in SECTION_KEYS] == SECTION_KEYS
+        assert {"html", "head", "title", "style", "body", "main", "h1", "h2"} <= checker.tags
+        assert "script" not in checker.tags
+
+    def test_self_contained(self, views):
+        """The page loads nothing: no external stylesheet, script or image."""
+        page = render_html(build_page(views[2402]))
+        assert "<link" not in page
+        assert "src=" not in page
+        assert all(href.startswith("https://") for href in check_html(page).hrefs)
+
+    def test_lxml_agrees(self, views):
+        """lxml's HTML parser finds the title and the section headings."""
+        lxml_html = pytest.importorskip("lxml.html")
+        tree = lxml_html.document_fromstring(render_html(build_page(views[2304])))
+        assert tree.findtext(".//title") == "Port 2304: attachmate-uts"
+        assert len(tree.findall(".//section/h2")) == 6
+
+    def test_escaping(self, views):
+        """Angle brackets from IANA's text are escaped, never emitted as tags."""
+        page = render_html(build_page(views[22]))
+        assert "u=&lt;username&gt;" in page
+        assert "<username>" not in page
+        assert "u=<username>" in "".join(check_html(page).text)
+
+
+class TestJson:
+    def test_structure(self, views):
+        """The JSON view holds records in the record schema, range facts, notes and check commands."""
+        data = json.loads(render_explain(views[2304], "json"))
+        assert data["ports"] == [2304]
+        assert {record["protocol"] for record in data["records"]} == {"tcp", "udp"}
+        assert data["ranges"][0]["class"] == "user"
+        assert data["notes"][0]["id"] == "attachmate-uts"
+        assert "netstat -ano | findstr :2304" in data["check_commands"]["2304"]
+        assert data["internal_use"] is None
+
+    def test_unassigned(self, views):
+        """The JSON of an unassigned port says so and carries the advice."""
+        data = json.loads(render_explain(views[28005], "json"))
+        assert data["assigned"] is False
+        assert data["records"] == []
+        assert data["internal_use"]["sensible"] is True

@@ -1,0 +1,338 @@
+"""Hostile and broken input: every case ends in ParseError (or a harmless Registry), fast, small, offline.
+
+Each hostile document is parsed in a fresh Python process so that its time and
+its peak memory (``ru_maxrss``, which counts libxml2's C allocations too) can be
+measured on their own. A canary file and a local HTTP server that records every
+request prove that no entity, DTD or XInclude was ever fetched.
+
+The property-based tests mutate real ``<record>`` blocks of the newest release.
+``IANAPORTS_HYPOTHESIS_PROFILE=thorough`` runs many more examples than the
+default profile (see docs/parser.md, "Hostile input").
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import lzma
+import os
+import re
+import subprocess
+import sys
+import threading
+import uuid
+import warnings
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from ianaports import ParseError, ParseWarning, Registry, ServiceRecord, parse
+from realdata import FIXTURES, require_real
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+# The function-scoped autouse cache fixture is irrelevant to parsing, so its health check is off.
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]}
+settings.register_profile("default", max_examples=200, **_COMMON)
+settings.register_profile("thorough", max_examples=5000, **_COMMON)
+settings.load_profile(os.environ.get("IANAPORTS_HYPOTHESIS_PROFILE", "default"))
+
+SECONDS_ALLOWED = 1.0
+EXTRA_MEGABYTES_ALLOWED = 200
+
+PROLOG = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+OPEN = (
+    b'<registry xmlns="http://www.iana.org/assignments" id="service-names-port-numbers">\n'
+    b"<title>Service Name and Transport Protocol Port Number Registry</title>\n<updated>2025-12-15</updated>\n"
+)
+CLOSE = b"</registry>\n"
+
+
+def record(description: bytes) -> bytes:
+    """One plain record whose description is *description* (raw XML)."""
+    return (
+        b"<record><name>x</name><protocol>tcp</protocol><number>7</number><description>%s</description></record>\n"
+        % (description)
+    )
+
+
+def document(doctype: bytes, description: bytes) -> bytes:
+    return PROLOG + doctype + OPEN + record(description) + CLOSE
+
+
+# The child process: parse one input, report the outcome, the time and the peak memory growth.
+CHILD = r"""
+import io, json, resource, sys, time
+from ianaports import ParseError, parse
+from ianaports.render import record_to_json
+
+class Gigabyte(io.RawIOBase):
+    # 1 GiB of registry-shaped XML, made a slice at a time and never held whole.
+    size = 1 << 30
+    def __init__(self):
+        self.position = 0
+        self.head = sys.argv[2].encode()
+        self.block = (b"<record><name>x</name><number>7</number></record>\n" * 25000)[: 1 << 20]
+    def readable(self):
+        return True
+    def readinto(self, buffer):
+        if self.position == 0:
+            piece = self.head
+        else:
+            piece = self.block[: min(len(buffer), self.size - self.position)]
+        piece = piece[: len(buffer)]
+        buffer[: len(piece)] = piece
+        self.position += len(piece)
+        return len(piece)
+
+def peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+source = Gigabyte() if sys.argv[1] == "gigabyte" else sys.argv[1]
+before = peak_mib()
+started = time.perf_counter()
+try:
+    registry = parse(source)
+except ParseError as exc:
+    outcome, text = "ParseError", str(exc)
+except BaseException as exc:
+    outcome, text = type(exc).__name__, str(exc)
+else:
+    outcome, text = "Registry", json.dumps([record_to_json(r) for r in registry])
+elapsed = time.perf_counter() - started
+print(json.dumps({"outcome": outcome, "text": text, "seconds": elapsed, "extra_mib": peak_mib() - before}))
+"""
+
+
+def parse_in_child(source: str, head: str = "") -> dict[str, object]:
+    """Parse *source* (a path, or "gigabyte") in a fresh interpreter and return its report."""
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, source, head], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    report: dict[str, object] = json.loads(done.stdout)
+    return report
+
+
+class _SpyHandler(BaseHTTPRequestHandler):
+    hits: list[str]
+
+    def do_GET(self) -> None:
+        self.hits.append(self.path)
+        body = b"<!ENTITY leak 'SERVED-BY-SPY'>"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        del args
+
+
+@pytest.fixture
+def spy() -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server on 127.0.0.1 that records every request it gets."""
+    hits: list[str] = []
+    handler = type("Handler", (_SpyHandler,), {"hits": hits})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def canary(tmp_path: Path) -> tuple[Path, str]:
+    """A local file whose unique content must never show up anywhere."""
+    secret = f"CANARY-{uuid.uuid4().hex}"
+    path = tmp_path / "canary.txt"
+    path.write_text(secret)
+    return path, secret
+
+
+def hostile_inputs(canary_uri: str, url: str) -> dict[str, bytes]:
+    """Every hostile document, by name; *url* is the spy server, *canary_uri* the canary file."""
+    laughs = b'<!ENTITY lol "lol">' + b"".join(
+        b'<!ENTITY lol%d "%s">' % (level, (b"&lol%d;" % (level - 1) if level > 1 else b"&lol;") * 10)
+        for level in range(1, 10)
+    )
+    big = b"A" * 100_000
+    canary = canary_uri.encode()
+    spy = url.encode()
+    return {
+        "billion-laughs": document(b"<!DOCTYPE registry [" + laughs + b"]>\n", b"&lol9;"),
+        "quadratic-blowup": document(b'<!DOCTYPE registry [<!ENTITY a "' + big + b'">]>\n', b"&a;" * 20_000),
+        "external-entity-file": document(b'<!DOCTYPE registry [<!ENTITY x SYSTEM "' + canary + b'">]>\n', b"&x;"),
+        "external-entity-http": document(b'<!DOCTYPE registry [<!ENTITY x SYSTEM "' + spy + b'/entity">]>\n', b"&x;"),
+        "external-dtd-http": document(b'<!DOCTYPE registry SYSTEM "' + spy + b'/registry.dtd">\n', b"d"),
+        "external-dtd-file": document(b'<!DOCTYPE registry SYSTEM "' + canary + b'">\n', b"d"),
+        "parameter-entities": document(
+            b'<!DOCTYPE registry [<!ENTITY % p SYSTEM "' + spy + b'/param"> %p;]>\n', b"&leak;"
+        ),
+        # The same attacks where a byte scan for "<!DOCTYPE" cannot see them.
+        "doctype-after-comment": PROLOG
+        + b"<!-- <a -->\n"
+        + b'<!DOCTYPE registry [<!ENTITY x SYSTEM "'
+        + canary
+        + b'">]>\n'
+        + OPEN
+        + record(b"&x;")
+        + CLOSE,
+        "billion-laughs-after-comment": PROLOG
+        + b"<!-- <a -->\n<!DOCTYPE registry ["
+        + laughs
+        + b"]>\n"
+        + OPEN
+        + record(b"&lol9;")
+        + CLOSE,
+        "utf16-external-entity": document(b'<!DOCTYPE registry [<!ENTITY x SYSTEM "' + spy + b'/utf16">]>\n', b"&x;")
+        .replace(b"UTF-8", b"UTF-16")
+        .decode()
+        .encode("utf-16"),
+        "deep-nesting": document(b"", b"<a>" * 100_000 + b"</a>" * 100_000),
+        "invalid-utf8": document(b"", b"caf\xc3\x28 \xff\xfe"),
+        "every-field-malformed": (FIXTURES / "malformed-record.xml").read_bytes(),
+    }
+
+
+HOSTILE_NAMES = list(hostile_inputs("file:///c", "http://127.0.0.1:1"))
+
+
+class TestHostileDocuments:
+    @pytest.mark.parametrize("name", HOSTILE_NAMES)
+    def test_ends_in_parse_error_quickly_small_and_offline(self, name, tmp_path, canary, spy):
+        """The document is refused with ParseError within a second and 200 MB, reading no file and no URL."""
+        canary_path, secret = canary
+        url, hits = spy
+        path = tmp_path / f"{name}.xml"
+        path.write_bytes(hostile_inputs(canary_path.as_uri(), url)[name])
+        report = parse_in_child(str(path))
+        assert report["outcome"] == "ParseError", report["text"]
+        assert report["seconds"] < SECONDS_ALLOWED
+        assert report["extra_mib"] < EXTRA_MEGABYTES_ALLOWED
+        assert secret not in str(report["text"])
+        assert "SERVED-BY-SPY" not in str(report["text"])
+        assert hits == []
+
+    @pytest.mark.parametrize("target", ["file", "http"])
+    def test_xinclude_is_never_processed(self, target, tmp_path, canary, spy):
+        """An XInclude element is an unknown element: nothing is included, read or fetched."""
+        canary_path, secret = canary
+        url, hits = spy
+        href = canary_path.as_uri() if target == "file" else f"{url}/xinclude"
+        include = f'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="{href}" parse="text"/>'.encode()
+        path = tmp_path / "xinclude.xml"
+        path.write_bytes(PROLOG + OPEN + record(b"before " + include + b" after") + include + CLOSE)
+        report = parse_in_child(str(path))
+        assert report["outcome"] == "Registry", report["text"]
+        assert report["seconds"] < SECONDS_ALLOWED
+        assert secret not in str(report["text"])
+        assert "SERVED-BY-SPY" not in str(report["text"])
+        assert hits == []
+
+    def test_gigabyte_stream_is_cut_at_the_size_cap(self):
+        """A 1 GB stream is refused by the size cap after reading just past it, within a second."""
+        report = parse_in_child("gigabyte", head=(PROLOG + OPEN).decode())
+        assert report["outcome"] == "ParseError", report["text"]
+        assert "larger than the" in str(report["text"])
+        assert report["seconds"] < SECONDS_ALLOWED
+        assert report["extra_mib"] < EXTRA_MEGABYTES_ALLOWED
+
+
+# Property-based tests: mutate real records and demand a Registry or a ParseError, nothing else.
+
+
+@functools.cache
+def real_record_blocks() -> tuple[bytes, ...]:
+    """Every ``<record>`` block of the newest real release, as IANA wrote it."""
+    data = lzma.decompress(require_real().read_bytes())
+    return tuple(re.findall(rb"<record\b.*?</record>", data, flags=re.DOTALL))
+
+
+def blocks() -> tuple[bytes, ...]:
+    require_real()
+    return real_record_blocks()
+
+
+def assert_registry_or_parse_error(data: bytes) -> None:
+    """Both modes either give a Registry of ServiceRecords or raise ParseError."""
+    for mode in ("strict", "lenient"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ParseWarning)
+            try:
+                registry = parse(data, mode=mode)  # type: ignore[arg-type]
+            except ParseError:
+                continue
+        assert isinstance(registry, Registry)
+        assert all(isinstance(item, ServiceRecord) for item in registry.records)
+
+
+def wrap(*records: bytes) -> bytes:
+    return PROLOG + OPEN + b"\n".join(records) + b"\n" + CLOSE
+
+
+def as_element(block: bytes) -> etree._Element:
+    return etree.fromstring(block.replace(b"<record", b'<record xmlns="http://www.iana.org/assignments"', 1))
+
+
+XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+
+
+class TestMutatedRealRecords:
+    @given(data=st.data())
+    def test_children_deleted_duplicated_or_swapped(self, data):
+        """Deleting, duplicating and swapping a real record's children never escapes ParseError."""
+        element = as_element(data.draw(st.sampled_from(blocks())))
+        for _ in range(data.draw(st.integers(1, 4))):
+            children = list(element)
+            if not children:
+                break
+            first = data.draw(st.sampled_from(children))
+            action = data.draw(st.sampled_from(["delete", "duplicate", "swap"]))
+            if action == "delete":
+                element.remove(first)
+            elif action == "duplicate":
+                first.addnext(etree.fromstring(etree.tostring(first)))
+            else:
+                second = data.draw(st.sampled_from(children))
+                first.addprevious(etree.fromstring(etree.tostring(second)))
+                element.remove(second)
+        assert_registry_or_parse_error(wrap(etree.tostring(element)))
+
+    @given(data=st.data())
+    def test_random_text_and_attributes(self, data):
+        """Any text in any child, and any date attributes, give a Registry or a ParseError."""
+        element = as_element(data.draw(st.sampled_from(blocks())))
+        for child in element.iter():
+            if data.draw(st.booleans()):
+                child.text = data.draw(XML_TEXT)
+        for attribute in ("date", "updated"):
+            if data.draw(st.booleans()):
+                element.set(attribute, data.draw(XML_TEXT))
+        assert_registry_or_parse_error(wrap(etree.tostring(element)))
+
+    @given(data=st.data())
+    def test_random_bytes_in_a_record(self, data):
+        """Random bytes written over or into a real record never escape ParseError."""
+        block = data.draw(st.sampled_from(blocks()))
+        at = data.draw(st.integers(0, len(block)))
+        junk = data.draw(st.binary(min_size=1, max_size=16))
+        overwrite = data.draw(st.booleans())
+        mutated = block[:at] + junk + block[at + len(junk) if overwrite else at :]
+        assert_registry_or_parse_error(wrap(data.draw(st.sampled_from(blocks())), mutated))
+
+    @given(data=st.data())
+    def test_truncated_documents(self, data):
+        """A document of real records cut anywhere gives a Registry or a ParseError."""
+        chosen = data.draw(st.lists(st.sampled_from(blocks()), min_size=1, max_size=4))
+        whole = wrap(*chosen)
+        assert_registry_or_parse_error(whole[: data.draw(st.integers(0, len(whole)))])

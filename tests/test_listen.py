@@ -1,0 +1,184 @@
+"""The listening audit, against real sockets opened by the test on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+
+import pytest
+
+from ianaports import PortClass, Protocol
+from ianaports.cli import EXIT_NEW_LISTENERS, EXIT_OK, main
+from ianaports.enrich import load_notes
+from ianaports.listen import (
+    FlagCode,
+    Listener,
+    audit,
+    compare_baseline,
+    current_listeners,
+    in_ephemeral_range,
+    load_baseline,
+    note_lookup,
+    save_baseline,
+)
+from realdata import parsed, require_real
+
+pytest.importorskip("psutil", reason="the listening audit needs the 'audit' extra (psutil)")
+
+
+def _bind_first(kind: int, registry, *, assigned: bool) -> socket.socket:
+    """Bind 127.0.0.1 on the first free User port that is (or is not) assigned for TCP and UDP."""
+    for port in range(20000, 32000):
+        records = [r for r in registry.lookup(port) if r.is_assignment]
+        protocols = {r.protocol for r in records}
+        if assigned and not {Protocol.TCP, Protocol.UDP} <= protocols:
+            continue
+        if not assigned and records:
+            continue
+        sock = socket.socket(socket.AF_INET, kind)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            sock.close()
+            continue
+        if kind == socket.SOCK_STREAM:
+            sock.listen()
+        return sock
+    pytest.fail("no free port found")  # pragma: no cover
+
+
+@pytest.fixture
+def registry():
+    return parsed(require_real())
+
+
+@pytest.fixture
+def sockets(registry):
+    opened = {
+        "tcp_assigned": _bind_first(socket.SOCK_STREAM, registry, assigned=True),
+        "tcp_unassigned": _bind_first(socket.SOCK_STREAM, registry, assigned=False),
+        "udp_assigned": _bind_first(socket.SOCK_DGRAM, registry, assigned=True),
+        "udp_unassigned": _bind_first(socket.SOCK_DGRAM, registry, assigned=False),
+    }
+    yield opened
+    for sock in opened.values():
+        sock.close()
+
+
+def _find(audited, sock, protocol):
+    port = sock.getsockname()[1]
+    matches = [a for a in audited if a.listener.port == port and a.listener.protocol is protocol]
+    assert len(matches) == 1, f"{protocol} {port} not found among {len(audited)} listeners"
+    return matches[0]
+
+
+class TestAudit:
+    def test_finds_real_sockets_with_annotations(self, registry, sockets):
+        """Listening sockets opened by the test are found, annotated and flagged as the registry says."""
+        audited = audit(current_listeners(), registry)
+        tcp = _find(audited, sockets["tcp_assigned"], Protocol.TCP)
+        udp = _find(audited, sockets["udp_assigned"], Protocol.UDP)
+        for item in (tcp, udp):
+            assert item.service_names
+            assert item.port_class is PortClass.USER
+            assert FlagCode.UNASSIGNED not in {f.code for f in item.flags}
+        for key, protocol in (("tcp_unassigned", Protocol.TCP), ("udp_unassigned", Protocol.UDP)):
+            item = _find(audited, sockets[key], protocol)
+            assert item.records == ()
+            assert FlagCode.UNASSIGNED in {f.code for f in item.flags}
+
+    def test_owner_is_this_process_when_visible(self, registry, sockets):
+        """Where the OS reveals owners, the test's own sockets belong to this process; else the owner is unknown."""
+        item = _find(audit(current_listeners(), registry), sockets["tcp_assigned"], Protocol.TCP)
+        if item.listener.pid is None:
+            assert FlagCode.UNKNOWN_OWNER in {f.code for f in item.flags}
+        else:
+            assert item.listener.process
+
+    def test_other_protocol_flag(self, registry):
+        """A listener on a port assigned only for another protocol is flagged."""
+        port = next(
+            p
+            for p in range(1024, 49152)
+            if {r.protocol for r in registry.lookup(p) if r.is_assignment} == {Protocol.TCP}
+        )
+        (item,) = audit([Listener(protocol=Protocol.UDP, address="0.0.0.0", port=port, pid=1)], registry)
+        assert [f.code for f in item.flags] == [FlagCode.OTHER_PROTOCOL]
+
+    def test_no_known_use_from_notes(self, registry):
+        """A curated note saying the service is defunct raises the no-known-use flag."""
+        listener = Listener(protocol=Protocol.TCP, address="0.0.0.0", port=2304, pid=1, process="x")
+        (item,) = audit([listener], registry, note_for=lambda port, protocol: ("Attachmate UTS", "legacy"))
+        assert [f.code for f in item.flags] == [FlagCode.NO_KNOWN_USE]
+        assert item.note == "Attachmate UTS"
+
+    def test_shipped_notes_feed_the_audit(self, registry):
+        """The shipped note for 2304 gives the audit its summary."""
+        listener = Listener(protocol=Protocol.TCP, address="0.0.0.0", port=2304, pid=1, process="x")
+        (item,) = audit([listener], registry, note_for=note_lookup(registry, load_notes()))
+        assert item.note is not None
+        assert "Attachmate" in item.note
+
+    def test_ephemeral_ranges(self):
+        """Linux's and Windows' ephemeral ranges are recognised."""
+        assert (in_ephemeral_range(32767), in_ephemeral_range(32768), in_ephemeral_range(65535)) == (False, True, True)
+
+
+class TestBaseline:
+    def test_round_trip_detects_new_listener(self, registry, tmp_path, sockets):
+        """A listener opened after the baseline was saved is reported as new, with exit code 5."""
+        path = tmp_path / "baseline.json"
+        save_baseline(current_listeners(), path)
+        assert load_baseline(path)
+        extra = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        extra.bind(("127.0.0.1", 0))
+        extra.listen()
+        try:
+            change = compare_baseline(load_baseline(path), current_listeners())
+            assert [listener.port for listener in change.new] == [extra.getsockname()[1]]
+            out, err = io.StringIO(), io.StringIO()
+            code = main(["listening", "--baseline", str(path), "--json"], stdout=out, stderr=err)
+            assert code == EXIT_NEW_LISTENERS
+            assert [item["port"] for item in json.loads(out.getvalue())["new"]] == [extra.getsockname()[1]]
+        finally:
+            extra.close()
+        code = main(["listening", "--baseline", str(path)], stdout=io.StringIO(), stderr=io.StringIO())
+        assert code == EXIT_OK
+
+    def test_baseline_is_stable(self, tmp_path):
+        """The same listeners give the same baseline bytes (sorted, no pids), so it diffs cleanly."""
+        listeners = [
+            Listener(protocol=Protocol.UDP, address="::", port=53, pid=9, process="dns"),
+            Listener(protocol=Protocol.TCP, address="0.0.0.0", port=22, pid=1, process="sshd"),
+        ]
+        first, second = tmp_path / "a.json", tmp_path / "b.json"
+        save_baseline(listeners, first)
+        save_baseline(list(reversed(listeners)), second)
+        strip = [line for line in first.read_text().splitlines() if '"saved"' not in line]
+        assert strip == [line for line in second.read_text().splitlines() if '"saved"' not in line]
+        assert '"pid"' not in first.read_text()
+
+    def test_changed_owner(self):
+        """A socket now held by another process is reported as an owner change."""
+        old = Listener(protocol=Protocol.TCP, address="0.0.0.0", port=22, process="sshd")
+        new = Listener(protocol=Protocol.TCP, address="0.0.0.0", port=22, process="nc")
+        change = compare_baseline([old], [new])
+        assert (change.new, change.gone, change.changed_owner) == ((), (), ((old, new),))
+
+    def test_corrupt_baseline(self, tmp_path):
+        """A file that is not a baseline is a one-line error with exit 4."""
+        path = tmp_path / "bad.json"
+        path.write_text("{nope")
+        err = io.StringIO()
+        assert main(["listening", "--baseline", str(path)], stdout=io.StringIO(), stderr=err) == 4
+        assert "not an ianaports baseline" in err.getvalue()
+
+
+def test_cli_listening_json(registry, sockets):
+    """listening --json lists the test's sockets with their IANA services."""
+    out = io.StringIO()
+    code = main(["listening", "--json", "--file", str(require_real())], stdout=out, stderr=io.StringIO())
+    assert code == EXIT_OK
+    ports = {(item["protocol"], item["port"]) for item in json.loads(out.getvalue())["listeners"]}
+    assert ("tcp", sockets["tcp_assigned"].getsockname()[1]) in ports

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from ianaports import ServiceRecord, diff, history
+from ianaports.render import record_from_json
+from ianaports.render_diff import (
+    diff_to_json,
+    diff_to_markdown,
+    diff_to_text,
+    field_change_to_json,
+    history_to_json,
+    history_to_text,
+)
+from realdata import FIXTURES, parsed
+
+
+@pytest.fixture(scope="module")
+def fixture_diff():
+    return diff(parsed(FIXTURES / "diff-old.xml"), parsed(FIXTURES / "diff-new.xml"))
+
+
+class TestJson:
+    def test_shape(self, fixture_diff):
+        """The JSON has both dates, counts, record lists, changes and moves."""
+        data = diff_to_json(fixture_diff)
+        assert data["old"] == {"updated": "2025-11-20"}
+        assert data["new"] == {"updated": "2025-12-15"}
+        assert data["counts"] == {
+            "added": 10,
+            "removed": 8,
+            "changed": 4,
+            "unchanged": 3,
+            "port_changes": 1,
+            "span_splits": 2,
+            "deassignments": 5,
+        }
+        assert (len(data["added"]), len(data["removed"]), len(data["changed"])) == (10, 8, 4)
+        assert set(data["moves"]) == {"port_changes", "span_splits", "deassignments"}
+        json.dumps(data)
+
+    def test_records_use_the_record_schema(self, fixture_diff):
+        """Every record object reads back into the record it came from."""
+        data = diff_to_json(fixture_diff)
+        assert [record_from_json(item) for item in data["added"]] == list(fixture_diff.added)
+        assert record_from_json(data["changed"][0]["new"]) == fixture_diff.changed[0].new
+
+    def test_field_values(self, fixture_diff):
+        """Field values are written as the record schema writes them."""
+        fields = {field["name"]: field for field in diff_to_json(fixture_diff)["changed"][0]["fields"]}
+        assert fields["modified"] == {"name": "modified", "old": "2002-02", "new": "2025-12-01"}
+        assert fields["references"]["new"] == [{"type": "rfc", "data": "rfc2000", "text": None}]
+        assert fields["contact"]["new"][0]["email"] == "tom@example.com"
+        assert fields["service_code"]["new"] == 200
+
+    def test_field_change_to_json(self, fixture_diff):
+        """A field change is an object with name, old and new."""
+        assert field_change_to_json(fixture_diff.changed[2].fields[0]) == {
+            "name": "service_name",
+            "old": "rep",
+            "new": "REP",
+        }
+
+    def test_moves(self, fixture_diff):
+        """Moves name their records and, for de-assignments, the status."""
+        moves = diff_to_json(fixture_diff)["moves"]
+        assert moves["port_changes"][0]["new"]["port_start"] == 5001
+        assert [item["port_start"] for item in moves["span_splits"][0]["remainder"]] == [2305, 2307]
+        assert [item["status"] for item in moves["deassignments"]] == [
+            "reserved",
+            "unassigned",
+            "reassigned",
+            "removed",
+            "removed",
+        ]
+
+
+class TestText:
+    def test_counts_first(self, fixture_diff):
+        """The text starts with the two dates and the counts."""
+        lines = diff_to_text(fixture_diff).splitlines()
+        assert lines[0] == "IANA port registry 2025-11-20 -> 2025-12-15"
+        assert lines[1].startswith("10 added, 8 removed, 4 changed (3 unchanged); 1 port changes")
+
+    def test_each_change(self, fixture_diff):
+        """Every change has a line, with one line per changed field."""
+        text = diff_to_text(fixture_diff)
+        assert "  * port changed: movesvc 5000/tcp -> 5001" in text
+        assert "  * de-assigned: gonesvc 7000/tcp (port now reserved)" in text
+        assert "  * de-assigned: renamed-old 7002/tcp (port now held by renamed-new 7002/tcp)" in text
+        assert "  + newsvc 2306/tcp  Newly assigned inside an unassigned span" in text
+        assert "  - nameonly (no port)  A service name without a port, withdrawn" in text
+        assert "      service_code: 100 -> 200" in text
+        assert "      description: First -> First, revised" in text
+
+    def test_no_changes(self):
+        """An empty diff says so."""
+        release = parsed(FIXTURES / "diff-old.xml")
+        assert diff_to_text(diff(release, release)).splitlines()[-1] == "no changes"
+
+
+class TestMarkdown:
+    def test_sections(self, fixture_diff):
+        """Markdown has a heading, the summary, moves, tables of added and removed, and changes."""
+        text = diff_to_markdown(fixture_diff)
+        assert text.startswith("## IANA port registry: 2025-11-20 → 2025-12-15\n")
+        for heading in ("### Moves", "### Added (10)", "### Removed (8)", "### Changed (4)"):
+            assert f"\n{heading}\n" in text
+        assert "| newsvc | 2306 | tcp | Newly assigned inside an unassigned span |" in text
+        assert "  - service_name: `changeme` → `ChangeMe`" in text
+
+    def test_table_cells_are_escaped(self):
+        """A pipe in a description does not break the table."""
+        old = parsed(FIXTURES / "diff-old.xml")
+        new = old.__class__(
+            title=old.title,
+            updated=old.updated,
+            records=(*old.records, ServiceRecord(name="pipe", description="a | b")),
+        )
+        assert "| pipe | - | - | a \\| b |" in diff_to_markdown(diff(old, new))
+
+
+class TestHistory:
+    def test_json_and_text(self):
+        """A history renders as JSON events and as one line per event."""
+        record = ServiceRecord(name="svc", description="x")
+        changed = ServiceRecord(name="svc", description="y")
+        result = history([(dt.date(2024, 1, 5), (record,)), (dt.date(2025, 1, 14), (changed,))], name="svc")
+        data = history_to_json(result)
+        assert data["query"] == {"port": None, "name": "svc", "protocol": None}
+        assert [(event["version"], event["change"]) for event in data["events"]] == [
+            ("2024-01-05", "added"),
+            ("2025-01-14", "changed"),
+        ]
+        assert data["events"][1]["fields"] == [{"name": "description", "old": "x", "new": "y"}]
+        assert data["events"][0]["record"]["service_name"] == "svc"
+        assert history_to_text(result).splitlines() == [
+            "History of svc (2 releases, 2024-01-05 to 2025-01-14)",
+            "2024-01-05  added    svc (no port)  x",
+            "2025-01-14  changed  svc (no port)  y",
+            "      description: x -> y",
+        ]
+
+    def test_empty(self):
+        """An empty history says there were no records."""
+        assert history_to_text(history([], port=1)).splitlines() == ["History of 1 (no releases)", "no records"]
+        assert history_to_json(history([], port=1))["first"] is None
