@@ -27,6 +27,7 @@ from .errors import (
     CacheError,
     FetchError,
     IanaportsError,
+    MissingDependencyError,
     NotesError,
     NotFoundError,
     ParseError,
@@ -39,21 +40,27 @@ from .registry import PortClass, Registry, classify
 if TYPE_CHECKING:
     from ._sync import SourceOutcome, SyncResult, load, sync, versions
     from .enrich import ExplainView, Note, NoteSet, explain, load_notes
+    from .listen import AuditedListener, Flag, FlagCode, Listener, listening
     from .parser import ParseWarning, parse
     from .store import ReleaseInfo, Store
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuditedListener",
     "CacheError",
     "Deassignment",
     "DeassignmentStatus",
     "ExplainView",
     "FetchError",
     "FieldChange",
+    "Flag",
+    "FlagCode",
     "History",
     "HistoryEvent",
     "IanaportsError",
+    "Listener",
+    "MissingDependencyError",
     "NotFoundError",
     "Note",
     "NoteSet",
@@ -84,6 +91,7 @@ __all__ = [
     "diff",
     "explain",
     "history",
+    "listening",
     "load",
     "load_notes",
     "parse",
@@ -108,6 +116,11 @@ _LAZY = {
     "NoteSet": ".enrich",
     "explain": ".enrich",
     "load_notes": ".enrich",
+    "AuditedListener": ".listen",
+    "Flag": ".listen",
+    "FlagCode": ".listen",
+    "Listener": ".listen",
+    "listening": ".listen",
 }
 
 
