@@ -43,6 +43,7 @@ from .model import PORT_MAX, PortRange, Protocol, ServiceRecord
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
+    from .diff import History, RegistryDiff
     from .model import Person
     from .registry import Registry
 
@@ -652,6 +653,24 @@ class Store:
             chosen = self._select(release.seq, present[release.seq], epoch=epochs[release.seq], keys=keys)
             result.append((release.updated, tuple(records[record_id] for record_id in chosen)))
         return result
+
+    def history(
+        self, *, port: int | None = None, name: str | None = None, protocol: Protocol | str | None = None
+    ) -> History:
+        """When the records holding *port* (or named *name*) appeared, changed and disappeared.
+
+        Built from :meth:`snapshots` by :func:`ianaports.diff.history`, so no
+        release is parsed or loaded whole.  An empty store gives an empty history.
+        """
+        from .diff import history  # noqa: PLC0415 - the store does not need diff to open
+
+        return history(self.snapshots(port=port, name=name, protocol=protocol), port=port, name=name, protocol=protocol)
+
+    def diff(self, old: str | dt.date = "previous", new: str | dt.date = "latest") -> RegistryDiff:
+        """What changed from stored release *old* to *new* (each a date, ``"latest"`` or ``"previous"``)."""
+        from .diff import diff  # noqa: PLC0415
+
+        return diff(self.load(old), self.load(new))
 
     # -- integrity -------------------------------------------------------
 
