@@ -474,9 +474,9 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     query: str = args.query.strip()
     port = _parse_port(query)
     with Store(args.cache_dir) as store:
-        if not store.exists() or store.latest() is None:
-            raise CacheError(f"no release stored in {store.path} yet; {_SYNC_HINT}")
         found = store.history(port=port, name=None if port is not None else query, protocol=args.protocol)
+    if not found.versions:
+        raise CacheError(f"no release stored in {store.path} yet; {_SYNC_HINT}")
     fmt = "json" if args.json else args.format or "text"
     if fmt == "json":
         out.json(history_to_json(found))

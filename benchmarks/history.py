@@ -1,0 +1,82 @@
+"""Whole-process `ianaports history 80` answered from a version store, against Python's own start-up.
+
+Run: python benchmarks/history.py [--store DIR]   (reads ../shared/registry or $IANAPORTS_TEST_REGISTRY)
+
+With --store, times an existing store (for example one holding 400 synthetic
+weekly releases, made once with `python benchmarks/store.py --synthetic 400`
+style imports; building it takes minutes, so it is not rebuilt here).  Without
+it, imports every real release into a temporary folder first.  Reports the
+median of 15 warm runs of `python -c pass`, `python -m ianaports history 80`
+(and 2304, and a name), the ratio to `python -c pass`, and the in-process
+Store.history times.  The target is `history 80` well under a second as a
+whole process (400 ms warm over 400 releases).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from common import REGISTRY_DIR, median_seconds, require
+from ianaports import sync
+from ianaports.store import Store
+
+RUNS = 15
+#: Command-line arguments and the matching Store.history keywords.
+QUERIES: tuple[tuple[list[str], dict[str, Any]], ...] = (
+    (["80"], {"port": 80}),
+    (["2304"], {"port": 2304}),
+    (["http", "--protocol", "tcp"], {"name": "http", "protocol": "tcp"}),
+)
+
+
+def median_process_seconds(argv: list[str], env: dict[str, str]) -> float:
+    subprocess.run(argv, env=env, check=False, capture_output=True)
+    samples = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        subprocess.run(argv, env=env, check=False, capture_output=True)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def report(store_dir: Path) -> None:
+    env = {**os.environ, "IANAPORTS_CACHE_DIR": str(store_dir)}
+    with Store(store_dir) as store:
+        releases = store.releases()
+        print(f"store {store_dir}: {len(releases)} releases, {releases[0].updated} to {releases[-1].updated}")
+        for argv, keywords in QUERIES:
+            found = store.history(**keywords)
+            seconds = median_seconds(functools.partial(store.history, **keywords))
+            label = f"Store.history({' '.join(argv)})"
+            print(f"  {label:<34} {seconds * 1000:7.1f} ms in-process  ({len(found.events)} events)")
+    bare = median_process_seconds([sys.executable, "-c", "pass"], env)
+    print(f"  python -c pass                     {bare * 1000:7.1f} ms")
+    for argv, _ in QUERIES:
+        whole = median_process_seconds([sys.executable, "-m", "ianaports", "history", *argv], env)
+        label = f"ianaports history {' '.join(argv)}"
+        print(f"  {label:<34} {whole * 1000:7.1f} ms  ({whole / bare:5.1f}x python -c pass)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--store", type=Path, metavar="DIR", help="an existing store to time (default: build one)")
+    args = parser.parse_args()
+    if args.store is not None:
+        report(require(args.store / "ianaports.sqlite3").parent)
+        return
+    with tempfile.TemporaryDirectory() as cache:
+        sync(require(REGISTRY_DIR), cache_dir=cache)
+        report(Path(cache))
+
+
+if __name__ == "__main__":
+    main()
