@@ -617,9 +617,8 @@ class Store:
     ) -> list[int]:
         ids = set(matched)
         if epoch is None:
-            # A release repeating a record has no key order: read its own member list,
-            # finding each id with array.index (a C scan) rather than a Python loop.
-            return _in_member_order(self._members(seq), ids) if ids else []
+            # A release repeating a record has no key order: read its own member list.
+            return [record_id for record_id in self._members(seq) if record_id in ids] if ids else []
         if len(ids) < 2:  # noqa: PLR2004 - one record has no order to find
             return list(ids)
         return sorted(ids, key=lambda record_id: keys[record_id, epoch])
@@ -790,25 +789,6 @@ def _parse_version(version: str | dt.date) -> dt.date:
         return dt.date.fromisoformat(version.strip())
     except ValueError:
         raise NotFoundError(f"a version is a date (YYYY-MM-DD), 'latest' or 'previous', not {version!r}") from None
-
-
-def _in_member_order(members: array.array[int], ids: set[int]) -> list[int]:
-    """Every occurrence of *ids* in *members*, in member order (repeats included).
-
-    >>> _in_member_order(array.array("I", [9, 5, 7, 5]), {5, 9})
-    [9, 5, 5]
-    """
-    positions: list[int] = []
-    for record_id in ids:
-        start = 0
-        while True:
-            try:
-                start = members.index(record_id, start)
-            except ValueError:
-                break
-            positions.append(start)
-            start += 1
-    return [members[position] for position in sorted(positions)]
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
