@@ -16,6 +16,7 @@ from ianaports.errors import CacheError, NotFoundError
 from ianaports.render import record_to_json
 from ianaports.store import Store
 from realdata import FIXTURES, parsed, real_release_paths
+from synthetic import registry_xml
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -144,6 +145,37 @@ class TestStoreHistory:
         with Store(two_releases) as store:
             assert store.diff() == diff(parse(OLD), parse(NEW))
             assert store.diff("latest", "2025-11-20") == diff(parse(NEW), parse(OLD))
+
+
+class TestStoreDiff:
+    def test_shared_duplicate_pairs_as_in_full_diff(self, tmp_path):
+        """A record shared unchanged still pairs with its whitespace-variant twin first, as diff() pairs them."""
+        twin = (
+            "<record><name>dup</name><protocol>tcp</protocol><number>9</number><description>{}</description></record>"
+        )
+        old, new = tmp_path / "old.xml", tmp_path / "new.xml"
+        old.write_bytes(registry_xml("2025-01-01", extra=twin.format("Same  text") + twin.format("Same text")))
+        new.write_bytes(registry_xml("2025-02-01", extra=twin.format("Same text")))
+        sync(old, cache_dir=tmp_path / "cache")
+        sync(new, cache_dir=tmp_path / "cache")
+        expected = diff(parse(old), parse(new))
+        with Store(tmp_path / "cache") as store:
+            assert store.diff() == expected
+        assert [record.description for record in expected.removed] == ["Same text"]
+        assert expected.unchanged == 21
+
+    def test_same_release(self, two_releases):
+        """A release compared with itself has no changes and counts every record unchanged."""
+        with Store(two_releases) as store:
+            same = store.diff("latest", "latest")
+        assert (bool(same), same.unchanged) == (False, 17)
+
+    @pytest.mark.parametrize(("old_at", "new_at"), [(0, -1), (-1, 0), (-2, -1)])
+    def test_equals_diff_of_parsed_releases(self, real_cache, old_at, new_at):
+        """Between real releases near and far, in both directions, Store.diff equals diff() of the parsed files."""
+        old, new = parsed(real_release_paths()[old_at]), parsed(real_release_paths()[new_at])
+        with Store(real_cache) as store:
+            assert store.diff(old.updated, new.updated) == diff(old, new)
 
 
 class TestRealHistory:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from ._sync import SyncResult
+    from .diff import RegistryDiff
     from .model import ServiceRecord
     from .registry import Registry
     from .store import ReleaseInfo, ReleaseView, Store
@@ -403,26 +404,44 @@ def resolve_release(spec: str, *, cache_dir: str | os.PathLike[str] | None = Non
     from .store import Store  # noqa: PLC0415
 
     with Store(cache_dir) as store:
-        releases = store.releases()
-        if not releases:
-            raise CacheError(f"no release stored in {store.path} yet to take {spec!r} from; {_SYNC_HINT}")
-        if spec == "previous" and len(releases) < 2:  # noqa: PLR2004 - the newest and the one before it
-            raise NotFoundError(
-                f"the cache at {store.path} holds one release ({releases[0].updated}), so there is no previous"
-                f" one; {_SYNC_HINT}"
-            )
+        _check_stored(store, spec)
         return store.load(spec)
+
+
+def _check_stored(store: Store, spec: str) -> None:
+    """Fail with a next step when *store* is empty, or holds one release and *spec* is ``previous``."""
+    releases = store.releases()
+    if not releases:
+        raise CacheError(f"no release stored in {store.path} yet to take {spec!r} from; {_SYNC_HINT}")
+    if spec == "previous" and len(releases) < 2:  # noqa: PLR2004 - the newest and the one before it
+        raise NotFoundError(
+            f"the cache at {store.path} holds one release ({releases[0].updated}), so there is no previous"
+            f" one; {_SYNC_HINT}"
+        )
+
+
+def _diff_specs(old: str, new: str, cache_dir: str | None) -> RegistryDiff:
+    from .diff import diff  # noqa: PLC0415
+
+    if not (_is_store_spec(old) and _is_store_spec(new)):
+        return diff(resolve_release(old, cache_dir=cache_dir), resolve_release(new, cache_dir=cache_dir))
+    from .store import Store  # noqa: PLC0415
+
+    # Two stored releases: the store compares only the records they do not share.
+    with Store(cache_dir) as store:
+        _check_stored(store, old)
+        _check_stored(store, new)
+        return store.diff(old, new)
 
 
 def cmd_diff(args: argparse.Namespace, out: Output) -> int:
     """Show what changed between two releases."""
-    from .diff import diff  # noqa: PLC0415
     from .render_diff import diff_to_json, diff_to_markdown, diff_to_text  # noqa: PLC0415
 
     fmt = "json" if args.json else args.format or "text"
-    old = resolve_release(args.old, cache_dir=args.cache_dir)
-    new = resolve_release(args.new, cache_dir=args.cache_dir)
-    changes = diff(old, new).restricted(port=args.port, name=args.name, protocol=args.protocol)
+    changes = _diff_specs(args.old, args.new, args.cache_dir).restricted(
+        port=args.port, name=args.name, protocol=args.protocol
+    )
     if fmt == "json":
         out.json(diff_to_json(changes))
     elif fmt == "markdown":
