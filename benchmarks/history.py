@@ -8,7 +8,9 @@ style imports; building it takes minutes, so it is not rebuilt here).  Without
 it, imports every real release into a temporary folder first.  Reports the
 median of 15 warm runs of `python -c pass`, `python -m ianaports history 80`
 (and 2304, and a name), the ratio to `python -c pass`, and the in-process
-Store.history times.  The target is `history 80` well under a second as a
+Store.history times; then the same for `ianaports diff` (previous against
+latest, and oldest against latest) and Store.diff against loading both
+releases and diffing them.  The target is `history 80` well under a second as a
 whole process (400 ms warm over 400 releases).
 """
 
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from common import REGISTRY_DIR, median_seconds, require
-from ianaports import sync
+from ianaports import diff, sync
 from ianaports.store import Store
 
 RUNS = 15
@@ -57,13 +59,19 @@ def report(store_dir: Path) -> None:
             found = store.history(**keywords)
             seconds = median_seconds(functools.partial(store.history, **keywords))
             label = f"Store.history({' '.join(argv)})"
-            print(f"  {label:<34} {seconds * 1000:7.1f} ms in-process  ({len(found.events)} events)")
+            print(f"  {label:<42} {seconds * 1000:7.1f} ms in-process  ({len(found.events)} events)")
+        stored = median_seconds(store.diff, repeat=5)
+        loaded = median_seconds(lambda: diff(store.load("previous"), store.load("latest")), repeat=3)
+        print(f"  {'Store.diff() (previous, latest)':<42} {stored * 1000:7.1f} ms in-process")
+        print(f"  {'diff(load(previous), load(latest))':<42} {loaded * 1000:7.1f} ms in-process")
     bare = median_process_seconds([sys.executable, "-c", "pass"], env)
-    print(f"  python -c pass                     {bare * 1000:7.1f} ms")
-    for argv, _ in QUERIES:
-        whole = median_process_seconds([sys.executable, "-m", "ianaports", "history", *argv], env)
-        label = f"ianaports history {' '.join(argv)}"
-        print(f"  {label:<34} {whole * 1000:7.1f} ms  ({whole / bare:5.1f}x python -c pass)")
+    print(f"  {'python -c pass':<42} {bare * 1000:7.1f} ms")
+    commands = [["history", *argv] for argv, _ in QUERIES]
+    commands += [["diff"], ["diff", releases[0].updated.isoformat(), "latest", "--json"]]
+    for command in commands:
+        whole = median_process_seconds([sys.executable, "-m", "ianaports", *command], env)
+        label = f"ianaports {' '.join(command)}"
+        print(f"  {label:<42} {whole * 1000:7.1f} ms  ({whole / bare:5.1f}x python -c pass)")
 
 
 def main() -> None:
