@@ -19,35 +19,21 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from common import REGISTRY_DIR, median_seconds, require
+from common import REGISTRY_DIR, median_process_seconds, median_seconds, require
 from ianaports import diff, sync
 from ianaports.store import Store
 
-RUNS = 15
 #: Command-line arguments and the matching Store.history keywords.
 QUERIES: tuple[tuple[list[str], dict[str, Any]], ...] = (
     (["80"], {"port": 80}),
     (["2304"], {"port": 2304}),
     (["http", "--protocol", "tcp"], {"name": "http", "protocol": "tcp"}),
 )
-
-
-def median_process_seconds(argv: list[str], env: dict[str, str]) -> float:
-    subprocess.run(argv, env=env, check=False, capture_output=True)
-    samples = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        subprocess.run(argv, env=env, check=False, capture_output=True)
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
 
 
 def report(store_dir: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 from ianaports import diff, history, parse
 from ianaports._sync import sync
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, main, resolve_release
+from ianaports.diff import FIELD_NAMES
 from ianaports.errors import CacheError, NotFoundError
 from ianaports.render import record_to_json
 from ianaports.store import Store
@@ -69,24 +70,7 @@ class TestStoreHistory:
             found = store.history(name="changeme")
         assert summary(found) == [
             ("2025-11-20", "added", "changeme", "1500", ()),
-            (
-                "2025-12-15",
-                "changed",
-                "ChangeMe",
-                "1500",
-                (
-                    "service_name",
-                    "description",
-                    "assignee",
-                    "contact",
-                    "references",
-                    "registered",
-                    "modified",
-                    "notes",
-                    "unauthorized_use",
-                    "service_code",
-                ),
-            ),
+            ("2025-12-15", "changed", "ChangeMe", "1500", FIELD_NAMES),
         ]
         description = found.events[1].fields[1]
         assert (description.old, description.new) == ("Old description", "New description")
