@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,5 +31,16 @@ def median_seconds(function: Callable[[], object], repeat: int = 7) -> float:
     for _ in range(repeat):
         started = time.perf_counter()
         function()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def median_process_seconds(argv: list[str], env: dict[str, str], runs: int = 15) -> float:
+    """Median wall time of *runs* whole processes running *argv*, after one warm-up run."""
+    subprocess.run(argv, env=env, check=True, capture_output=True)
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(argv, env=env, check=True, capture_output=True)
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)

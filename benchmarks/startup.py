@@ -11,25 +11,11 @@ is show <= 3x the import.
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-from common import NEWEST, require
-
-RUNS = 15
-
-
-def median_process_seconds(argv: list[str], env: dict[str, str]) -> float:
-    subprocess.run(argv, env=env, check=True, capture_output=True)
-    samples = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        subprocess.run(argv, env=env, check=True, capture_output=True)
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+from common import NEWEST, median_process_seconds, require
 
 
 def main() -> None:
