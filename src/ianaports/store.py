@@ -398,16 +398,25 @@ class Store:
         becomes_newest = newest_date is None or updated >= newest_date
         # Compressing 4 MB of XML takes a second: only for the release that is kept.
         raw_temp = self._write_raw_temp(xml) if xml is not None and becomes_newest else None
+        published: Path | None = None
+        committed = False
         try:
             with self._transaction() as connection:
                 info = _insert_release(connection, registry, sha256=sha256, source=source, fetched_at=fetched_at)
                 newest = connection.execute("SELECT max(seq) FROM releases").fetchone()[0] == info.seq
-            if raw_temp is not None and newest:
-                self._publish_raw(raw_temp, info)
-                raw_temp = None
+                if raw_temp is not None and newest:
+                    # Renamed before the commit: a rename that fails (full or read-only disk)
+                    # rolls the release back, so the newest release never lacks its XML.
+                    published = self._rename_raw(raw_temp, info)
+                    raw_temp = None
+            committed = True
         finally:
             if raw_temp is not None:
                 raw_temp.unlink(missing_ok=True)
+            if published is not None and not committed:
+                published.unlink(missing_ok=True)
+        if published is not None:
+            _prune_raw(published)
         return info
 
     @contextlib.contextmanager
@@ -432,28 +441,31 @@ class Store:
 
     def _write_raw_temp(self, xml: bytes) -> Path:
         raw_dir = self.path / RAW_DIR
+        temp = raw_dir / f"{TEMP_PREFIX}{os.getpid()}.xml.xz"
         try:
             raw_dir.mkdir(parents=True, exist_ok=True)
-            temp = raw_dir / f"{TEMP_PREFIX}{os.getpid()}.xml.xz"
             with temp.open("wb") as handle:
                 handle.write(lzma.compress(xml, preset=6))
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:
+            # A full disk leaves a partial file: never keep it.
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
             raise CacheError(f"cannot write the cache at {raw_dir}: {_reason(exc)}") from exc
         return temp
 
-    def _publish_raw(self, temp: Path, info: ReleaseInfo) -> None:
-        raw_dir = temp.parent
-        final = raw_dir / f"{info.updated.isoformat()}.{info.sha256[:16]}.xml.xz"
+    def _rename_raw(self, temp: Path, info: ReleaseInfo) -> Path:
+        final = temp.parent / f"{info.updated.isoformat()}.{info.sha256[:16]}.xml.xz"
         try:
             temp.replace(final)
-            _fsync_dir(raw_dir)
-            for old in raw_dir.glob("*.xml.xz"):
-                if old != final and not old.name.startswith(TEMP_PREFIX):
-                    old.unlink(missing_ok=True)
         except OSError as exc:
-            raise CacheError(f"cannot write the cache at {raw_dir}: {_reason(exc)}") from exc
+            raise CacheError(f"cannot write the cache at {temp.parent}: {_reason(exc)}") from exc
+        _fsync_dir(temp.parent)
+        return final
+
+    def _publish_raw(self, temp: Path, info: ReleaseInfo) -> None:
+        _prune_raw(self._rename_raw(temp, info))
 
     def raw_path(self) -> Path | None:
         """The kept XML of the newest release (xz-compressed), or None."""
@@ -781,6 +793,14 @@ def _reason(exc: BaseException | None) -> str:
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     return str(exc)
+
+
+def _prune_raw(kept: Path) -> None:
+    """Remove every kept XML but *kept*; one left behind is harmless and goes next time."""
+    for old in kept.parent.glob("*.xml.xz"):
+        if old != kept and not old.name.startswith(TEMP_PREFIX):
+            with contextlib.suppress(OSError):
+                old.unlink(missing_ok=True)
 
 
 def _fsync_dir(path: Path) -> None:
