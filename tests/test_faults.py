@@ -28,7 +28,6 @@ import time
 import uuid
 import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import pytest
@@ -42,14 +41,12 @@ from synthetic import registry_xml
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 GOOD = registry_xml("2025-12-15", 40)
 NEWER = registry_xml("2026-01-05", 41)
 #: Far fewer records than GOOD: the sanity guard must refuse it.
 SHRUNK = registry_xml("2026-01-05", 10)
-
-Behaviour = "Callable[[BaseHTTPRequestHandler], None]"
-
 
 # -- the misbehaving server ------------------------------------------------------
 
@@ -83,7 +80,7 @@ class FaultServer:
         handler = type("Handler", (_FaultHandler,), {"routes": self.routes, "hits": self.hits})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def on(self, path: str, *behaviours: Callable[[BaseHTTPRequestHandler], None]) -> str:
         """Answer *path* with *behaviours* in turn; return its URL."""
@@ -251,7 +248,7 @@ def assert_refused(outcome: tuple[int, str, str], *, exit_code: int, says: list[
 def assert_untouched(cache: Path, before: dict[str, str]) -> None:
     """Every file of the cache is byte-identical, no temporary file is left, and the store is sound."""
     assert fingerprint(cache) == before
-    assert not [path for path in cache.rglob(f"{TEMP_PREFIX}*")]
+    assert not list(cache.rglob(f"{TEMP_PREFIX}*"))
     assert_check_clean(cache)
 
 
@@ -369,9 +366,7 @@ class TestRedirects:
         monkeypatch.setattr("builtins.open", spying_open)
         url = server.on("/ports.xml", redirect(canary.as_uri()))
         before = fingerprint(good_cache)
-        assert_refused(
-            run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["file://", "only http and https"]
-        )
+        assert_refused(run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["file://", "only http and https"])
         assert str(canary) not in opened
         assert_untouched(good_cache, before)
 
@@ -420,3 +415,262 @@ class TestWrongDocuments:
         assert "2026-01-05" in stdout
         assert [release.record_count for release in ianaports.versions()] == [40, 10]
         assert_check_clean(good_cache)
+
+
+# -- disk faults -------------------------------------------------------------------
+
+
+def _mount(*argv: str) -> str | None:
+    """Run mount/umount; return why it failed, or None."""
+    if shutil.which(argv[0]) is None:
+        return f"{argv[0]} is not installed"
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=30)
+    return None if done.returncode == 0 else (done.stderr.strip() or f"{argv[0]} exited {done.returncode}")
+
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[str]:
+    """Make *folder* really read-only: chmod for a normal user, a read-only bind mount for root.
+
+    Root ignores permission bits, so for root only a read-only mount stops
+    writes; the test is skipped, saying why, where mounting is not allowed.
+    """
+    if os.geteuid() != 0:
+        modes = {path: path.stat().st_mode for path in [folder, *folder.rglob("*")]}
+        for path, mode in modes.items():
+            path.chmod(mode & ~0o222)
+        try:
+            yield "chmod a-w"
+        finally:
+            for path, mode in modes.items():
+                path.chmod(mode)
+        return
+    failure = _mount("mount", "--bind", str(folder), str(folder))
+    if failure is not None:
+        pytest.skip(f"a read-only cache needs a bind mount for root, and mounting is not allowed here: {failure}")
+    try:
+        failure = _mount("mount", "-o", "remount,bind,ro", str(folder))
+        if failure is not None:
+            pytest.skip(f"cannot remount the cache read-only here: {failure}")
+        yield "read-only bind mount"
+    finally:
+        _mount("umount", "-l", str(folder))
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A 4 MB tmpfs holding the cache folder (skipped, saying why, where mounting is not allowed)."""
+    if os.geteuid() != 0:
+        pytest.skip("a full disk needs a tmpfs mount, which only root may make")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    failure = _mount("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk))
+    if failure is not None:
+        pytest.skip(f"cannot mount a tmpfs to fill here: {failure}")
+    try:
+        monkeypatch.setenv("IANAPORTS_CACHE_DIR", str(disk / "cache"))
+        yield disk
+    finally:
+        _mount("umount", "-l", str(disk))
+
+
+def fill(disk: Path) -> Path:
+    """Fill *disk* to the last byte with one file; return it (delete it to free the space)."""
+    filler = disk / f"filler-{uuid.uuid4().hex}"
+    with filler.open("wb", buffering=0) as handle:
+        for size in (1 << 20, 1 << 16, 1 << 12, 1 << 9, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    handle.write(b"\0" * size)
+    return filler
+
+
+def assert_still_readable_when_full(cache: Path, before: dict[str, str]) -> None:
+    """On the full disk: nothing was written but SQLite's own empty WAL and its index, and show still answers.
+
+    SQLite creates ``-wal`` and ``-shm`` to read a WAL database and cannot
+    remove them while the disk is full; an empty WAL holds no page, so the
+    store is logically unchanged, and the first open once space is back
+    removes both (``assert_untouched`` then demands byte-identity).
+    """
+    after = fingerprint(cache)
+    leftovers = {name for name in after if name not in before}
+    assert leftovers <= {f"{store.DB_NAME}-wal", f"{store.DB_NAME}-shm"}
+    assert {name: after[name] for name in before} == before
+    if f"{store.DB_NAME}-wal" in leftovers:
+        assert (cache / f"{store.DB_NAME}-wal").stat().st_size == 0
+    code, stdout, stderr = run("show", "svc7")
+    assert (code, stderr) == (cli.EXIT_OK, "")
+    assert "svc7" in stdout
+
+
+def write_release(tmp_path: Path, data: bytes, name: str = "newer.xml") -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+class TestReadOnlyCache:
+    def test_sync_fails_naming_the_folder(self, good_cache, tmp_path):
+        """A sync into a read-only cache fails with exit 4 and one line naming the folder."""
+        newer = write_release(tmp_path, NEWER)
+        before = fingerprint(good_cache)
+        with read_only(good_cache):
+            assert_refused(run("sync", "--source", newer), exit_code=cli.EXIT_CACHE, says=[str(good_cache)])
+            assert fingerprint(good_cache) == before
+            assert_check_clean(good_cache)
+        assert_untouched(good_cache, before)
+
+    def test_show_load_and_versions_still_answer(self, good_cache):
+        """show, versions and load() answer from a read-only cache; a refresh that cannot write only warns."""
+        with Store(good_cache) as cache:
+            cache.set_meta("last_checked", "2025-12-16T00:00:00+00:00")
+        before = fingerprint(good_cache)
+        with read_only(good_cache):
+            code, stdout, stderr = run("show", "svc7")
+            assert (code, stderr) == (cli.EXIT_OK, "")
+            assert "svc7" in stdout
+            code, stdout, _ = run("versions")
+            assert code == cli.EXIT_OK
+            assert "2025-12-15" in stdout
+            assert len(ianaports.load()) == 40
+            with pytest.warns(StaleDataWarning, match=str(good_cache)):
+                assert len(ianaports.load(max_age=3600)) == 40
+        assert_untouched(good_cache, before)
+
+
+class TestFullDisk:
+    def test_download_into_a_full_disk(self, tiny_disk, server, sleeps):
+        """A download that fills the disk fails with exit 4 naming the file; no partial download is left."""
+        assert run("sync", "--source", write_release(tiny_disk, GOOD, "good.xml"), "-q")[0] == cli.EXIT_OK
+        (tiny_disk / "good.xml").unlink()
+        cache = tiny_disk / "cache"
+        url = server.on("/ports.xml", send(NEWER + b"<!-- padding -->" * 40_000))
+        before = fingerprint(cache)
+        filler = fill(tiny_disk)
+        line = assert_refused(
+            run("sync", "--source", url), exit_code=cli.EXIT_CACHE, says=[str(cache), "No space left on device"]
+        )
+        assert ".download" in line
+        assert_still_readable_when_full(cache, before)
+        filler.unlink()
+        assert run("versions")[0] == cli.EXIT_OK  # the first open with space again lets SQLite tidy up
+        assert_untouched(cache, before)
+
+    @pytest.mark.parametrize("release", [NEWER, registry_xml("2025-06-01", 41)], ids=["newest", "older"])
+    def test_import_into_a_full_disk(self, tiny_disk, tmp_path, release):
+        """Storing a release on a full disk (raw XML or database rows) fails with exit 4; the store is unchanged."""
+        assert run("sync", "--source", write_release(tmp_path, GOOD, "good.xml"), "-q")[0] == cli.EXIT_OK
+        cache = tiny_disk / "cache"
+        before = fingerprint(cache)
+        source = write_release(tmp_path, release)
+        filler = fill(tiny_disk)
+        assert_refused(run("sync", "--source", source), exit_code=cli.EXIT_CACHE, says=[str(cache), "full"])
+        assert_still_readable_when_full(cache, before)
+        filler.unlink()
+        assert run("versions")[0] == cli.EXIT_OK  # the first open with space again lets SQLite tidy up
+        assert_untouched(cache, before)
+
+
+def enospc(*args: object, **kwargs: object) -> None:
+    """Fail as a full disk does."""
+    del args, kwargs
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+class TestInjectedDiskFaults:
+    """The same faults injected at each place the store writes, so every machine proves them."""
+
+    def test_download_write_fails(self, good_cache, server, sleeps, monkeypatch):
+        """ENOSPC while writing the download: exit 4 naming the file, and the partial download is removed."""
+        real = fetch.tempfile.NamedTemporaryFile
+
+        def failing(*args: object, **kwargs: object) -> object:
+            handle = real(*args, **kwargs)  # type: ignore[call-overload]
+            handle.write = enospc
+            return handle
+
+        monkeypatch.setattr(fetch.tempfile, "NamedTemporaryFile", failing)
+        url = server.on("/ports.xml", send(NEWER))
+        before = fingerprint(good_cache)
+        assert_refused(
+            run("sync", "--source", url),
+            exit_code=cli.EXIT_CACHE,
+            says=["cannot write the download to", str(good_cache), "No space left on device"],
+        )
+        assert_untouched(good_cache, before)
+
+    def test_raw_xml_write_fails(self, good_cache, tmp_path, monkeypatch):
+        """ENOSPC while keeping the raw XML: exit 4 naming raw/, no temporary file and no new release."""
+        monkeypatch.setattr(store.os, "fsync", enospc)
+        before = fingerprint(good_cache)
+        assert_refused(
+            run("sync", "--source", write_release(tmp_path, NEWER)),
+            exit_code=cli.EXIT_CACHE,
+            says=[str(good_cache / store.RAW_DIR), "No space left on device"],
+        )
+        assert_untouched(good_cache, before)
+
+    def test_database_write_fails(self, good_cache, tmp_path, monkeypatch):
+        """SQLite's "disk is full" after the rows went in: the transaction is rolled back, exit 4 naming the file."""
+        real = store._insert_release
+
+        def insert_then_fail(*args: object, **kwargs: object) -> object:
+            real(*args, **kwargs)  # type: ignore[arg-type]
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(store, "_insert_release", insert_then_fail)
+        before = fingerprint(good_cache)
+        assert_refused(
+            run("sync", "--source", write_release(tmp_path, NEWER)),
+            exit_code=cli.EXIT_CACHE,
+            says=[str(good_cache / store.DB_NAME), "disk is full"],
+        )
+        assert_untouched(good_cache, before)
+
+    def test_rename_fails_read_only(self, good_cache, tmp_path, monkeypatch):
+        """EROFS when renaming the raw XML into place rolls the release back: nothing half-written."""
+
+        def erofs(*args: object, **kwargs: object) -> None:
+            del args, kwargs
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+        before = fingerprint(good_cache)
+        with monkeypatch.context() as patch:
+            patch.setattr(os, "replace", erofs)
+            assert_refused(
+                run("sync", "--source", write_release(tmp_path, NEWER)),
+                exit_code=cli.EXIT_CACHE,
+                says=[str(good_cache), "Read-only file system"],
+            )
+        assert_untouched(good_cache, before)
+
+    def test_lock_cannot_be_opened(self, good_cache, tmp_path, monkeypatch):
+        """A lock file that cannot be opened (read-only folder) fails before anything is written."""
+        real = os.open
+        lock = str(good_cache / LOCK_NAME)
+
+        def open_but_not_the_lock(path: object, *args: object, **kwargs: object) -> int:
+            if os.fspath(path) == lock:  # type: ignore[call-overload]
+                raise OSError(errno.EROFS, os.strerror(errno.EROFS), lock)
+            return real(path, *args, **kwargs)  # type: ignore[call-overload]
+
+        before = fingerprint(good_cache)
+        with monkeypatch.context() as patch:
+            patch.setattr(os, "open", open_but_not_the_lock)
+            assert_refused(
+                run("sync", "--source", write_release(tmp_path, NEWER)),
+                exit_code=cli.EXIT_CACHE,
+                says=[str(good_cache), "Read-only file system"],
+            )
+        assert_untouched(good_cache, before)
+
+    def test_store_unchanged_by_api(self, good_cache, tmp_path, monkeypatch):
+        """The public sync() raises CacheError (never OSError or sqlite3.Error) on a full disk."""
+        with monkeypatch.context() as patch:
+            patch.setattr(store.os, "fsync", enospc)
+            with pytest.raises(ianaports.CacheError, match="No space left"):
+                ianaports.sync(write_release(tmp_path, NEWER))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert [release.updated.isoformat() for release in ianaports.versions()] == ["2025-12-15"]

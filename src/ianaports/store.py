@@ -246,7 +246,7 @@ class Store:
             self._ensure_schema(connection)
         except sqlite3.Error as exc:
             connection.close()
-            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc)}") from exc
+            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc, self.path)}") from exc
         except CacheError:
             connection.close()
             raise
@@ -264,16 +264,20 @@ class Store:
         for attempt in attempts:
             try:
                 connection = sqlite3.connect(attempt, uri=True, timeout=30.0, isolation_level=None)
-                self._check_schema(connection)
             except sqlite3.Error as exc:
                 error = exc
                 continue
-            except CacheError:
+            try:
+                # Opening is lazy: the first read is what fails in a read-only folder (no -shm file).
+                connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error as exc:
                 connection.close()
-                raise
+                error = exc
+                continue
+            self._check_schema(connection)
             self._read_only = "mode=rw" not in attempt
             return connection
-        raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(error)}") from error
+        raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(error, self.path)}") from error
 
     def _check_schema(self, connection: sqlite3.Connection) -> None:
         try:
@@ -282,7 +286,7 @@ class Store:
             connection.close()
             if "no such table" in str(exc):
                 raise CacheError(f"{self.db_path} is not an ianaports store (no meta table)") from exc
-            raise CacheError(f"the cache database {self.db_path} is corrupt: {_reason(exc)}") from exc
+            raise CacheError(f"the cache database {self.db_path} is corrupt: {_reason(exc, self.path)}") from exc
         if row is None or int(row[0]) != SCHEMA_VERSION:
             found = "none" if row is None else row[0]
             raise CacheError(
@@ -318,7 +322,7 @@ class Store:
         try:
             yield connection
         except sqlite3.DatabaseError as exc:
-            raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc)}") from exc
+            raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc, self.path)}") from exc
 
     # -- writing ---------------------------------------------------------
 
@@ -346,13 +350,13 @@ class Store:
         try:
             connection.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc)}") from exc
+            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc, self.path)}") from exc
         try:
             yield connection
             connection.execute("COMMIT")
         except sqlite3.Error as exc:
             connection.execute("ROLLBACK")
-            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc)}") from exc
+            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc, self.path)}") from exc
         except BaseException:
             connection.execute("ROLLBACK")
             raise
@@ -425,7 +429,7 @@ class Store:
         try:
             yield connection
         except sqlite3.DatabaseError as exc:
-            raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc)}") from exc
+            raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc, self.path)}") from exc
 
     def keep_raw(self, info: ReleaseInfo, xml: bytes) -> bool:
         """Keep *xml* (of the stored release *info*) under ``raw/`` if it is the newest; True if kept."""
@@ -789,10 +793,21 @@ def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
         yield items[start : start + size]
 
 
-def _reason(exc: BaseException | None) -> str:
+def _reason(exc: BaseException | None, folder: Path | None = None) -> str:
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
+    # SQLite says "disk I/O error" when it cannot grow its -shm file: name the real cause.
+    if isinstance(exc, sqlite3.Error) and folder is not None and _disk_full(folder):
+        return f"{exc} (the disk holding it is full)"
     return str(exc)
+
+
+def _disk_full(folder: Path) -> bool:
+    try:
+        stats = os.statvfs(folder)
+    except (OSError, AttributeError):  # AttributeError: no statvfs on Windows
+        return False
+    return stats.f_bavail == 0
 
 
 def _prune_raw(kept: Path) -> None:
