@@ -256,10 +256,13 @@ class Store:
         if not self.db_path.is_file():
             raise CacheError(f"there is no registry cache at {self.path} yet")
         uri = self.db_path.resolve().as_uri()
-        # A read-only folder cannot hold WAL's -shm file; mode=ro still reads a
-        # checkpointed database there, and immutable=1 is the last resort.
+        # A read-only folder or a full disk cannot hold WAL's -shm file; mode=ro
+        # still reads a checkpointed database there, and immutable=1 is the last
+        # resort, safe only when no WAL holds pages the main file lacks.
         attempts = [f"{uri}?mode=rw"] if os.access(self.path, os.W_OK) else []
-        attempts += [f"{uri}?mode=ro", f"{uri}?immutable=1"]
+        attempts.append(f"{uri}?mode=ro")
+        if _file_size(self.db_path.with_name(self.db_path.name + "-wal")) == 0:
+            attempts.append(f"{uri}?immutable=1")
         error: sqlite3.Error | None = None
         for attempt in attempts:
             try:
@@ -273,10 +276,14 @@ class Store:
             except sqlite3.Error as exc:
                 connection.close()
                 error = exc
+                if _is_busy(exc):
+                    break  # a writer holds the database: reading around it could see a torn state
                 continue
             self._check_schema(connection)
             self._read_only = "mode=rw" not in attempt
             return connection
+        if isinstance(error, sqlite3.DatabaseError) and ("not a database" in str(error) or "malformed" in str(error)):
+            raise CacheError(f"the cache database {self.db_path} is corrupt: {error}") from error
         raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(error, self.path)}") from error
 
     def _check_schema(self, connection: sqlite3.Connection) -> None:
@@ -800,6 +807,26 @@ def _reason(exc: BaseException | None, folder: Path | None = None) -> str:
     if isinstance(exc, sqlite3.Error) and folder is not None and _disk_full(folder):
         return f"{exc} (the disk holding it is full)"
     return str(exc)
+
+
+def _file_size(path: Path) -> int:
+    """The size of *path*: 0 when it does not exist, -1 when it cannot be known."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+    except OSError:
+        return -1
+
+
+_SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # pragma: no cover - Python 3.10 has no sqlite_errorcode
+        return "locked" in str(exc)
+    return int(code) & 0xFF in _SQLITE_BUSY_CODES
 
 
 def _disk_full(folder: Path) -> bool:
