@@ -26,7 +26,6 @@ import subprocess
 import threading
 import time
 import uuid
-import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, ClassVar
 
@@ -578,6 +577,12 @@ def enospc(*args: object, **kwargs: object) -> None:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
+def erofs(*args: object, **kwargs: object) -> None:
+    """Fail as a read-only file system does."""
+    del args, kwargs
+    raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+
 class TestInjectedDiskFaults:
     """The same faults injected at each place the store writes, so every machine proves them."""
 
@@ -602,14 +607,8 @@ class TestInjectedDiskFaults:
 
     def test_raw_xml_write_fails(self, good_cache, tmp_path, monkeypatch):
         """ENOSPC while keeping the raw XML: exit 4 naming raw/, no temporary file and no new release."""
-        monkeypatch.setattr(store.os, "fsync", enospc)
-        before = fingerprint(good_cache)
-        assert_refused(
-            run("sync", "--source", write_release(tmp_path, NEWER)),
-            exit_code=cli.EXIT_CACHE,
-            says=[str(good_cache / store.RAW_DIR), "No space left on device"],
-        )
-        assert_untouched(good_cache, before)
+        says = [str(good_cache / store.RAW_DIR), "No space left on device"]
+        import_fails_cleanly(good_cache, tmp_path, monkeypatch, (store.os, "fsync", enospc), says)
 
     def test_database_write_fails(self, good_cache, tmp_path, monkeypatch):
         """SQLite's "disk is full" after the rows went in: the transaction is rolled back, exit 4 naming the file."""
@@ -619,31 +618,13 @@ class TestInjectedDiskFaults:
             real(*args, **kwargs)  # type: ignore[arg-type]
             raise sqlite3.OperationalError("database or disk is full")
 
-        monkeypatch.setattr(store, "_insert_release", insert_then_fail)
-        before = fingerprint(good_cache)
-        assert_refused(
-            run("sync", "--source", write_release(tmp_path, NEWER)),
-            exit_code=cli.EXIT_CACHE,
-            says=[str(good_cache / store.DB_NAME), "disk is full"],
-        )
-        assert_untouched(good_cache, before)
+        says = [str(good_cache / store.DB_NAME), "disk is full"]
+        import_fails_cleanly(good_cache, tmp_path, monkeypatch, (store, "_insert_release", insert_then_fail), says)
 
     def test_rename_fails_read_only(self, good_cache, tmp_path, monkeypatch):
         """EROFS when renaming the raw XML into place rolls the release back: nothing half-written."""
-
-        def erofs(*args: object, **kwargs: object) -> None:
-            del args, kwargs
-            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
-
-        before = fingerprint(good_cache)
-        with monkeypatch.context() as patch:
-            patch.setattr(os, "replace", erofs)
-            assert_refused(
-                run("sync", "--source", write_release(tmp_path, NEWER)),
-                exit_code=cli.EXIT_CACHE,
-                says=[str(good_cache), "Read-only file system"],
-            )
-        assert_untouched(good_cache, before)
+        says = [str(good_cache / store.RAW_DIR), "Read-only file system"]
+        import_fails_cleanly(good_cache, tmp_path, monkeypatch, (os, "replace", erofs), says)
 
     def test_lock_cannot_be_opened(self, good_cache, tmp_path, monkeypatch):
         """A lock file that cannot be opened (read-only folder) fails before anything is written."""
@@ -652,25 +633,31 @@ class TestInjectedDiskFaults:
 
         def open_but_not_the_lock(path: object, *args: object, **kwargs: object) -> int:
             if os.fspath(path) == lock:  # type: ignore[call-overload]
-                raise OSError(errno.EROFS, os.strerror(errno.EROFS), lock)
+                erofs()
             return real(path, *args, **kwargs)  # type: ignore[call-overload]
 
-        before = fingerprint(good_cache)
-        with monkeypatch.context() as patch:
-            patch.setattr(os, "open", open_but_not_the_lock)
-            assert_refused(
-                run("sync", "--source", write_release(tmp_path, NEWER)),
-                exit_code=cli.EXIT_CACHE,
-                says=[str(good_cache), "Read-only file system"],
-            )
-        assert_untouched(good_cache, before)
+        says = [str(good_cache), "Read-only file system"]
+        import_fails_cleanly(good_cache, tmp_path, monkeypatch, (os, "open", open_but_not_the_lock), says)
 
-    def test_store_unchanged_by_api(self, good_cache, tmp_path, monkeypatch):
+    def test_public_api_raises_cache_error(self, good_cache, tmp_path, monkeypatch):
         """The public sync() raises CacheError (never OSError or sqlite3.Error) on a full disk."""
         with monkeypatch.context() as patch:
             patch.setattr(store.os, "fsync", enospc)
             with pytest.raises(ianaports.CacheError, match="No space left"):
                 ianaports.sync(write_release(tmp_path, NEWER))
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            assert [release.updated.isoformat() for release in ianaports.versions()] == ["2025-12-15"]
+        assert [release.updated.isoformat() for release in ianaports.versions()] == ["2025-12-15"]
+
+
+def import_fails_cleanly(
+    cache: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: tuple[object, str, Callable[..., object]],
+    says: list[str],
+) -> None:
+    """Importing NEWER with *fault* patched in fails with exit 4 saying *says*, and leaves *cache* untouched."""
+    before = fingerprint(cache)
+    with monkeypatch.context() as patch:  # not monkeypatch.undo(): that would drop the isolated cache too
+        patch.setattr(*fault)
+        assert_refused(run("sync", "--source", write_release(tmp_path, NEWER)), exit_code=cli.EXIT_CACHE, says=says)
+    assert_untouched(cache, before)
