@@ -12,14 +12,17 @@ default profile (see docs/parser.md, "Hostile input").
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import json
 import lzma
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -135,13 +138,24 @@ class _SpyHandler(BaseHTTPRequestHandler):
         del args
 
 
+class _RecordingServer(ThreadingHTTPServer):
+    """Records every TCP connection, so an ftp:// or https:// attempt counts as a hit too."""
+
+    hits: list[str]
+
+    def verify_request(self, request: object, client_address: object) -> bool:
+        self.hits.append(f"connection from {client_address}")
+        return True
+
+
 @pytest.fixture
 def spy() -> Iterator[tuple[str, list[str]]]:
     """A local HTTP server on 127.0.0.1 that records every request it gets."""
     hits: list[str] = []
     handler = type("Handler", (_SpyHandler,), {"hits": hits})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    server = _RecordingServer(("127.0.0.1", 0), handler)
+    server.hits = hits
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", hits
@@ -157,6 +171,49 @@ def canary(tmp_path: Path) -> tuple[Path, str]:
     path = tmp_path / "canary.txt"
     path.write_text(secret)
     return path, secret
+
+
+class OpenWatch:
+    """Linux inotify on one file: counts every open and read of it, by any process.
+
+    Its content not showing up is not proof enough (libxml2 could read the
+    file and drop it); the kernel telling that nobody opened it is.
+    """
+
+    IN_ACCESS = 0x001
+    IN_OPEN = 0x020
+    EVENT_SIZE = 16  # struct inotify_event without a name (a watch on a file has none)
+
+    def __init__(self, path: Path) -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        init = getattr(libc, "inotify_init1", None)
+        if init is None:
+            pytest.skip("inotify is Linux only; the canary's content is still checked elsewhere")
+        self.fd = init(os.O_NONBLOCK | os.O_CLOEXEC)
+        if self.fd < 0 or libc.inotify_add_watch(self.fd, os.fsencode(path), self.IN_OPEN | self.IN_ACCESS) < 0:
+            pytest.skip(f"inotify is not available here: {os.strerror(ctypes.get_errno())}")
+
+    def events(self) -> int:
+        """How many opens and reads happened since the watch began."""
+        count = 0
+        while True:
+            try:
+                count += len(os.read(self.fd, 4096)) // self.EVENT_SIZE
+            except BlockingIOError:
+                return count
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+@pytest.fixture
+def canary_watch(canary: tuple[Path, str]) -> Iterator[OpenWatch]:
+    """An inotify watch on the canary file, begun after the file was written."""
+    watch = OpenWatch(canary[0])
+    try:
+        yield watch
+    finally:
+        watch.close()
 
 
 def hostile_inputs(canary_uri: str, url: str) -> dict[str, bytes]:
@@ -177,6 +234,15 @@ def hostile_inputs(canary_uri: str, url: str) -> dict[str, bytes]:
         "external-dtd-file": document(b'<!DOCTYPE registry SYSTEM "' + canary + b'">\n', b"d"),
         "parameter-entities": document(
             b'<!DOCTYPE registry [<!ENTITY % p SYSTEM "' + spy + b'/param"> %p;]>\n', b"&leak;"
+        ),
+        "parameter-entities-file": document(
+            b'<!DOCTYPE registry [<!ENTITY % p SYSTEM "' + canary + b'"> %p;]>\n', b"&leak;"
+        ),
+        "external-entity-plain-path": document(
+            b'<!DOCTYPE registry [<!ENTITY x SYSTEM "' + canary.removeprefix(b"file://") + b'">]>\n', b"&x;"
+        ),
+        "external-entity-ftp": document(
+            b'<!DOCTYPE registry [<!ENTITY x SYSTEM "' + spy.replace(b"http://", b"ftp://") + b'/x">]>\n', b"&x;"
         ),
         # The same attacks where a byte scan for "<!DOCTYPE" cannot see them.
         "doctype-after-comment": PROLOG
@@ -209,13 +275,14 @@ HOSTILE_NAMES = list(hostile_inputs("file:///c", "http://127.0.0.1:1"))
 
 class TestHostileDocuments:
     @pytest.mark.parametrize("name", HOSTILE_NAMES)
-    def test_ends_in_parse_error_quickly_small_and_offline(self, name, tmp_path, canary, spy):
+    def test_ends_in_parse_error_quickly_small_and_offline(self, name, tmp_path, canary, canary_watch, spy):
         """The document is refused with ParseError within a second and 200 MB, reading no file and no URL."""
         canary_path, secret = canary
         url, hits = spy
         path = tmp_path / f"{name}.xml"
         path.write_bytes(hostile_inputs(canary_path.as_uri(), url)[name])
         report = parse_in_child(str(path))
+        assert canary_watch.events() == 0
         assert report["outcome"] == "ParseError", report["text"]
         assert report["seconds"] < SECONDS_ALLOWED
         assert report["extra_mib"] < EXTRA_MEGABYTES_ALLOWED
@@ -224,7 +291,7 @@ class TestHostileDocuments:
         assert hits == []
 
     @pytest.mark.parametrize("target", ["file", "http"])
-    def test_xinclude_is_never_processed(self, target, tmp_path, canary, spy):
+    def test_xinclude_is_never_processed(self, target, tmp_path, canary, canary_watch, spy):
         """An XInclude element is an unknown element: nothing is included, read or fetched."""
         canary_path, secret = canary
         url, hits = spy
@@ -233,11 +300,25 @@ class TestHostileDocuments:
         path = tmp_path / "xinclude.xml"
         path.write_bytes(PROLOG + OPEN + record(b"before " + include + b" after") + include + CLOSE)
         report = parse_in_child(str(path))
+        assert canary_watch.events() == 0
         assert report["outcome"] == "Registry", report["text"]
         assert report["seconds"] < SECONDS_ALLOWED
         assert secret not in str(report["text"])
         assert "SERVED-BY-SPY" not in str(report["text"])
         assert hits == []
+
+    def test_the_proofs_can_fail(self, canary, canary_watch, spy):
+        """The canary watch sees a read and the spy sees a connection, so their silence above means something."""
+        canary_path, _ = canary
+        url, hits = spy
+        canary_path.read_bytes()
+        with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=5):
+            pass
+        assert canary_watch.events() >= 2  # an open and a read
+        deadline = time.monotonic() + 5
+        while not hits and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert hits
 
     def test_gigabyte_stream_is_cut_at_the_size_cap(self):
         """A 1 GB stream is refused by the size cap after reading just past it, within a second."""

@@ -150,6 +150,13 @@ class TestHostileInput:
         with pytest.raises(ParseError, match="not well-formed"):
             parse(data + b"</registry>")
 
+    def test_syntax_error_location_said_once(self):
+        """A syntax error names its line and column once, in the location, not again in the message."""
+        with pytest.raises(ParseError) as caught:
+            parse(b'<?xml version="1.0"?>\n<registry><a></b></registry>')
+        assert caught.value.location == "line 2, column 17"
+        assert "column" not in caught.value.message
+
     def test_other_registry(self):
         """A valid XML of another IANA registry is rejected by its root id."""
         with pytest.raises(ParseError, match="protocol-numbers"):

@@ -261,7 +261,8 @@ def _sync_url(
         except SuspectReleaseError as exc:
             return SourceOutcome(source=url, status="refused", error=str(exc))
         except ParseError as exc:
-            return SourceOutcome(source=url, status="failed", error=f"the download is not the registry: {exc}")
+            reason = f"the download is not a valid, complete registry: {exc}"
+            return SourceOutcome(source=url, status="failed", error=reason)
     finally:
         download.path.unlink(missing_ok=True)
     store.set_meta(meta_key, json.dumps(download.validators.to_json()))

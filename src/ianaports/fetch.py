@@ -208,7 +208,7 @@ def _get_following_redirects(
         if urlsplit(target).scheme not in ("http", "https"):
             raise FetchError(f"{current} redirects to {target!r}; only http and https redirects are followed")
         current = target
-    raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
+    raise FetchError(f"cannot fetch {url}: it redirects more than {MAX_REDIRECTS} times (a redirect loop?)")
 
 
 def _stream(
@@ -234,15 +234,21 @@ def _stream(
     digest = hashlib.sha256()
     size = 0
     try:
-        with handle:
-            for chunk in _chunks(response, url):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FetchError(f"{url} sent more than the {max_bytes}-byte limit")
-                digest.update(chunk)
-                handle.write(chunk)
-                if progress is not None:
-                    progress(size, declared)
+        try:
+            with handle:
+                for chunk in _chunks(response, url):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FetchError(f"{url} sent more than the {max_bytes}-byte limit")
+                    digest.update(chunk)
+                    handle.write(chunk)
+                    if progress is not None:
+                        progress(size, declared)
+        except OSError as exc:
+            # _chunks turns the network's OSErrors into FetchError: this one is the disk's (full, read-only).
+            from .errors import CacheError  # noqa: PLC0415
+
+            raise CacheError(f"cannot write the download to {path}: {exc.strerror or exc}") from exc
         encoded = response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
         if declared is not None and not encoded and size != declared:
             raise _RetryableError(f"the body was truncated ({size} of {declared} bytes)")
@@ -257,10 +263,16 @@ def _stream(
 def _chunks(response: requests.Response, url: str) -> Iterator[bytes]:
     try:
         yield from response.iter_content(_CHUNK)
+    except requests.exceptions.ContentDecodingError as exc:
+        # The same bytes would come again: a retry cannot help.
+        encoding = response.headers.get("Content-Encoding", "?")
+        raise FetchError(
+            f"cannot fetch {url}: the body is labelled Content-Encoding: {encoding} but does not decompress"
+        ) from exc
     except requests.RequestException as exc:
         raise _RetryableError(describe_error(exc)) from exc
     except OSError as exc:
-        raise FetchError(f"cannot write the download of {url}: {exc.strerror or exc}") from exc
+        raise FetchError(f"cannot fetch {url}: {exc.strerror or exc}") from exc
 
 
 def _content_length(response: requests.Response) -> int | None:

@@ -179,7 +179,10 @@ def _parse_tree(data: bytes) -> etree._Element:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or "?"
-        raise ParseError(f"not well-formed XML: {exc.msg}", location=f"line {line}") from exc
+        # lxml ends its message with ", line N, column M": say it once, in the location.
+        message = re.sub(r",? line \d+, column \d+$", "", exc.msg or "").strip()
+        column = f", column {exc.offset}" if exc.offset else ""
+        raise ParseError(f"not well-formed XML: {message}", location=f"line {line}{column}") from exc
     except (etree.LxmlError, ValueError) as exc:
         raise ParseError(f"not well-formed XML: {exc}") from exc
     docinfo = root.getroottree().docinfo

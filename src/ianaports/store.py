@@ -248,7 +248,7 @@ class Store:
             self._ensure_schema(connection)
         except sqlite3.Error as exc:
             connection.close()
-            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc)}") from exc
+            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc, self.path)}") from exc
         except CacheError:
             connection.close()
             raise
@@ -258,24 +258,35 @@ class Store:
         if not self.db_path.is_file():
             raise CacheError(f"there is no registry cache at {self.path} yet")
         uri = self.db_path.resolve().as_uri()
-        # A read-only folder cannot hold WAL's -shm file; mode=ro still reads a
-        # checkpointed database there, and immutable=1 is the last resort.
+        # A read-only folder or a full disk cannot hold WAL's -shm file; mode=ro
+        # still reads a checkpointed database there, and immutable=1 is the last
+        # resort, safe only when no WAL holds pages the main file lacks.
         attempts = [f"{uri}?mode=rw"] if os.access(self.path, os.W_OK) else []
-        attempts += [f"{uri}?mode=ro", f"{uri}?immutable=1"]
+        attempts.append(f"{uri}?mode=ro")
+        if _file_size(self.db_path.with_name(self.db_path.name + "-wal")) == 0:
+            attempts.append(f"{uri}?immutable=1")
         error: sqlite3.Error | None = None
         for attempt in attempts:
             try:
                 connection = sqlite3.connect(attempt, uri=True, timeout=30.0, isolation_level=None)
-                self._check_schema(connection)
             except sqlite3.Error as exc:
                 error = exc
                 continue
-            except CacheError:
+            try:
+                # Opening is lazy: the first read is what fails in a read-only folder (no -shm file).
+                connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error as exc:
                 connection.close()
-                raise
+                error = exc
+                if _is_busy(exc):
+                    break  # a writer holds the database: reading around it could see a torn state
+                continue
+            self._check_schema(connection)
             self._read_only = "mode=rw" not in attempt
             return connection
-        raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(error)}") from error
+        if isinstance(error, sqlite3.DatabaseError) and ("not a database" in str(error) or "malformed" in str(error)):
+            raise CacheError(f"the cache database {self.db_path} is corrupt: {error}") from error
+        raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(error, self.path)}") from error
 
     def _check_schema(self, connection: sqlite3.Connection) -> None:
         try:
@@ -284,7 +295,7 @@ class Store:
             connection.close()
             if "no such table" in str(exc):
                 raise CacheError(f"{self.db_path} is not an ianaports store (no meta table)") from exc
-            raise CacheError(f"the cache database {self.db_path} is corrupt: {_reason(exc)}") from exc
+            raise CacheError(f"the cache database {self.db_path} is corrupt: {_reason(exc, self.path)}") from exc
         if row is None or int(row[0]) != SCHEMA_VERSION:
             found = "none" if row is None else row[0]
             raise CacheError(
@@ -320,7 +331,7 @@ class Store:
         try:
             yield connection
         except sqlite3.DatabaseError as exc:
-            raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc)}") from exc
+            raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc, self.path)}") from exc
 
     # -- writing ---------------------------------------------------------
 
@@ -348,13 +359,13 @@ class Store:
         try:
             connection.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc)}") from exc
+            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc, self.path)}") from exc
         try:
             yield connection
             connection.execute("COMMIT")
         except sqlite3.Error as exc:
             connection.execute("ROLLBACK")
-            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc)}") from exc
+            raise CacheError(f"cannot write the cache database {self.db_path}: {_reason(exc, self.path)}") from exc
         except BaseException:
             connection.execute("ROLLBACK")
             raise
@@ -400,16 +411,25 @@ class Store:
         becomes_newest = newest_date is None or updated >= newest_date
         # Compressing 4 MB of XML takes a second: only for the release that is kept.
         raw_temp = self._write_raw_temp(xml) if xml is not None and becomes_newest else None
+        published: Path | None = None
+        committed = False
         try:
             with self._transaction() as connection:
                 info = _insert_release(connection, registry, sha256=sha256, source=source, fetched_at=fetched_at)
                 newest = connection.execute("SELECT max(seq) FROM releases").fetchone()[0] == info.seq
-            if raw_temp is not None and newest:
-                self._publish_raw(raw_temp, info)
-                raw_temp = None
+                if raw_temp is not None and newest:
+                    # Renamed before the commit: a rename that fails (full or read-only disk)
+                    # rolls the release back, so the newest release never lacks its XML.
+                    published = self._rename_raw(raw_temp, info)
+                    raw_temp = None
+            committed = True
         finally:
             if raw_temp is not None:
                 raw_temp.unlink(missing_ok=True)
+            if published is not None and not committed:
+                published.unlink(missing_ok=True)
+        if published is not None:
+            _prune_raw(published)
         return info
 
     @contextlib.contextmanager
@@ -418,7 +438,7 @@ class Store:
         try:
             yield connection
         except sqlite3.DatabaseError as exc:
-            raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc)}") from exc
+            raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc, self.path)}") from exc
 
     def keep_raw(self, info: ReleaseInfo, xml: bytes) -> bool:
         """Keep *xml* (of the stored release *info*) under ``raw/`` if it is the newest; True if kept."""
@@ -434,28 +454,31 @@ class Store:
 
     def _write_raw_temp(self, xml: bytes) -> Path:
         raw_dir = self.path / RAW_DIR
+        temp = raw_dir / f"{TEMP_PREFIX}{os.getpid()}.xml.xz"
         try:
             raw_dir.mkdir(parents=True, exist_ok=True)
-            temp = raw_dir / f"{TEMP_PREFIX}{os.getpid()}.xml.xz"
             with temp.open("wb") as handle:
                 handle.write(lzma.compress(xml, preset=6))
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:
+            # A full disk leaves a partial file: never keep it.
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
             raise CacheError(f"cannot write the cache at {raw_dir}: {_reason(exc)}") from exc
         return temp
 
-    def _publish_raw(self, temp: Path, info: ReleaseInfo) -> None:
-        raw_dir = temp.parent
-        final = raw_dir / f"{info.updated.isoformat()}.{info.sha256[:16]}.xml.xz"
+    def _rename_raw(self, temp: Path, info: ReleaseInfo) -> Path:
+        final = temp.parent / f"{info.updated.isoformat()}.{info.sha256[:16]}.xml.xz"
         try:
             temp.replace(final)
-            _fsync_dir(raw_dir)
-            for old in raw_dir.glob("*.xml.xz"):
-                if old != final and not old.name.startswith(TEMP_PREFIX):
-                    old.unlink(missing_ok=True)
         except OSError as exc:
-            raise CacheError(f"cannot write the cache at {raw_dir}: {_reason(exc)}") from exc
+            raise CacheError(f"cannot write the cache at {temp.parent}: {_reason(exc)}") from exc
+        _fsync_dir(temp.parent)
+        return final
+
+    def _publish_raw(self, temp: Path, info: ReleaseInfo) -> None:
+        _prune_raw(self._rename_raw(temp, info))
 
     def raw_path(self) -> Path | None:
         """The kept XML of the newest release (xz-compressed), or None."""
@@ -845,10 +868,49 @@ def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
         yield items[start : start + size]
 
 
-def _reason(exc: BaseException | None) -> str:
+def _reason(exc: BaseException | None, folder: Path | None = None) -> str:
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
+    # SQLite says "disk I/O error" when it cannot grow its -shm file: name the real cause.
+    if isinstance(exc, sqlite3.Error) and folder is not None and _disk_full(folder):
+        return f"{exc} (the disk holding it is full)"
     return str(exc)
+
+
+def _file_size(path: Path) -> int:
+    """The size of *path*: 0 when it does not exist, -1 when it cannot be known."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+    except OSError:
+        return -1
+
+
+_SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # pragma: no cover - Python 3.10 has no sqlite_errorcode
+        return "locked" in str(exc)
+    return int(code) & 0xFF in _SQLITE_BUSY_CODES
+
+
+def _disk_full(folder: Path) -> bool:
+    try:
+        stats = os.statvfs(folder)
+    except (OSError, AttributeError):  # AttributeError: no statvfs on Windows
+        return False
+    return stats.f_bavail == 0
+
+
+def _prune_raw(kept: Path) -> None:
+    """Remove every kept XML but *kept*; one left behind is harmless and goes next time."""
+    for old in kept.parent.glob("*.xml.xz"):
+        if old != kept and not old.name.startswith(TEMP_PREFIX):
+            with contextlib.suppress(OSError):
+                old.unlink(missing_ok=True)
 
 
 def _fsync_dir(path: Path) -> None:

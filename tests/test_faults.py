@@ -1,0 +1,663 @@
+"""Faults during sync and on disk: every one ends in one clear line, and the store stays as it was.
+
+A real HTTP server on 127.0.0.1 misbehaves on purpose (dropped connections,
+trickled bytes, lying headers, redirect tricks, wrong documents).  Each test
+runs the command line against a cache that already holds a good release and
+checks the exit code, that stderr is one useful line without a traceback, and
+that every file of the cache is byte-identical afterwards.
+
+Disk faults run twice: on a real read-only mount and a real full tmpfs when the
+machine lets the tests mount (root in a container usually can), and always by
+injecting the ``OSError`` a read-only or full disk gives, so CI proves the
+behaviour wherever it runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import gzip
+import hashlib
+import io
+import os
+import shutil
+import sqlite3
+import subprocess
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, ClassVar
+
+import pytest
+
+import ianaports
+from ianaports import _sync, cli, fetch, store
+from ianaports.errors import StaleDataWarning
+from ianaports.store import LOCK_NAME, TEMP_PREFIX, Store
+from realdata import FIXTURES
+from synthetic import registry_xml
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+GOOD = registry_xml("2025-12-15", 40)
+NEWER = registry_xml("2026-01-05", 41)
+#: Far fewer records than GOOD: the sanity guard must refuse it.
+SHRUNK = registry_xml("2026-01-05", 10)
+
+# -- the misbehaving server ------------------------------------------------------
+
+
+class _FaultHandler(BaseHTTPRequestHandler):
+    """Answers each path with the next behaviour queued for it (the last one repeats)."""
+
+    routes: ClassVar[dict[str, list[Callable[[BaseHTTPRequestHandler], None]]]]
+    hits: ClassVar[list[str]]
+
+    def do_GET(self) -> None:
+        self.hits.append(self.path)
+        queue = self.routes.get(self.path)
+        if not queue:
+            self.send_error(404)
+            return
+        behaviour = queue.pop(0) if len(queue) > 1 else queue[0]
+        with contextlib.suppress(OSError):  # the client may hang up first, as it should
+            behaviour(self)
+
+    def log_message(self, *args: object) -> None:
+        del args
+
+
+class FaultServer:
+    """A ThreadingHTTPServer on 127.0.0.1 whose answers each test chooses."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, list[Callable[[BaseHTTPRequestHandler], None]]] = {}
+        self.hits: list[str] = []
+        handler = type("Handler", (_FaultHandler,), {"routes": self.routes, "hits": self.hits})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def on(self, path: str, *behaviours: Callable[[BaseHTTPRequestHandler], None]) -> str:
+        """Answer *path* with *behaviours* in turn; return its URL."""
+        self.routes[path] = list(behaviours)
+        return self.base + path
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    """A misbehaving HTTP server on 127.0.0.1, stopped after the test."""
+    fault_server = FaultServer()
+    fault_server.thread.start()
+    yield fault_server
+    fault_server.httpd.shutdown()
+    fault_server.httpd.server_close()
+
+
+def send(
+    body: bytes, *, status: int = 200, content_type: str = "application/xml", headers: dict[str, str] | None = None
+) -> Callable[[BaseHTTPRequestHandler], None]:
+    """Answer with *body*, its true length and *headers*."""
+
+    def behaviour(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return behaviour
+
+
+def drop_mid_body(body: bytes) -> Callable[[BaseHTTPRequestHandler], None]:
+    """Promise the whole body, send half of it and close the connection."""
+
+    def behaviour(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/xml")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body[: len(body) // 2])
+        handler.wfile.flush()
+        handler.connection.shutdown(2)
+
+    return behaviour
+
+
+def trickle(body: bytes, interval: float) -> Callable[[BaseHTTPRequestHandler], None]:
+    """Send the body a byte every *interval* seconds (slower than the client's read timeout)."""
+
+    def behaviour(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/xml")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        for byte in body[:20]:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(interval)
+
+    return behaviour
+
+
+def lie_about_length(body: bytes, declared: int) -> Callable[[BaseHTTPRequestHandler], None]:
+    """Send the whole body under a Content-Length of *declared*, then close."""
+
+    def behaviour(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/xml")
+        handler.send_header("Content-Length", str(declared))
+        handler.end_headers()
+        handler.wfile.write(body)
+        handler.wfile.flush()
+        handler.connection.shutdown(2)
+
+    return behaviour
+
+
+def redirect(location: str) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A 302 to *location*."""
+    return send(b"", status=302, headers={"Location": location})
+
+
+class Sleeps:
+    """Stands in for time.sleep: records each wait instead of waiting."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> Sleeps:
+    """Retries wait on a recorder, and reads time out after 0.3 s, so the suite stays fast.
+
+    The CLI calls ``sync()`` without these arguments, so their defaults are
+    what a user gets; the test swaps only the defaults.
+    """
+    recorder = Sleeps()
+    defaults = _sync.sync.__kwdefaults__
+    assert defaults is not None
+    monkeypatch.setitem(defaults, "sleep", recorder)
+    monkeypatch.setitem(defaults, "timeout", (2.0, 0.3))
+    return recorder
+
+
+# -- the cache and how to compare it ---------------------------------------------
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    """The sha256 of every file under *folder*, by relative path.
+
+    Nothing is left out: the lock file is an empty file that filelock leaves in
+    place, and SQLite removes its -wal and -shm files when the last connection
+    closes, so a store nobody wrote to hashes the same.
+    """
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    """Run the command line in-process; return the exit code, stdout and stderr."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = cli.main(list(argv), stdout=stdout, stderr=stderr)
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+@pytest.fixture
+def good_cache(isolated_cache: Path, tmp_path: Path) -> Path:
+    """The test's cache folder, already holding one good release."""
+    release = tmp_path / "good.xml"
+    release.write_bytes(GOOD)
+    code, _, stderr = run("sync", "--source", str(release), "--quiet")
+    assert code == cli.EXIT_OK, stderr
+    return isolated_cache
+
+
+def assert_check_clean(cache: Path) -> None:
+    """``versions --check`` finds the store sound."""
+    code, _, stderr = run("versions", "--check", "--cache-dir", str(cache))
+    assert code == cli.EXIT_OK, stderr
+    assert "is sound" in stderr
+
+
+def assert_refused(outcome: tuple[int, str, str], *, exit_code: int, says: list[str]) -> str:
+    """The command failed with *exit_code* and one stderr line holding every phrase of *says*."""
+    code, stdout, stderr = outcome
+    assert stderr.endswith("\n")
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    for phrase in says:
+        assert phrase in lines[0], lines[0]
+    assert (code, stdout) == (exit_code, "")
+    return lines[0]
+
+
+def assert_untouched(cache: Path, before: dict[str, str]) -> None:
+    """Every file of the cache is byte-identical, no temporary file is left, and the store is sound."""
+    assert fingerprint(cache) == before
+    assert not list(cache.rglob(f"{TEMP_PREFIX}*"))
+    assert_check_clean(cache)
+
+
+# -- faults during sync --------------------------------------------------------
+
+
+class TestBrokenDownloads:
+    def test_connection_dropped_mid_body(self, server, good_cache, sleeps):
+        """A body cut off halfway is retried, then refused as dropped; the cache is unchanged."""
+        url = server.on("/ports.xml", drop_mid_body(NEWER))
+        before = fingerprint(good_cache)
+        line = assert_refused(
+            run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["dropped in the middle", "stays in use"]
+        )
+        assert "after 4 attempts" in line
+        assert server.hits == ["/ports.xml"] * 4
+        assert_untouched(good_cache, before)
+
+    def test_trickle_slower_than_the_read_timeout(self, server, good_cache, sleeps):
+        """A server sending a byte per second to a 0.3 s read timeout ends in a timeout error."""
+        url = server.on("/ports.xml", trickle(NEWER, 1.0))
+        before = fingerprint(good_cache)
+        started = time.perf_counter()
+        line = assert_refused(run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["timed out"])
+        assert time.perf_counter() - started < 10
+        assert "2025-12-15" in line
+        assert_untouched(good_cache, before)
+
+    def test_content_length_too_long(self, server, good_cache, sleeps):
+        """A body shorter than its Content-Length is a truncated download, refused after retries."""
+        url = server.on("/ports.xml", lie_about_length(NEWER, len(NEWER) + 5000))
+        before = fingerprint(good_cache)
+        assert_refused(run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["dropped in the middle"])
+        assert_untouched(good_cache, before)
+
+    def test_content_length_too_short(self, server, good_cache, sleeps):
+        """A body longer than its Content-Length is read only as far as declared, and the cut document refused."""
+        url = server.on("/ports.xml", lie_about_length(NEWER, len(NEWER) // 2))
+        before = fingerprint(good_cache)
+        assert_refused(
+            run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["not a valid, complete registry", "line"]
+        )
+        assert_untouched(good_cache, before)
+
+    def test_gzip_that_does_not_decompress(self, server, good_cache, sleeps):
+        """A body labelled gzip that is not gzip is refused at once, naming the encoding."""
+        url = server.on("/ports.xml", send(b"\x1f\x8b this is not gzip" * 50, headers={"Content-Encoding": "gzip"}))
+        before = fingerprint(good_cache)
+        assert_refused(run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["gzip", "decompress"])
+        assert server.hits == ["/ports.xml"]
+        assert_untouched(good_cache, before)
+
+    def test_good_gzip_is_accepted(self, server, good_cache, sleeps):
+        """A correctly gzip-encoded body is decoded and stored (the control for the test above)."""
+        url = server.on("/ports.xml", send(gzip.compress(NEWER), headers={"Content-Encoding": "gzip"}))
+        code, stdout, stderr = run("sync", "--source", url)
+        assert (code, stderr) == (cli.EXIT_OK, "")
+        assert "2026-01-05" in stdout
+        assert_check_clean(good_cache)
+
+
+class TestRetryAfter:
+    def test_503_then_200_waits_as_asked(self, server, good_cache, sleeps):
+        """A 503 with Retry-After: 2 is retried after exactly 2 s, and the 200 that follows is stored."""
+        url = server.on("/ports.xml", send(b"busy", status=503, headers={"Retry-After": "2"}), send(NEWER))
+        code, stdout, stderr = run("sync", "--source", url)
+        assert (code, stderr) == (cli.EXIT_OK, "")
+        assert sleeps.calls == [2.0]
+        assert server.hits == ["/ports.xml"] * 2
+        assert "added 1 release(s): 2026-01-05" in stdout
+        assert_check_clean(good_cache)
+
+    def test_retry_after_longer_than_allowed(self, server, good_cache, sleeps):
+        """A Retry-After of two hours is not obeyed: the sync stops at once and says how long it would wait."""
+        url = server.on("/ports.xml", send(b"busy", status=503, headers={"Retry-After": "7200"}), send(NEWER))
+        before = fingerprint(good_cache)
+        assert_refused(
+            run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["HTTP 503", "7200 s", "60 s allowed"]
+        )
+        assert sleeps.calls == []
+        assert server.hits == ["/ports.xml"]
+        assert_untouched(good_cache, before)
+
+    def test_503_forever(self, server, good_cache, sleeps):
+        """A server that stays unavailable is asked four times with growing waits, then given up on."""
+        url = server.on("/ports.xml", send(b"busy", status=503))
+        before = fingerprint(good_cache)
+        assert_refused(run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["HTTP 503", "4 attempts"])
+        assert sleeps.calls == [1.0, 2.0, 4.0]
+        assert_untouched(good_cache, before)
+
+
+class TestRedirects:
+    def test_redirect_loop(self, server, good_cache, sleeps):
+        """A redirect loop is followed a few hops, then refused, naming the URL once."""
+        url = server.on("/a", redirect("/b"))
+        server.on("/b", redirect("/a"))
+        before = fingerprint(good_cache)
+        line = assert_refused(run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["redirects"])
+        assert line.count(url) == 1
+        assert len(server.hits) == 6
+        assert_untouched(good_cache, before)
+
+    def test_redirect_to_a_local_file(self, server, good_cache, sleeps, tmp_path, monkeypatch):
+        """A redirect to file:// is refused and the file is never opened."""
+        canary = tmp_path / "canary.xml"
+        canary.write_bytes(NEWER)
+        opened: list[str] = []
+        real_open = io.open
+
+        def spying_open(file: object, *args: object, **kwargs: object) -> object:
+            opened.append(os.fspath(file) if isinstance(file, str | os.PathLike) else repr(file))
+            return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+        monkeypatch.setattr("builtins.open", spying_open)
+        url = server.on("/ports.xml", redirect(canary.as_uri()))
+        before = fingerprint(good_cache)
+        assert_refused(run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["file://", "only http and https"])
+        assert str(canary) not in opened
+        assert_untouched(good_cache, before)
+
+    def test_redirect_to_etc_passwd(self, server, good_cache, sleeps):
+        """A redirect to file:///etc/passwd is refused without a second request."""
+        url = server.on("/ports.xml", redirect("file:///etc/passwd"))
+        before = fingerprint(good_cache)
+        line = assert_refused(run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["file:///etc/passwd"])
+        assert "root:" not in line
+        assert server.hits == ["/ports.xml"]
+        assert_untouched(good_cache, before)
+
+
+class TestWrongDocuments:
+    def test_html_page(self, server, good_cache, sleeps):
+        """A 200 HTML page (a captive portal, an error page) is refused as HTML."""
+        url = server.on("/ports.xml", send(b"<html><body>Sign in</body></html>", content_type="text/html"))
+        before = fingerprint(good_cache)
+        assert_refused(run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["HTML page"])
+        assert_untouched(good_cache, before)
+
+    def test_html_page_labelled_xml(self, server, good_cache, sleeps):
+        """An HTML page served as XML is refused by the parser instead."""
+        url = server.on("/ports.xml", send(b"<!DOCTYPE html><html><body>Sign in</body></html>"))
+        before = fingerprint(good_cache)
+        assert_refused(run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["not a valid, complete registry"])
+        assert_untouched(good_cache, before)
+
+    def test_another_iana_registry(self, server, good_cache, sleeps):
+        """A valid XML file of another IANA registry is refused as not this registry."""
+        url = server.on("/ports.xml", send((FIXTURES / "other-registry.xml").read_bytes()))
+        before = fingerprint(good_cache)
+        assert_refused(run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["not a valid, complete registry"])
+        assert_untouched(good_cache, before)
+
+    def test_far_smaller_release_refused_then_forced(self, server, good_cache, sleeps):
+        """A release with a quarter of the records is refused as suspect; --force accepts it."""
+        url = server.on("/ports.xml", send(SHRUNK))
+        before = fingerprint(good_cache)
+        assert_refused(
+            run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["suspect", "10 records", "--force"]
+        )
+        assert_untouched(good_cache, before)
+        code, stdout, stderr = run("sync", "--source", url, "--force")
+        assert (code, stderr) == (cli.EXIT_OK, "")
+        assert "2026-01-05" in stdout
+        assert [release.record_count for release in ianaports.versions()] == [40, 10]
+        assert_check_clean(good_cache)
+
+
+# -- disk faults -------------------------------------------------------------------
+
+
+def _mount(*argv: str) -> str | None:
+    """Run mount/umount; return why it failed, or None."""
+    if shutil.which(argv[0]) is None:
+        return f"{argv[0]} is not installed"
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=30)
+    return None if done.returncode == 0 else (done.stderr.strip() or f"{argv[0]} exited {done.returncode}")
+
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[str]:
+    """Make *folder* really read-only: chmod for a normal user, a read-only bind mount for root.
+
+    Root ignores permission bits, so for root only a read-only mount stops
+    writes; the test is skipped, saying why, where mounting is not allowed.
+    """
+    if os.geteuid() != 0:
+        modes = {path: path.stat().st_mode for path in [folder, *folder.rglob("*")]}
+        for path, mode in modes.items():
+            path.chmod(mode & ~0o222)
+        try:
+            yield "chmod a-w"
+        finally:
+            for path, mode in modes.items():
+                path.chmod(mode)
+        return
+    failure = _mount("mount", "--bind", str(folder), str(folder))
+    if failure is not None:
+        pytest.skip(f"a read-only cache needs a bind mount for root, and mounting is not allowed here: {failure}")
+    try:
+        failure = _mount("mount", "-o", "remount,bind,ro", str(folder))
+        if failure is not None:
+            pytest.skip(f"cannot remount the cache read-only here: {failure}")
+        yield "read-only bind mount"
+    finally:
+        _mount("umount", "-l", str(folder))
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A 4 MB tmpfs holding the cache folder (skipped, saying why, where mounting is not allowed)."""
+    if os.geteuid() != 0:
+        pytest.skip("a full disk needs a tmpfs mount, which only root may make")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    failure = _mount("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk))
+    if failure is not None:
+        pytest.skip(f"cannot mount a tmpfs to fill here: {failure}")
+    try:
+        monkeypatch.setenv("IANAPORTS_CACHE_DIR", str(disk / "cache"))
+        yield disk
+    finally:
+        _mount("umount", "-l", str(disk))
+
+
+def fill(disk: Path) -> Path:
+    """Fill *disk* to the last byte with one file; return it (delete it to free the space)."""
+    filler = disk / f"filler-{uuid.uuid4().hex}"
+    with filler.open("wb", buffering=0) as handle:
+        for size in (1 << 20, 1 << 16, 1 << 12, 1 << 9, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    handle.write(b"\0" * size)
+    return filler
+
+
+def assert_still_readable_when_full(cache: Path, before: dict[str, str]) -> None:
+    """On the full disk: nothing was written but SQLite's own empty WAL and its index, and show still answers.
+
+    SQLite creates ``-wal`` and ``-shm`` to read a WAL database and cannot
+    remove them while the disk is full; an empty WAL holds no page, so the
+    store is logically unchanged, and the first open once space is back
+    removes both (``assert_untouched`` then demands byte-identity).
+    """
+    after = fingerprint(cache)
+    leftovers = {name for name in after if name not in before}
+    assert leftovers <= {f"{store.DB_NAME}-wal", f"{store.DB_NAME}-shm"}
+    assert {name: after[name] for name in before} == before
+    if f"{store.DB_NAME}-wal" in leftovers:
+        assert (cache / f"{store.DB_NAME}-wal").stat().st_size == 0
+    code, stdout, stderr = run("show", "svc7")
+    assert (code, stderr) == (cli.EXIT_OK, "")
+    assert "svc7" in stdout
+
+
+def write_release(tmp_path: Path, data: bytes, name: str = "newer.xml") -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+class TestReadOnlyCache:
+    def test_sync_fails_naming_the_folder(self, good_cache, tmp_path):
+        """A sync into a read-only cache fails with exit 4 and one line naming the folder."""
+        newer = write_release(tmp_path, NEWER)
+        before = fingerprint(good_cache)
+        with read_only(good_cache):
+            assert_refused(run("sync", "--source", newer), exit_code=cli.EXIT_CACHE, says=[str(good_cache)])
+            assert fingerprint(good_cache) == before
+            assert_check_clean(good_cache)
+        assert_untouched(good_cache, before)
+
+    def test_show_load_and_versions_still_answer(self, good_cache):
+        """show, versions and load() answer from a read-only cache; a refresh that cannot write only warns."""
+        with Store(good_cache) as cache:
+            cache.set_meta("last_checked", "2025-12-16T00:00:00+00:00")
+        before = fingerprint(good_cache)
+        with read_only(good_cache):
+            code, stdout, stderr = run("show", "svc7")
+            assert (code, stderr) == (cli.EXIT_OK, "")
+            assert "svc7" in stdout
+            code, stdout, _ = run("versions")
+            assert code == cli.EXIT_OK
+            assert "2025-12-15" in stdout
+            assert len(ianaports.load()) == 40
+            with pytest.warns(StaleDataWarning, match=str(good_cache)):
+                assert len(ianaports.load(max_age=3600)) == 40
+        assert_untouched(good_cache, before)
+
+
+class TestFullDisk:
+    def test_download_into_a_full_disk(self, tiny_disk, server, sleeps):
+        """A download that fills the disk fails with exit 4 naming the file; no partial download is left."""
+        assert run("sync", "--source", write_release(tiny_disk, GOOD, "good.xml"), "-q")[0] == cli.EXIT_OK
+        (tiny_disk / "good.xml").unlink()
+        cache = tiny_disk / "cache"
+        url = server.on("/ports.xml", send(NEWER + b"<!-- padding -->" * 40_000))
+        before = fingerprint(cache)
+        filler = fill(tiny_disk)
+        line = assert_refused(
+            run("sync", "--source", url), exit_code=cli.EXIT_CACHE, says=[str(cache), "No space left on device"]
+        )
+        assert ".download" in line
+        assert_still_readable_when_full(cache, before)
+        filler.unlink()
+        assert run("versions")[0] == cli.EXIT_OK  # the first open with space again lets SQLite tidy up
+        assert_untouched(cache, before)
+
+    @pytest.mark.parametrize("release", [NEWER, registry_xml("2025-06-01", 41)], ids=["newest", "older"])
+    def test_import_into_a_full_disk(self, tiny_disk, tmp_path, release):
+        """Storing a release on a full disk (raw XML or database rows) fails with exit 4; the store is unchanged."""
+        assert run("sync", "--source", write_release(tmp_path, GOOD, "good.xml"), "-q")[0] == cli.EXIT_OK
+        cache = tiny_disk / "cache"
+        before = fingerprint(cache)
+        source = write_release(tmp_path, release)
+        filler = fill(tiny_disk)
+        assert_refused(run("sync", "--source", source), exit_code=cli.EXIT_CACHE, says=[str(cache), "full"])
+        assert_still_readable_when_full(cache, before)
+        filler.unlink()
+        assert run("versions")[0] == cli.EXIT_OK  # the first open with space again lets SQLite tidy up
+        assert_untouched(cache, before)
+
+
+def enospc(*args: object, **kwargs: object) -> None:
+    """Fail as a full disk does."""
+    del args, kwargs
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def erofs(*args: object, **kwargs: object) -> None:
+    """Fail as a read-only file system does."""
+    del args, kwargs
+    raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+
+class TestInjectedDiskFaults:
+    """The same faults injected at each place the store writes, so every machine proves them."""
+
+    def test_download_write_fails(self, good_cache, server, sleeps, monkeypatch):
+        """ENOSPC while writing the download: exit 4 naming the file, and the partial download is removed."""
+        real = fetch.tempfile.NamedTemporaryFile
+
+        def failing(*args: object, **kwargs: object) -> object:
+            handle = real(*args, **kwargs)  # type: ignore[call-overload]
+            handle.write = enospc
+            return handle
+
+        monkeypatch.setattr(fetch.tempfile, "NamedTemporaryFile", failing)
+        url = server.on("/ports.xml", send(NEWER))
+        before = fingerprint(good_cache)
+        assert_refused(
+            run("sync", "--source", url),
+            exit_code=cli.EXIT_CACHE,
+            says=["cannot write the download to", str(good_cache), "No space left on device"],
+        )
+        assert_untouched(good_cache, before)
+
+    def test_raw_xml_write_fails(self, good_cache, tmp_path, monkeypatch):
+        """ENOSPC while keeping the raw XML: exit 4 naming raw/, no temporary file and no new release."""
+        says = [str(good_cache / store.RAW_DIR), "No space left on device"]
+        import_fails_cleanly(good_cache, tmp_path, monkeypatch, (store.os, "fsync", enospc), says)
+
+    def test_database_write_fails(self, good_cache, tmp_path, monkeypatch):
+        """SQLite's "disk is full" after the rows went in: the transaction is rolled back, exit 4 naming the file."""
+        real = store._insert_release
+
+        def insert_then_fail(*args: object, **kwargs: object) -> object:
+            real(*args, **kwargs)  # type: ignore[arg-type]
+            raise sqlite3.OperationalError("database or disk is full")
+
+        says = [str(good_cache / store.DB_NAME), "disk is full"]
+        import_fails_cleanly(good_cache, tmp_path, monkeypatch, (store, "_insert_release", insert_then_fail), says)
+
+    def test_rename_fails_read_only(self, good_cache, tmp_path, monkeypatch):
+        """EROFS when renaming the raw XML into place rolls the release back: nothing half-written."""
+        says = [str(good_cache / store.RAW_DIR), "Read-only file system"]
+        import_fails_cleanly(good_cache, tmp_path, monkeypatch, (os, "replace", erofs), says)
+
+    def test_lock_cannot_be_opened(self, good_cache, tmp_path, monkeypatch):
+        """A lock file that cannot be opened (read-only folder) fails before anything is written."""
+        real = os.open
+        lock = str(good_cache / LOCK_NAME)
+
+        def open_but_not_the_lock(path: object, *args: object, **kwargs: object) -> int:
+            if os.fspath(path) == lock:  # type: ignore[call-overload]
+                erofs()
+            return real(path, *args, **kwargs)  # type: ignore[call-overload]
+
+        says = [str(good_cache), "Read-only file system"]
+        import_fails_cleanly(good_cache, tmp_path, monkeypatch, (os, "open", open_but_not_the_lock), says)
+
+    def test_public_api_raises_cache_error(self, good_cache, tmp_path, monkeypatch):
+        """The public sync() raises CacheError (never OSError or sqlite3.Error) on a full disk."""
+        with monkeypatch.context() as patch:
+            patch.setattr(store.os, "fsync", enospc)
+            with pytest.raises(ianaports.CacheError, match="No space left"):
+                ianaports.sync(write_release(tmp_path, NEWER))
+        assert [release.updated.isoformat() for release in ianaports.versions()] == ["2025-12-15"]
+
+
+def import_fails_cleanly(
+    cache: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: tuple[object, str, Callable[..., object]],
+    says: list[str],
+) -> None:
+    """Importing NEWER with *fault* patched in fails with exit 4 saying *says*, and leaves *cache* untouched."""
+    before = fingerprint(cache)
+    with monkeypatch.context() as patch:  # not monkeypatch.undo(): that would drop the isolated cache too
+        patch.setattr(*fault)
+        assert_refused(run("sync", "--source", write_release(tmp_path, NEWER)), exit_code=cli.EXIT_CACHE, says=says)
+    assert_untouched(cache, before)
