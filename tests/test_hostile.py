@@ -291,17 +291,22 @@ class TestHostileDocuments:
         assert hits == []
 
     @pytest.mark.parametrize("target", ["file", "http"])
-    def test_xinclude_is_never_processed(self, target, tmp_path, canary, canary_watch, spy):
-        """An XInclude element is an unknown element: nothing is included, read or fetched."""
+    @pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+    def test_xinclude_is_refused(self, target, encoding, tmp_path, canary, canary_watch, spy):  # noqa: PLR0917 - fixtures
+        """An XInclude element, in any encoding, is a ParseError; nothing is included, read or fetched."""
         canary_path, secret = canary
         url, hits = spy
         href = canary_path.as_uri() if target == "file" else f"{url}/xinclude"
         include = f'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="{href}" parse="text"/>'.encode()
+        document = PROLOG + OPEN + record(b"before " + include + b" after") + include + CLOSE
+        if encoding == "utf-16":
+            document = document.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
         path = tmp_path / "xinclude.xml"
-        path.write_bytes(PROLOG + OPEN + record(b"before " + include + b" after") + include + CLOSE)
+        path.write_bytes(document)
         report = parse_in_child(str(path))
         assert canary_watch.events() == 0
-        assert report["outcome"] == "Registry", report["text"]
+        assert report["outcome"] == "ParseError", report["text"]
+        assert "XInclude" in str(report["text"])
         assert report["seconds"] < SECONDS_ALLOWED
         assert secret not in str(report["text"])
         assert "SERVED-BY-SPY" not in str(report["text"])
