@@ -250,3 +250,23 @@ class TestCompletion:
     def test_unknown_shell(self):
         """An unsupported shell is a usage error."""
         assert run("completion", "cmd.exe")[0] == EXIT_USAGE
+
+
+class TestStartup:
+    def test_cache_path_skips_heavy_modules(self):
+        """Importing the CLI loads neither lxml, requests nor the diff engine."""
+        code = (
+            "import sys, ianaports.cli; "
+            "print(sorted(m for m in ('lxml', 'requests', 'ianaports.diff') if m in sys.modules))"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        assert result.stdout.strip() == "[]"
+
+    def test_diff_stays_the_function(self):
+        """ianaports.diff is the diff() function even after the ianaports.diff module is imported."""
+        code = (
+            "import ianaports, ianaports.diff, ianaports.cli; from ianaports.diff import RegistryDiff; "
+            "print(callable(ianaports.diff), ianaports.diff.__module__)"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        assert result.stdout.split() == ["True", "ianaports.diff"]

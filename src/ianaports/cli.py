@@ -121,12 +121,13 @@ def _add_cache_dir(parser: argparse.ArgumentParser) -> None:
 
 def _open_store(args: argparse.Namespace, out: Output | None = None) -> Store:
     """The store of --cache-dir; an empty one is filled from the default source first."""
-    from ._sync import default_sources, sync  # noqa: PLC0415 - _sync itself imports neither lxml nor requests
     from .store import Store  # noqa: PLC0415
 
     store = Store(getattr(args, "cache_dir", None))
     if store.latest() is not None:
         return store
+    from ._sync import default_sources, sync  # noqa: PLC0415 - only to fill an empty cache
+
     sources = default_sources()
     # On a terminal say what is happening; in scripts, failures stay one line.
     chatty = out is not None and bool(getattr(out.stderr, "isatty", lambda: False)())
@@ -448,7 +449,17 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def cmd_search(args: argparse.Namespace, out: Output) -> int:
     """Search service names and descriptions, exact name matches first."""
-    registry = _load_registry(args)
+    from .registry import Registry  # noqa: PLC0415
+
+    registry = _lookup_source(args, out)
+    try:
+        return _search(args, out, registry)
+    finally:
+        if not isinstance(registry, Registry):
+            registry.store.close()
+
+
+def _search(args: argparse.Namespace, out: Output, registry: Registry | ReleaseView) -> int:
     records = registry.search(args.text)
     if args.limit:
         records = records[: args.limit]
