@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main
 from realdata import FIXTURES, parsed, require_real
 
@@ -250,6 +252,22 @@ class TestCompletion:
     def test_unknown_shell(self):
         """An unsupported shell is a usage error."""
         assert run("completion", "cmd.exe")[0] == EXIT_USAGE
+
+
+def test_internal_error_is_one_line(monkeypatch):
+    """An unexpected exception (a bug) prints one line and exits 70; --debug re-raises it."""
+    from ianaports.cli import EXIT_INTERNAL  # noqa: PLC0415
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("ianaports.cli._show", explode)
+    monkeypatch.setattr("ianaports.cli._lookup_source", lambda *_args: parsed(FIXTURES / "child-order.xml"))
+    code, out, err = run("show", "25")
+    assert (code, out) == (EXIT_INTERNAL, "")
+    assert err == "ianaports: internal error: RuntimeError: boom (rerun with --debug and report it)\n"
+    with pytest.raises(RuntimeError, match="boom"):
+        run("--debug", "show", "25")
 
 
 class TestStartup:

@@ -182,3 +182,14 @@ def test_cli_listening_json(registry, sockets):
     assert code == EXIT_OK
     ports = {(item["protocol"], item["port"]) for item in json.loads(out.getvalue())["listeners"]}
     assert ("tcp", sockets["tcp_assigned"].getsockname()[1]) in ports
+
+
+def test_api_listening_from_the_cache(sockets):
+    """ianaports.listening() with no registry audits against the newest release in the cache."""
+    import ianaports  # noqa: PLC0415 - the public entry point is what is tested
+
+    ianaports.sync(str(require_real()))
+    audited = ianaports.listening()
+    found = _find(audited, sockets["tcp_assigned"], Protocol.TCP)
+    assert found.records
+    assert all(isinstance(item, ianaports.AuditedListener) for item in audited)

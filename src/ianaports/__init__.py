@@ -16,6 +16,7 @@ from .errors import (
     CacheError,
     FetchError,
     IanaportsError,
+    MissingDependencyError,
     NotesError,
     NotFoundError,
     ParseError,
@@ -41,21 +42,27 @@ if TYPE_CHECKING:
         history,
     )
     from .enrich import ExplainView, Note, NoteSet, explain, load_notes
+    from .listen import AuditedListener, Flag, FlagCode, Listener, listening
     from .parser import ParseWarning, parse
     from .store import ReleaseInfo, Store
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuditedListener",
     "CacheError",
     "Deassignment",
     "DeassignmentStatus",
     "ExplainView",
     "FetchError",
     "FieldChange",
+    "Flag",
+    "FlagCode",
     "History",
     "HistoryEvent",
     "IanaportsError",
+    "Listener",
+    "MissingDependencyError",
     "NotFoundError",
     "Note",
     "NoteSet",
@@ -86,6 +93,7 @@ __all__ = [
     "diff",
     "explain",
     "history",
+    "listening",
     "load",
     "load_notes",
     "parse",
@@ -121,6 +129,11 @@ _LAZY = {
     "NoteSet": ".enrich",
     "explain": ".enrich",
     "load_notes": ".enrich",
+    "AuditedListener": ".listen",
+    "Flag": ".listen",
+    "FlagCode": ".listen",
+    "Listener": ".listen",
+    "listening": ".listen",
 }
 
 

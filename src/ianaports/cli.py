@@ -20,7 +20,15 @@ import sys
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
-from .errors import CacheError, FetchError, IanaportsError, NotesError, NotFoundError, ParseError
+from .errors import (
+    CacheError,
+    FetchError,
+    IanaportsError,
+    MissingDependencyError,
+    NotesError,
+    NotFoundError,
+    ParseError,
+)
 from .render import format_table
 
 if TYPE_CHECKING:
@@ -33,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_CACHE",
+    "EXIT_INTERNAL",
     "EXIT_NEW_LISTENERS",
     "EXIT_NOT_FOUND",
     "EXIT_OK",
@@ -50,6 +59,7 @@ EXIT_USAGE = 2
 EXIT_SOURCE = 3
 EXIT_CACHE = 4
 EXIT_NEW_LISTENERS = 5
+EXIT_INTERNAL = 70
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -59,6 +69,7 @@ exit codes:
   3  network or source error (fetch failed, file unreadable or not a registry)
   4  cache or store error (no cache yet, corrupt, read-only or full disk)
   5  listening --baseline: something listens now that did not at the baseline
+  70 internal error (a bug: please report it; --debug shows the traceback)
 """
 
 
@@ -989,6 +1000,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         # The reader (head, less) went away: stop quietly, as Unix tools do.
         _silence_stdout()
         return EXIT_OK
+    except Exception as exc:
+        # A bug, not bad input: still one line for the user, the traceback on request.
+        if debug:
+            raise
+        out.message(f"ianaports: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)")
+        return EXIT_INTERNAL
 
 
 def _silence_stdout() -> None:
@@ -1000,8 +1017,6 @@ def _silence_stdout() -> None:
 
 
 def _exit_code(exc: IanaportsError) -> int:
-    from .listen import MissingDependencyError  # noqa: PLC0415
-
     if isinstance(exc, MissingDependencyError):
         return EXIT_USAGE
     if isinstance(exc, FetchError | ParseError | NotesError):

@@ -6,6 +6,7 @@ __all__ = [
     "CacheError",
     "FetchError",
     "IanaportsError",
+    "MissingDependencyError",
     "NotFoundError",
     "NotesError",
     "ParseError",
@@ -48,6 +49,10 @@ class CacheError(IanaportsError):
 
 class NotesError(IanaportsError, ValueError):
     """A curated notes file is malformed; the message names the file, note and field."""
+
+
+class MissingDependencyError(IanaportsError):
+    """An optional dependency is not installed; the message says which extra to install."""
 
 
 class StaleDataWarning(UserWarning):

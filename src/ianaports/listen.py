@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import CacheError, IanaportsError
+from .errors import CacheError, MissingDependencyError
 from .model import Protocol, ServiceRecord
 from .registry import PortClass, classify
 
@@ -49,10 +49,6 @@ BASELINE_SCHEMA_VERSION = 1
 LINUX_EPHEMERAL = (32768, 60999)
 #: Windows (since Vista) and RFC 6335's dynamic range.
 IANA_EPHEMERAL = (49152, 65535)
-
-
-class MissingDependencyError(IanaportsError):
-    """An optional dependency is not installed; the message says which extra to install."""
 
 
 @attrs.frozen(kw_only=True, order=True)
@@ -224,11 +220,19 @@ def _audit_one(
 
 
 def listening(
-    registry: Registry,
+    registry: Registry | None = None,
     *,
     note_for: Callable[[int, Protocol], tuple[str | None, str | None]] | None = None,
 ) -> tuple[AuditedListener, ...]:
-    """Audit what listens on this machine now against *registry*."""
+    """Audit what listens on this machine now against *registry*.
+
+    Without a registry, the newest release in the local cache is used
+    (:func:`ianaports.load`, which syncs on first use).
+    """
+    if registry is None:
+        from ._sync import load  # noqa: PLC0415 - the store only when no registry is given
+
+        registry = load()
     return audit(current_listeners(), registry, note_for=note_for)
 
 
