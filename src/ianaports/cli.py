@@ -397,14 +397,20 @@ def _is_store_spec(spec: str) -> bool:
     return spec in _STORE_SPECS or re.fullmatch(r"\d{4}-\d{2}-\d{2}", spec) is not None
 
 
-def resolve_release(spec: str) -> Registry:
+def resolve_release(spec: str, cache_dir: str | None = None) -> Registry:
     """The release a command-line argument names: a stored release (date, latest, previous) or a file.
 
-    A date ``YYYY-MM-DD``, ``latest`` and ``previous`` name stored releases;
-    anything else is a registry file (write ``./latest`` for a file of that name).
+    A date ``YYYY-MM-DD``, ``latest`` and ``previous`` name stored releases in
+    the cache at *cache_dir* (default: the usual one); anything else is a
+    registry file (write ``./latest`` for a file of that name).
     """
     if _is_store_spec(spec):
-        raise CacheError(f"no local store yet to find release {spec!r} in; give registry file paths instead")
+        from .store import Store  # noqa: PLC0415
+
+        with Store(cache_dir) as store:
+            if not store.exists():
+                raise CacheError(f"no local store at {store.path} to find release {spec!r} in; run 'ianaports sync'")
+            return store.load(spec)
     from .parser import parse  # noqa: PLC0415 - lxml only when a file is read
 
     return parse(spec)
@@ -416,8 +422,8 @@ def cmd_diff(args: argparse.Namespace, out: Output) -> int:
     from .render_diff import diff_to_json, diff_to_markdown, diff_to_text  # noqa: PLC0415
 
     fmt = "json" if args.json else args.format or "text"
-    old = resolve_release(args.old)
-    new = resolve_release(args.new)
+    old = resolve_release(args.old, args.cache_dir)
+    new = resolve_release(args.new, args.cache_dir)
     changes = diff(old, new).restricted(port=args.port, name=args.name, protocol=args.protocol)
     if fmt == "json":
         out.json(diff_to_json(changes))
@@ -441,9 +447,11 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="show what changed between two releases",
         description="Show what changed between two releases: added, removed and changed records, and the moves "
         "a reader cares about (port changes, unassigned spans split, de-assignments). OLD and NEW are "
-        "registry files (.xml, .gz, .xz, .bz2); stored releases (YYYY-MM-DD, latest, previous) need the "
-        "local store.",
-        epilog="examples:\n  ianaports diff old.xml new.xml\n  ianaports diff old.xml new.xml --format markdown\n"
+        "stored releases (YYYY-MM-DD, latest, previous; default: previous and latest, so after "
+        "'ianaports sync' a bare 'ianaports diff' shows what the last sync brought) or registry files "
+        "(.xml, .gz, .xz, .bz2).",
+        epilog="examples:\n  ianaports sync && ianaports diff            # what changed since the release before\n"
+        "  ianaports diff 2017-03-10 latest --port 2304\n  ianaports diff old.xml new.xml --format markdown\n"
         "  ianaports diff old.xml new.xml --port 2304 --json\n\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -455,6 +463,7 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     parser.add_argument("--port", type=_port_argument, help="only changes about records holding this port")
     parser.add_argument("--name", help="only changes about this service name (any case)")
     parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
+    _add_cache_dir(parser)
     parser.set_defaults(handler=cmd_diff)
 
 
