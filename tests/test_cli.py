@@ -226,6 +226,22 @@ class TestExport:
         assert out.startswith("Service Name,Port Number,")
         assert out.count("\r\n") == 4
 
+    def test_json_summary(self, tmp_path):
+        """export -o FILE --json prints what was written; to stdout --json is the JSON export itself."""
+        target = tmp_path / "services"
+        fixture = str(FIXTURES / "child-order.xml")
+        code, out, err = run("export", "--format", "services", "-o", str(target), "--json", "--file", fixture)
+        assert (code, err) == (EXIT_OK, "")
+        assert json.loads(out) == {
+            "format": "services",
+            "output": str(target),
+            "updated": "2025-12-15",
+            "records": 3,
+            "bytes": target.stat().st_size,
+        }
+        code, out, _ = run("export", "--json", "--file", fixture)
+        assert [record["service_name"] for record in json.loads(out)["records"]] == ["smtp", "smtp", "discard"]
+
     def test_unwritable_output(self, tmp_path):
         """An output path in a missing folder is exit 4 and leaves nothing behind."""
         code, _, err = run("export", "-o", str(tmp_path / "no" / "x.json"), "--file", str(FIXTURES / "child-order.xml"))

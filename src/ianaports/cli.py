@@ -502,7 +502,7 @@ def _add_search_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     search.add_argument("text", help="text to look for (case-insensitive)")
     search.add_argument("--limit", type=_positive_int, default=0, metavar="N", help="show at most N records")
-    search.add_argument("--json", action="store_true", help="print JSON (the record schema of docs/model.md)")
+    search.add_argument("--json", action="store_true", help="print JSON (the record schema of docs/schema.md)")
     _add_registry_source(search)
     search.set_defaults(handler=cmd_search)
 
@@ -618,12 +618,28 @@ EXPORT_FORMATS = ("iana-csv", "json", "jsonl", "services")
 def cmd_export(args: argparse.Namespace, out: Output) -> int:
     """Write the whole registry as IANA's CSV, JSON, JSON Lines or a services(5) file."""
     registry = _load_registry(args)
-    fmt = "json" if args.json else args.format
-    if args.output in (None, "-"):
+    to_stdout = args.output in (None, "-")
+    # To stdout the export is the output, so --json can only mean the format;
+    # to a file, --json reports what was written.
+    fmt = "json" if args.json and to_stdout else (args.format or "json")
+    if to_stdout:
         _export(registry, fmt, out.stdout, legacy=args.legacy_csv)
         return EXIT_OK
     _export_to_file(registry, fmt, args.output, legacy=args.legacy_csv)
-    out.message(f"ianaports: wrote {fmt} of the {registry.updated} release to {args.output}")
+    if args.json:
+        from pathlib import Path  # noqa: PLC0415
+
+        out.json(
+            {
+                "format": fmt,
+                "output": str(Path(args.output).absolute()),
+                "updated": registry.updated.isoformat(),
+                "records": len(registry.records),
+                "bytes": Path(args.output).stat().st_size,
+            }
+        )
+    else:
+        out.message(f"ianaports: wrote {fmt} of the {registry.updated} release to {args.output}")
     return EXIT_OK
 
 
@@ -676,16 +692,21 @@ def _add_export_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         "a services(5) file like /etc/services (one line per port and protocol, spans expanded, alias "
         "notes as aliases, names the format cannot hold left out).",
         epilog="examples:\n  ianaports export --format services -o services\n"
-        "  ianaports export --format iana-csv --legacy-csv > ports.csv\n  ianaports export --format jsonl\n\n"
+        "  ianaports export --format iana-csv --legacy-csv > ports.csv\n  ianaports export --format jsonl\n"
+        "  ianaports export --format services -o services --json   # {format, output, updated, records, bytes}\n\n"
         + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    export.add_argument("--format", choices=EXPORT_FORMATS, default="json", help="output format (json)")
+    export.add_argument("--format", choices=EXPORT_FORMATS, help="output format (default json)")
     export.add_argument("-o", "--output", metavar="OUT", help="write to this file (atomically) instead of stdout")
     export.add_argument(
         "--legacy-csv", action="store_true", help="iana-csv as IANA wrote it before 2025 (<br/> as space, CRLF)"
     )
-    export.add_argument("--json", action="store_true", help="the same as --format json")
+    export.add_argument(
+        "--json",
+        action="store_true",
+        help="with -o, print a JSON summary of what was written; to stdout, the same as --format json",
+    )
     _add_registry_source(export)
     export.set_defaults(handler=cmd_export)
 
