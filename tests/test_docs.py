@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import io
 import json
 import re
@@ -149,6 +150,18 @@ class TestApiDoc:
         index = (DOCS / "index.md").read_text(encoding="utf-8")
         pages = {path.relative_to(DOCS).with_suffix("").as_posix() for path in DOCS.rglob("*.md")} - {"index"}
         assert {page for page in pages if page not in index} == set()
+
+
+class TestTutorials:
+    def test_library_tutorial_runs_as_shown(self, real_cache, monkeypatch):
+        """Every >>> example in the library tutorial prints what the page shows, for the newest real release."""
+        monkeypatch.setenv("IANAPORTS_CACHE_DIR", str(real_cache))
+        result = doctest.testfile(
+            str(DOCS / "tutorials" / "library.md"),
+            module_relative=False,
+            optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+        )
+        assert (result.failed, result.attempted > 10) == (0, True)
 
 
 def readme_python_blocks() -> list[str]:
