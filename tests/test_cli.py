@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main
-from realdata import FIXTURES, parsed, require_real
+from realdata import FIXTURES, parsed, real_release_paths, require_real
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -140,24 +140,54 @@ class TestSyncAndVersions:
         assert str(isolated_cache) in err
 
 
-def test_console_script_from_real_cache(real_cache):
-    """The installed console script answers show 2304 from a cache built from the real releases."""
+def console(*argv: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script (or python -m ianaports) in a subprocess."""
     script = Path(sys.executable).with_name("ianaports")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "ianaports"]
-    result = subprocess.run(
-        [*command, "show", "2304", "--cache-dir", str(real_cache), "--json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["updated"] == "2025-12-15"
-    assert [(r["service_name"], r["protocol"]) for r in data["records"]] == [
-        ("attachmate-uts", "tcp"),
-        ("attachmate-uts", "udp"),
-    ]
+    return subprocess.run([*command, *argv], capture_output=True, text=True, check=False, timeout=60)
+
+
+class TestConsoleScript:
+    """The installed ianaports command, in a subprocess, on a cache built from the real releases."""
+
+    def test_show(self, real_cache):
+        """show 2304 --json answers from the newest stored release."""
+        result = console("show", "2304", "--cache-dir", str(real_cache), "--json")
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["updated"] == "2025-12-15"
+        assert [(r["service_name"], r["protocol"]) for r in data["records"]] == [
+            ("attachmate-uts", "tcp"),
+            ("attachmate-uts", "udp"),
+        ]
+
+    def test_search(self, real_cache):
+        """search answers from the store exactly as Registry.search on the parsed file, exact names first."""
+        result = console("search", "kerberos", "--cache-dir", str(real_cache), "--json")
+        assert result.returncode == 0, result.stderr
+        names = [record["service_name"] for record in json.loads(result.stdout)["records"]]
+        assert names == [record.name for record in parsed(require_real()).search("kerberos")]
+        assert names[:2] == ["kerberos", "kerberos"]
+        missing = console("search", "zzzz-no-such", "--cache-dir", str(real_cache))
+        assert (missing.returncode, missing.stdout) == (EXIT_NOT_FOUND, "")
+        assert missing.stderr.count("\n") == 1
+
+    def test_versions(self, real_cache):
+        """versions lists every real release, oldest first, and --check finds the store sound."""
+        result = console("versions", "--check", "--json", "--cache-dir", str(real_cache))
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["problems"] == []
+        assert [release["updated"] for release in data["releases"]] == [
+            parsed(path).updated.isoformat() for path in real_release_paths()
+        ]
+
+    def test_usage_error_is_one_line(self, real_cache):
+        """A bad argument exits 2 with one line on stderr and no traceback."""
+        result = console("show", "70000", "--cache-dir", str(real_cache))
+        assert (result.returncode, result.stdout) == (EXIT_USAGE, "")
+        assert result.stderr.count("\n") == 1
+        assert "Traceback" not in result.stderr
 
 
 def newest_file() -> str:
