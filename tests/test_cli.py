@@ -186,8 +186,7 @@ class TestConsoleScript:
         """A bad argument exits 2 with one line on stderr and no traceback."""
         result = console("show", "70000", "--cache-dir", str(real_cache))
         assert (result.returncode, result.stdout) == (EXIT_USAGE, "")
-        assert result.stderr.count("\n") == 1
-        assert "Traceback" not in result.stderr
+        assert result.stderr == "ianaports: port must be within 0-65535, not 70000 (see 'ianaports show --help')\n"
 
 
 def newest_file() -> str:
@@ -314,6 +313,18 @@ def test_internal_error_is_one_line(monkeypatch):
     assert err == "ianaports: internal error: RuntimeError: boom (rerun with --debug and report it)\n"
     with pytest.raises(RuntimeError, match="boom"):
         run("--debug", "show", "25")
+
+
+class TestUsageErrors:
+    def test_hint_names_the_command(self):
+        """A usage error is one line that points at the command's --help, or the main --help."""
+        assert run("free", "--range", "x")[2] == (
+            "ianaports free: argument --range: not a port or port range: 'x' (see 'ianaports free --help')\n"
+        )
+        code, out, err = run("bogus")
+        assert (code, out) == (EXIT_USAGE, "")
+        assert err.endswith("(see 'ianaports --help')\n")
+        assert err.count("\n") == 1
 
 
 class TestStartup:

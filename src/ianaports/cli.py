@@ -1016,7 +1016,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except UsageError as exc:
-        out.message(str(exc))
+        out.message(_usage_message(str(exc), arguments))
         return EXIT_USAGE
     except IanaportsError as exc:
         if debug:
@@ -1036,6 +1036,22 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             raise
         out.message(f"ianaports: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)")
         return EXIT_INTERNAL
+
+
+def _usage_message(message: str, arguments: Sequence[str]) -> str:
+    """One line: the problem, then where to read how the command is used."""
+    if not message.startswith("ianaports"):
+        message = f"ianaports: {message}"
+    if "--help" in message:
+        return message
+    known = next(
+        action.choices
+        for action in build_parser()._actions  # noqa: SLF001 - argparse lists subcommands nowhere else
+        if isinstance(action, argparse._SubParsersAction)  # noqa: SLF001
+    )
+    commands = [word for word in arguments if not word.startswith("-")][:1]
+    command = f"{commands[0]} " if commands and commands[0] in known else ""
+    return f"{message} (see 'ianaports {command}--help')"
 
 
 def _silence_stdout() -> None:
