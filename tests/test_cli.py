@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -313,6 +314,34 @@ def test_internal_error_is_one_line(monkeypatch):
     assert err == "ianaports: internal error: RuntimeError: boom (rerun with --debug and report it)\n"
     with pytest.raises(RuntimeError, match="boom"):
         run("--debug", "show", "25")
+
+
+class TestAnswersFromTheCache:
+    """Commands answering by SQL from the store say exactly what they say on the parsed file."""
+
+    def test_explain(self, real_cache):
+        """explain gives the same page from the cache as from the release file, for ports and names."""
+        for query in ("2304", "ssh", "6010", "8011"):
+            from_cache = run("explain", query, "--json", "--cache-dir", str(real_cache))
+            from_file = run("explain", query, "--json", "--file", newest_file())
+            assert from_cache == from_file
+            assert from_cache[0] == EXIT_OK
+        assert run("explain", "no-such-service", "--cache-dir", str(real_cache))[0] == EXIT_NOT_FOUND
+
+    def test_listening(self, real_cache):
+        """listening annotates a listener the same from the cache as from the release file."""
+        pytest.importorskip("psutil")
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            port = server.getsockname()[1]
+            answers = [
+                json.loads(run("listening", "--all", "--json", *source)[1])
+                for source in (("--cache-dir", str(real_cache)), ("--file", newest_file()))
+            ]
+        mine = [[item for item in answer["listeners"] if item["port"] == port] for answer in answers]
+        assert mine[0] == mine[1]
+        assert len(mine[0]) == 1
 
 
 class TestUsageErrors:

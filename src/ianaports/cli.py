@@ -14,10 +14,11 @@ Exit codes (also in ``--help`` and the README):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from . import __version__
 from .errors import (
@@ -32,7 +33,7 @@ from .errors import (
 from .render import format_table
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from ._sync import SyncResult
     from .model import ServiceRecord
@@ -176,6 +177,19 @@ def _lookup_source(args: argparse.Namespace, out: Output) -> Registry | ReleaseV
     return _open_store(args, out).view()
 
 
+@contextlib.contextmanager
+def _answering_source(args: argparse.Namespace, out: Output) -> Iterator[Registry | ReleaseView]:
+    """The --file registry, else a SQL view of the newest stored release, closed afterwards."""
+    from .registry import Registry  # noqa: PLC0415
+
+    source = _lookup_source(args, out)
+    try:
+        yield source
+    finally:
+        if not isinstance(source, Registry):
+            source.store.close()
+
+
 def _progress(out: Output | None, *, quiet: bool = False) -> Callable[[int, int | None], None] | None:
     """A one-line download progress on stderr, only on a terminal."""
     if out is None or quiet or not getattr(out.stderr, "isatty", lambda: False)():
@@ -227,14 +241,8 @@ def _parse_port(text: str) -> int | None:
 
 def cmd_show(args: argparse.Namespace, out: Output) -> int:
     """Show the records of a port, a span of ports or a service name."""
-    from .registry import Registry  # noqa: PLC0415
-
-    registry = _lookup_source(args, out)
-    try:
+    with _answering_source(args, out) as registry:
         return _show(args, out, registry)
-    finally:
-        if not isinstance(registry, Registry):
-            registry.store.close()
 
 
 def _show(args: argparse.Namespace, out: Output, registry: Registry | ReleaseView) -> int:
@@ -283,12 +291,13 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     query: str = args.query.strip()
     _parse_port(query)  # a usage error for numbers above 65535
     notes = load_notes(args.notes)
-    registry = _load_registry(args)
-    try:
-        view = explain(registry, query, notes)
-    except NotFoundError:
-        out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
-        return EXIT_NOT_FOUND
+    with _answering_source(args, out) as registry:
+        try:
+            # explain() asks only lookup, service and updated, which a view answers by SQL.
+            view = explain(cast("Registry", registry), query, notes)
+        except NotFoundError:
+            out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
+            return EXIT_NOT_FOUND
     fmt = "json" if args.json else args.format
     out.stdout.write(render_explain(view, fmt))
     return EXIT_OK
@@ -469,14 +478,8 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def cmd_search(args: argparse.Namespace, out: Output) -> int:
     """Search service names and descriptions, exact name matches first."""
-    from .registry import Registry  # noqa: PLC0415
-
-    registry = _lookup_source(args, out)
-    try:
+    with _answering_source(args, out) as registry:
         return _search(args, out, registry)
-    finally:
-        if not isinstance(registry, Registry):
-            registry.store.close()
 
 
 def _search(args: argparse.Namespace, out: Output, registry: Registry | ReleaseView) -> int:
@@ -726,11 +729,13 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
         return _report_baseline(
             out, listen.compare_baseline(listen.load_baseline(Path(args.baseline)), listeners), args
         )
-    registry = _load_registry(args)
     from .enrich import load_notes  # noqa: PLC0415
 
     notes = load_notes(args.notes)
-    audited = listen.audit(listeners, registry, note_for=listen.note_lookup(registry, notes))
+    with _answering_source(args, out) as source:
+        # The audit asks only lookup (and updated), which a view answers by SQL.
+        registry = cast("Registry", source)
+        audited = listen.audit(listeners, registry, note_for=listen.note_lookup(registry, notes))
     if not args.all:
         audited = tuple(
             item
