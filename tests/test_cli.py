@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import socket
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main
+from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, build_parser, main
 from realdata import FIXTURES, parsed, real_release_paths, require_real
 
 
@@ -342,6 +343,21 @@ class TestAnswersFromTheCache:
         mine = [[item for item in answer["listeners"] if item["port"] == port] for answer in answers]
         assert mine[0] == mine[1]
         assert len(mine[0]) == 1
+
+
+class TestHelp:
+    def test_every_command_has_examples_and_json(self):
+        """Every command's --help shows examples and the exit codes, and the command takes --json."""
+        parser = build_parser()
+        (commands,) = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+        assert len(commands.choices) >= 12
+        for name, command in commands.choices.items():
+            text = command.format_help()
+            examples = text.split("examples:\n", 1)[1]
+            assert examples.startswith("  ianaports "), name
+            assert f"ianaports {name}" in examples, name
+            assert "exit codes:" in text, name
+            assert any("--json" in action.option_strings for action in command._actions), name
 
 
 class TestUsageErrors:

@@ -973,7 +973,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ianaports",
         description="A typed, versioned local copy of IANA's service-name and port-number registry.",
-        epilog=EXIT_CODES_HELP,
+        epilog="examples:\n  ianaports sync                 # keep the local copy current (cron: --quiet)\n"
+        "  ianaports show 2304\n  ianaports search kerberos --json\n"
+        "  ianaports sync && ianaports diff   # what the newest release changed\n"
+        "  ianaports COMMAND --help        # every command has examples and --json (docs/schema.md)\n\n"
+        + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
