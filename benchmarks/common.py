@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,12 +24,25 @@ def require(path: Path) -> Path:
     return path
 
 
-def median_seconds(function: Callable[[], object], repeat: int = 7) -> float:
-    """Median wall time of *repeat* calls, after one warm-up call."""
+def median_seconds(
+    function: Callable[[], object], repeat: int = 7, *, clock: Callable[[], float] = time.perf_counter
+) -> float:
+    """Median time of *repeat* calls by *clock* (wall time unless told), after one warm-up call."""
     function()
     samples = []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started = clock()
         function()
+        samples.append(clock() - started)
+    return statistics.median(samples)
+
+
+def median_process_seconds(argv: list[str], env: dict[str, str], runs: int = 15) -> float:
+    """Median wall time of *runs* whole processes running *argv*, after one warm-up run."""
+    subprocess.run(argv, env=env, check=True, capture_output=True)
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(argv, env=env, check=True, capture_output=True)
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)

@@ -12,25 +12,13 @@ and show and search well under 150 ms.
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-from common import NEWEST, require
+from common import NEWEST, median_process_seconds, require
 
 RUNS = 15
-
-
-def median_process_seconds(argv: list[str], env: dict[str, str], runs: int = RUNS) -> float:
-    subprocess.run(argv, env=env, check=True, capture_output=True)
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(argv, env=env, check=True, capture_output=True)
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
 
 
 def main() -> None:

@@ -86,7 +86,7 @@ class TestResolveRelease:
     @pytest.mark.parametrize("spec", ["latest", "previous", "2025-12-15"])
     def test_store_specs(self, spec):
         """Dates, latest and previous name stored releases, which need the store."""
-        with pytest.raises(CacheError, match="no local store"):
+        with pytest.raises(CacheError, match="no release stored"):
             resolve_release(spec)
 
     def test_stored_releases(self):

@@ -47,7 +47,7 @@ class TestPartialDate:
         """A full date round-trips through isoformat."""
         assert PartialDate.from_text("2017-06-05").isoformat() == "2017-06-05"
 
-    @pytest.mark.parametrize("text", ["2020-13-45", "2020-02-30", "June 2009", "2020"])
+    @pytest.mark.parametrize("text", ["2020-13-45", "2020-02-30", "2020-12-00", "2020-00", "June 2009", "2020"])
     def test_rejects_impossible_dates(self, text):
         """A date that is not on the calendar is a ValueError."""
         with pytest.raises(ValueError):

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from ._sync import SyncResult
+    from .diff import RegistryDiff
     from .model import ServiceRecord
     from .registry import Registry
     from .store import ReleaseInfo, ReleaseView, Store
@@ -406,34 +407,62 @@ def _is_store_spec(spec: str) -> bool:
     return spec in _STORE_SPECS or re.fullmatch(r"\d{4}-\d{2}-\d{2}", spec) is not None
 
 
-def resolve_release(spec: str, cache_dir: str | None = None) -> Registry:
+_SYNC_HINT = "run 'ianaports sync' (or 'ianaports sync --source FOLDER' to import archived releases)"
+
+
+def resolve_release(spec: str, *, cache_dir: str | os.PathLike[str] | None = None) -> Registry:
     """The release a command-line argument names: a stored release (date, latest, previous) or a file.
 
-    A date ``YYYY-MM-DD``, ``latest`` and ``previous`` name stored releases in
-    the cache at *cache_dir* (default: the usual one); anything else is a
-    registry file (write ``./latest`` for a file of that name).
+    A date ``YYYY-MM-DD``, ``latest`` and ``previous`` name releases of the
+    store in *cache_dir*, rebuilt without parsing XML; anything else is a
+    registry file (write ``./latest`` for a file of that name).  An empty store
+    raises :class:`CacheError`; a release it does not hold, :class:`NotFoundError`.
     """
-    if _is_store_spec(spec):
-        from .store import Store  # noqa: PLC0415
+    if not _is_store_spec(spec):
+        from .parser import parse  # noqa: PLC0415 - lxml only when a file is read
 
-        with Store(cache_dir) as store:
-            if not store.exists():
-                raise CacheError(f"no local store at {store.path} to find release {spec!r} in; run 'ianaports sync'")
-            return store.load(spec)
-    from .parser import parse  # noqa: PLC0415 - lxml only when a file is read
+        return parse(spec)
+    from .store import Store  # noqa: PLC0415
 
-    return parse(spec)
+    with Store(cache_dir) as store:
+        _check_stored(store, spec)
+        return store.load(spec)
+
+
+def _check_stored(store: Store, spec: str) -> None:
+    """Fail with a next step when *store* is empty, or holds one release and *spec* is ``previous``."""
+    releases = store.releases()
+    if not releases:
+        raise CacheError(f"no release stored in {store.path} yet to take {spec!r} from; {_SYNC_HINT}")
+    if spec == "previous" and len(releases) < 2:  # noqa: PLR2004 - the newest and the one before it
+        raise NotFoundError(
+            f"the cache at {store.path} holds one release ({releases[0].updated}), so there is no previous"
+            f" one; {_SYNC_HINT}"
+        )
+
+
+def _diff_specs(old: str, new: str, cache_dir: str | None) -> RegistryDiff:
+    from .diff import diff  # noqa: PLC0415
+
+    if not (_is_store_spec(old) and _is_store_spec(new)):
+        return diff(resolve_release(old, cache_dir=cache_dir), resolve_release(new, cache_dir=cache_dir))
+    from .store import Store  # noqa: PLC0415
+
+    # Two stored releases: the store compares only the records they do not share.
+    with Store(cache_dir) as store:
+        _check_stored(store, old)
+        _check_stored(store, new)
+        return store.diff(old, new)
 
 
 def cmd_diff(args: argparse.Namespace, out: Output) -> int:
     """Show what changed between two releases."""
-    from .diff import diff  # noqa: PLC0415
     from .render_diff import diff_to_json, diff_to_markdown, diff_to_text  # noqa: PLC0415
 
     fmt = "json" if args.json else args.format or "text"
-    old = resolve_release(args.old, args.cache_dir)
-    new = resolve_release(args.new, args.cache_dir)
-    changes = diff(old, new).restricted(port=args.port, name=args.name, protocol=args.protocol)
+    changes = _diff_specs(args.old, args.new, args.cache_dir).restricted(
+        port=args.port, name=args.name, protocol=args.protocol
+    )
     if fmt == "json":
         out.json(diff_to_json(changes))
     elif fmt == "markdown":
@@ -455,12 +484,13 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         "diff",
         help="show what changed between two releases",
         description="Show what changed between two releases: added, removed and changed records, and the moves "
-        "a reader cares about (port changes, unassigned spans split, de-assignments). OLD and NEW are "
-        "stored releases (YYYY-MM-DD, latest, previous; default: previous and latest, so after "
-        "'ianaports sync' a bare 'ianaports diff' shows what the last sync brought) or registry files "
-        "(.xml, .gz, .xz, .bz2).",
-        epilog="examples:\n  ianaports sync && ianaports diff            # what changed since the release before\n"
-        "  ianaports diff 2017-03-10 latest --port 2304\n  ianaports diff old.xml new.xml --format markdown\n"
+        "a reader cares about (port changes, unassigned spans split, de-assignments). OLD and NEW are each a "
+        "stored release (its date YYYY-MM-DD, latest or previous) or a registry file (.xml, .gz, .xz, .bz2); "
+        "with no arguments, the previous stored release against the latest: after a sync that brought a new "
+        "release, that is what changed at IANA. An empty store exits 4; a release it does not hold "
+        "(or 'previous' when it holds one release) exits 1.",
+        epilog="examples:\n  ianaports sync && ianaports diff     # what changed at IANA since the last release\n"
+        "  ianaports diff 2017-03-10 latest --format markdown\n"
         "  ianaports diff old.xml new.xml --port 2304 --json\n\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -474,6 +504,52 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
     _add_cache_dir(parser)
     parser.set_defaults(handler=cmd_diff)
+
+
+def cmd_history(args: argparse.Namespace, out: Output) -> int:
+    """Show when a port's or name's records appeared, changed and disappeared across stored releases."""
+    from .render_diff import history_to_json, history_to_markdown, history_to_text  # noqa: PLC0415
+    from .store import Store  # noqa: PLC0415
+
+    query: str = args.query.strip()
+    port = _parse_port(query)
+    with Store(args.cache_dir) as store:
+        found = store.history(port=port, name=None if port is not None else query, protocol=args.protocol)
+    if not found.versions:
+        raise CacheError(f"no release stored in {store.path} yet; {_SYNC_HINT}")
+    fmt = "json" if args.json else args.format or "text"
+    if fmt == "json":
+        out.json(history_to_json(found))
+    elif found.events:
+        out.line(history_to_markdown(found) if fmt == "markdown" else history_to_text(found))
+    if not found.events:
+        span = f"{found.versions[0]} to {found.versions[-1]}"
+        out.message(
+            f"ianaports: {found.query_text} appears in none of the {len(found.versions)} stored releases ({span})"
+        )
+        return EXIT_NOT_FOUND
+    return EXIT_OK
+
+
+def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    parser = commands.add_parser(
+        "history",
+        help="show when a port or name appeared, changed and disappeared across stored releases",
+        description="Across every release in the local store, oldest first: when the records holding PORT (or "
+        "named NAME, any case) first appeared, each release where one changed (with the fields and their old and "
+        "new values), and when one disappeared. Answered from the store without parsing any release; exits 1 "
+        "when the port or name never appears, 4 when the store is empty.",
+        epilog="examples:\n  ianaports history 2304\n  ianaports history ssh --protocol tcp\n"
+        "  ianaports history 80 --json\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("query", metavar="PORT|NAME", help="a port number or a service name")
+    parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
+    style = parser.add_mutually_exclusive_group()
+    style.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
+    style.add_argument("--format", choices=["text", "markdown", "json"], help="output format (default: text)")
+    _add_cache_dir(parser)
+    parser.set_defaults(handler=cmd_history)
 
 
 def cmd_search(args: argparse.Namespace, out: Output) -> int:
@@ -1006,6 +1082,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_explain_command(commands)
     _add_notes_command(commands)
     _add_diff_command(commands)
+    _add_history_command(commands)
     _add_sync_command(commands)
     _add_versions_command(commands)
     return parser

@@ -45,6 +45,7 @@ __all__ = [
     "SpanSplit",
     "diff",
     "diff_records",
+    "diff_subsets",
     "history",
     "record_matches",
 ]
@@ -339,25 +340,43 @@ def diff(old: Registry, new: Registry) -> RegistryDiff:
     ``added`` is in the new release's file order, ``removed`` in the old
     one's, ``changed`` in the new one's.
     """
-    pairs, removed_at, added_at = _pair(old.records, new.records)
+    return diff_subsets(old.updated, old.records, new.updated, new.records)
+
+
+def diff_subsets(
+    old_updated: dt.date,
+    old_records: Sequence[ServiceRecord],
+    new_updated: dt.date,
+    new_records: Sequence[ServiceRecord],
+    *,
+    unchanged_elsewhere: int = 0,
+) -> RegistryDiff:
+    """:func:`diff` of two releases given only the records that may differ, each in file order.
+
+    The version store knows which records two releases share unchanged; it
+    passes the rest here, with *unchanged_elsewhere* counting the shared ones.
+    Every identity (see :func:`diff`) must be passed whole or left out whole,
+    so that duplicates pair exactly as in the full diff.
+    """
+    pairs, removed_at, added_at = _pair(old_records, new_records)
     changed: list[RecordChange] = []
     for old_at, new_at in pairs:
-        before, after = old.records[old_at], new.records[new_at]
+        before, after = old_records[old_at], new_records[new_at]
         fields = diff_records(before, after)
         if fields:
             changed.append(RecordChange(old=before, new=after, fields=fields))
-    added = tuple(new.records[position] for position in added_at)
-    removed = tuple(old.records[position] for position in removed_at)
+    added = tuple(new_records[position] for position in added_at)
+    removed = tuple(old_records[position] for position in removed_at)
     port_changes = _port_changes(removed, added)
     moved = {id(move.old) for move in port_changes}
     added_spans = _SpanIndex(added)
     return RegistryDiff(
-        old_updated=old.updated,
-        new_updated=new.updated,
+        old_updated=old_updated,
+        new_updated=new_updated,
         added=added,
         removed=removed,
         changed=tuple(changed),
-        unchanged=len(pairs) - len(changed),
+        unchanged=unchanged_elsewhere + len(pairs) - len(changed),
         port_changes=port_changes,
         span_splits=_span_splits(removed, added_spans),
         deassignments=_deassignments((record for record in removed if id(record) not in moved), added_spans),

@@ -172,7 +172,7 @@ class PartialDate:
 
     def __attrs_post_init__(self) -> None:
         try:
-            dt.date(self.year, self.month, self.day or 1)
+            dt.date(self.year, self.month, 1 if self.day is None else self.day)
         except ValueError as exc:
             raise ValueError(f"not a calendar date: {self.isoformat()}") from exc
 
@@ -457,7 +457,7 @@ def _partial_date_from_text(text: str) -> PartialDate:
     if match is not None:
         year, month, day = (None if group is None else int(group) for group in match.groups())
         try:
-            dt.date(year, month, day or 1)  # type: ignore[arg-type]
+            dt.date(year, month, 1 if day is None else day)  # type: ignore[arg-type]
         except ValueError:
             pass  # from_text below raises with its own message
         else:

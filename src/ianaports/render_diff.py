@@ -31,6 +31,7 @@ __all__ = [
     "diff_to_text",
     "field_change_to_json",
     "history_to_json",
+    "history_to_markdown",
     "history_to_text",
 ]
 
@@ -237,13 +238,15 @@ def _change_lines(record: ServiceRecord, fields: Iterable[FieldChange]) -> list[
     return lines
 
 
+def _history_span(history: History) -> str:
+    if history.versions:
+        return f"{len(history.versions)} releases, {history.versions[0]} to {history.versions[-1]}"
+    return "no releases"
+
+
 def history_to_text(history: History) -> str:
     """A history for a terminal: one line per event, with the changed fields under it."""
-    if history.versions:
-        span = f"{len(history.versions)} releases, {history.versions[0]} to {history.versions[-1]}"
-    else:
-        span = "no releases"
-    lines = [f"History of {history.query_text} ({span})"]
+    lines = [f"History of {history.query_text} ({_history_span(history)})"]
     if not history.events:
         lines.append("no records")
     for event in history.events:
@@ -294,4 +297,19 @@ def diff_to_markdown(diff: RegistryDiff) -> str:
                 f"  - {field.name}: {_code(_value_text(field.old))} → {_code(_value_text(field.new))}"
                 for field in change.fields
             )
+    return "\n".join(lines)
+
+
+def history_to_markdown(history: History) -> str:
+    """A history as markdown: a heading, then one bullet per event with the changed fields under it."""
+    lines = [f"## History of {_code(history.query_text)} ({_history_span(history)})", ""]
+    if not history.events:
+        lines.append("No records.")
+    for event in history.events:
+        description = _cell(event.record.description)
+        lines.append(f"- **{event.version}** {event.change} {_code(_label(event.record))}: {description}")
+        lines.extend(
+            f"  - {field.name}: {_code(_value_text(field.old))} → {_code(_value_text(field.new))}"
+            for field in event.fields
+        )
     return "\n".join(lines)

@@ -22,6 +22,7 @@ reader sees it whole or not at all.
 from __future__ import annotations
 
 import array
+import collections
 import contextlib
 import datetime as dt
 import hashlib
@@ -43,6 +44,7 @@ from .model import PORT_MAX, PortRange, Protocol, ServiceRecord
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
+    from .diff import History, RegistryDiff
     from .model import Person
     from .registry import Registry
 
@@ -674,6 +676,72 @@ class Store:
             chosen = self._select(release.seq, present[release.seq], epoch=epochs[release.seq], keys=keys)
             result.append((release.updated, tuple(records[record_id] for record_id in chosen)))
         return result
+
+    def history(
+        self, *, port: int | None = None, name: str | None = None, protocol: Protocol | str | None = None
+    ) -> History:
+        """When the records holding *port* (or named *name*) appeared, changed and disappeared.
+
+        Built from :meth:`snapshots` by :func:`ianaports.diff.history`, so no
+        release is parsed or loaded whole.  An empty store gives an empty history.
+        """
+        from .diff import history  # noqa: PLC0415 - the store does not need diff to open
+
+        return history(self.snapshots(port=port, name=name, protocol=protocol), port=port, name=name, protocol=protocol)
+
+    def diff(self, old: str | dt.date = "previous", new: str | dt.date = "latest") -> RegistryDiff:
+        """What changed from stored release *old* to *new* (each a date, ``"latest"`` or ``"previous"``).
+
+        Equal to ``diff(store.load(old), store.load(new))``, but records the two
+        releases share (same stored content) are only counted: just the
+        identities where something differs are rebuilt and compared.
+        """
+        from .diff import diff_subsets  # noqa: PLC0415 - the store does not need diff to open
+
+        old_info, new_info = self.release(old), self.release(new)
+        old_members, new_members = self._members(old_info.seq), self._members(new_info.seq)
+        old_counts, new_counts = collections.Counter(old_members), collections.Counter(new_members)
+        differing = [
+            record_id for record_id in old_counts | new_counts if old_counts[record_id] != new_counts[record_id]
+        ]
+        # Duplicates pair within their identity, so every record sharing an
+        # identity with a differing one takes part, changed or not.
+        involved = self._sharing_identity(differing)
+        old_ids = [record_id for record_id in old_members if record_id in involved]
+        new_ids = [record_id for record_id in new_members if record_id in involved]
+        records = self._records([*old_ids, *new_ids])
+        return diff_subsets(
+            old_info.updated,
+            [records[record_id] for record_id in old_ids],
+            new_info.updated,
+            [records[record_id] for record_id in new_ids],
+            unchanged_elsewhere=len(old_members) - len(old_ids),
+        )
+
+    def _sharing_identity(self, record_ids: Sequence[int]) -> set[int]:
+        """The ids of every stored record with the diff identity of one of *record_ids*.
+
+        Identity is (lower-case name, protocol, first port, last port), read
+        from the indexed columns; the answer spans all releases, so callers
+        intersect it with a release's members.
+        """
+        identities: set[tuple[object, ...]] = set()
+        found: set[int] = set()
+        with self._query() as connection:
+            for chunk in _chunks(record_ids, 900):
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT name_lower, protocol, port_start, port_end FROM records WHERE id IN ({marks})"  # noqa: S608 - only placeholders
+                identities.update(connection.execute(query, chunk))
+            for identity in identities:
+                found.update(
+                    row[0]
+                    for row in connection.execute(
+                        "SELECT id FROM records WHERE name_lower IS ? AND protocol IS ? AND port_start IS ?"
+                        " AND port_end IS ?",
+                        identity,
+                    )
+                )
+        return found
 
     # -- integrity -------------------------------------------------------
 
