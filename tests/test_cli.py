@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import argparse
 import io
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main
-from realdata import FIXTURES, parsed, require_real
+from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, build_parser, main
+from realdata import FIXTURES, parsed, real_release_paths, require_real
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -140,24 +142,54 @@ class TestSyncAndVersions:
         assert str(isolated_cache) in err
 
 
-def test_console_script_from_real_cache(real_cache):
-    """The installed console script answers show 2304 from a cache built from the real releases."""
+def console(*argv: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script (or python -m ianaports) in a subprocess."""
     script = Path(sys.executable).with_name("ianaports")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "ianaports"]
-    result = subprocess.run(
-        [*command, "show", "2304", "--cache-dir", str(real_cache), "--json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["updated"] == "2025-12-15"
-    assert [(r["service_name"], r["protocol"]) for r in data["records"]] == [
-        ("attachmate-uts", "tcp"),
-        ("attachmate-uts", "udp"),
-    ]
+    return subprocess.run([*command, *argv], capture_output=True, text=True, check=False, timeout=60)
+
+
+class TestConsoleScript:
+    """The installed ianaports command, in a subprocess, on a cache built from the real releases."""
+
+    def test_show(self, real_cache):
+        """show 2304 --json answers from the newest stored release."""
+        result = console("show", "2304", "--cache-dir", str(real_cache), "--json")
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["updated"] == "2025-12-15"
+        assert [(r["service_name"], r["protocol"]) for r in data["records"]] == [
+            ("attachmate-uts", "tcp"),
+            ("attachmate-uts", "udp"),
+        ]
+
+    def test_search(self, real_cache):
+        """search answers from the store exactly as Registry.search on the parsed file, exact names first."""
+        result = console("search", "kerberos", "--cache-dir", str(real_cache), "--json")
+        assert result.returncode == 0, result.stderr
+        names = [record["service_name"] for record in json.loads(result.stdout)["records"]]
+        assert names == [record.name for record in parsed(require_real()).search("kerberos")]
+        assert names[:2] == ["kerberos", "kerberos"]
+        missing = console("search", "zzzz-no-such", "--cache-dir", str(real_cache))
+        assert (missing.returncode, missing.stdout) == (EXIT_NOT_FOUND, "")
+        assert missing.stderr.count("\n") == 1
+
+    def test_versions(self, real_cache):
+        """versions lists every real release, oldest first, and --check finds the store sound."""
+        result = console("versions", "--check", "--json", "--cache-dir", str(real_cache))
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["problems"] == []
+        dates = [release["updated"] for release in data["releases"]]
+        assert len(dates) == len(real_release_paths())
+        assert dates == sorted(dates)
+        assert (dates[0], dates[-1]) == ("2017-03-10", "2025-12-15")
+
+    def test_usage_error_is_one_line(self, real_cache):
+        """A bad argument exits 2 with one line on stderr and no traceback."""
+        result = console("show", "70000", "--cache-dir", str(real_cache))
+        assert (result.returncode, result.stdout) == (EXIT_USAGE, "")
+        assert result.stderr == "ianaports: port must be within 0-65535, not 70000 (see 'ianaports show --help')\n"
 
 
 def newest_file() -> str:
@@ -226,6 +258,22 @@ class TestExport:
         assert out.startswith("Service Name,Port Number,")
         assert out.count("\r\n") == 4
 
+    def test_json_summary(self, tmp_path):
+        """export -o FILE --json prints what was written; to stdout --json is the JSON export itself."""
+        target = tmp_path / "services"
+        fixture = str(FIXTURES / "child-order.xml")
+        code, out, err = run("export", "--format", "services", "-o", str(target), "--json", "--file", fixture)
+        assert (code, err) == (EXIT_OK, "")
+        assert json.loads(out) == {
+            "format": "services",
+            "output": str(target),
+            "updated": "2025-12-15",
+            "records": 3,
+            "bytes": target.stat().st_size,
+        }
+        code, out, _ = run("export", "--json", "--file", fixture)
+        assert [record["service_name"] for record in json.loads(out)["records"]] == ["smtp", "smtp", "discard"]
+
     def test_unwritable_output(self, tmp_path):
         """An output path in a missing folder is exit 4 and leaves nothing behind."""
         code, _, err = run("export", "-o", str(tmp_path / "no" / "x.json"), "--file", str(FIXTURES / "child-order.xml"))
@@ -268,3 +316,78 @@ def test_internal_error_is_one_line(monkeypatch):
     assert err == "ianaports: internal error: RuntimeError: boom (rerun with --debug and report it)\n"
     with pytest.raises(RuntimeError, match="boom"):
         run("--debug", "show", "25")
+
+
+class TestAnswersFromTheCache:
+    """Commands answering by SQL from the store say exactly what they say on the parsed file."""
+
+    def test_explain(self, real_cache):
+        """explain gives the same page from the cache as from the release file, for ports and names."""
+        for query in ("2304", "ssh", "6010", "8011"):
+            from_cache = run("explain", query, "--json", "--cache-dir", str(real_cache))
+            from_file = run("explain", query, "--json", "--file", newest_file())
+            assert from_cache == from_file
+            assert from_cache[0] == EXIT_OK
+        assert run("explain", "no-such-service", "--cache-dir", str(real_cache))[0] == EXIT_NOT_FOUND
+
+    def test_listening(self, real_cache):
+        """listening annotates a listener the same from the cache as from the release file."""
+        pytest.importorskip("psutil")
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            port = server.getsockname()[1]
+            answers = [
+                json.loads(run("listening", "--all", "--json", *source)[1])
+                for source in (("--cache-dir", str(real_cache)), ("--file", newest_file()))
+            ]
+        mine = [[item for item in answer["listeners"] if item["port"] == port] for answer in answers]
+        assert mine[0] == mine[1]
+        assert len(mine[0]) == 1
+
+
+class TestHelp:
+    def test_every_command_has_examples_and_json(self):
+        """Every command's --help shows examples and the exit codes, and the command takes --json."""
+        parser = build_parser()
+        (commands,) = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+        assert len(commands.choices) >= 12
+        for name, command in commands.choices.items():
+            text = command.format_help()
+            examples = text.split("examples:\n", 1)[1]
+            assert examples.startswith("  ianaports "), name
+            assert f"ianaports {name}" in examples, name
+            assert "exit codes:" in text, name
+            assert any("--json" in action.option_strings for action in command._actions), name
+
+
+class TestUsageErrors:
+    def test_hint_names_the_command(self):
+        """A usage error is one line that points at the command's --help, or the main --help."""
+        assert run("free", "--range", "x")[2] == (
+            "ianaports free: argument --range: not a port or port range: 'x' (see 'ianaports free --help')\n"
+        )
+        code, out, err = run("bogus")
+        assert (code, out) == (EXIT_USAGE, "")
+        assert err.endswith("(see 'ianaports --help')\n")
+        assert err.count("\n") == 1
+
+
+class TestStartup:
+    def test_cache_path_skips_heavy_modules(self):
+        """Importing the CLI loads neither lxml, requests nor the diff engine."""
+        code = (
+            "import sys, ianaports.cli; "
+            "print(sorted(m for m in ('lxml', 'requests', 'ianaports.diff') if m in sys.modules))"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        assert result.stdout.strip() == "[]"
+
+    def test_diff_stays_the_function(self):
+        """ianaports.diff is the diff() function even after the ianaports.diff module is imported."""
+        code = (
+            "import ianaports, ianaports.diff, ianaports.cli; from ianaports.diff import RegistryDiff; "
+            "print(callable(ianaports.diff), ianaports.diff.__module__)"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        assert result.stdout.split() == ["True", "ianaports.diff"]

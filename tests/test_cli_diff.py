@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ianaports.cli import EXIT_CACHE, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main, resolve_release
+from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main, resolve_release
 from ianaports.errors import CacheError
 from realdata import FIXTURES, require_real
 
@@ -88,6 +88,21 @@ class TestResolveRelease:
         """Dates, latest and previous name stored releases, which need the store."""
         with pytest.raises(CacheError, match="no release stored"):
             resolve_release(spec)
+
+    def test_stored_releases(self):
+        """With both fixtures synced, diff with no arguments compares previous and latest like the two files."""
+        assert run("sync", "--source", OLD, "--source", NEW, "--quiet")[0] == EXIT_OK
+        assert run("sync", "--source", NEW, "--quiet")[0] == EXIT_OK
+        assert resolve_release("2025-11-20") == resolve_release(OLD)
+        assert run("diff", "--json") == run("diff", OLD, NEW, "--json")
+        assert run("diff", "previous", "latest")[1] == run("diff", OLD, NEW)[1]
+
+    def test_unknown_stored_release(self):
+        """A date the store does not hold exits 1 and names the newest releases."""
+        run("sync", "--source", OLD, "--quiet")
+        code, _, err = run("diff", "2001-01-01")
+        assert code == EXIT_NOT_FOUND
+        assert "2025-11-20" in err
 
 
 def test_diff_end_to_end():

@@ -218,3 +218,54 @@ def test_parse_is_unaffected(tmp_path):
     path.write_bytes(registry_xml())
     parse(path)
     assert not (tmp_path / "cache").exists()
+
+
+#: Descriptions that test the SQL pre-filter's edges: case outside ASCII, JSON escapes, LIKE wildcards.
+_TRICKY = "".join(
+    f"<record><name>{name}</name><protocol>tcp</protocol><number>{2000 + index}</number>"
+    f"<description>{description}</description></record>\n"
+    for index, (name, description) in enumerate(
+        [
+            ("kelvin", "Temperature in \u212a units"),
+            ("umlaut", "\u00dcBER Service"),
+            ("quoted", "The &quot;quoted&quot; back\\slash service"),
+            ("wild", "100% under_score"),
+            ("plain", "Kerberos-like PORT service"),
+            ("Kerb", "Short name"),
+        ]
+    )
+)
+
+
+class TestViewSearch:
+    NEEDLES = ("kerberos", "KERBEROS", "ssh", "port", "x11", "nfs", "time", "a", "-", "  Kerb ", "zzzz-none")
+
+    def test_matches_registry_search_on_real_releases(self, real_cache):
+        """ReleaseView.search gives the same records in the same order as Registry.search on real releases."""
+        with Store(real_cache) as store:
+            for path in (real_release_paths()[0], real_release_paths()[-1]):
+                registry = parsed(path)
+                view = store.view(registry.updated)
+                for needle in self.NEEDLES:
+                    assert view.search(needle) == registry.search(needle), needle
+
+    def test_matches_registry_search_on_edge_cases(self, tmp_path):
+        """Non-ASCII case, JSON escapes and LIKE wildcards find what Registry.search finds."""
+        xml = registry_xml(count=3, extra=_TRICKY)
+        registry = parse_bytes(xml)
+        with Store(tmp_path) as store:
+            add(store, xml)
+            view = store.view()
+            needles = ("k", "\u00fcber", "\u00dcber", '"quoted"', "back\\slash", "%", "_", "100%", "kerb", "svc", "")
+            for needle in needles:
+                assert view.search(needle) == registry.search(needle), needle
+            assert [record.name for record in view.search("kerb")] == ["Kerb", "plain"]
+
+    def test_fast(self, real_cache):
+        """A search of the newest of thirteen stored releases takes well under 100 ms."""
+        with Store(real_cache) as store:
+            view = store.view()
+            view.search("kerberos")
+            started = time.perf_counter()
+            view.search("kerberos")
+            assert time.perf_counter() - started < 0.1

@@ -8,21 +8,10 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
-from .diff import (
-    Deassignment,
-    DeassignmentStatus,
-    FieldChange,
-    History,
-    HistoryEvent,
-    PortChange,
-    RecordChange,
-    RegistryDiff,
-    SpanSplit,
-    diff,
-    history,
-)
 from .errors import (
     CacheError,
     FetchError,
@@ -39,6 +28,19 @@ from .registry import PortClass, Registry, classify
 
 if TYPE_CHECKING:
     from ._sync import SourceOutcome, SyncResult, load, sync, versions
+    from .diff import (
+        Deassignment,
+        DeassignmentStatus,
+        FieldChange,
+        History,
+        HistoryEvent,
+        PortChange,
+        RecordChange,
+        RegistryDiff,
+        SpanSplit,
+        diff,
+        history,
+    )
     from .enrich import ExplainView, Note, NoteSet, explain, load_notes
     from .listen import AuditedListener, Flag, FlagCode, Listener, listening
     from .parser import ParseWarning, parse
@@ -102,6 +104,17 @@ __all__ = [
 # Names whose modules import lxml or requests, or read data files: loaded on
 # first use so that answering from the cache never pays for them.
 _LAZY = {
+    "Deassignment": ".diff",
+    "DeassignmentStatus": ".diff",
+    "FieldChange": ".diff",
+    "History": ".diff",
+    "HistoryEvent": ".diff",
+    "PortChange": ".diff",
+    "RecordChange": ".diff",
+    "RegistryDiff": ".diff",
+    "SpanSplit": ".diff",
+    "diff": ".diff",
+    "history": ".diff",
     "parse": ".parser",
     "ParseWarning": ".parser",
     "ReleaseInfo": ".store",
@@ -134,3 +147,17 @@ def __getattr__(name: str) -> Any:  # noqa: ANN401 - returns whatever the lazy n
     value = getattr(importlib.import_module(module_name, __name__), name)
     globals()[name] = value
     return value
+
+
+class _Package(types.ModuleType):
+    """The package module; its one quirk keeps ``ianaports.diff`` the function once loaded lazily."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Importing the submodule ianaports.diff sets this attribute to the module,
+        # which would hide the diff() function loaded lazily above.
+        if name == "diff" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -14,10 +14,11 @@ Exit codes (also in ``--help`` and the README):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from . import __version__
 from .errors import (
@@ -32,7 +33,7 @@ from .errors import (
 from .render import format_table
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from ._sync import SyncResult
     from .diff import RegistryDiff
@@ -133,12 +134,13 @@ def _add_cache_dir(parser: argparse.ArgumentParser) -> None:
 
 def _open_store(args: argparse.Namespace, out: Output | None = None) -> Store:
     """The store of --cache-dir; an empty one is filled from the default source first."""
-    from ._sync import default_sources, sync  # noqa: PLC0415 - _sync itself imports neither lxml nor requests
     from .store import Store  # noqa: PLC0415
 
     store = Store(getattr(args, "cache_dir", None))
     if store.latest() is not None:
         return store
+    from ._sync import default_sources, sync  # noqa: PLC0415 - only to fill an empty cache
+
     sources = default_sources()
     # On a terminal say what is happening; in scripts, failures stay one line.
     chatty = out is not None and bool(getattr(out.stderr, "isatty", lambda: False)())
@@ -174,6 +176,19 @@ def _lookup_source(args: argparse.Namespace, out: Output) -> Registry | ReleaseV
     if args.file:
         return _load_registry(args, out)
     return _open_store(args, out).view()
+
+
+@contextlib.contextmanager
+def _answering_source(args: argparse.Namespace, out: Output) -> Iterator[Registry | ReleaseView]:
+    """The --file registry, else a SQL view of the newest stored release, closed afterwards."""
+    from .registry import Registry  # noqa: PLC0415
+
+    source = _lookup_source(args, out)
+    try:
+        yield source
+    finally:
+        if not isinstance(source, Registry):
+            source.store.close()
 
 
 def _progress(out: Output | None, *, quiet: bool = False) -> Callable[[int, int | None], None] | None:
@@ -227,14 +242,8 @@ def _parse_port(text: str) -> int | None:
 
 def cmd_show(args: argparse.Namespace, out: Output) -> int:
     """Show the records of a port, a span of ports or a service name."""
-    from .registry import Registry  # noqa: PLC0415
-
-    registry = _lookup_source(args, out)
-    try:
+    with _answering_source(args, out) as registry:
         return _show(args, out, registry)
-    finally:
-        if not isinstance(registry, Registry):
-            registry.store.close()
 
 
 def _show(args: argparse.Namespace, out: Output, registry: Registry | ReleaseView) -> int:
@@ -283,12 +292,13 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     query: str = args.query.strip()
     _parse_port(query)  # a usage error for numbers above 65535
     notes = load_notes(args.notes)
-    registry = _load_registry(args)
-    try:
-        view = explain(registry, query, notes)
-    except NotFoundError:
-        out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
-        return EXIT_NOT_FOUND
+    with _answering_source(args, out) as registry:
+        try:
+            # explain() asks only lookup, service and updated, which a view answers by SQL.
+            view = explain(cast("Registry", registry), query, notes)
+        except NotFoundError:
+            out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
+            return EXIT_NOT_FOUND
     fmt = "json" if args.json else args.format
     out.stdout.write(render_explain(view, fmt))
     return EXIT_OK
@@ -544,7 +554,11 @@ def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def cmd_search(args: argparse.Namespace, out: Output) -> int:
     """Search service names and descriptions, exact name matches first."""
-    registry = _load_registry(args)
+    with _answering_source(args, out) as registry:
+        return _search(args, out, registry)
+
+
+def _search(args: argparse.Namespace, out: Output, registry: Registry | ReleaseView) -> int:
     records = registry.search(args.text)
     if args.limit:
         records = records[: args.limit]
@@ -567,7 +581,7 @@ def _add_search_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     search.add_argument("text", help="text to look for (case-insensitive)")
     search.add_argument("--limit", type=_positive_int, default=0, metavar="N", help="show at most N records")
-    search.add_argument("--json", action="store_true", help="print JSON (the record schema of docs/model.md)")
+    search.add_argument("--json", action="store_true", help="print JSON (the record schema of docs/schema.md)")
     _add_registry_source(search)
     search.set_defaults(handler=cmd_search)
 
@@ -683,12 +697,28 @@ EXPORT_FORMATS = ("iana-csv", "json", "jsonl", "services")
 def cmd_export(args: argparse.Namespace, out: Output) -> int:
     """Write the whole registry as IANA's CSV, JSON, JSON Lines or a services(5) file."""
     registry = _load_registry(args)
-    fmt = "json" if args.json else args.format
-    if args.output in (None, "-"):
+    to_stdout = args.output in (None, "-")
+    # To stdout the export is the output, so --json can only mean the format;
+    # to a file, --json reports what was written.
+    fmt = "json" if args.json and to_stdout else (args.format or "json")
+    if to_stdout:
         _export(registry, fmt, out.stdout, legacy=args.legacy_csv)
         return EXIT_OK
     _export_to_file(registry, fmt, args.output, legacy=args.legacy_csv)
-    out.message(f"ianaports: wrote {fmt} of the {registry.updated} release to {args.output}")
+    if args.json:
+        from pathlib import Path  # noqa: PLC0415
+
+        out.json(
+            {
+                "format": fmt,
+                "output": str(Path(args.output).absolute()),
+                "updated": registry.updated.isoformat(),
+                "records": len(registry.records),
+                "bytes": Path(args.output).stat().st_size,
+            }
+        )
+    else:
+        out.message(f"ianaports: wrote {fmt} of the {registry.updated} release to {args.output}")
     return EXIT_OK
 
 
@@ -741,16 +771,21 @@ def _add_export_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         "a services(5) file like /etc/services (one line per port and protocol, spans expanded, alias "
         "notes as aliases, names the format cannot hold left out).",
         epilog="examples:\n  ianaports export --format services -o services\n"
-        "  ianaports export --format iana-csv --legacy-csv > ports.csv\n  ianaports export --format jsonl\n\n"
+        "  ianaports export --format iana-csv --legacy-csv > ports.csv\n  ianaports export --format jsonl\n"
+        "  ianaports export --format services -o services --json   # {format, output, updated, records, bytes}\n\n"
         + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    export.add_argument("--format", choices=EXPORT_FORMATS, default="json", help="output format (json)")
+    export.add_argument("--format", choices=EXPORT_FORMATS, help="output format (default json)")
     export.add_argument("-o", "--output", metavar="OUT", help="write to this file (atomically) instead of stdout")
     export.add_argument(
         "--legacy-csv", action="store_true", help="iana-csv as IANA wrote it before 2025 (<br/> as space, CRLF)"
     )
-    export.add_argument("--json", action="store_true", help="the same as --format json")
+    export.add_argument(
+        "--json",
+        action="store_true",
+        help="with -o, print a JSON summary of what was written; to stdout, the same as --format json",
+    )
     _add_registry_source(export)
     export.set_defaults(handler=cmd_export)
 
@@ -770,11 +805,13 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
         return _report_baseline(
             out, listen.compare_baseline(listen.load_baseline(Path(args.baseline)), listeners), args
         )
-    registry = _load_registry(args)
     from .enrich import load_notes  # noqa: PLC0415
 
     notes = load_notes(args.notes)
-    audited = listen.audit(listeners, registry, note_for=listen.note_lookup(registry, notes))
+    with _answering_source(args, out) as source:
+        # The audit asks only lookup (and updated), which a view answers by SQL.
+        registry = cast("Registry", source)
+        audited = listen.audit(listeners, registry, note_for=listen.note_lookup(registry, notes))
     if not args.all:
         audited = tuple(
             item
@@ -1012,7 +1049,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ianaports",
         description="A typed, versioned local copy of IANA's service-name and port-number registry.",
-        epilog=EXIT_CODES_HELP,
+        epilog="examples:\n  ianaports sync                 # keep the local copy current (cron: --quiet)\n"
+        "  ianaports show 2304\n  ianaports search kerberos --json\n"
+        "  ianaports sync && ianaports diff   # what the newest release changed\n"
+        "  ianaports COMMAND --help        # every command has examples and --json (docs/schema.md)\n\n"
+        + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -1061,7 +1102,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except UsageError as exc:
-        out.message(str(exc))
+        out.message(_usage_message(str(exc), arguments))
         return EXIT_USAGE
     except IanaportsError as exc:
         if debug:
@@ -1081,6 +1122,22 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             raise
         out.message(f"ianaports: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)")
         return EXIT_INTERNAL
+
+
+def _usage_message(message: str, arguments: Sequence[str]) -> str:
+    """One line: the problem, then where to read how the command is used."""
+    if not message.startswith("ianaports"):
+        message = f"ianaports: {message}"
+    if "--help" in message:
+        return message
+    known = next(
+        action.choices
+        for action in build_parser()._actions  # noqa: SLF001 - argparse lists subcommands nowhere else
+        if isinstance(action, argparse._SubParsersAction)  # noqa: SLF001
+    )
+    commands = [word for word in arguments if not word.startswith("-")][:1]
+    command = f"{commands[0]} " if commands and commands[0] in known else ""
+    return f"{message} (see 'ianaports {command}--help')"
 
 
 def _silence_stdout() -> None:

@@ -613,6 +613,28 @@ class Store:
         with self._query() as connection:
             return [row[0] for row in connection.execute(query, parameters)]
 
+    def _search_candidates(self, needle: str) -> list[tuple[int, str]]:
+        """Ids and bodies of records that may contain *needle* (lower case) in name or description.
+
+        A superset, cheap to compute: the caller confirms each one.  SQLite's
+        LIKE folds ASCII case only, so records with any non-ASCII text are
+        always candidates; a needle JSON would escape cannot be found in the
+        stored text, so then every record is.
+        """
+        if any(char in needle for char in '"\\') or any(ord(char) < 0x20 for char in needle):  # noqa: PLR2004 - JSON escapes control characters
+            query, parameters = "SELECT id, body FROM records", {}
+        else:
+            pattern = "%" + needle.replace("%", "\\%").replace("_", "\\_") + "%"
+            # The whole body is searched (a needle like "port" also matches the JSON keys): scanning
+            # it is cheaper than cutting out the description, and the caller confirms anyway.
+            query = (
+                "SELECT id, body FROM records WHERE body LIKE :pattern ESCAPE '\\'"
+                " OR length(CAST(body AS BLOB)) != length(body)"
+            )
+            parameters = {"pattern": pattern}
+        with self._query() as connection:
+            return connection.execute(query, parameters).fetchall()
+
     def _runs(self, record_ids: Sequence[int]) -> list[tuple[int, int, int]]:
         runs: list[tuple[int, int, int]] = []
         with self._query() as connection:
@@ -826,6 +848,36 @@ class ReleaseView:
             raise NotFoundError(f"no service named {name!r} in the registry of {self.updated.isoformat()}")
         wanted = _protocol_or_none(protocol)
         return tuple(record for record in found if wanted is None or record.protocol == wanted)
+
+    def search(self, text: str) -> tuple[ServiceRecord, ...]:
+        """Records whose name or description contains *text*, exact name matches first.
+
+        The same answer, in the same order, as :meth:`Registry.search` on this release.
+        """
+        needle = text.strip().lower()
+        if not needle:
+            return ()
+        matched: set[int] = set()
+        for record_id, body in self.store._search_candidates(needle):  # noqa: SLF001
+            data = json.loads(body)
+            name = (data["service_name"] or "").lower()
+            if needle in name or needle in data["description"].lower():
+                matched.add(record_id)
+        chosen = [record_id for record_id in self._members() if record_id in matched]
+        records = self.store._records(chosen)  # noqa: SLF001
+        exact: list[ServiceRecord] = []
+        prefix: list[ServiceRecord] = []
+        rest: list[ServiceRecord] = []
+        for record_id in chosen:
+            record = records[record_id]
+            name = (record.name or "").lower()
+            if name == needle:
+                exact.append(record)
+            elif name.startswith(needle):
+                prefix.append(record)
+            else:
+                rest.append(record)
+        return (*exact, *prefix, *rest)
 
 
 class _RecordDecoder:
