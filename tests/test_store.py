@@ -9,11 +9,12 @@ import time
 
 import pytest
 
+import ianaports.store
 from ianaports import parse
 from ianaports.errors import CacheError, NotFoundError
 from ianaports.model import PortRange
 from ianaports.parser import parse_bytes
-from ianaports.store import DB_NAME, Store
+from ianaports.store import DB_NAME, Store, _unpack_ids
 from realdata import parsed, real_release_paths
 from synthetic import registry_xml
 
@@ -98,6 +99,80 @@ class TestOrder:
             assert len(store.load()) == 4
             assert store.load() == parse_bytes(xml)
             assert store.snapshots(name="svc0")[0][1] == parse_bytes(xml).service("svc0")
+            assert store.check() == []
+
+
+def _dump(folder) -> dict[str, list[tuple]]:
+    """The store's logical content, with row ids replaced by content digests so two stores compare."""
+    connection = sqlite3.connect(folder / DB_NAME)
+    try:
+        digest = dict(connection.execute("SELECT id, hex(digest) FROM records"))
+        person = dict(connection.execute("SELECT id, hex(digest) FROM people"))
+        releases = [
+            (seq, updated, sha, [digest[i] for i in _unpack_ids(members)], [person[i] for i in _unpack_ids(people)])
+            for seq, updated, sha, members, people in connection.execute(
+                "SELECT seq, updated, sha256, members, people FROM releases ORDER BY seq"
+            )
+        ]
+        return {
+            "records": sorted(
+                connection.execute("SELECT hex(digest), name_lower, protocol, port_start, port_end, body FROM records")
+            ),
+            "people": sorted(connection.execute("SELECT hex(digest), body FROM people")),
+            "releases": releases,
+            "presence": sorted((digest[r], f, last) for r, f, last in connection.execute("SELECT * FROM presence")),
+        }
+    finally:
+        connection.close()
+
+
+class TestImportCache:
+    """One Store importing many releases skips records it already stored; the result must not change."""
+
+    def test_written_port_text_kept_apart(self, tmp_path):
+        """Two records equal but for how IANA wrote the span keep their own port text."""
+        plain = registry_xml("2025-01-01", 2)
+        written = registry_xml("2025-02-01", 2).replace(b"<number>1000</number>", b"<number>1000-1000</number>")
+        with Store(tmp_path) as store:
+            add(store, plain)
+            add(store, written)
+            assert store.load("2025-02-01").records[0].ports.as_written == "1000-1000"
+            assert store.load("2025-01-01").records[0].ports.as_written == "1000"
+            assert store.check() == []
+
+    def test_warm_import_equals_cold_imports(self, tmp_path):
+        """Importing releases in one Store stores exactly what importing each in a fresh Store stores."""
+        releases = [
+            registry_xml("2025-03-01", 22),
+            registry_xml("2025-01-01", 20),
+            registry_xml("2025-02-01", 21, reverse=True),
+            registry_xml("2025-04-01", 21),
+        ]
+        registries = [(parse_bytes(xml), hashlib.sha256(xml).hexdigest()) for xml in releases]
+        # Real releases (parsed once per session) exercise shared people and repeated spans.
+        registries += [(parsed(path), path.name) for path in real_release_paths()[-1:]]
+        with Store(tmp_path / "warm") as store, store.lock():
+            for registry, sha256 in registries:
+                store.add(registry, sha256=sha256, source="same")
+        for registry, sha256 in registries:
+            with Store(tmp_path / "cold") as store, store.lock():
+                store.add(registry, sha256=sha256, source="same")
+        assert _dump(tmp_path / "warm") == _dump(tmp_path / "cold")
+
+    def test_rolled_back_release_forgets_its_records(self, tmp_path, monkeypatch):
+        """A release whose transaction fails leaves no remembered ids, so the next import stores its records."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml("2025-01-01", 3))
+
+            def fail(*args, **kwargs):
+                raise sqlite3.OperationalError("disk I/O error")
+
+            monkeypatch.setattr(ianaports.store, "_insert_presence", fail)
+            with pytest.raises(CacheError):
+                add(store, registry_xml("2025-02-01", 5))
+            monkeypatch.undo()
+            add(store, registry_xml("2025-02-01", 5))
+            assert len(store.load("2025-02-01")) == 5
             assert store.check() == []
 
 
