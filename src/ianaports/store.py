@@ -345,9 +345,17 @@ class Store:
         except OSError as exc:
             raise CacheError(f"cannot write the cache at {self.path}: {_reason(exc)}") from exc
         try:
+            self._sweep_temp_files()
             yield
         finally:
             lock.release()
+
+    def _sweep_temp_files(self) -> None:
+        """Remove temporary files a killed writer left behind; only lock holders make them, so none is live."""
+        for folder in (self.path, self.path / RAW_DIR):
+            with contextlib.suppress(OSError):
+                for stale in folder.glob(f"{TEMP_PREFIX}*"):
+                    stale.unlink(missing_ok=True)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -440,10 +448,12 @@ class Store:
             raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc)}") from exc
 
     def keep_raw(self, info: ReleaseInfo, xml: bytes) -> bool:
-        """Keep *xml* (of the stored release *info*) under ``raw/`` if it is the newest; True if kept."""
+        """Keep *xml* (of the stored release *info*) under ``raw/`` if it is the newest; True if it is kept now."""
         latest = self.latest()
         if latest is None or (latest.updated, latest.sha256) != (info.updated, info.sha256):
             return False
+        if self.raw_path() is not None:
+            return True
         temp = self._write_raw_temp(xml)
         try:
             self._publish_raw(temp, latest)
@@ -495,6 +505,18 @@ class Store:
                 "SELECT updated, sha256, record_count, source, fetched_at, title, seq FROM releases ORDER BY seq"
             ).fetchall()
         return tuple(_release_info(row) for row in rows)
+
+    def find(self, sha256: str) -> ReleaseInfo | None:
+        """The stored release whose XML has this sha256, or None (cheaper than parsing the file to ask)."""
+        if not self.exists():
+            return None
+        with self._query() as connection:
+            row = connection.execute(
+                "SELECT updated, sha256, record_count, source, fetched_at, title, seq FROM releases"
+                " WHERE sha256 = ? ORDER BY seq DESC LIMIT 1",
+                (sha256,),
+            ).fetchone()
+        return None if row is None else _release_info(row)
 
     def latest(self) -> ReleaseInfo | None:
         """The newest stored release, or None when the cache is empty."""
@@ -687,19 +709,31 @@ class Store:
                 return [f"SQLite integrity check: {verdict}"]
             problems += _check_records(connection)
             problems += _check_releases(connection)
+        return problems + self._check_raw()
+
+    def _check_raw(self) -> list[str]:
+        # An import killed between its commit and the rename of the new XML
+        # leaves the previous newest release's XML: older, but still sound.
+        # Temporary files are a killed writer's, swept by the next one.
         raw_dir = self.path / RAW_DIR
-        latest = self.latest()
-        raw = self.raw_path()
-        if latest is not None and raw is not None:
+        if not raw_dir.is_dir():
+            return []
+        stored = {f"{r.updated.isoformat()}.{r.sha256[:16]}.xml.xz": r for r in self.releases()}
+        problems = []
+        for path in sorted(raw_dir.glob("*.xml.xz")):
+            if path.name.startswith(TEMP_PREFIX):
+                continue
+            release = stored.get(path.name)
+            if release is None:
+                problems.append(f"{path}: not the XML of a stored release")
+                continue
             try:
-                digest = hashlib.sha256(lzma.decompress(raw.read_bytes())).hexdigest()
+                digest = hashlib.sha256(lzma.decompress(path.read_bytes())).hexdigest()
             except (OSError, lzma.LZMAError) as exc:
-                problems.append(f"{raw}: unreadable ({exc})")
-            else:
-                if digest != latest.sha256:
-                    problems.append(f"{raw}: sha256 {digest[:16]} does not match the newest release")
-        elif latest is not None and raw_dir.is_dir() and any(raw_dir.glob("*.xml.xz")):
-            problems.append(f"{raw_dir}: the kept XML is not the newest release's")
+                problems.append(f"{path}: unreadable ({exc})")
+                continue
+            if digest != release.sha256:
+                problems.append(f"{path}: sha256 {digest[:16]} does not match its release")
         return problems
 
 
