@@ -176,6 +176,53 @@ class TestImportCache:
             assert store.check() == []
 
 
+class TestInterruptions:
+    def test_view_survives_an_older_release_arriving(self, tmp_path):
+        """A view made before an older release is inserted still answers from its own release."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml("2025-02-01", 30))
+            view = store.view()
+            with Store(tmp_path) as writer:
+                add(writer, registry_xml("2025-01-01", 9))
+            assert len(view.lookup(1000)) == 10
+            assert len(store.load("2025-02-01")) == 30
+
+    def test_stale_temporary_files_are_swept(self, tmp_path):
+        """Temporary files a killed writer left are removed by the next writer's lock."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml("2025-01-01"))
+            stale = [tmp_path / ".tmp-123.download", tmp_path / "raw" / ".tmp-456.xml.xz"]
+            for path in stale:
+                path.write_bytes(b"half")
+            assert store.check() == []
+            with store.lock():
+                assert not any(path.exists() for path in stale)
+
+    def test_lagging_kept_xml_passes_check_and_is_mended(self, tmp_path):
+        """After an import killed before it kept its XML, check() passes and the next sync of it keeps it."""
+        older, newer = registry_xml("2025-01-01"), registry_xml("2025-02-01")
+        with Store(tmp_path) as store:
+            add(store, older)
+            with store.lock():
+                store.add(parse_bytes(newer), sha256=hashlib.sha256(newer).hexdigest(), source="test")
+            assert store.raw_path() is None
+            assert store.check() == []
+        (tmp_path / "newer.xml").write_bytes(newer)
+        ianaports.sync(tmp_path / "newer.xml", cache_dir=tmp_path)
+        with Store(tmp_path) as store:
+            raw = store.raw_path()
+            assert raw is not None
+            assert lzma.decompress(raw.read_bytes()) == newer
+            assert store.check() == []
+
+    def test_foreign_kept_xml_is_reported(self, tmp_path):
+        """A file under raw/ that is no stored release's XML is reported by check()."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml("2025-01-01"))
+            (tmp_path / "raw" / "2020-01-01.0000000000000000.xml.xz").write_bytes(lzma.compress(b"<x/>"))
+            assert any("not the XML of a stored release" in problem for problem in store.check())
+
+
 class TestRealData:
     def test_load_equals_parse(self, real_cache):
         """Every stored release loads equal to parsing its file."""

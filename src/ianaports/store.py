@@ -329,6 +329,29 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc)}") from exc
 
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Run the reads inside in one read transaction, so they see one state of the database.
+
+        A writer inserting an older release renumbers the ``seq`` of later
+        ones; reads that combine a release's ``seq`` with other rows must not
+        straddle such a commit.  Nested use joins the outer snapshot.
+        """
+        if not self.exists():
+            yield
+            return
+        with self._query() as connection:
+            if connection.in_transaction:
+                outer = True
+            else:
+                outer = False
+                connection.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if not outer and connection.in_transaction:
+                connection.execute("COMMIT")
+
     # -- writing ---------------------------------------------------------
 
     @contextlib.contextmanager
@@ -550,8 +573,8 @@ class Store:
         """Rebuild the named release as a :class:`Registry` from the store (no XML parsing)."""
         from .registry import Registry  # noqa: PLC0415
 
-        info = self.release(version)
-        with self._query() as connection:
+        with self._snapshot(), self._query() as connection:
+            info = self.release(version)
             row = connection.execute(
                 "SELECT members, people, footnotes FROM releases WHERE seq = ?", (info.seq,)
             ).fetchone()
@@ -592,9 +615,13 @@ class Store:
         """A release answering lookups straight from the database, without loading it whole."""
         return ReleaseView(self, self.release(version))
 
-    def _members(self, seq: int) -> array.array[int]:
+    def _members(self, info: ReleaseInfo) -> array.array[int]:
+        # By identity, not by seq: a release inserted before this one since *info* was read moves its seq.
         with self._query() as connection:
-            row = connection.execute("SELECT members FROM releases WHERE seq = ?", (seq,)).fetchone()
+            row = connection.execute(
+                "SELECT members FROM releases WHERE updated = ? AND sha256 = ? ORDER BY seq DESC LIMIT 1",
+                (info.updated.isoformat(), info.sha256),
+            ).fetchone()
         return _unpack_ids(row[0])
 
     def _records(self, record_ids: Iterable[int]) -> dict[int, ServiceRecord]:
@@ -655,12 +682,12 @@ class Store:
         return keys
 
     def _select(
-        self, seq: int, matched: Iterable[int], *, epoch: int | None, keys: dict[tuple[int, int], float]
+        self, release: ReleaseInfo, matched: Iterable[int], *, epoch: int | None, keys: dict[tuple[int, int], float]
     ) -> list[int]:
         ids = set(matched)
         if epoch is None:
             # A release repeating a record has no key order: read its own member list.
-            return [record_id for record_id in self._members(seq) if record_id in ids] if ids else []
+            return [record_id for record_id in self._members(release) if record_id in ids] if ids else []
         if len(ids) < 2:  # noqa: PLR2004 - one record has no order to find
             return list(ids)
         return sorted(ids, key=lambda record_id: keys[record_id, epoch])
@@ -678,22 +705,23 @@ class Store:
             raise ValueError("give exactly one of port and name")
         if port is not None and not 0 <= port <= PORT_MAX:
             raise ValueError(f"port must be within 0-{PORT_MAX}, not {port}")
-        releases = self.releases()
-        if not releases:
-            return []
-        candidates = self._candidates(port=port, name=name, protocol=_protocol_or_none(protocol))
-        runs = self._runs(candidates)
-        keys = self._order_keys(candidates)
-        epochs = self._epochs()
-        present: dict[int, list[int]] = {release.seq: [] for release in releases}
-        for record_id, first, last in runs:
-            for seq in range(first, last + 1):
-                present[seq].append(record_id)
-        records = self._records(candidates)
-        result = []
-        for release in releases:
-            chosen = self._select(release.seq, present[release.seq], epoch=epochs[release.seq], keys=keys)
-            result.append((release.updated, tuple(records[record_id] for record_id in chosen)))
+        with self._snapshot():
+            releases = self.releases()
+            if not releases:
+                return []
+            candidates = self._candidates(port=port, name=name, protocol=_protocol_or_none(protocol))
+            runs = self._runs(candidates)
+            keys = self._order_keys(candidates)
+            epochs = self._epochs()
+            present: dict[int, list[int]] = {release.seq: [] for release in releases}
+            for record_id, first, last in runs:
+                for seq in range(first, last + 1):
+                    present[seq].append(record_id)
+            records = self._records(candidates)
+            result = []
+            for release in releases:
+                chosen = self._select(release, present[release.seq], epoch=epochs[release.seq], keys=keys)
+                result.append((release.updated, tuple(records[record_id] for record_id in chosen)))
         return result
 
     # -- integrity -------------------------------------------------------
@@ -763,7 +791,7 @@ class ReleaseView:
         return f"<ReleaseView {self.info.record_count} records, updated {self.info.updated.isoformat()}>"
 
     def _members(self) -> array.array[int]:
-        return self.store._members(self.info.seq)  # noqa: SLF001 - the view is part of the store
+        return self.store._members(self.info)  # noqa: SLF001 - the view is part of the store
 
     def _answer(self, candidates: list[int]) -> tuple[ServiceRecord, ...]:
         if not candidates:
