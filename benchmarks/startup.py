@@ -32,7 +32,8 @@ def median_process_seconds(argv: list[str], env: dict[str, str]) -> float:
     return statistics.median(samples)
 
 
-def main() -> None:
+def measure_startup() -> dict[str, float]:
+    """Median seconds of `python -c pass`, `python -c "import ianaports"` and a warm `ianaports show 2304`."""
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "IANAPORTS_CACHE_DIR": cache}
         subprocess.run(
@@ -40,9 +41,16 @@ def main() -> None:
             env=env,
             check=True,
         )
-        bare = median_process_seconds([sys.executable, "-c", "pass"], env)
-        imported = median_process_seconds([sys.executable, "-c", "import ianaports"], env)
-        show = median_process_seconds([sys.executable, "-m", "ianaports", "show", "2304"], env)
+        return {
+            "bare": median_process_seconds([sys.executable, "-c", "pass"], env),
+            "imported": median_process_seconds([sys.executable, "-c", "import ianaports"], env),
+            "show": median_process_seconds([sys.executable, "-m", "ianaports", "show", "2304"], env),
+        }
+
+
+def main() -> None:
+    figures = measure_startup()
+    bare, imported, show = figures["bare"], figures["imported"], figures["show"]
     print(f"python -c pass             {bare * 1000:7.1f} ms")
     print(f'python -c "import ianaports" {imported * 1000:5.1f} ms')
     print(f"ianaports show 2304 (cache) {show * 1000:6.1f} ms")
