@@ -114,6 +114,13 @@ CREATE TABLE order_keys (
 ) WITHOUT ROWID;
 CREATE INDEX presence_last ON presence (last_seq);
 """
+#: Indexes added after schema version 1 first shipped: a writer creates them in an older store.
+_LATER_INDEXES = (
+    # A release is recognised by its file's hash before the file is parsed.
+    "CREATE INDEX IF NOT EXISTS releases_sha256 ON releases (sha256)",
+    # Read without touching the member lists stored in the same rows (history reads every release's epoch).
+    "CREATE INDEX IF NOT EXISTS releases_epoch ON releases (seq, epoch)",
+)
 
 
 def default_cache_dir() -> Path:
@@ -303,6 +310,8 @@ class Store:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "meta" in tables:
             self._check_schema(connection)
+            for statement in _LATER_INDEXES:
+                connection.execute(statement)
             return
         if tables:
             raise CacheError(f"{self.db_path} is not an ianaports store (unexpected tables)")
@@ -312,6 +321,8 @@ class Store:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     connection.execute(statement)
+            for statement in _LATER_INDEXES:
+                connection.execute(statement)
             connection.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             connection.execute("COMMIT")
         except sqlite3.Error:
@@ -573,20 +584,21 @@ class Store:
         """Rebuild the named release as a :class:`Registry` from the store (no XML parsing)."""
         from .registry import Registry  # noqa: PLC0415
 
-        with self._snapshot(), self._query() as connection:
+        with self._snapshot():
             info = self.release(version)
-            row = connection.execute(
-                "SELECT members, people, footnotes FROM releases WHERE seq = ?", (info.seq,)
-            ).fetchone()
-            members = _unpack_ids(row[0])
-            bodies = dict(
-                connection.execute(
-                    "SELECT r.id, r.body FROM presence p JOIN records r ON r.id = p.record_id"
-                    " WHERE p.last_seq >= ?1 AND p.first_seq <= ?1",
-                    (info.seq,),
-                ).fetchall()
-            )
-            people = self._people(connection, _unpack_ids(row[1]))
+            with self._query() as connection:
+                row = connection.execute(
+                    "SELECT members, people, footnotes FROM releases WHERE seq = ?", (info.seq,)
+                ).fetchone()
+                members = _unpack_ids(row[0])
+                bodies = dict(
+                    connection.execute(
+                        "SELECT r.id, r.body FROM presence p JOIN records r ON r.id = p.record_id"
+                        " WHERE p.last_seq >= ?1 AND p.first_seq <= ?1",
+                        (info.seq,),
+                    ).fetchall()
+                )
+                people = self._people(connection, _unpack_ids(row[1]))
         decoder = _RecordDecoder()
         records = {record_id: decoder.record(body) for record_id, body in bodies.items()}
         try:
