@@ -252,6 +252,8 @@ class Store:
     def _open_for_writing(self) -> sqlite3.Connection:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
+            if not self.db_path.exists():
+                self._create_database()
             connection = sqlite3.connect(self.db_path, timeout=LOCK_TIMEOUT_SECONDS, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise CacheError(f"cannot write the cache at {self.path}: {_reason(exc)}") from exc
@@ -267,6 +269,28 @@ class Store:
             connection.close()
             raise
         return connection
+
+    def _create_database(self) -> None:
+        """Create the database with its schema under a temporary name, then link it into place.
+
+        A writer killed while creating it leaves a temporary file (swept by
+        the next writer), never a database without tables that readers would
+        take for a foreign file.  Linking fails if another writer won the race.
+        """
+        temp = self.path / f"{TEMP_PREFIX}{os.getpid()}.sqlite3"
+        temp.unlink(missing_ok=True)
+        connection = sqlite3.connect(temp, isolation_level=None)
+        try:
+            self._ensure_schema(connection)
+        finally:
+            connection.close()
+        try:
+            # Fails when another writer linked its database first, or on a file system
+            # without hard links (the database is then created in place, as before).
+            with contextlib.suppress(OSError):
+                os.link(temp, self.db_path)
+        finally:
+            temp.unlink(missing_ok=True)
 
     def _open_for_reading(self) -> sqlite3.Connection:
         if not self.db_path.is_file():
