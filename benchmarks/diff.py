@@ -30,13 +30,13 @@ OLDEST = REGISTRY_DIR / "service-names-port-numbers.20170310.xml.xz"
 WEEKS = 400
 
 
-def bench_diff() -> None:
+def measure_diff() -> dict[str, object]:
+    """Median seconds of parsing both releases and of diffing them, and one whole `ianaports diff` process."""
     old_bytes = read_source_bytes(require(OLDEST))
     new_bytes = read_source_bytes(require(NEWEST))
     old, new = parse_bytes(old_bytes), parse_bytes(new_bytes)
     parse_both = median_seconds(lambda: (parse_bytes(old_bytes), parse_bytes(new_bytes)), repeat=5)
     diffing = median_seconds(lambda: diff(old, new), repeat=7)
-    result = diff(old, new)
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "ianaports", "diff", str(OLDEST), str(NEWEST), "--json"],
@@ -44,11 +44,17 @@ def bench_diff() -> None:
         stdout=subprocess.DEVNULL,
     )
     whole = time.perf_counter() - started
-    print(f"diff {old.updated} -> {new.updated}: {result!r}")
+    return {"result": diff(old, new), "old": old, "new": new, "parse_both": parse_both, "diff": diffing, "whole": whole}
+
+
+def bench_diff() -> None:
+    figures = measure_diff()
+    parse_both, diffing = figures["parse_both"], figures["diff"]
+    print(f"diff {figures['old'].updated} -> {figures['new'].updated}: {figures['result']!r}")
     print(f"parse both releases       {parse_both * 1000:8.1f} ms")
     print(f"diff in-process           {diffing * 1000:8.1f} ms")
     print(f"ratio diff / parse        {diffing / parse_both:8.2f} x   (target <= 0.5)")
-    print(f"whole process (--json)    {whole * 1000:8.1f} ms")
+    print(f"whole process (--json)    {figures['whole'] * 1000:8.1f} ms")
 
 
 def synthetic_weeks(records: tuple[ServiceRecord, ...], start: dt.date, weeks: int, seed: int = 4):

@@ -21,8 +21,8 @@ from common import NEWEST, median_process_seconds, require
 RUNS = 15
 
 
-def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
+def measure_startup(runs: int = RUNS) -> dict[str, float]:
+    """Median seconds of `python -c pass`, `import ianaports`, and warm `show 2304` and `search kerberos`."""
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "IANAPORTS_CACHE_DIR": cache}
         subprocess.run(
@@ -30,10 +30,17 @@ def main() -> None:
             env=env,
             check=True,
         )
-        bare = median_process_seconds([sys.executable, "-c", "pass"], env, runs)
-        imported = median_process_seconds([sys.executable, "-c", "import ianaports"], env, runs)
-        show = median_process_seconds([sys.executable, "-m", "ianaports", "show", "2304"], env, runs)
-        search = median_process_seconds([sys.executable, "-m", "ianaports", "search", "kerberos"], env, runs)
+        return {
+            "bare": median_process_seconds([sys.executable, "-c", "pass"], env, runs),
+            "imported": median_process_seconds([sys.executable, "-c", "import ianaports"], env, runs),
+            "show": median_process_seconds([sys.executable, "-m", "ianaports", "show", "2304"], env, runs),
+            "search": median_process_seconds([sys.executable, "-m", "ianaports", "search", "kerberos"], env, runs),
+        }
+
+
+def main() -> None:
+    figures = measure_startup(int(sys.argv[1]) if len(sys.argv) > 1 else RUNS)
+    bare, imported, show, search = figures["bare"], figures["imported"], figures["show"], figures["search"]
     print(f"python -c pass             {bare * 1000:7.1f} ms")
     print(f'python -c "import ianaports" {imported * 1000:5.1f} ms')
     print(f"ianaports show 2304 (cache) {show * 1000:6.1f} ms")

@@ -9,11 +9,12 @@ import time
 
 import pytest
 
+import ianaports.store
 from ianaports import parse
 from ianaports.errors import CacheError, NotFoundError
 from ianaports.model import PortRange
 from ianaports.parser import parse_bytes
-from ianaports.store import DB_NAME, Store
+from ianaports.store import DB_NAME, Store, _unpack_ids
 from realdata import parsed, real_release_paths
 from synthetic import registry_xml
 
@@ -99,6 +100,137 @@ class TestOrder:
             assert store.load() == parse_bytes(xml)
             assert store.snapshots(name="svc0")[0][1] == parse_bytes(xml).service("svc0")
             assert store.check() == []
+
+
+def _dump(folder) -> dict[str, list[tuple]]:
+    """The store's logical content, with row ids replaced by content digests so two stores compare."""
+    connection = sqlite3.connect(folder / DB_NAME)
+    try:
+        digest = dict(connection.execute("SELECT id, hex(digest) FROM records"))
+        person = dict(connection.execute("SELECT id, hex(digest) FROM people"))
+        releases = [
+            (seq, updated, sha, [digest[i] for i in _unpack_ids(members)], [person[i] for i in _unpack_ids(people)])
+            for seq, updated, sha, members, people in connection.execute(
+                "SELECT seq, updated, sha256, members, people FROM releases ORDER BY seq"
+            )
+        ]
+        return {
+            "records": sorted(
+                connection.execute("SELECT hex(digest), name_lower, protocol, port_start, port_end, body FROM records")
+            ),
+            "people": sorted(connection.execute("SELECT hex(digest), body FROM people")),
+            "releases": releases,
+            "presence": sorted((digest[r], f, last) for r, f, last in connection.execute("SELECT * FROM presence")),
+        }
+    finally:
+        connection.close()
+
+
+class TestImportCache:
+    """One Store importing many releases skips records it already stored; the result must not change."""
+
+    def test_written_port_text_kept_apart(self, tmp_path):
+        """Two records equal but for how IANA wrote the span keep their own port text."""
+        plain = registry_xml("2025-01-01", 2)
+        written = registry_xml("2025-02-01", 2).replace(b"<number>1000</number>", b"<number>1000-1000</number>")
+        with Store(tmp_path) as store:
+            add(store, plain)
+            add(store, written)
+            assert store.load("2025-02-01").records[0].ports.as_written == "1000-1000"
+            assert store.load("2025-01-01").records[0].ports.as_written == "1000"
+            assert store.check() == []
+
+    def test_warm_import_equals_cold_imports(self, tmp_path):
+        """Importing releases in one Store stores exactly what importing each in a fresh Store stores."""
+        releases = [
+            registry_xml("2025-03-01", 22),
+            registry_xml("2025-01-01", 20),
+            registry_xml("2025-02-01", 21, reverse=True),
+            registry_xml("2025-04-01", 21),
+        ]
+        registries = [(parse_bytes(xml), hashlib.sha256(xml).hexdigest()) for xml in releases]
+        # Real releases (parsed once per session) exercise shared people and repeated spans.
+        registries += [(parsed(path), path.name) for path in real_release_paths()[-1:]]
+        with Store(tmp_path / "warm") as store, store.lock():
+            for registry, sha256 in registries:
+                store.add(registry, sha256=sha256, source="same")
+        for registry, sha256 in registries:
+            with Store(tmp_path / "cold") as store, store.lock():
+                store.add(registry, sha256=sha256, source="same")
+        assert _dump(tmp_path / "warm") == _dump(tmp_path / "cold")
+
+    def test_rolled_back_release_forgets_its_records(self, tmp_path, monkeypatch):
+        """A release whose transaction fails leaves no remembered ids, so the next import stores its records."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml("2025-01-01", 3))
+
+            def fail(*args, **kwargs):
+                raise sqlite3.OperationalError("disk I/O error")
+
+            monkeypatch.setattr(ianaports.store, "_insert_presence", fail)
+            with pytest.raises(CacheError):
+                add(store, registry_xml("2025-02-01", 5))
+            monkeypatch.undo()
+            add(store, registry_xml("2025-02-01", 5))
+            assert len(store.load("2025-02-01")) == 5
+            assert store.check() == []
+
+
+class TestInterruptions:
+    def test_view_survives_an_older_release_arriving(self, tmp_path):
+        """A view made before an older release is inserted still answers from its own release."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml("2025-02-01", 30))
+            view = store.view()
+            with Store(tmp_path) as writer:
+                add(writer, registry_xml("2025-01-01", 9))
+            assert len(view.lookup(1000)) == 10
+            assert len(store.load("2025-02-01")) == 30
+
+    def test_stale_temporary_files_are_swept(self, tmp_path):
+        """Temporary files a killed writer left are removed by the next writer's lock."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml("2025-01-01"))
+            stale = [tmp_path / ".tmp-123.download", tmp_path / "raw" / ".tmp-456.xml.xz"]
+            for path in stale:
+                path.write_bytes(b"half")
+            assert store.check() == []
+            with store.lock():
+                assert not any(path.exists() for path in stale)
+
+    def test_lagging_kept_xml_passes_check_and_is_mended(self, tmp_path):
+        """After an import killed before it kept its XML, check() passes and the next sync of it keeps it."""
+        older, newer = registry_xml("2025-01-01"), registry_xml("2025-02-01")
+        with Store(tmp_path) as store:
+            add(store, older)
+            with store.lock():
+                store.add(parse_bytes(newer), sha256=hashlib.sha256(newer).hexdigest(), source="test")
+            assert store.raw_path() is None
+            assert store.check() == []
+        (tmp_path / "newer.xml").write_bytes(newer)
+        ianaports.sync(tmp_path / "newer.xml", cache_dir=tmp_path)
+        with Store(tmp_path) as store:
+            raw = store.raw_path()
+            assert raw is not None
+            assert lzma.decompress(raw.read_bytes()) == newer
+            assert store.check() == []
+
+    def test_foreign_kept_xml_is_reported(self, tmp_path):
+        """A file under raw/ that is no stored release's XML is reported by check()."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml("2025-01-01"))
+            (tmp_path / "raw" / "2020-01-01.0000000000000000.xml.xz").write_bytes(lzma.compress(b"<x/>"))
+            assert any("not the XML of a stored release" in problem for problem in store.check())
+
+    def test_kept_xml_of_an_interrupted_import_is_accepted(self, tmp_path):
+        """XML dated after the newest release (a writer killed before its commit) is no problem; older is."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml("2025-01-01"))
+            orphan = tmp_path / "raw" / "2025-02-01.0000000000000000.xml.xz"
+            orphan.write_bytes(lzma.compress(b"<x/>"))
+            assert store.check() == []
+            orphan.rename(tmp_path / "raw" / "2024-12-31.0000000000000000.xml.xz")
+            assert any("not the XML of a stored release" in problem for problem in store.check())
 
 
 class TestRealData:

@@ -202,18 +202,25 @@ def _sync_source(
     try:
         for file in files:
             data = _read_release(file)
-            # Compressing the raw XML is slow: keep only the newest one, once, at the end.
-            info = _import_bytes(store, data, source=str(file.resolve()), force=force, keep_raw=len(files) == 1)
-            if info is not None:
-                added.append(info)
-                if newest is None or info.updated >= newest[0].updated:
-                    newest = (info, data)
+            sha256 = hashlib.sha256(data).hexdigest()
+            # A file already stored is known by its hash alone: no need to parse it again.
+            info = store.find(sha256)
+            if info is None:
+                # Compressing the raw XML is slow: keep only the newest one, once, at the end.
+                info = _import_bytes(
+                    store, data, sha256=sha256, source=str(file.resolve()), force=force, keep_raw=len(files) == 1
+                )
+                if info is not None:
+                    added.append(info)
+            if info is not None and (newest is None or info.updated >= newest[0].updated):
+                newest = (info, data)
     except SuspectReleaseError as exc:
         return SourceOutcome(source=source, status="refused", releases=tuple(added), error=f"{file.name}: {exc}")
     except (FetchError, ParseError) as exc:
         return SourceOutcome(source=source, status="failed", releases=tuple(added), error=f"{file.name}: {exc}")
     finally:
-        if newest is not None and len(files) > 1:
+        # Also mends a store whose last import was killed before it kept the newest XML.
+        if newest is not None:
             store.keep_raw(*newest)
     return SourceOutcome(source=source, status="added" if added else "unchanged", releases=tuple(added))
 
@@ -279,13 +286,16 @@ def _strip_url(message: str, url: str) -> str:
     return message
 
 
-def _import_bytes(store: Store, data: bytes, *, source: str, force: bool, keep_raw: bool = True) -> ReleaseInfo | None:
+def _import_bytes(
+    store: Store, data: bytes, *, source: str, force: bool, keep_raw: bool = True, sha256: str | None = None
+) -> ReleaseInfo | None:
     from .parser import parse_bytes  # noqa: PLC0415 - lxml only when importing
 
     registry = parse_bytes(data)
     if not force:
         _guard(store, registry)
-    return store.add(registry, sha256=hashlib.sha256(data).hexdigest(), source=source, xml=data if keep_raw else None)
+    digest = sha256 or hashlib.sha256(data).hexdigest()
+    return store.add(registry, sha256=digest, source=source, xml=data if keep_raw else None)
 
 
 def _guard(store: Store, registry: Registry) -> None:

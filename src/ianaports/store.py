@@ -66,6 +66,8 @@ LOCK_NAME = "ianaports.lock"
 RAW_DIR = "raw"
 #: Temporary files (downloads, raw XML being written) start with this prefix.
 TEMP_PREFIX = ".tmp-"
+#: xz level of the kept XML: level 1 takes an eighth of level 6's time for a 20 % larger file.
+RAW_XZ_PRESET = 1
 #: How long a writer waits for another one before giving up.
 LOCK_TIMEOUT_SECONDS = 300.0
 
@@ -114,6 +116,13 @@ CREATE TABLE order_keys (
 ) WITHOUT ROWID;
 CREATE INDEX presence_last ON presence (last_seq);
 """
+#: Indexes added after schema version 1 first shipped: a writer creates them in an older store.
+_LATER_INDEXES = (
+    # A release is recognised by its file's hash before the file is parsed.
+    "CREATE INDEX IF NOT EXISTS releases_sha256 ON releases (sha256)",
+    # Read without touching the member lists stored in the same rows (history reads every release's epoch).
+    "CREATE INDEX IF NOT EXISTS releases_epoch ON releases (seq, epoch)",
+)
 
 
 def default_cache_dir() -> Path:
@@ -156,9 +165,13 @@ class ReleaseInfo:
         }
 
 
+#: One encoder for every call: ``json.dumps`` with options builds a new one each time.
+_CANONICAL_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(data: Any) -> str:  # noqa: ANN401 - any JSON value
     """Compact JSON in the schema's own key order: the form whose sha256 identifies a stored record."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL_ENCODER.encode(data)
 
 
 def _digest(text: str) -> bytes:
@@ -202,6 +215,7 @@ class Store:
         self._connection: sqlite3.Connection | None = None
         self._read_only = False
         self._record_cache: dict[int, ServiceRecord] = {}
+        self._interned = _Interned()
 
     def __repr__(self) -> str:
         return f"<Store {str(self.path)!r}>"
@@ -217,6 +231,8 @@ class Store:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+        # Another database may sit at the path when it is reopened.
+        self._interned = _Interned()
 
     # -- opening ---------------------------------------------------------
 
@@ -238,6 +254,8 @@ class Store:
     def _open_for_writing(self) -> sqlite3.Connection:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
+            if not self.db_path.exists():
+                self._create_database()
             connection = sqlite3.connect(self.db_path, timeout=LOCK_TIMEOUT_SECONDS, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise CacheError(f"cannot write the cache at {self.path}: {_reason(exc)}") from exc
@@ -253,6 +271,28 @@ class Store:
             connection.close()
             raise
         return connection
+
+    def _create_database(self) -> None:
+        """Create the database with its schema under a temporary name, then link it into place.
+
+        A writer killed while creating it leaves a temporary file (swept by
+        the next writer), never a database without tables that readers would
+        take for a foreign file.  Linking fails if another writer won the race.
+        """
+        temp = self.path / f"{TEMP_PREFIX}{os.getpid()}.sqlite3"
+        temp.unlink(missing_ok=True)
+        connection = sqlite3.connect(temp, isolation_level=None)
+        try:
+            self._ensure_schema(connection)
+        finally:
+            connection.close()
+        try:
+            # Fails when another writer linked its database first, or on a file system
+            # without hard links (the database is then created in place, as before).
+            with contextlib.suppress(OSError):
+                os.link(temp, self.db_path)
+        finally:
+            temp.unlink(missing_ok=True)
 
     def _open_for_reading(self) -> sqlite3.Connection:
         if not self.db_path.is_file():
@@ -307,6 +347,8 @@ class Store:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "meta" in tables:
             self._check_schema(connection)
+            for statement in _LATER_INDEXES:
+                connection.execute(statement)
             return
         if tables:
             raise CacheError(f"{self.db_path} is not an ianaports store (unexpected tables)")
@@ -316,6 +358,8 @@ class Store:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     connection.execute(statement)
+            for statement in _LATER_INDEXES:
+                connection.execute(statement)
             connection.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             connection.execute("COMMIT")
         except sqlite3.Error:
@@ -333,6 +377,29 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc, self.path)}") from exc
 
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Run the reads inside in one read transaction, so they see one state of the database.
+
+        A writer inserting an older release renumbers the ``seq`` of later
+        ones; reads that combine a release's ``seq`` with other rows must not
+        straddle such a commit.  Nested use joins the outer snapshot.
+        """
+        if not self.exists():
+            yield
+            return
+        with self._query() as connection:
+            if connection.in_transaction:
+                outer = True
+            else:
+                outer = False
+                connection.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if not outer and connection.in_transaction:
+                connection.execute("COMMIT")
+
     # -- writing ---------------------------------------------------------
 
     @contextlib.contextmanager
@@ -349,9 +416,17 @@ class Store:
         except OSError as exc:
             raise CacheError(f"cannot write the cache at {self.path}: {_reason(exc)}") from exc
         try:
+            self._sweep_temp_files()
             yield
         finally:
             lock.release()
+
+    def _sweep_temp_files(self) -> None:
+        """Remove temporary files a killed writer left behind; only lock holders make them, so none is live."""
+        for folder in (self.path, self.path / RAW_DIR):
+            with contextlib.suppress(OSError):
+                for stale in folder.glob(f"{TEMP_PREFIX}*"):
+                    stale.unlink(missing_ok=True)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -414,14 +489,26 @@ class Store:
         published: Path | None = None
         committed = False
         try:
-            with self._transaction() as connection:
-                info = _insert_release(connection, registry, sha256=sha256, source=source, fetched_at=fetched_at)
-                newest = connection.execute("SELECT max(seq) FROM releases").fetchone()[0] == info.seq
-                if raw_temp is not None and newest:
-                    # Renamed before the commit: a rename that fails (full or read-only disk)
-                    # rolls the release back, so the newest release never lacks its XML.
-                    published = self._rename_raw(raw_temp, info)
-                    raw_temp = None
+            try:
+                with self._transaction() as connection:
+                    info = _insert_release(
+                        connection,
+                        registry,
+                        sha256=sha256,
+                        source=source,
+                        fetched_at=fetched_at,
+                        interned=self._interned,
+                    )
+                    newest = connection.execute("SELECT max(seq) FROM releases").fetchone()[0] == info.seq
+                    if raw_temp is not None and newest:
+                        # Renamed before the commit: a rename that fails (full or read-only disk)
+                        # rolls the release back, so the newest release never lacks its XML.
+                        published = self._rename_raw(raw_temp, info)
+                        raw_temp = None
+            except BaseException:
+                self._interned.rollback()
+                raise
+            self._interned.commit()
             committed = True
         finally:
             if raw_temp is not None:
@@ -441,10 +528,12 @@ class Store:
             raise CacheError(f"cannot read the cache database {self.db_path}: {_reason(exc, self.path)}") from exc
 
     def keep_raw(self, info: ReleaseInfo, xml: bytes) -> bool:
-        """Keep *xml* (of the stored release *info*) under ``raw/`` if it is the newest; True if kept."""
+        """Keep *xml* (of the stored release *info*) under ``raw/`` if it is the newest; True if it is kept now."""
         latest = self.latest()
         if latest is None or (latest.updated, latest.sha256) != (info.updated, info.sha256):
             return False
+        if self.raw_path() is not None:
+            return True
         temp = self._write_raw_temp(xml)
         try:
             self._publish_raw(temp, latest)
@@ -458,7 +547,7 @@ class Store:
         try:
             raw_dir.mkdir(parents=True, exist_ok=True)
             with temp.open("wb") as handle:
-                handle.write(lzma.compress(xml, preset=6))
+                handle.write(lzma.compress(xml, preset=RAW_XZ_PRESET))
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:
@@ -500,6 +589,18 @@ class Store:
             ).fetchall()
         return tuple(_release_info(row) for row in rows)
 
+    def find(self, sha256: str) -> ReleaseInfo | None:
+        """The stored release whose XML has this sha256, or None (cheaper than parsing the file to ask)."""
+        if not self.exists():
+            return None
+        with self._query() as connection:
+            row = connection.execute(
+                "SELECT updated, sha256, record_count, source, fetched_at, title, seq FROM releases"
+                " WHERE sha256 = ? ORDER BY seq DESC LIMIT 1",
+                (sha256,),
+            ).fetchone()
+        return None if row is None else _release_info(row)
+
     def latest(self) -> ReleaseInfo | None:
         """The newest stored release, or None when the cache is empty."""
         releases = self.releases()
@@ -532,20 +633,21 @@ class Store:
         """Rebuild the named release as a :class:`Registry` from the store (no XML parsing)."""
         from .registry import Registry  # noqa: PLC0415
 
-        info = self.release(version)
-        with self._query() as connection:
-            row = connection.execute(
-                "SELECT members, people, footnotes FROM releases WHERE seq = ?", (info.seq,)
-            ).fetchone()
-            members = _unpack_ids(row[0])
-            bodies = dict(
-                connection.execute(
-                    "SELECT r.id, r.body FROM presence p JOIN records r ON r.id = p.record_id"
-                    " WHERE p.last_seq >= ?1 AND p.first_seq <= ?1",
-                    (info.seq,),
-                ).fetchall()
-            )
-            people = self._people(connection, _unpack_ids(row[1]))
+        with self._snapshot():
+            info = self.release(version)
+            with self._query() as connection:
+                row = connection.execute(
+                    "SELECT members, people, footnotes FROM releases WHERE seq = ?", (info.seq,)
+                ).fetchone()
+                members = _unpack_ids(row[0])
+                bodies = dict(
+                    connection.execute(
+                        "SELECT r.id, r.body FROM presence p JOIN records r ON r.id = p.record_id"
+                        " WHERE p.last_seq >= ?1 AND p.first_seq <= ?1",
+                        (info.seq,),
+                    ).fetchall()
+                )
+                people = self._people(connection, _unpack_ids(row[1]))
         decoder = _RecordDecoder()
         records = {record_id: decoder.record(body) for record_id, body in bodies.items()}
         try:
@@ -574,9 +676,13 @@ class Store:
         """A release answering lookups straight from the database, without loading it whole."""
         return ReleaseView(self, self.release(version))
 
-    def _members(self, seq: int) -> array.array[int]:
+    def _members(self, info: ReleaseInfo) -> array.array[int]:
+        # By identity, not by seq: a release inserted before this one since *info* was read moves its seq.
         with self._query() as connection:
-            row = connection.execute("SELECT members FROM releases WHERE seq = ?", (seq,)).fetchone()
+            row = connection.execute(
+                "SELECT members FROM releases WHERE updated = ? AND sha256 = ? ORDER BY seq DESC LIMIT 1",
+                (info.updated.isoformat(), info.sha256),
+            ).fetchone()
         return _unpack_ids(row[0])
 
     def _records(self, record_ids: Iterable[int]) -> dict[int, ServiceRecord]:
@@ -659,12 +765,12 @@ class Store:
         return keys
 
     def _select(
-        self, seq: int, matched: Iterable[int], *, epoch: int | None, keys: dict[tuple[int, int], float]
+        self, release: ReleaseInfo, matched: Iterable[int], *, epoch: int | None, keys: dict[tuple[int, int], float]
     ) -> list[int]:
         ids = set(matched)
         if epoch is None:
             # A release repeating a record has no key order: read its own member list.
-            return [record_id for record_id in self._members(seq) if record_id in ids] if ids else []
+            return [record_id for record_id in self._members(release) if record_id in ids] if ids else []
         if len(ids) < 2:  # noqa: PLR2004 - one record has no order to find
             return list(ids)
         return sorted(ids, key=lambda record_id: keys[record_id, epoch])
@@ -682,22 +788,23 @@ class Store:
             raise ValueError("give exactly one of port and name")
         if port is not None and not 0 <= port <= PORT_MAX:
             raise ValueError(f"port must be within 0-{PORT_MAX}, not {port}")
-        releases = self.releases()
-        if not releases:
-            return []
-        candidates = self._candidates(port=port, name=name, protocol=_protocol_or_none(protocol))
-        runs = self._runs(candidates)
-        keys = self._order_keys(candidates)
-        epochs = self._epochs()
-        present: dict[int, list[int]] = {release.seq: [] for release in releases}
-        for record_id, first, last in runs:
-            for seq in range(first, last + 1):
-                present[seq].append(record_id)
-        records = self._records(candidates)
-        result = []
-        for release in releases:
-            chosen = self._select(release.seq, present[release.seq], epoch=epochs[release.seq], keys=keys)
-            result.append((release.updated, tuple(records[record_id] for record_id in chosen)))
+        with self._snapshot():
+            releases = self.releases()
+            if not releases:
+                return []
+            candidates = self._candidates(port=port, name=name, protocol=_protocol_or_none(protocol))
+            runs = self._runs(candidates)
+            keys = self._order_keys(candidates)
+            epochs = self._epochs()
+            present: dict[int, list[int]] = {release.seq: [] for release in releases}
+            for record_id, first, last in runs:
+                for seq in range(first, last + 1):
+                    present[seq].append(record_id)
+            records = self._records(candidates)
+            result = []
+            for release in releases:
+                chosen = self._select(release, present[release.seq], epoch=epochs[release.seq], keys=keys)
+                result.append((release.updated, tuple(records[record_id] for record_id in chosen)))
         return result
 
     def history(
@@ -721,8 +828,9 @@ class Store:
         """
         from .diff import diff_subsets  # noqa: PLC0415 - the store does not need diff to open
 
-        old_info, new_info = self.release(old), self.release(new)
-        old_members, new_members = self._members(old_info.seq), self._members(new_info.seq)
+        with self._snapshot():
+            old_info, new_info = self.release(old), self.release(new)
+            old_members, new_members = self._members(old_info), self._members(new_info)
         old_counts, new_counts = collections.Counter(old_members), collections.Counter(new_members)
         differing = [
             record_id for record_id in old_counts | new_counts if old_counts[record_id] != new_counts[record_id]
@@ -779,19 +887,36 @@ class Store:
                 return [f"SQLite integrity check: {verdict}"]
             problems += _check_records(connection)
             problems += _check_releases(connection)
+        return problems + self._check_raw()
+
+    def _check_raw(self) -> list[str]:
+        # An import killed between its commit and the rename of the new XML
+        # leaves the previous newest release's XML: older, but still sound.
+        # Temporary files are a killed writer's, swept by the next one.
         raw_dir = self.path / RAW_DIR
-        latest = self.latest()
-        raw = self.raw_path()
-        if latest is not None and raw is not None:
+        if not raw_dir.is_dir():
+            return []
+        stored = {f"{r.updated.isoformat()}.{r.sha256[:16]}.xml.xz": r for r in self.releases()}
+        newest = max((name[:10] for name in stored), default=None)
+        problems = []
+        for path in sorted(raw_dir.glob("*.xml.xz")):
+            if path.name.startswith(TEMP_PREFIX):
+                continue
+            release = stored.get(path.name)
+            if release is None:
+                # A writer killed between renaming the new XML and committing its
+                # release leaves the XML of a would-be newest release: harmless, and
+                # pruned by the next import.  Anything older does not belong here.
+                if newest is None or path.name[:10] < newest:
+                    problems.append(f"{path}: not the XML of a stored release")
+                continue
             try:
-                digest = hashlib.sha256(lzma.decompress(raw.read_bytes())).hexdigest()
+                digest = hashlib.sha256(lzma.decompress(path.read_bytes())).hexdigest()
             except (OSError, lzma.LZMAError) as exc:
-                problems.append(f"{raw}: unreadable ({exc})")
-            else:
-                if digest != latest.sha256:
-                    problems.append(f"{raw}: sha256 {digest[:16]} does not match the newest release")
-        elif latest is not None and raw_dir.is_dir() and any(raw_dir.glob("*.xml.xz")):
-            problems.append(f"{raw_dir}: the kept XML is not the newest release's")
+                problems.append(f"{path}: unreadable ({exc})")
+                continue
+            if digest != release.sha256:
+                problems.append(f"{path}: sha256 {digest[:16]} does not match its release")
         return problems
 
 
@@ -821,7 +946,7 @@ class ReleaseView:
         return f"<ReleaseView {self.info.record_count} records, updated {self.info.updated.isoformat()}>"
 
     def _members(self) -> array.array[int]:
-        return self.store._members(self.info.seq)  # noqa: SLF001 - the view is part of the store
+        return self.store._members(self.info)  # noqa: SLF001 - the view is part of the store
 
     def _answer(self, candidates: list[int]) -> tuple[ServiceRecord, ...]:
         if not candidates:
@@ -982,6 +1107,31 @@ def _fsync_dir(path: Path) -> None:
 # -- inserting a release ------------------------------------------------------
 
 
+@attrs.define
+class _Interned:
+    """Record and person ids already stored, keyed by value, so an import encodes only what is new.
+
+    Records compare equal when their JSON is equal, except for the port text
+    IANA wrote (not part of a span's equality): the key carries it.  The ids
+    of rows written by the open transaction wait in ``pending`` until it
+    commits, since a rollback takes them back.
+    """
+
+    records: dict[tuple[ServiceRecord, str | None], int] = attrs.Factory(dict)
+    people: dict[Person, int] = attrs.Factory(dict)
+    pending_records: dict[tuple[ServiceRecord, str | None], int] = attrs.Factory(dict)
+    pending_people: dict[Person, int] = attrs.Factory(dict)
+
+    def commit(self) -> None:
+        self.records.update(self.pending_records)
+        self.people.update(self.pending_people)
+        self.rollback()
+
+    def rollback(self) -> None:
+        self.pending_records.clear()
+        self.pending_people.clear()
+
+
 def _insert_release(
     connection: sqlite3.Connection,
     registry: Registry,
@@ -989,14 +1139,12 @@ def _insert_release(
     sha256: str,
     source: str,
     fetched_at: dt.datetime | None,
+    interned: _Interned,
 ) -> ReleaseInfo:
-    from .render import person_to_json, record_to_json  # noqa: PLC0415
-
-    member_ids = _intern_records(connection, [canonical_json(record_to_json(r)) for r in registry.records], registry)
+    member_ids = _intern_records(connection, registry.records, interned)
     updated = registry.updated.isoformat()
     epoch = _assign_order_keys(connection, member_ids, updated)
-    people_ids = _intern_people(connection, [canonical_json(person_to_json(p)) for p in registry.people.values()])
-    updated = registry.updated.isoformat()
+    people_ids = _intern_people(connection, list(registry.people.values()), interned)
     # The new release's place in date order; releases of one date keep import order.
     seq = connection.execute("SELECT count(*) FROM releases WHERE updated <= ?", (updated,)).fetchone()[0]
     connection.execute("UPDATE releases SET seq = seq + 1 WHERE seq >= ?", (seq,))
@@ -1030,14 +1178,26 @@ def _insert_release(
     )
 
 
-def _intern_records(connection: sqlite3.Connection, bodies: list[str], registry: Registry) -> list[int]:
+def _intern_records(connection: sqlite3.Connection, records: Sequence[ServiceRecord], interned: _Interned) -> list[int]:
+    """The ids of *records*, inserting the new ones; only records not met before are encoded and hashed."""
+    from .render import record_to_json  # noqa: PLC0415 - render is not needed to open a store
+
+    # ``written`` is None when IANA wrote the span canonically; either way it fixes the JSON's port text.
+    keys = [(record, None if record.ports is None else record.ports.written) for record in records]
+    stored = interned.records
+    ids = [stored.get(key, -1) for key in keys] if stored else [-1] * len(keys)
+    missing = [position for position, record_id in enumerate(ids) if record_id < 0]
+    if not missing:
+        return ids
+    bodies = [canonical_json(record_to_json(records[position])) for position in missing]
     digests = [_digest(body) for body in bodies]
     known = _known_ids(connection, "records", digests)
     new_rows = []
-    for digest, body, record in zip(digests, bodies, registry.records, strict=True):
+    for position, digest, body in zip(missing, digests, bodies, strict=True):
         if digest in known:
             continue
         known[digest] = -1  # a record repeated within the release is inserted once
+        record = records[position]
         new_rows.append(
             (
                 digest,
@@ -1054,17 +1214,30 @@ def _intern_records(connection: sqlite3.Connection, bodies: list[str], registry:
     )
     if new_rows:
         known.update(_known_ids(connection, "records", [row[0] for row in new_rows]))
-    return [known[digest] for digest in digests]
+    pending = interned.pending_records
+    for position, digest in zip(missing, digests, strict=True):
+        ids[position] = pending[keys[position]] = known[digest]
+    return ids
 
 
-def _intern_people(connection: sqlite3.Connection, bodies: list[str]) -> list[int]:
-    digests = [_digest(body) for body in bodies]
-    known = _known_ids(connection, "people", digests)
-    new_rows = {digest: body for digest, body in zip(digests, bodies, strict=True) if digest not in known}
+def _intern_people(connection: sqlite3.Connection, people: Sequence[Person], interned: _Interned) -> list[int]:
+    """The ids of *people*, inserting the new ones; like :func:`_intern_records`."""
+    from .render import person_to_json  # noqa: PLC0415
+
+    seen = {**interned.people, **interned.pending_people}
+    fresh: dict[Person, tuple[bytes, str]] = {}
+    for person in people:
+        if person not in seen and person not in fresh:
+            body = canonical_json(person_to_json(person))
+            fresh[person] = (_digest(body), body)
+    known = _known_ids(connection, "people", [digest for digest, _ in fresh.values()])
+    new_rows = {digest: body for digest, body in fresh.values() if digest not in known}
     connection.executemany("INSERT INTO people (digest, body) VALUES (?, ?)", new_rows.items())
     if new_rows:
         known.update(_known_ids(connection, "people", list(new_rows)))
-    return [known[digest] for digest in digests]
+    for person, (digest, _) in fresh.items():
+        seen[person] = interned.pending_people[person] = known[digest]
+    return [seen[person] for person in people]
 
 
 def _known_ids(connection: sqlite3.Connection, table: str, digests: Sequence[bytes]) -> dict[bytes, int]:
@@ -1168,17 +1341,26 @@ def _insert_presence(connection: sqlite3.Connection, seq: int, members: set[int]
     starting_after = dict(
         connection.execute("SELECT record_id, last_seq FROM presence WHERE first_seq = ?", (seq + 1,))
     )
+    extends: list[tuple[int, int]] = []
     for record_id in members:
         if record_id in covering:
             continue
         first = last = seq
-        if record_id in ending_before:
-            first = ending_before[record_id]
-            deletes.append((record_id, first))
         if record_id in starting_after:
             last = starting_after[record_id]
             deletes.append((record_id, seq + 1))
+        elif record_id in ending_before:
+            # The common case, a record kept by the next release: stretch its run in place.
+            extends.append((record_id, ending_before[record_id]))
+            continue
+        if record_id in ending_before:
+            first = ending_before[record_id]
+            deletes.append((record_id, first))
         inserts.append((record_id, first, last))
+    connection.executemany(
+        "UPDATE presence SET last_seq = ? WHERE record_id = ? AND first_seq = ?",
+        [(seq, record_id, first) for record_id, first in extends],
+    )
     connection.executemany("DELETE FROM presence WHERE record_id = ? AND first_seq = ?", deletes)
     connection.executemany("INSERT INTO presence VALUES (?, ?, ?)", inserts)
 
