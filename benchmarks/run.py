@@ -29,7 +29,7 @@ import attrs
 from lxml import etree
 
 import ianaports
-from common import REGISTRY_DIR, median_seconds, require
+from common import REGISTRY_DIR, median_process_seconds, median_seconds, require
 from diff import measure_diff
 from ianaports import history
 from ianaports.parser import parse_bytes
@@ -155,6 +155,7 @@ def main() -> None:
         startup["imported"],
         "3.0x",
     )
+    row("warm `ianaports search kerberos`, whole process", startup["search"], "`python -c pass`", startup["bare"])
     print("start-up done", file=sys.stderr)
 
     diffed = measure_diff()
@@ -194,6 +195,9 @@ def main() -> None:
         seconds, events = history_seconds(cache, **query)
         text = ", ".join(f"{key}={value}" for key, value in query.items())
         row(f"history({text}) over {count} releases from the store ({events} events)", seconds, "parse one", parse_one)
+    env = {**os.environ, "IANAPORTS_CACHE_DIR": str(cache)}
+    whole = median_process_seconds([sys.executable, "-m", "ianaports", "history", "80"], env, 10)
+    row(f"`ianaports history 80` over {count} releases, whole process", whole, "`python -c pass`", startup["bare"])
     print("history done", file=sys.stderr)
 
     memory = measure_memory(data)
