@@ -24,7 +24,7 @@ from .errors import (
     SuspectReleaseError,
 )
 from .model import PartialDate, Person, PortRange, Protocol, Reference, ReferenceKind, ServiceRecord
-from .registry import PortClass, Registry, classify
+from .registry import PortClass, RecordSource, Registry, classify
 
 if TYPE_CHECKING:
     from ._sync import SourceOutcome, SyncResult, load, sync, versions
@@ -76,6 +76,7 @@ __all__ = [
     "PortRange",
     "Protocol",
     "RecordChange",
+    "RecordSource",
     "Reference",
     "ReferenceKind",
     "Registry",

@@ -18,7 +18,7 @@ import contextlib
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
 from .errors import (
@@ -294,8 +294,7 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     notes = load_notes(args.notes)
     with _answering_source(args, out) as registry:
         try:
-            # explain() asks only lookup, service and updated, which a view answers by SQL.
-            view = explain(cast("Registry", registry), query, notes)
+            view = explain(registry, query, notes)
         except NotFoundError:
             out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
             return EXIT_NOT_FOUND
@@ -808,9 +807,7 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
     from .enrich import load_notes  # noqa: PLC0415
 
     notes = load_notes(args.notes)
-    with _answering_source(args, out) as source:
-        # The audit asks only lookup (and updated), which a view answers by SQL.
-        registry = cast("Registry", source)
+    with _answering_source(args, out) as registry:
         audited = listen.audit(listeners, registry, note_for=listen.note_lookup(registry, notes))
     if not args.all:
         audited = tuple(

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
     from .model import Person
-    from .registry import Registry
+    from .registry import RecordSource, Registry
 
 __all__ = [
     "NOTES_PATH_ENV",
@@ -764,7 +764,7 @@ def _as_port(query: int | str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def explain(registry: Registry, port_or_name: int | str, notes: NoteSet | None = None) -> ExplainView:
+def explain(registry: RecordSource, port_or_name: int | str, notes: NoteSet | None = None) -> ExplainView:
     """The enriched view of a port (``2304``, ``"2304"``) or a service name (``"ssh"``).
 
     Unassigned ports get a view too; an unknown name raises

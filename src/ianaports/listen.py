@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from .enrich import NoteSet
-    from .registry import Registry
+    from .registry import RecordSource, Registry
 
 __all__ = [
     "BASELINE_SCHEMA_VERSION",
@@ -169,7 +169,7 @@ def _process_name(psutil: Any, pid: int, cache: dict[int, str | None]) -> str | 
 
 def audit(
     listeners: Iterable[Listener],
-    registry: Registry,
+    registry: RecordSource,
     *,
     note_for: Callable[[int, Protocol], tuple[str | None, str | None]] | None = None,
 ) -> tuple[AuditedListener, ...]:
@@ -184,7 +184,7 @@ def audit(
 
 def _audit_one(
     listener: Listener,
-    registry: Registry,
+    registry: RecordSource,
     note_for: Callable[[int, Protocol], tuple[str | None, str | None]] | None,
 ) -> AuditedListener:
     every = registry.lookup(listener.port)
@@ -236,7 +236,7 @@ def listening(
     return audit(current_listeners(), registry, note_for=note_for)
 
 
-def note_lookup(registry: Registry, notes: NoteSet) -> Callable[[int, Protocol], tuple[str | None, str | None]]:
+def note_lookup(registry: RecordSource, notes: NoteSet) -> Callable[[int, Protocol], tuple[str | None, str | None]]:
     """A ``note_for`` callback answering from curated notes: the first note's summary and status."""
 
     def note_for(port: int, protocol: Protocol) -> tuple[str | None, str | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import enum
 from typing import TYPE_CHECKING, Any
+from typing import Protocol as TypingProtocol
 
 import attrs
 
@@ -17,7 +18,30 @@ if TYPE_CHECKING:
 
     from .enrich import ExplainView, NoteSet
 
-__all__ = ["PortClass", "Registry", "classify", "port_statistics"]
+__all__ = ["PortClass", "RecordSource", "Registry", "classify", "port_statistics"]
+
+
+class RecordSource(TypingProtocol):
+    """What answers a port or a name: a parsed :class:`Registry`, or a stored release's view.
+
+    Code that asks only these (the explainer, the listening audit) works on
+    either, so the CLI can answer from the cache by SQL without loading a
+    whole release.
+    """
+
+    @property
+    def updated(self) -> dt.date:
+        """IANA's release date."""
+        ...
+
+    def lookup(self, port: int, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
+        """Every record whose port or span holds *port*, in file order."""
+        ...
+
+    def service(self, name: str, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
+        """Every record of the service *name*, case-insensitively; NotFoundError when none."""
+        ...
+
 
 SYSTEM_PORTS_END = 1023
 USER_PORTS_END = 49151
