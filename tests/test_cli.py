@@ -3,7 +3,9 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -217,6 +219,17 @@ class TestSearchFreeStats:
         assert all(2300 <= p < 32768 for p in ports)
         assert all(all(r.is_unassigned for r in registry.lookup(p)) for p in ports)
 
+    def test_free_in_ephemeral_span_says_why(self):
+        """free over a span of ephemeral ports exits 1 and names --include-ephemeral, not IANA, as the reason."""
+        code, out, err = run("free", "--range", "50000-50010", "--file", newest_file())
+        assert (code, out) == (EXIT_NOT_FOUND, "")
+        assert "--include-ephemeral" in err
+        assert len(err.splitlines()) == 1
+        code, out, _ = run(
+            "free", "--range", "50000-50010", "--include-ephemeral", "--count", "2", "--file", newest_file()
+        )
+        assert (code, out) == (EXIT_OK, "50000\n50001\n")
+
     def test_free_usage(self):
         """A malformed --range is a usage error."""
         assert run("free", "--range", "9-1", "--file", newest_file())[0] == EXIT_USAGE
@@ -273,6 +286,20 @@ class TestExport:
         }
         code, out, _ = run("export", "--json", "--file", fixture)
         assert [record["service_name"] for record in json.loads(out)["records"]] == ["smtp", "smtp", "discard"]
+
+    def test_output_file_mode(self, tmp_path):
+        """export -o gives a new file the umask's mode and keeps an existing file's mode, not mkstemp's 0600."""
+        target = tmp_path / "services"
+        fixture = str(FIXTURES / "child-order.xml")
+        previous = os.umask(0o022)
+        try:
+            assert run("export", "--format", "services", "-o", str(target), "--file", fixture)[0] == EXIT_OK
+            assert stat.S_IMODE(target.stat().st_mode) == 0o644
+            target.chmod(0o640)
+            assert run("export", "--format", "services", "-o", str(target), "--file", fixture)[0] == EXIT_OK
+            assert stat.S_IMODE(target.stat().st_mode) == 0o640
+        finally:
+            os.umask(previous)
 
     def test_unwritable_output(self, tmp_path):
         """An output path in a missing folder is exit 4 and leaves nothing behind."""

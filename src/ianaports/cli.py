@@ -34,6 +34,7 @@ from .render import format_table
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
+    from pathlib import Path
 
     from ._sync import SyncResult
     from .diff import RegistryDiff
@@ -630,7 +631,11 @@ def cmd_free(args: argparse.Namespace, out: Output) -> int:
         for port in ports:
             out.line(str(port))
     if not ports:
-        out.message(f"ianaports: no unassigned port in {start}-{end}")
+        hint = ""
+        if not args.include_ephemeral and end >= EPHEMERAL_START:
+            # Say why ports in the span were left out, or it reads as if IANA had assigned them.
+            hint = f" (ports from {EPHEMERAL_START} up are left out as OS ephemeral ports: add --include-ephemeral)"
+        out.message(f"ianaports: no unassigned port in {start}-{end}{hint}")
         return EXIT_NOT_FOUND
     return EXIT_OK
 
@@ -749,6 +754,10 @@ def _export_to_file(registry: Registry, fmt: str, path: str, *, legacy: bool) ->
         raise CacheError(f"cannot write {path}: {exc.strerror or exc}") from exc
     temporary = Path(temporary_name)
     try:
+        # mkstemp makes the file private (0600); an export is meant to be read,
+        # by getent among others, so give it the mode the target has or a new
+        # file would get.
+        temporary.chmod(_export_mode(target))
         with open(descriptor, "w", encoding="utf-8", newline="") as handle:  # noqa: PTH123 - a descriptor
             _export(registry, fmt, handle, legacy=legacy)
             handle.flush()
@@ -760,6 +769,18 @@ def _export_to_file(registry: Registry, fmt: str, path: str, *, legacy: bool) ->
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _export_mode(target: Path) -> int:
+    """The permission bits of an existing *target*, else those of a new file under the umask."""
+    import stat  # noqa: PLC0415 - only exports to a file need it
+
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _add_export_command(commands: argparse._SubParsersAction[_Parser]) -> None:
