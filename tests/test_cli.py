@@ -124,6 +124,19 @@ class TestSyncAndVersions:
         assert code == EXIT_SOURCE
         assert "the cached registry of 2025-12-15" in err
 
+    def test_sync_failure_json(self, tmp_path):
+        """A failed sync --json still prints each source's outcome with "ok": false, then one error line and exit 3."""
+        run("sync", "--source", str(FIXTURES / "child-order.xml"))
+        missing = str(tmp_path / "no-such-release.xml")
+        code, out, err = run("sync", "--source", missing, "--json")
+        data = json.loads(out)
+        assert code == EXIT_SOURCE
+        assert data["ok"] is False
+        assert [(s["source"], s["status"]) for s in data["sources"]] == [(missing, "failed")]
+        assert data["latest"]["updated"] == "2025-12-15"
+        assert len(err.splitlines()) == 1
+        assert "the cached registry of 2025-12-15" in err
+
     def test_versions(self, tmp_path):
         """versions lists releases; --check --json reports no problems; an empty cache exits 1."""
         assert run("versions")[0] == EXIT_NOT_FOUND

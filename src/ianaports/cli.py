@@ -952,16 +952,20 @@ def _describe_outcome_lines(result: SyncResult) -> list[str]:
 
 def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     """Refresh the local cache from IANA (or the sources given) and report what happened."""
-    from ._sync import describe_age, sync  # noqa: PLC0415
+    from ._sync import attempt_sync, describe_age, raise_for_failure  # noqa: PLC0415
     from .store import Store  # noqa: PLC0415
 
+    result = attempt_sync(
+        args.source or None,
+        cache_dir=args.cache_dir,
+        force=args.force,
+        progress=_progress(out, quiet=args.quiet or args.json),
+    )
+    if args.json:
+        # Failed sources are reported too ("ok": false), then the error line and exit 3.
+        out.json(result.to_json())
     try:
-        result = sync(
-            args.source or None,
-            cache_dir=args.cache_dir,
-            force=args.force,
-            progress=_progress(out, quiet=args.quiet or args.json),
-        )
+        raise_for_failure(result)
     except FetchError as exc:
         with Store(args.cache_dir) as store:
             latest = store.latest()
@@ -972,7 +976,6 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
         age = describe_age(dt.datetime.now(dt.timezone.utc) - latest.fetched_at)
         raise type(exc)(f"{exc}; the cached registry of {latest.updated} (fetched {age} ago) stays in use") from exc
     if args.json:
-        out.json(result.to_json())
         return EXIT_OK
     if not args.quiet:
         for line in _describe_outcome_lines(result):
