@@ -53,6 +53,12 @@ class TestShow:
         assert (code, out) == (EXIT_NOT_FOUND, "")
         assert len(err.splitlines()) == 1
 
+    def test_not_found_on_protocol(self):
+        """A name that exists but not on the protocol asked for says which protocol, in one plain sentence."""
+        code, out, err = run("show", "smtp", "-p", "dccp", "--file", str(FIXTURES / "child-order.xml"))
+        assert (code, out) == (EXIT_NOT_FOUND, "")
+        assert err == "ianaports: nothing in the registry of 2025-12-15 for 'smtp' on dccp\n"
+
     def test_hostile_file(self):
         """A hostile file exits 3 with one line and no traceback."""
         code, _, err = run("show", "1", "--file", str(FIXTURES / "billion-laughs.xml"))

@@ -266,7 +266,7 @@ def _show(args: argparse.Namespace, out: Output, registry: Registry | ReleaseVie
         except NotFoundError:
             records = ()
     if not records:
-        protocol = f" for {args.protocol}" if args.protocol else ""
+        protocol = f" on {args.protocol}" if args.protocol else ""
         if args.json:
             _print_records(out, (), registry, as_json=True)
         out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}{protocol}")
