@@ -3,7 +3,9 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +52,12 @@ class TestShow:
         code, out, err = run("show", "nosuch", "--file", str(FIXTURES / "child-order.xml"))
         assert (code, out) == (EXIT_NOT_FOUND, "")
         assert len(err.splitlines()) == 1
+
+    def test_not_found_on_protocol(self):
+        """A name that exists but not on the protocol asked for says which protocol, in one plain sentence."""
+        code, out, err = run("show", "smtp", "-p", "dccp", "--file", str(FIXTURES / "child-order.xml"))
+        assert (code, out) == (EXIT_NOT_FOUND, "")
+        assert err == "ianaports: nothing in the registry of 2025-12-15 for 'smtp' on dccp\n"
 
     def test_hostile_file(self):
         """A hostile file exits 3 with one line and no traceback."""
@@ -120,6 +128,19 @@ class TestSyncAndVersions:
         monkeypatch.setattr("ianaports.fetch.DEFAULT_RETRIES", 0)
         code, _, err = run("sync", "--source", "http://127.0.0.1:9/ports.xml")
         assert code == EXIT_SOURCE
+        assert "the cached registry of 2025-12-15" in err
+
+    def test_sync_failure_json(self, tmp_path):
+        """A failed sync --json still prints each source's outcome with "ok": false, then one error line and exit 3."""
+        run("sync", "--source", str(FIXTURES / "child-order.xml"))
+        missing = str(tmp_path / "no-such-release.xml")
+        code, out, err = run("sync", "--source", missing, "--json")
+        data = json.loads(out)
+        assert code == EXIT_SOURCE
+        assert data["ok"] is False
+        assert [(s["source"], s["status"]) for s in data["sources"]] == [(missing, "failed")]
+        assert data["latest"]["updated"] == "2025-12-15"
+        assert len(err.splitlines()) == 1
         assert "the cached registry of 2025-12-15" in err
 
     def test_versions(self, tmp_path):
@@ -217,6 +238,17 @@ class TestSearchFreeStats:
         assert all(2300 <= p < 32768 for p in ports)
         assert all(all(r.is_unassigned for r in registry.lookup(p)) for p in ports)
 
+    def test_free_in_ephemeral_span_says_why(self):
+        """free over a span of ephemeral ports exits 1 and names --include-ephemeral, not IANA, as the reason."""
+        code, out, err = run("free", "--range", "50000-50010", "--file", newest_file())
+        assert (code, out) == (EXIT_NOT_FOUND, "")
+        assert "--include-ephemeral" in err
+        assert len(err.splitlines()) == 1
+        code, out, _ = run(
+            "free", "--range", "50000-50010", "--include-ephemeral", "--count", "2", "--file", newest_file()
+        )
+        assert (code, out) == (EXIT_OK, "50000\n50001\n")
+
     def test_free_usage(self):
         """A malformed --range is a usage error."""
         assert run("free", "--range", "9-1", "--file", newest_file())[0] == EXIT_USAGE
@@ -273,6 +305,20 @@ class TestExport:
         }
         code, out, _ = run("export", "--json", "--file", fixture)
         assert [record["service_name"] for record in json.loads(out)["records"]] == ["smtp", "smtp", "discard"]
+
+    def test_output_file_mode(self, tmp_path):
+        """export -o gives a new file the umask's mode and keeps an existing file's mode, not mkstemp's 0600."""
+        target = tmp_path / "services"
+        fixture = str(FIXTURES / "child-order.xml")
+        previous = os.umask(0o022)
+        try:
+            assert run("export", "--format", "services", "-o", str(target), "--file", fixture)[0] == EXIT_OK
+            assert stat.S_IMODE(target.stat().st_mode) == 0o644
+            target.chmod(0o640)
+            assert run("export", "--format", "services", "-o", str(target), "--file", fixture)[0] == EXIT_OK
+            assert stat.S_IMODE(target.stat().st_mode) == 0o640
+        finally:
+            os.umask(previous)
 
     def test_unwritable_output(self, tmp_path):
         """An output path in a missing folder is exit 4 and leaves nothing behind."""

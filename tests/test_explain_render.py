@@ -126,6 +126,16 @@ class TestText:
         assert "a sensible choice for an internal service" in text
         assert "no curated notes" in text
 
+    def test_name_without_port_title(self, newest):
+        """A service name with no port gets a title that says so, not "ports none"."""
+        page = build_page(explain(newest, "rdp", load_notes(environ={})))
+        assert page.title == "rdp: a service name with no port"
+
+    def test_name_with_ports_title(self, newest):
+        """A service name on several ports lists them in the title."""
+        page = build_page(explain(newest, "msp", load_notes(environ={})))
+        assert page.title == "msp: ports 18, 2438"
+
 
 class TestMarkdown:
     @pytest.mark.parametrize("port", PORTS)

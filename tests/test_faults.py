@@ -179,14 +179,16 @@ class Sleeps:
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> Sleeps:
     """Retries wait on a recorder, and reads time out after 0.3 s, so the suite stays fast.
 
-    The CLI calls ``sync()`` without these arguments, so their defaults are
-    what a user gets; the test swaps only the defaults.
+    The CLI calls ``attempt_sync()`` (the API ``sync()``) without these
+    arguments, so their defaults are what a user gets; the test swaps only the
+    defaults.
     """
     recorder = Sleeps()
-    defaults = _sync.sync.__kwdefaults__
-    assert defaults is not None
-    monkeypatch.setitem(defaults, "sleep", recorder)
-    monkeypatch.setitem(defaults, "timeout", (2.0, 0.3))
+    for function in (_sync.sync, _sync.attempt_sync):
+        defaults = function.__kwdefaults__
+        assert defaults is not None
+        monkeypatch.setitem(defaults, "sleep", recorder)
+        monkeypatch.setitem(defaults, "timeout", (2.0, 0.3))
     return recorder
 
 

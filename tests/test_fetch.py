@@ -172,6 +172,13 @@ class TestRefusals:
         with pytest.raises(FetchError, match="only http and https"):
             fetch("ftp://registry.test/ports.xml", tmp_path)
 
+    @pytest.mark.parametrize("url", ["http://[::1", "http://", "http://registry.test:port/ports.xml"])
+    def test_malformed_url(self, tmp_path, sleeps, url):
+        """A malformed http URL is a FetchError at once: no raw ValueError, no retries."""
+        with pytest.raises(FetchError, match="URL"):
+            fetch(url, tmp_path, sleep=sleeps)
+        assert sleeps.calls == []
+
 
 class TestDescribeError:
     def test_refused(self, tmp_path, sleeps):

@@ -143,6 +143,27 @@ def sync(
     source failed, and :class:`CacheError` when the cache cannot be written; in
     both cases the store is left exactly as it was.
     """
+    result = attempt_sync(
+        source, cache_dir=cache_dir, session=session, timeout=timeout, force=force, progress=progress, sleep=sleep
+    )
+    raise_for_failure(result)
+    return result
+
+
+def attempt_sync(
+    source: SourceLike | Sequence[SourceLike] | None = None,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    session: requests.Session | None = None,
+    timeout: Timeout = (10.0, 60.0),
+    force: bool = False,
+    progress: Callable[[int, int | None], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SyncResult:
+    """Do what :func:`sync` does, but return the outcomes when every source failed instead of raising.
+
+    The CLI uses it to report failed sources as JSON before it reports the error.
+    """
     if source is None:
         sources = default_sources()
     elif isinstance(source, str | os.PathLike):
@@ -162,9 +183,14 @@ def sync(
             if outcome.ok:
                 store.set_meta(_LAST_CHECKED, _now().isoformat())
                 break
-        result = SyncResult(cache_dir=store.path, outcomes=tuple(outcomes), latest=store.latest())
+        return SyncResult(cache_dir=store.path, outcomes=tuple(outcomes), latest=store.latest())
+
+
+def raise_for_failure(result: SyncResult) -> None:
+    """Raise the error :func:`sync` raises when no source in *result* succeeded."""
     if result.ok:
-        return result
+        return
+    outcomes = result.outcomes
     summary = "; ".join(f"{outcome.source}: {outcome.error}" for outcome in outcomes)
     if all(outcome.status == "refused" for outcome in outcomes):
         raise SuspectReleaseError(summary)

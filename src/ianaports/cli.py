@@ -34,6 +34,7 @@ from .render import format_table
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
+    from pathlib import Path
 
     from ._sync import SyncResult
     from .diff import RegistryDiff
@@ -265,7 +266,7 @@ def _show(args: argparse.Namespace, out: Output, registry: Registry | ReleaseVie
         except NotFoundError:
             records = ()
     if not records:
-        protocol = f" for {args.protocol}" if args.protocol else ""
+        protocol = f" on {args.protocol}" if args.protocol else ""
         if args.json:
             _print_records(out, (), registry, as_json=True)
         out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}{protocol}")
@@ -630,7 +631,11 @@ def cmd_free(args: argparse.Namespace, out: Output) -> int:
         for port in ports:
             out.line(str(port))
     if not ports:
-        out.message(f"ianaports: no unassigned port in {start}-{end}")
+        hint = ""
+        if not args.include_ephemeral and end >= EPHEMERAL_START:
+            # Say why ports in the span were left out, or it reads as if IANA had assigned them.
+            hint = f" (ports from {EPHEMERAL_START} up are left out as OS ephemeral ports: add --include-ephemeral)"
+        out.message(f"ianaports: no unassigned port in {start}-{end}{hint}")
         return EXIT_NOT_FOUND
     return EXIT_OK
 
@@ -749,6 +754,10 @@ def _export_to_file(registry: Registry, fmt: str, path: str, *, legacy: bool) ->
         raise CacheError(f"cannot write {path}: {exc.strerror or exc}") from exc
     temporary = Path(temporary_name)
     try:
+        # mkstemp makes the file private (0600); an export is meant to be read,
+        # by getent among others, so give it the mode the target has or a new
+        # file would get.
+        temporary.chmod(_export_mode(target))
         with open(descriptor, "w", encoding="utf-8", newline="") as handle:  # noqa: PTH123 - a descriptor
             _export(registry, fmt, handle, legacy=legacy)
             handle.flush()
@@ -760,6 +769,18 @@ def _export_to_file(registry: Registry, fmt: str, path: str, *, legacy: bool) ->
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _export_mode(target: Path) -> int:
+    """The permission bits of an existing *target*, else those of a new file under the umask."""
+    import stat  # noqa: PLC0415 - only exports to a file need it
+
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _add_export_command(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -931,16 +952,20 @@ def _describe_outcome_lines(result: SyncResult) -> list[str]:
 
 def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     """Refresh the local cache from IANA (or the sources given) and report what happened."""
-    from ._sync import describe_age, sync  # noqa: PLC0415
+    from ._sync import attempt_sync, describe_age, raise_for_failure  # noqa: PLC0415
     from .store import Store  # noqa: PLC0415
 
+    result = attempt_sync(
+        args.source or None,
+        cache_dir=args.cache_dir,
+        force=args.force,
+        progress=_progress(out, quiet=args.quiet or args.json),
+    )
+    if args.json:
+        # Failed sources are reported too ("ok": false), then the error line and exit 3.
+        out.json(result.to_json())
     try:
-        result = sync(
-            args.source or None,
-            cache_dir=args.cache_dir,
-            force=args.force,
-            progress=_progress(out, quiet=args.quiet or args.json),
-        )
+        raise_for_failure(result)
     except FetchError as exc:
         with Store(args.cache_dir) as store:
             latest = store.latest()
@@ -951,7 +976,6 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
         age = describe_age(dt.datetime.now(dt.timezone.utc) - latest.fetched_at)
         raise type(exc)(f"{exc}; the cached registry of {latest.updated} (fetched {age} ago) stays in use") from exc
     if args.json:
-        out.json(result.to_json())
         return EXIT_OK
     if not args.quiet:
         for line in _describe_outcome_lines(result):

@@ -350,8 +350,10 @@ def build_page(view: ExplainView) -> Page:
         title = f"Port {view.ports[0]}: {', '.join(view.names) or 'assigned'}"
     elif len(view.ports) == 1:
         title = f"Port {view.ports[0]}: unassigned"
+    elif view.ports:
+        title = f"{view.query}: ports {', '.join(str(port) for port in view.ports)}"
     else:
-        title = f"{view.query}: ports {', '.join(str(port) for port in view.ports) or 'none'}"
+        title = f"{view.query}: a service name with no port"
     classes = ", ".join(f"{facts.everyday_name} ({facts.port_class.value})" for facts in view.ranges)
     protocols = ", ".join(str(protocol) for protocol in view.protocols)
     lead = "; ".join(part for part in (classes, protocols and f"protocols {protocols}") if part)

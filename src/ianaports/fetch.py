@@ -128,7 +128,11 @@ def fetch(
     seconds in all.  Raises :class:`FetchError` saying why (DNS, refused,
     timeout, TLS, HTTP status, HTML page, truncated or oversized body).
     """
-    if urlsplit(url).scheme not in ("http", "https"):
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unclosed IPv6 bracket, say
+        raise FetchError(f"not a valid URL: {url!r} ({exc})") from None
+    if parts.scheme not in ("http", "https"):
         raise FetchError(f"only http and https URLs can be fetched, not {url!r}")
     retries = DEFAULT_RETRIES if retries is None else retries
     owned = session is None
@@ -170,6 +174,13 @@ def _attempt(
 ) -> Download:
     try:
         response = _get_following_redirects(session, url, headers, timeout)
+    except (
+        requests.exceptions.InvalidURL,
+        requests.exceptions.MissingSchema,
+        requests.exceptions.InvalidSchema,
+    ) as exc:
+        # A malformed URL (no host, a bad port) stays malformed: retrying only makes the user wait.
+        raise FetchError(f"cannot fetch {url}: not a valid URL ({describe_error(exc)})") from exc
     except requests.RequestException as exc:
         reason = describe_error(exc)
         if reason.startswith(_DNS_FAILURE):
