@@ -52,6 +52,11 @@ class TestDiffCommand:
         assert [(r["service_name"], r["protocol"]) for r in data["added"]] == [("newsvc", "tcp"), ("newsvc", "udp")]
         assert data["changed"] == []
 
+    def test_filtered_summary_says_what_unchanged_counts(self):
+        """With a filter, the summary counts the filtered changes and says the unchanged count is the whole registry's."""
+        out = run("diff", OLD, NEW, "--port", "2306")[1]
+        assert out.splitlines()[1].startswith("2 added, 1 removed, 0 changed (3 unchanged in the whole registry); ")
+
     def test_name_and_protocol_filter(self):
         """--name matches any case and --protocol narrows it further."""
         data = json.loads(run("diff", OLD, NEW, "--json", "--name", "NEWSVC", "-p", "udp")[1])

@@ -159,6 +159,8 @@ class RegistryDiff:
     port_changes: tuple[PortChange, ...] = ()
     span_splits: tuple[SpanSplit, ...] = ()
     deassignments: tuple[Deassignment, ...] = ()
+    #: True for the part :meth:`restricted` keeps; ``unchanged`` then still counts the whole registry.
+    is_restricted: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.changed)
@@ -175,7 +177,8 @@ class RegistryDiff:
         """The part of this diff about *port*, service *name* and/or *protocol*.
 
         A change is kept when its old or new record matches; a move is kept
-        when any record it involves matches.  ``unchanged`` is kept as is.
+        when any record it involves matches.  ``unchanged`` is kept as is (it
+        counts the whole registry) and ``is_restricted`` is set, so a summary can say so.
         """
         if port is None and name is None and protocol is None:
             return self
@@ -191,6 +194,7 @@ class RegistryDiff:
             port_changes=tuple(move for move in self.port_changes if keep(*move.records)),
             span_splits=tuple(move for move in self.span_splits if keep(*move.records)),
             deassignments=tuple(move for move in self.deassignments if keep(*move.records)),
+            is_restricted=True,
         )
 
 

@@ -171,7 +171,8 @@ def _summary(diff: RegistryDiff) -> str:
         f"{len(diff.port_changes)} port changes, {len(diff.span_splits)} unassigned spans split, "
         f"{len(diff.deassignments)} de-assigned"
     )
-    return f"{counts} ({diff.unchanged} unchanged); {moves}"
+    scope = " in the whole registry" if diff.is_restricted else ""
+    return f"{counts} ({diff.unchanged} unchanged{scope}); {moves}"
 
 
 def _move_text(move: PortChange | SpanSplit | Deassignment) -> str:
