@@ -146,6 +146,10 @@ class TestSyncAndVersions:
     def test_versions(self, tmp_path):
         """versions lists releases; --check --json reports no problems; an empty cache exits 1."""
         assert run("versions")[0] == EXIT_NOT_FOUND
+        code, _, err = run("versions", "--check")
+        assert code == EXIT_NOT_FOUND
+        assert "sound" not in err
+        assert err.count("\n") == 1
         run("sync", "--source", str(FIXTURES / "child-order.xml"))
         code, out, _ = run("versions")
         assert code == EXIT_OK

@@ -53,7 +53,7 @@ class TestDiffCommand:
         assert data["changed"] == []
 
     def test_filtered_summary_says_what_unchanged_counts(self):
-        """With a filter, the summary counts the filtered changes and says the unchanged count is the whole registry's."""
+        """With a filter, the summary says its unchanged count is the whole registry's."""
         out = run("diff", OLD, NEW, "--port", "2306")[1]
         assert out.splitlines()[1].startswith("2 added, 1 removed, 0 changed (3 unchanged in the whole registry); ")
 

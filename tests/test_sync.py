@@ -92,6 +92,17 @@ class TestSources:
         result = ianaports.sync([tmp_path / "missing.xml", path])
         assert [(o.status, o.error) for o in result.outcomes] == [("failed", "no such file or folder"), ("added", None)]
 
+    @pytest.mark.parametrize("url", ["ftp://mirror.example/ports.xml", "file:///etc/passwd"])
+    def test_other_url_schemes(self, tmp_path, url):
+        """A URL of another scheme is refused as such, not read as a missing file, and the next source is tried."""
+        path = tmp_path / "r.xml"
+        path.write_bytes(registry_xml())
+        result = ianaports.sync([url, path])
+        assert [(o.status, o.error) for o in result.outcomes] == [
+            ("failed", "only http:// and https:// URLs can be fetched"),
+            ("added", None),
+        ]
+
     def test_not_a_registry(self, tmp_path):
         """A file that is not the registry fails with FetchError and leaves no cache behind."""
         path = tmp_path / "r.xml"

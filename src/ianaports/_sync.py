@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import time
 import warnings
 from pathlib import Path
@@ -212,6 +213,9 @@ def _sync_source(
     progress: Callable[[int, int | None], None] | None,
     sleep: Callable[[float], None],
 ) -> SourceOutcome:
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", source) and not _is_url(source):
+        # ftp://, file:// and the like would otherwise be misread as a missing file.
+        return SourceOutcome(source=source, status="failed", error="only http:// and https:// URLs can be fetched")
     if _is_url(source):
         return _sync_url(store, source, session=session, timeout=timeout, force=force, progress=progress, sleep=sleep)
     path = Path(source).expanduser()

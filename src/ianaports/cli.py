@@ -1043,11 +1043,11 @@ def cmd_versions(args: argparse.Namespace, out: Output) -> int:
         out.message(f"ianaports: {problem}")
     if problems:
         return EXIT_CACHE
-    if args.check:
-        out.message(f"ianaports: the store at {store.path} is sound ({len(releases)} releases)")
     if not releases:
         out.message(f"ianaports: no release in {store.path} yet; run 'ianaports sync'")
         return EXIT_NOT_FOUND
+    if args.check:
+        out.message(f"ianaports: the store at {store.path} is sound ({len(releases)} releases)")
     return EXIT_OK
 
 
