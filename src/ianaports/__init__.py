@@ -143,7 +143,7 @@ def __getattr__(name: str) -> Any:  # noqa: ANN401 - returns whatever the lazy n
     if module_name is None:
         msg = f"module 'ianaports' has no attribute {name!r}"
         raise AttributeError(msg)
-    import importlib  # noqa: PLC0415
+    import importlib  # noqa: PLC0415 - imported on use to keep start-up fast
 
     value = getattr(importlib.import_module(module_name, __name__), name)
     globals()[name] = value

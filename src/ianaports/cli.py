@@ -135,7 +135,7 @@ def _add_cache_dir(parser: argparse.ArgumentParser) -> None:
 
 def _open_store(args: argparse.Namespace, out: Output | None = None) -> Store:
     """The store of --cache-dir; an empty one is filled from the default source first."""
-    from .store import Store  # noqa: PLC0415
+    from .store import Store  # noqa: PLC0415 - imported on use to keep start-up fast
 
     store = Store(getattr(args, "cache_dir", None))
     if store.latest() is not None:
@@ -182,7 +182,7 @@ def _lookup_source(args: argparse.Namespace, out: Output) -> Registry | ReleaseV
 @contextlib.contextmanager
 def _answering_source(args: argparse.Namespace, out: Output) -> Iterator[Registry | ReleaseView]:
     """The --file registry, else a SQL view of the newest stored release, closed afterwards."""
-    from .registry import Registry  # noqa: PLC0415
+    from .registry import Registry  # noqa: PLC0415 - imported on use to keep start-up fast
 
     source = _lookup_source(args, out)
     try:
@@ -218,7 +218,7 @@ def _record_row(record: ServiceRecord) -> list[str]:
 def _print_records(
     out: Output, records: Sequence[ServiceRecord], registry: Registry | ReleaseView, *, as_json: bool
 ) -> None:
-    from .render import record_to_json  # noqa: PLC0415
+    from .render import record_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
 
     if as_json:
         out.json(
@@ -248,7 +248,7 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
 
 
 def _show(args: argparse.Namespace, out: Output, registry: Registry | ReleaseView) -> int:
-    from .model import PortRange  # noqa: PLC0415
+    from .model import PortRange  # noqa: PLC0415 - imported on use to keep start-up fast
 
     query: str = args.query.strip()
     port = _parse_port(query)
@@ -287,8 +287,8 @@ def _add_notes_source(parser: argparse.ArgumentParser) -> None:
 
 def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     """Explain a port or service name: IANA's entry, range facts and curated notes."""
-    from .enrich import explain, load_notes  # noqa: PLC0415
-    from .explain_render import render_explain  # noqa: PLC0415
+    from .enrich import explain, load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .explain_render import render_explain  # noqa: PLC0415 - imported on use to keep start-up fast
 
     query: str = args.query.strip()
     _parse_port(query)  # a usage error for numbers above 65535
@@ -326,9 +326,9 @@ def _add_explain_command(commands: Any) -> None:  # noqa: ANN401 - argparse's su
 
 def cmd_notes(args: argparse.Namespace, out: Output) -> int:
     """List the curated notes in effect, or check them against the registry."""
-    from .enrich import check_notes, load_notes  # noqa: PLC0415
-    from .explain_render import note_to_json  # noqa: PLC0415
-    from .render import format_table  # noqa: PLC0415
+    from .enrich import check_notes, load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .explain_render import note_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .render import format_table  # noqa: PLC0415 - imported on use to keep start-up fast
 
     notes = load_notes(args.notes)
     if args.action == "list":
@@ -402,7 +402,7 @@ _STORE_SPECS = ("latest", "previous")
 
 
 def _is_store_spec(spec: str) -> bool:
-    import re  # noqa: PLC0415
+    import re  # noqa: PLC0415 - imported on use to keep start-up fast
 
     return spec in _STORE_SPECS or re.fullmatch(r"\d{4}-\d{2}-\d{2}", spec) is not None
 
@@ -422,7 +422,7 @@ def resolve_release(spec: str, *, cache_dir: str | os.PathLike[str] | None = Non
         from .parser import parse  # noqa: PLC0415 - lxml only when a file is read
 
         return parse(spec)
-    from .store import Store  # noqa: PLC0415
+    from .store import Store  # noqa: PLC0415 - imported on use to keep start-up fast
 
     with Store(cache_dir) as store:
         _check_stored(store, spec)
@@ -442,11 +442,11 @@ def _check_stored(store: Store, spec: str) -> None:
 
 
 def _diff_specs(old: str, new: str, cache_dir: str | None) -> RegistryDiff:
-    from .diff import diff  # noqa: PLC0415
+    from .diff import diff  # noqa: PLC0415 - imported on use to keep start-up fast
 
     if not (_is_store_spec(old) and _is_store_spec(new)):
         return diff(resolve_release(old, cache_dir=cache_dir), resolve_release(new, cache_dir=cache_dir))
-    from .store import Store  # noqa: PLC0415
+    from .store import Store  # noqa: PLC0415 - imported on use to keep start-up fast
 
     # Two stored releases: the store compares only the records they do not share.
     with Store(cache_dir) as store:
@@ -457,7 +457,7 @@ def _diff_specs(old: str, new: str, cache_dir: str | None) -> RegistryDiff:
 
 def cmd_diff(args: argparse.Namespace, out: Output) -> int:
     """Show what changed between two releases."""
-    from .render_diff import diff_to_json, diff_to_markdown, diff_to_text  # noqa: PLC0415
+    from .render_diff import diff_to_json, diff_to_markdown, diff_to_text  # noqa: PLC0415 - imported on use to keep start-up fast
 
     fmt = "json" if args.json else args.format or "text"
     changes = _diff_specs(args.old, args.new, args.cache_dir).restricted(
@@ -508,8 +508,8 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def cmd_history(args: argparse.Namespace, out: Output) -> int:
     """Show when a port's or name's records appeared, changed and disappeared across stored releases."""
-    from .render_diff import history_to_json, history_to_markdown, history_to_text  # noqa: PLC0415
-    from .store import Store  # noqa: PLC0415
+    from .render_diff import history_to_json, history_to_markdown, history_to_text  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .store import Store  # noqa: PLC0415 - imported on use to keep start-up fast
 
     query: str = args.query.strip()
     port = _parse_port(query)
@@ -597,7 +597,7 @@ def _positive_int(text: str) -> int:
 
 
 def _port_span(text: str) -> tuple[int, int]:
-    from .model import PortRange  # noqa: PLC0415
+    from .model import PortRange  # noqa: PLC0415 - imported on use to keep start-up fast
 
     try:
         span = PortRange.from_text(text)
@@ -664,7 +664,7 @@ def _add_free_command(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def cmd_stats(args: argparse.Namespace, out: Output) -> int:
     """Count assigned, reserved and unassigned ports per RFC 6335 range and protocol."""
-    from .registry import port_statistics  # noqa: PLC0415
+    from .registry import port_statistics  # noqa: PLC0415 - imported on use to keep start-up fast
 
     registry = _load_registry(args)
     stats = port_statistics(registry)
@@ -710,7 +710,7 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
         return EXIT_OK
     _export_to_file(registry, fmt, args.output, legacy=args.legacy_csv)
     if args.json:
-        from pathlib import Path  # noqa: PLC0415
+        from pathlib import Path  # noqa: PLC0415 - imported on use to keep start-up fast
 
         out.json(
             {
@@ -727,7 +727,7 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
 
 
 def _export(registry: Registry, fmt: str, stream: TextIO, *, legacy: bool) -> None:
-    from . import render  # noqa: PLC0415
+    from . import render  # noqa: PLC0415 - imported on use to keep start-up fast
 
     if fmt == "iana-csv":
         render.write_iana_csv(registry, stream, legacy=legacy)
@@ -744,8 +744,8 @@ def _export(registry: Registry, fmt: str, stream: TextIO, *, legacy: bool) -> No
 
 def _export_to_file(registry: Registry, fmt: str, path: str, *, legacy: bool) -> None:
     # Write beside the target and rename, so a failure never leaves half a file.
-    import tempfile  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415 - imported on use to keep start-up fast
+    from pathlib import Path  # noqa: PLC0415 - imported on use to keep start-up fast
 
     target = Path(path)
     try:
@@ -812,20 +812,21 @@ def _add_export_command(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def cmd_listening(args: argparse.Namespace, out: Output) -> int:
     """Audit what listens on this machine against IANA's registry, or against a baseline."""
-    from pathlib import Path  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415 - imported on use to keep start-up fast
 
-    from . import listen  # noqa: PLC0415
+    from . import listen  # noqa: PLC0415 - imported on use to keep start-up fast
 
     listeners = listen.current_listeners()
     if args.save_baseline:
         listen.save_baseline(listeners, Path(args.save_baseline))
-        out.message(f"ianaports: saved {len(listeners)} listeners to {args.save_baseline}")
+        noun = "listener" if len(listeners) == 1 else "listeners"
+        out.message(f"ianaports: saved {len(listeners)} {noun} to {args.save_baseline}")
         return EXIT_OK
     if args.baseline:
         return _report_baseline(
             out, listen.compare_baseline(listen.load_baseline(Path(args.baseline)), listeners), args
         )
-    from .enrich import load_notes  # noqa: PLC0415
+    from .enrich import load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
 
     notes = load_notes(args.notes)
     with _answering_source(args, out) as registry:
@@ -857,7 +858,7 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
 
 
 def _report_baseline(out: Output, change: Any, args: argparse.Namespace) -> int:  # noqa: ANN401 - BaselineDiff
-    from .listen import listener_to_json  # noqa: PLC0415
+    from .listen import listener_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
 
     if args.json:
         out.json(
@@ -952,8 +953,8 @@ def _describe_outcome_lines(result: SyncResult) -> list[str]:
 
 def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     """Refresh the local cache from IANA (or the sources given) and report what happened."""
-    from ._sync import attempt_sync, describe_age, raise_for_failure  # noqa: PLC0415
-    from .store import Store  # noqa: PLC0415
+    from ._sync import attempt_sync, describe_age, raise_for_failure  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .store import Store  # noqa: PLC0415 - imported on use to keep start-up fast
 
     result = attempt_sync(
         args.source or None,
@@ -971,7 +972,7 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
             latest = store.latest()
         if latest is None:
             raise FetchError(f"{exc}; to import a local copy run 'ianaports sync --source FILE'") from exc
-        import datetime as dt  # noqa: PLC0415
+        import datetime as dt  # noqa: PLC0415 - imported on use to keep start-up fast
 
         age = describe_age(dt.datetime.now(dt.timezone.utc) - latest.fetched_at)
         raise type(exc)(f"{exc}; the cached registry of {latest.updated} (fetched {age} ago) stays in use") from exc
@@ -1025,8 +1026,8 @@ def _release_row(release: ReleaseInfo) -> list[str]:
 
 def cmd_versions(args: argparse.Namespace, out: Output) -> int:
     """List the releases in the cache; with --check, verify the whole store."""
-    from .render import format_table  # noqa: PLC0415
-    from .store import Store  # noqa: PLC0415
+    from .render import format_table  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .store import Store  # noqa: PLC0415 - imported on use to keep start-up fast
 
     with Store(args.cache_dir) as store:
         releases = store.releases()

@@ -553,7 +553,7 @@ class NoteCheck:
             return f"has no checked_against; its records now fingerprint {self.fingerprint}"
         if self.status is CheckStatus.CHANGED and checked is not None:
             return (
-                f"records changed since {checked.release.isoformat()} "
+                f"records differ from the {checked.release.isoformat()} records it was checked against "
                 f"(fingerprint {checked.fingerprint}, now {self.fingerprint})"
             )
         return f"{len(self.records)} records unchanged"

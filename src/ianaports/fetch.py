@@ -238,7 +238,7 @@ def _stream(
         dest_dir.mkdir(parents=True, exist_ok=True)
         handle = tempfile.NamedTemporaryFile(dir=dest_dir, prefix=TEMP_PREFIX, suffix=".download", delete=False)  # noqa: SIM115 - closed below
     except OSError as exc:
-        from .errors import CacheError  # noqa: PLC0415
+        from .errors import CacheError  # noqa: PLC0415 - imported on use to keep start-up fast
 
         raise CacheError(f"cannot write the cache at {dest_dir}: {exc.strerror or exc}") from exc
     path = Path(handle.name)
@@ -257,7 +257,7 @@ def _stream(
                         progress(size, declared)
         except OSError as exc:
             # _chunks turns the network's OSErrors into FetchError: this one is the disk's (full, read-only).
-            from .errors import CacheError  # noqa: PLC0415
+            from .errors import CacheError  # noqa: PLC0415 - imported on use to keep start-up fast
 
             raise CacheError(f"cannot write the download to {path}: {exc.strerror or exc}") from exc
         encoded = response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")

@@ -262,7 +262,7 @@ def listener_to_json(listener: Listener) -> dict[str, Any]:
 
 def audited_to_json(item: AuditedListener) -> dict[str, Any]:
     """An audited listener as a JSON object."""
-    from .render import record_to_json  # noqa: PLC0415
+    from .render import record_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
 
     return {
         **listener_to_json(item.listener),

@@ -457,7 +457,7 @@ def _partial_date_from_text(text: str) -> PartialDate:
     if match is not None:
         year, month, day = (None if group is None else int(group) for group in match.groups())
         try:
-            dt.date(year, month, 1 if day is None else day)  # type: ignore[arg-type]
+            dt.date(year, month, 1 if day is None else day)  # type: ignore[arg-type]  # the regex always sets year and month
         except ValueError:
             pass  # from_text below raises with its own message
         else:

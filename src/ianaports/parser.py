@@ -185,7 +185,7 @@ def _xinclude_element(data: bytes, root: etree._Element) -> etree._Element | Non
 
 
 def _parse_tree(data: bytes) -> etree._Element:
-    parser = etree.XMLParser(**_PARSER_OPTIONS)  # type: ignore[arg-type]
+    parser = etree.XMLParser(**_PARSER_OPTIONS)  # type: ignore[arg-type]  # lxml-stubs type each option apart
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
@@ -366,13 +366,13 @@ class _RecordReader:
                 found = port_cache.get(text, _MISSING)
                 if found is _MISSING:
                     found = port_cache[text] = _ports(text)
-                ports = found  # type: ignore[assignment]
+                ports = found  # type: ignore[assignment]  # the sentinel was replaced just above
             elif tag == _TAG_PROTOCOL:
                 text = child.text
                 found = protocol_cache.get(text, _MISSING)
                 if found is _MISSING:
                     found = protocol_cache[text] = _protocol(text)
-                protocol = found  # type: ignore[assignment]
+                protocol = found  # type: ignore[assignment]  # the sentinel was replaced just above
             elif tag == _TAG_NAME:
                 name = (child.text or "").strip() or None
             elif tag == _TAG_XREF:
@@ -411,8 +411,8 @@ class _RecordReader:
             tuple(assignees) if assignees else contacts_tuple,
             contacts_tuple,
             tuple(references),
-            registered,  # type: ignore[arg-type]
-            modified,  # type: ignore[arg-type]
+            registered,  # type: ignore[arg-type]  # a cached date, never the sentinel
+            modified,  # type: ignore[arg-type]  # a cached date, never the sentinel
             notes,
             unauthorized,
             service_code,

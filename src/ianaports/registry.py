@@ -14,6 +14,7 @@ from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord
 
 if TYPE_CHECKING:
     import datetime as dt
+    import os
     from collections.abc import Iterable, Iterator, Mapping
 
     from .enrich import ExplainView, NoteSet
@@ -154,11 +155,11 @@ class Registry:
     _indexes: list[_Indexes] = attrs.field(factory=list, init=False, eq=False, hash=False, repr=False)
 
     @classmethod
-    def from_file(cls, path: str | object) -> Registry:
+    def from_file(cls, path: str | os.PathLike[str]) -> Registry:
         """Parse a registry file (``.xml``, ``.gz``, ``.xz`` or ``.bz2``)."""
         from .parser import parse  # noqa: PLC0415 - keeps lxml off the cache-only path
 
-        return parse(path)  # type: ignore[arg-type]
+        return parse(path)
 
     def _index(self) -> _Indexes:
         # Built on first use so that loading a release stays cheap.

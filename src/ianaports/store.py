@@ -631,7 +631,7 @@ class Store:
 
     def load(self, version: str | dt.date | None = "latest") -> Registry:
         """Rebuild the named release as a :class:`Registry` from the store (no XML parsing)."""
-        from .registry import Registry  # noqa: PLC0415
+        from .registry import Registry  # noqa: PLC0415 - imported on use to keep start-up fast
 
         with self._snapshot():
             info = self.release(version)
@@ -663,7 +663,7 @@ class Store:
         )
 
     def _people(self, connection: sqlite3.Connection, ids: Iterable[int]) -> list[Person]:
-        from .render import person_from_json  # noqa: PLC0415
+        from .render import person_from_json  # noqa: PLC0415 - imported on use to keep start-up fast
 
         wanted = list(ids)
         bodies: dict[int, str] = {}
@@ -1222,7 +1222,7 @@ def _intern_records(connection: sqlite3.Connection, records: Sequence[ServiceRec
 
 def _intern_people(connection: sqlite3.Connection, people: Sequence[Person], interned: _Interned) -> list[int]:
     """The ids of *people*, inserting the new ones; like :func:`_intern_records`."""
-    from .render import person_to_json  # noqa: PLC0415
+    from .render import person_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
 
     seen = {**interned.people, **interned.pending_people}
     fresh: dict[Person, tuple[bytes, str]] = {}
@@ -1373,7 +1373,7 @@ def _check_order(connection: sqlite3.Connection, updated: str, members: Sequence
         return []
     keys = dict(connection.execute("SELECT record_id, key FROM order_keys WHERE epoch = ?", (epoch,)))
     ordered = [keys.get(record_id) for record_id in members]
-    if None in ordered or not all(a < b for a, b in itertools.pairwise(ordered)):  # type: ignore[operator]
+    if None in ordered or not all(a < b for a, b in itertools.pairwise(ordered)):  # type: ignore[operator]  # None is ruled out first
         return [f"release {updated}: its order keys do not give its record order"]
     return []
 
