@@ -136,6 +136,14 @@ class TestText:
         page = build_page(explain(newest, "msp", load_notes(environ={})))
         assert page.title == "msp: ports 18, 2438"
 
+    def test_span_titles(self, newest):
+        """x11's page names its whole span; a port inside it says which span holds it."""
+        notes = load_notes(environ={})
+        by_name, by_port = build_page(explain(newest, "x11", notes)), build_page(explain(newest, 6010, notes))
+        assert (by_name.title, by_name.sections[0].title) == ("Ports 6000-6063: x11", "What ports 6000-6063 are")
+        assert by_port.title == "Port 6010 (within 6000-6063): x11"
+        assert "IANA assigns 6010 (within 6000-6063) to x11." in render_text(by_port)
+
 
 class TestMarkdown:
     @pytest.mark.parametrize("port", PORTS)

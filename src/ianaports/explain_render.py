@@ -158,9 +158,22 @@ def _record_links(records: Iterable[ServiceRecord]) -> tuple[Link, ...]:
     return tuple(links.values())
 
 
+def _where(view: ExplainView) -> str:
+    """The port or spans a page is about, as IANA assigns them (x11 is 6000-6063, not 6000)."""
+    spans = sorted({record.ports for record in view.records if record.ports is not None})
+    if view.query.isdigit() and view.ports:
+        wider = [str(span) for span in spans if not span.is_single]
+        return f"{view.ports[0]} (within {', '.join(wider)})" if wider else str(view.ports[0])
+    return ", ".join(str(span) for span in spans) or ", ".join(str(port) for port in view.ports) or "no port"
+
+
+def _port_word(where: str) -> str:
+    return "Ports" if "-" in where.split(" ", maxsplit=1)[0] or "," in where else "Port"
+
+
 def _what_section(view: ExplainView) -> Section:
     blocks: list[Block] = []
-    where = ", ".join(str(port) for port in view.ports) or "no port"
+    where = _where(view)
     if view.records:
         names = ", ".join(view.names) or "an unnamed service"
         blocks.append(Paragraph(f"IANA assigns {where} to {names}. The registry's entry, as of {view.release}:"))
@@ -183,7 +196,8 @@ def _what_section(view: ExplainView) -> Section:
 
 def _what_title(view: ExplainView) -> str:
     if len(view.ports) == 1:
-        return f"What port {view.ports[0]} is"
+        where = _where(view)
+        return f"What {_port_word(where).lower()} {where} {'are' if _port_word(where) == 'Ports' else 'is'}"
     return f"What {view.query} is"
 
 
@@ -347,7 +361,8 @@ def _internal_use_section(view: ExplainView) -> Section | None:
 def build_page(view: ExplainView) -> Page:
     """The explainer page of *view*, independent of the output format."""
     if len(view.ports) == 1 and view.records:
-        title = f"Port {view.ports[0]}: {', '.join(view.names) or 'assigned'}"
+        where = _where(view)
+        title = f"{_port_word(where)} {where}: {', '.join(view.names) or 'assigned'}"
     elif len(view.ports) == 1:
         title = f"Port {view.ports[0]}: unassigned"
     elif view.ports:
