@@ -42,6 +42,13 @@ class TestExplain:
         assert run("explain", "70000", "--file", path)[0] == EXIT_USAGE
         assert run("explain", "22", "--format", "pdf", "--file", path)[0] == EXIT_USAGE
 
+    def test_span_is_a_usage_error(self):
+        """A span is not a name: explain says to use show for it, in one line, exit 2."""
+        code, out, err = run("explain", "6000-6003", "--file", str(require_real()))
+        assert (code, out) == (EXIT_USAGE, "")
+        assert err.startswith("ianaports: explain takes one port or name; for the span 6000-6003 run 'ianaports show")
+        assert err.count("\n") == 1
+
     def test_notes_option(self, tmp_path):
         """--notes adds an overlay whose fields appear on the page."""
         overlay = tmp_path / "mine.toml"

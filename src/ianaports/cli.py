@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -292,6 +293,8 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
 
     query: str = args.query.strip()
     _parse_port(query)  # a usage error for numbers above 65535
+    if re.fullmatch(r"\d+\s*-\s*\d+", query):
+        raise UsageError(f"explain takes one port or name; for the span {query} run 'ianaports show {query}'")
     notes = load_notes(args.notes)
     with _answering_source(args, out) as registry:
         try:
