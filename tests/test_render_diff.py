@@ -3,9 +3,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import attrs
 import pytest
 
-from ianaports import ServiceRecord, diff, history
+from ianaports import PortRange, Protocol, ServiceRecord, diff, history
 from ianaports.render import record_from_json
 from ianaports.render_diff import (
     diff_to_json,
@@ -143,6 +144,13 @@ class TestHistory:
             "2025-01-14  changed  svc (no port)  y",
             "      description: x -> y",
         ]
+
+    def test_text_columns_align(self):
+        """Descriptions start in one column whatever the width of each record's label."""
+        tcp = ServiceRecord(name="ssh", protocol=Protocol.TCP, ports=PortRange.single(22), description="SSH")
+        sctp = attrs.evolve(tcp, protocol=Protocol.SCTP)
+        lines = history_to_text(history([(dt.date(2024, 1, 5), (tcp, sctp))], port=22)).splitlines()
+        assert lines[1:] == ["2024-01-05  added    ssh 22/tcp   SSH", "2024-01-05  added    ssh 22/sctp  SSH"]
 
     def test_empty(self):
         """An empty history says there were no records."""

@@ -250,10 +250,10 @@ def history_to_text(history: History) -> str:
     lines = [f"History of {history.query_text} ({_history_span(history)})"]
     if not history.events:
         lines.append("no records")
-    for event in history.events:
-        lines.append(
-            f"{event.version}  {event.change:<8} {_label(event.record)}  {_value_text(event.record.description)}"
-        )
+    labels = [_label(event.record) for event in history.events]
+    width = max(map(len, labels), default=0)  # aligned, so 22/tcp and 22/sctp lines line up
+    for event, label in zip(history.events, labels, strict=True):
+        lines.append(f"{event.version}  {event.change:<8} {label:<{width}}  {_value_text(event.record.description)}")
         lines.extend(
             f"      {field.name}: {_value_text(field.old)} -> {_value_text(field.new)}" for field in event.fields
         )
