@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from ianaports import NotFoundError, PortClass, PortRange, Protocol, classify, parse
+from ianaports import (
+    IanaportsError,
+    InvalidArgumentError,
+    NotFoundError,
+    PortClass,
+    PortRange,
+    Protocol,
+    classify,
+    parse,
+)
 from realdata import FIXTURES
 
 
@@ -101,3 +110,32 @@ class TestClassification:
     def test_repr(self, newest):
         """The repr names the record count and release date."""
         assert repr(newest) == "<Registry 14496 records, updated 2025-12-15>"
+
+
+class TestInvalidArguments:
+    @pytest.mark.parametrize(
+        "call",
+        [
+            lambda registry: registry.lookup(70000),
+            lambda registry: registry.lookup(22, "xyz"),
+            lambda registry: registry.unassigned(10, 5),
+            lambda registry: registry.service("smtp", "xyz"),
+            lambda _registry: classify(-1),
+            lambda _registry: PortRange.from_text("80-79"),
+        ],
+    )
+    def test_are_ianaports_errors_and_value_errors(self, call):
+        """Out-of-range ports, unknown protocols and reversed spans raise InvalidArgumentError, a ValueError."""
+        registry = parse(FIXTURES / "child-order.xml")
+        with pytest.raises(InvalidArgumentError) as caught:
+            call(registry)
+        assert isinstance(caught.value, ValueError)
+        assert isinstance(caught.value, IanaportsError)
+
+
+def test_store_rejects_bad_history_arguments(tmp_path):
+    """Store.history with a port above 65535 raises InvalidArgumentError."""
+    from ianaports import Store  # noqa: PLC0415 - loaded lazily by the package
+
+    with Store(tmp_path) as store, pytest.raises(InvalidArgumentError, match="65535"):
+        store.history(port=70000)

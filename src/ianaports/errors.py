@@ -6,6 +6,7 @@ __all__ = [
     "CacheError",
     "FetchError",
     "IanaportsError",
+    "InvalidArgumentError",
     "MissingDependencyError",
     "NotFoundError",
     "NotesError",
@@ -29,6 +30,10 @@ class ParseError(IanaportsError, ValueError):
         self.message = message
         self.location = location
         super().__init__(f"{location}: {message}" if location else message)
+
+
+class InvalidArgumentError(IanaportsError, ValueError):
+    """An argument to the API is out of range or not a known value (a port above 65535, protocol ``"xyz"``)."""
 
 
 class NotFoundError(IanaportsError, LookupError):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .errors import InvalidArgumentError
 from .model import Protocol
 from .registry import PortClass
 from .render import person_to_json, record_to_json
@@ -615,5 +616,5 @@ def render_explain(view: ExplainView, fmt: str = "text") -> str:
     renderers = {"text": render_text, "markdown": render_markdown, "html": render_html}
     if fmt not in renderers:
         msg = f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"
-        raise ValueError(msg)
+        raise InvalidArgumentError(msg)
     return renderers[fmt](build_page(view))

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .errors import InvalidArgumentError
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
@@ -42,6 +44,12 @@ class Protocol(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+    @classmethod
+    def _missing_(cls, value: object) -> Protocol:
+        # Still a ValueError, as Enum raises, but one of ianaports' own.
+        msg = f"not a transport protocol: {value!r} (choose tcp, udp, sctp or dccp)"
+        raise InvalidArgumentError(msg)
 
 
 class ReferenceKind(str, enum.Enum):
@@ -88,7 +96,7 @@ def _validate_port(instance: object, attribute: attrs.Attribute[int], value: int
     del instance
     if not 0 <= value <= PORT_MAX:
         msg = f"{attribute.name} must be within 0-{PORT_MAX}, not {value}"
-        raise ValueError(msg)
+        raise InvalidArgumentError(msg)
 
 
 @attrs.frozen(order=True)
@@ -109,7 +117,7 @@ class PortRange:
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:
             msg = f"port range ends before it starts: {self.start}-{self.end}"
-            raise ValueError(msg)
+            raise InvalidArgumentError(msg)
 
     @classmethod
     def single(cls, port: int) -> PortRange:
@@ -122,7 +130,7 @@ class PortRange:
         match = _PORT_RANGE_RE.fullmatch(text)
         if match is None:
             msg = f"not a port or port range: {text!r}"
-            raise ValueError(msg)
+            raise InvalidArgumentError(msg)
         start = int(match.group(1))
         end = int(match.group(2)) if match.group(2) is not None else start
         canonical = str(start) if start == end else f"{start}-{end}"
@@ -174,7 +182,7 @@ class PartialDate:
         try:
             dt.date(self.year, self.month, 1 if self.day is None else self.day)
         except ValueError as exc:
-            raise ValueError(f"not a calendar date: {self.isoformat()}") from exc
+            raise InvalidArgumentError(f"not a calendar date: {self.isoformat()}") from exc
 
     @classmethod
     def from_text(cls, text: str) -> PartialDate:
@@ -182,7 +190,7 @@ class PartialDate:
         match = _PARTIAL_DATE_RE.fullmatch(text.strip())
         if match is None:
             msg = f"not a YYYY-MM-DD or YYYY-MM date: {text!r}"
-            raise ValueError(msg)
+            raise InvalidArgumentError(msg)
         day = match.group(3)
         return cls(int(match.group(1)), int(match.group(2)), int(day) if day else None)
 

@@ -9,7 +9,7 @@ from typing import Protocol as TypingProtocol
 
 import attrs
 
-from .errors import NotFoundError
+from .errors import InvalidArgumentError, NotFoundError
 from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def classify(port: int) -> PortClass:
     """
     if not 0 <= port <= PORT_MAX:
         msg = f"port must be within 0-{PORT_MAX}, not {port}"
-        raise ValueError(msg)
+        raise InvalidArgumentError(msg)
     if port <= SYSTEM_PORTS_END:
         return PortClass.SYSTEM
     if port <= USER_PORTS_END:
@@ -180,7 +180,7 @@ class Registry:
         """Every record whose port or span holds *port*, in file order; ``()`` if none."""
         if not 0 <= port <= PORT_MAX:
             msg = f"port must be within 0-{PORT_MAX}, not {port}"
-            raise ValueError(msg)
+            raise InvalidArgumentError(msg)
         wanted = _protocol_or_none(protocol)
         index = self._index()
         positions = list(index.single.get(port, ()))

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import CacheError, NotFoundError
+from .errors import CacheError, InvalidArgumentError, NotFoundError
 from .model import PORT_MAX, PortRange, Protocol, ServiceRecord
 
 if TYPE_CHECKING:
@@ -714,7 +714,7 @@ class Store:
             clauses.append("protocol = ?")
             parameters.append(protocol)
         if not clauses:
-            raise ValueError("name a port, a span or a name")
+            raise InvalidArgumentError("name a port, a span or a name")
         query = f"SELECT id FROM records WHERE {' AND '.join(clauses)}"  # noqa: S608 - fixed clauses, values bound
         with self._query() as connection:
             return [row[0] for row in connection.execute(query, parameters)]
@@ -785,9 +785,9 @@ class Store:
         release's file order, rebuilt from the store without parsing any XML.
         """
         if (port is None) == (name is None):
-            raise ValueError("give exactly one of port and name")
+            raise InvalidArgumentError("give exactly one of port and name")
         if port is not None and not 0 <= port <= PORT_MAX:
-            raise ValueError(f"port must be within 0-{PORT_MAX}, not {port}")
+            raise InvalidArgumentError(f"port must be within 0-{PORT_MAX}, not {port}")
         with self._snapshot():
             releases = self.releases()
             if not releases:
@@ -959,7 +959,7 @@ class ReleaseView:
     def lookup(self, port: int, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
         """Every record whose port or span holds *port*, in file order; ``()`` if none."""
         if not 0 <= port <= PORT_MAX:
-            raise ValueError(f"port must be within 0-{PORT_MAX}, not {port}")
+            raise InvalidArgumentError(f"port must be within 0-{PORT_MAX}, not {port}")
         return self._answer(self.store._candidates(port=port, protocol=_protocol_or_none(protocol)))  # noqa: SLF001
 
     def lookup_span(self, span: PortRange, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
