@@ -9,7 +9,7 @@ import responses
 from responses import matchers
 
 from ianaports.errors import FetchError
-from ianaports.fetch import USER_AGENT, Validators, describe_error, fetch
+from ianaports.fetch import DEFAULT_TIMEOUT, USER_AGENT, Validators, describe_error, fetch
 from synthetic import registry_xml
 
 URL = "https://registry.test/ports.xml"
@@ -198,3 +198,10 @@ class TestDescribeError:
     def test_connect_timeout(self):
         """A connect timeout is named as such."""
         assert describe_error(requests.exceptions.ConnectTimeout()) == "timed out connecting to the server"
+
+
+def test_sync_uses_the_fetchers_default_timeout():
+    """sync() repeats fetch's default timeout (to keep requests off import); the two stay equal."""
+    from ianaports import _sync  # noqa: PLC0415 - the module behind ianaports.sync
+
+    assert _sync.DEFAULT_TIMEOUT == DEFAULT_TIMEOUT

@@ -116,6 +116,11 @@ class SyncResult:
         }
 
 
+#: fetch.DEFAULT_TIMEOUT (connect, read) in seconds, repeated here so that
+#: importing this module does not import requests; a test keeps them equal.
+DEFAULT_TIMEOUT = (10.0, 60.0)
+
+
 def default_sources() -> list[str]:
     """``$IANAPORTS_URL`` (several may be given, separated by spaces), else IANA's URL."""
     configured = os.environ.get("IANAPORTS_URL", "").split()
@@ -131,7 +136,7 @@ def sync(
     *,
     cache_dir: str | os.PathLike[str] | None = None,
     session: requests.Session | None = None,
-    timeout: Timeout = (10.0, 60.0),
+    timeout: Timeout = DEFAULT_TIMEOUT,
     force: bool = False,
     progress: Callable[[int, int | None], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -156,7 +161,7 @@ def attempt_sync(
     *,
     cache_dir: str | os.PathLike[str] | None = None,
     session: requests.Session | None = None,
-    timeout: Timeout = (10.0, 60.0),
+    timeout: Timeout = DEFAULT_TIMEOUT,
     force: bool = False,
     progress: Callable[[int, int | None], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,

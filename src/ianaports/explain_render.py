@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .errors import InvalidArgumentError
-from .model import Protocol
+from .model import PortRange, Protocol
 from .registry import PortClass
 from .render import person_to_json, record_to_json
 
@@ -159,17 +159,29 @@ def _record_links(records: Iterable[ServiceRecord]) -> tuple[Link, ...]:
     return tuple(links.values())
 
 
+def _record_spans(view: ExplainView) -> list[PortRange]:
+    return sorted({record.ports for record in view.records if record.ports is not None})
+
+
+def _is_port_query(view: ExplainView) -> bool:
+    return view.query.isdigit() and bool(view.ports)
+
+
 def _where(view: ExplainView) -> str:
     """The port or spans a page is about, as IANA assigns them (x11 is 6000-6063, not 6000)."""
-    spans = sorted({record.ports for record in view.records if record.ports is not None})
-    if view.query.isdigit() and view.ports:
+    spans = _record_spans(view)
+    if _is_port_query(view):
         wider = [str(span) for span in spans if not span.is_single]
         return f"{view.ports[0]} (within {', '.join(wider)})" if wider else str(view.ports[0])
     return ", ".join(str(span) for span in spans) or ", ".join(str(port) for port in view.ports) or "no port"
 
 
-def _port_word(where: str) -> str:
-    return "Ports" if "-" in where.split(" ", maxsplit=1)[0] or "," in where else "Port"
+def _port_word(view: ExplainView) -> str:
+    """ "Ports" when the page is about a span or several ports, else "Port"."""
+    if _is_port_query(view):
+        return "Port"
+    spans = _record_spans(view) or [PortRange.single(port) for port in view.ports]
+    return "Ports" if len(spans) > 1 or not spans[0].is_single else "Port"
 
 
 def _what_section(view: ExplainView) -> Section:
@@ -197,8 +209,8 @@ def _what_section(view: ExplainView) -> Section:
 
 def _what_title(view: ExplainView) -> str:
     if len(view.ports) == 1:
-        where = _where(view)
-        return f"What {_port_word(where).lower()} {where} {'are' if _port_word(where) == 'Ports' else 'is'}"
+        word = _port_word(view)
+        return f"What {word.lower()} {_where(view)} {'are' if word == 'Ports' else 'is'}"
     return f"What {view.query} is"
 
 
@@ -362,8 +374,7 @@ def _internal_use_section(view: ExplainView) -> Section | None:
 def build_page(view: ExplainView) -> Page:
     """The explainer page of *view*, independent of the output format."""
     if len(view.ports) == 1 and view.records:
-        where = _where(view)
-        title = f"{_port_word(where)} {where}: {', '.join(view.names) or 'assigned'}"
+        title = f"{_port_word(view)} {_where(view)}: {', '.join(view.names) or 'assigned'}"
     elif len(view.ports) == 1:
         title = f"Port {view.ports[0]}: unassigned"
     elif view.ports:

@@ -558,7 +558,7 @@ class Store:
         return temp
 
     def _rename_raw(self, temp: Path, info: ReleaseInfo) -> Path:
-        final = temp.parent / f"{info.updated.isoformat()}.{info.sha256[:16]}.xml.xz"
+        final = temp.parent / _raw_name(info)
         try:
             temp.replace(final)
         except OSError as exc:
@@ -574,7 +574,7 @@ class Store:
         latest = self.latest()
         if latest is None:
             return None
-        path = self.path / RAW_DIR / f"{latest.updated.isoformat()}.{latest.sha256[:16]}.xml.xz"
+        path = self.path / RAW_DIR / _raw_name(latest)
         return path if path.is_file() else None
 
     # -- reading ---------------------------------------------------------
@@ -896,8 +896,9 @@ class Store:
         raw_dir = self.path / RAW_DIR
         if not raw_dir.is_dir():
             return []
-        stored = {f"{r.updated.isoformat()}.{r.sha256[:16]}.xml.xz": r for r in self.releases()}
-        newest = max((name[:10] for name in stored), default=None)
+        releases = self.releases()
+        stored = {_raw_name(release): release for release in releases}
+        newest = releases[-1].updated.isoformat() if releases else None
         problems = []
         for path in sorted(raw_dir.glob("*.xml.xz")):
             if path.name.startswith(TEMP_PREFIX):
@@ -1080,6 +1081,11 @@ def _disk_full(folder: Path) -> bool:
     except (OSError, AttributeError):  # AttributeError: no statvfs on Windows
         return False
     return stats.f_bavail == 0
+
+
+def _raw_name(info: ReleaseInfo) -> str:
+    """The file name under ``raw/`` of a release's kept XML."""
+    return f"{info.updated.isoformat()}.{info.sha256[:16]}.xml.xz"
 
 
 def _prune_raw(kept: Path) -> None:
