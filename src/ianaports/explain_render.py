@@ -177,7 +177,7 @@ def _where(view: ExplainView) -> str:
 
 
 def _port_word(view: ExplainView) -> str:
-    """ "Ports" when the page is about a span or several ports, else "Port"."""
+    """The word for the page's subject: Ports for a span or several ports, else Port."""
     if _is_port_query(view):
         return "Port"
     spans = _record_spans(view) or [PortRange.single(port) for port in view.ports]
