@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -26,6 +25,7 @@ from .errors import (
     CacheError,
     FetchError,
     IanaportsError,
+    InvalidArgumentError,
     MissingDependencyError,
     NotesError,
     NotFoundError,
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from ._sync import SyncResult
     from .diff import RegistryDiff
-    from .model import ServiceRecord
+    from .model import PortRange, ServiceRecord
     from .registry import Registry
     from .store import ReleaseInfo, ReleaseView, Store
 
@@ -233,13 +233,18 @@ def _print_records(
     out.line(format_table(["NAME", "PORT", "PROTO", "DESCRIPTION"], rows, aligned=out.is_terminal))
 
 
-def _parse_port(text: str) -> int | None:
-    if text.isdigit():
-        port = int(text)
-        if port > 65535:  # noqa: PLR2004 - the largest port number
-            raise UsageError(f"port must be within 0-65535, not {port}")
-        return port
-    return None
+def _read_query(text: str) -> int | PortRange | str:
+    """The port, span or service name a query argument names; anything else is a usage error.
+
+    show, explain, history and diff --port all read their argument through
+    :func:`ianaports.model.read_query`, so they agree on what is a span.
+    """
+    from .model import read_query  # noqa: PLC0415 - imported on use to keep start-up fast
+
+    try:
+        return read_query(text)
+    except InvalidArgumentError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_show(args: argparse.Namespace, out: Output) -> int:
@@ -249,23 +254,17 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
 
 
 def _show(args: argparse.Namespace, out: Output, registry: Registry | ReleaseView) -> int:
-    from .model import PortRange  # noqa: PLC0415 - imported on use to keep start-up fast
-
     query: str = args.query.strip()
-    port = _parse_port(query)
-    if port is not None:
-        records = registry.lookup(port, args.protocol)
-    elif "-" in query and query.replace("-", "").isdigit():
+    wanted = _read_query(query)
+    if isinstance(wanted, int):
+        records = registry.lookup(wanted, args.protocol)
+    elif isinstance(wanted, str):
         try:
-            span = PortRange.from_text(query)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        records = registry.lookup_span(span, args.protocol)
-    else:
-        try:
-            records = registry.service(query, args.protocol)
+            records = registry.service(wanted, args.protocol)
         except NotFoundError:
             records = ()
+    else:
+        records = registry.lookup_span(wanted, args.protocol)
     if not records:
         protocol = f" on {args.protocol}" if args.protocol else ""
         if args.json:
@@ -292,13 +291,13 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     from .explain_render import render_explain  # noqa: PLC0415 - imported on use to keep start-up fast
 
     query: str = args.query.strip()
-    _parse_port(query)  # a usage error for numbers above 65535
-    if re.fullmatch(r"\d+\s*-\s*\d+", query):
-        raise UsageError(f"explain takes one port or name; for the span {query} run 'ianaports show {query}'")
+    wanted = _read_query(query)
+    if not isinstance(wanted, int | str):
+        raise UsageError(f"explain takes one port or name; for the span {wanted} run 'ianaports show {wanted}'")
     notes = load_notes(args.notes)
     with _answering_source(args, out) as registry:
         try:
-            view = explain(registry, query, notes)
+            view = explain(registry, wanted, notes)
         except NotFoundError:
             out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
             return EXIT_NOT_FOUND
@@ -476,8 +475,11 @@ def cmd_diff(args: argparse.Namespace, out: Output) -> int:
 
 
 def _port_argument(text: str) -> int:
-    port = _parse_port(text)
-    if port is None:
+    try:
+        port = _read_query(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not isinstance(port, int):
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
     return port
 
@@ -515,9 +517,12 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     from .store import Store  # noqa: PLC0415 - imported on use to keep start-up fast
 
     query: str = args.query.strip()
-    port = _parse_port(query)
+    wanted = _read_query(query)
+    if not isinstance(wanted, int | str):
+        raise UsageError(f"history takes one port or name, not the span {wanted}")
+    port = wanted if isinstance(wanted, int) else None
     with Store(args.cache_dir) as store:
-        found = store.history(port=port, name=None if port is not None else query, protocol=args.protocol)
+        found = store.history(port=port, name=wanted if isinstance(wanted, str) else None, protocol=args.protocol)
     if not found.versions:
         raise CacheError(f"no release stored in {store.path} yet; {_SYNC_HINT}")
     fmt = "json" if args.json else args.format or "text"
