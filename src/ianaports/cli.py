@@ -5,7 +5,7 @@ Exit codes (also in ``--help`` and the README):
 ====  ==========================================================
 0     success
 1     nothing found (no record for that port, name or span)
-2     usage error (bad arguments)
+2     usage error (bad arguments, or a bad listening --baseline file)
 3     network or source error (fetch failed, file unreadable or not a registry)
 4     cache or store error (no cache yet, corrupt, read-only or full disk)
 ====  ==========================================================
@@ -69,7 +69,7 @@ EXIT_CODES_HELP = """\
 exit codes:
   0  success
   1  nothing found
-  2  usage error
+  2  usage error (bad arguments, or a bad listening --baseline file)
   3  network or source error (fetch failed, file unreadable or not a registry)
   4  cache or store error (no cache yet, corrupt, read-only or full disk)
   5  listening --baseline: something listens now that did not at the baseline
@@ -824,16 +824,16 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
 
     from . import listen  # noqa: PLC0415 - imported on use to keep start-up fast
 
+    # Read the baseline first: a wrong path fails at once, before any socket is listed.
+    baseline = listen.load_baseline(Path(args.baseline)) if args.baseline else None
     listeners = listen.current_listeners()
     if args.save_baseline:
         listen.save_baseline(listeners, Path(args.save_baseline))
         noun = "listener" if len(listeners) == 1 else "listeners"
         out.message(f"ianaports: saved {len(listeners)} {noun} to {args.save_baseline}")
         return EXIT_OK
-    if args.baseline:
-        return _report_baseline(
-            out, listen.compare_baseline(listen.load_baseline(Path(args.baseline)), listeners), args
-        )
+    if baseline is not None:
+        return _report_baseline(out, listen.compare_baseline(baseline, listeners), args)
     from .enrich import load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
 
     notes = load_notes(args.notes)
@@ -1179,7 +1179,8 @@ def _silence_stdout() -> None:
 
 
 def _exit_code(exc: IanaportsError) -> int:
-    if isinstance(exc, MissingDependencyError):
+    # A bad argument is the user's to fix (a --baseline file that is missing, say): a usage error.
+    if isinstance(exc, MissingDependencyError | InvalidArgumentError):
         return EXIT_USAGE
     if isinstance(exc, FetchError | ParseError | NotesError):
         return EXIT_SOURCE
