@@ -465,6 +465,43 @@ class TestQueryReading:
         assert run("diff", "--port", "\u00b2")[0] == EXIT_USAGE
 
 
+class TestOutputOptions:
+    @pytest.mark.parametrize(
+        ("argv", "chosen"),
+        [
+            (["explain", "6010", "--file", RANGES, "--format", "html"], "html"),
+            (["explain", "6010", "--file", RANGES, "--format", "text"], "text"),
+            (["diff", "--format", "markdown"], "markdown"),
+            (["history", "22", "--format", "text"], "text"),
+            (["export", "--file", RANGES, "--format", "services"], "services"),
+        ],
+    )
+    def test_json_beside_another_format_is_a_usage_error(self, argv, chosen):
+        """--json with a --format other than json is refused alike by every command, exit 2, one line."""
+        command = argv[0]
+        code, out, err = run(*argv, "--json")
+        assert (code, out) == (EXIT_USAGE, "")
+        assert err == (
+            f"ianaports: --json and --format {chosen} conflict (--json means --format json); give one of them"
+            f" (see 'ianaports {command} --help')\n"
+        )
+
+    @pytest.mark.parametrize("command", ["explain", "export"])
+    def test_json_beside_format_json_agrees(self, command):
+        """--json beside --format json asks for one thing, so it is accepted."""
+        query = ["6010"] if command == "explain" else []
+        code, out, _ = run(command, *query, "--file", RANGES, "--json", "--format", "json")
+        assert code == EXIT_OK
+        assert json.loads(out)
+
+    def test_export_to_file_keeps_json_as_summary(self, tmp_path):
+        """With -o, --json reports what was written, so any --format goes with it."""
+        target = tmp_path / "services"
+        code, out, _ = run("export", "--file", RANGES, "--format", "services", "-o", str(target), "--json")
+        assert code == EXIT_OK
+        assert json.loads(out)["format"] == "services"
+
+
 class TestUsageErrors:
     def test_hint_names_the_command(self):
         """A usage error is one line that points at the command's --help, or the main --help."""

@@ -247,6 +247,21 @@ def _read_query(text: str) -> int | PortRange | str:
         raise UsageError(str(exc)) from None
 
 
+def _output_format(args: argparse.Namespace, default: str) -> str:
+    """The format that --format and --json ask for; a --format other than json beside --json is a usage error.
+
+    --json means --format json, so giving both is fine only when they agree:
+    explain, diff, history and export to stdout all refuse a conflict rather
+    than silently prefer one of them.
+    """
+    chosen: str | None = args.format
+    if not args.json:
+        return chosen or default
+    if chosen not in (None, "json"):
+        raise UsageError(f"--json and --format {chosen} conflict (--json means --format json); give one of them")
+    return "json"
+
+
 def cmd_show(args: argparse.Namespace, out: Output) -> int:
     """Show the records of a port, a span of ports or a service name."""
     with _answering_source(args, out) as registry:
@@ -290,6 +305,7 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     from .enrich import explain, load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
     from .explain_render import render_explain  # noqa: PLC0415 - imported on use to keep start-up fast
 
+    fmt = _output_format(args, "text")
     query: str = args.query.strip()
     wanted = _read_query(query)
     if not isinstance(wanted, int | str):
@@ -301,7 +317,6 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
         except NotFoundError:
             out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
             return EXIT_NOT_FOUND
-    fmt = "json" if args.json else args.format
     out.stdout.write(render_explain(view, fmt))
     return EXIT_OK
 
@@ -317,9 +332,7 @@ def _add_explain_command(commands: Any) -> None:  # noqa: ANN401 - argparse's su
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explain.add_argument("query", metavar="PORT|NAME", help="a port number or a service name")
-    explain.add_argument(
-        "--format", choices=["text", "markdown", "html", "json"], default="text", help="output format (default text)"
-    )
+    explain.add_argument("--format", choices=["text", "markdown", "html", "json"], help="output format (default text)")
     explain.add_argument("--json", action="store_true", help="same as --format json")
     _add_registry_source(explain)
     _add_notes_source(explain)
@@ -461,7 +474,7 @@ def cmd_diff(args: argparse.Namespace, out: Output) -> int:
     """Show what changed between two releases."""
     from .render_diff import diff_to_json, diff_to_markdown, diff_to_text  # noqa: PLC0415 - imported on use to keep start-up fast
 
-    fmt = "json" if args.json else args.format or "text"
+    fmt = _output_format(args, "text")
     changes = _diff_specs(args.old, args.new, args.cache_dir).restricted(
         port=args.port, name=args.name, protocol=args.protocol
     )
@@ -501,9 +514,8 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     parser.add_argument("old", metavar="OLD", nargs="?", default="previous", help="the older release")
     parser.add_argument("new", metavar="NEW", nargs="?", default="latest", help="the newer release")
-    style = parser.add_mutually_exclusive_group()
-    style.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
-    style.add_argument("--format", choices=["text", "markdown", "json"], help="output format (default: text)")
+    parser.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
+    parser.add_argument("--format", choices=["text", "markdown", "json"], help="output format (default: text)")
     parser.add_argument("--port", type=_port_argument, help="only changes about records holding this port")
     parser.add_argument("--name", help="only changes about this service name (any case)")
     parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
@@ -516,6 +528,7 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     from .render_diff import history_to_json, history_to_markdown, history_to_text  # noqa: PLC0415 - imported on use to keep start-up fast
     from .store import Store  # noqa: PLC0415 - imported on use to keep start-up fast
 
+    fmt = _output_format(args, "text")
     query: str = args.query.strip()
     wanted = _read_query(query)
     if not isinstance(wanted, int | str):
@@ -525,7 +538,6 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
         found = store.history(port=port, name=wanted if isinstance(wanted, str) else None, protocol=args.protocol)
     if not found.versions:
         raise CacheError(f"no release stored in {store.path} yet; {_SYNC_HINT}")
-    fmt = "json" if args.json else args.format or "text"
     if fmt == "json":
         out.json(history_to_json(found))
     elif found.events:
@@ -553,9 +565,8 @@ def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     parser.add_argument("query", metavar="PORT|NAME", help="a port number or a service name")
     parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
-    style = parser.add_mutually_exclusive_group()
-    style.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
-    style.add_argument("--format", choices=["text", "markdown", "json"], help="output format (default: text)")
+    parser.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
+    parser.add_argument("--format", choices=["text", "markdown", "json"], help="output format (default: text)")
     _add_cache_dir(parser)
     parser.set_defaults(handler=cmd_history)
 
@@ -708,11 +719,11 @@ EXPORT_FORMATS = ("iana-csv", "json", "jsonl", "services")
 
 def cmd_export(args: argparse.Namespace, out: Output) -> int:
     """Write the whole registry as IANA's CSV, JSON, JSON Lines or a services(5) file."""
-    registry = _load_registry(args)
     to_stdout = args.output in (None, "-")
     # To stdout the export is the output, so --json can only mean the format;
     # to a file, --json reports what was written.
-    fmt = "json" if args.json and to_stdout else (args.format or "json")
+    fmt = _output_format(args, "json") if to_stdout else (args.format or "json")
+    registry = _load_registry(args)
     if to_stdout:
         _export(registry, fmt, out.stdout, legacy=args.legacy_csv)
         return EXIT_OK
