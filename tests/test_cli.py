@@ -454,10 +454,10 @@ class TestQueryReading:
         assert err.count("\n") == 1
 
     def test_history_refuses_a_span(self):
-        """history takes one port or name: a span is a usage error naming it."""
+        """history takes one port or name: a span is a usage error naming it and pointing at show, as explain does."""
         code, _, err = run("history", "6000 - 6003")
         assert code == EXIT_USAGE
-        assert err.startswith("ianaports: history takes one port or name, not the span 6000-6003")
+        assert err.startswith("ianaports: history takes one port or name; for the span 6000-6003 run 'ianaports show")
 
     def test_diff_port_reads_ports_alike(self):
         """diff --port refuses a span and a non-ASCII digit as usage errors."""

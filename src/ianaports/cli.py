@@ -233,6 +233,18 @@ def _print_records(
     out.line(format_table(["NAME", "PORT", "PROTO", "DESCRIPTION"], rows, aligned=out.is_terminal))
 
 
+def _answer_records(
+    out: Output, records: Sequence[ServiceRecord], registry: Registry | ReleaseView, *, as_json: bool, nothing: str
+) -> int:
+    """Print *records* and exit 0; with none, say *nothing* on stderr (after empty JSON if asked) and exit 1."""
+    if records or as_json:  # JSON answers even an empty result; a text table would be a bare header
+        _print_records(out, records, registry, as_json=as_json)
+    if records:
+        return EXIT_OK
+    out.message(f"ianaports: {nothing}")
+    return EXIT_NOT_FOUND
+
+
 def _read_query(text: str) -> int | PortRange | str:
     """The port, span or service name a query argument names; anything else is a usage error.
 
@@ -245,6 +257,20 @@ def _read_query(text: str) -> int | PortRange | str:
         return read_query(text)
     except InvalidArgumentError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _port_or_name(text: str, command: str) -> int | str:
+    """The port or name of a command that takes one (explain, history); a span points at show."""
+    wanted = _read_query(text)
+    if not isinstance(wanted, int | str):
+        raise UsageError(f"{command} takes one port or name; for the span {wanted} run 'ianaports show {wanted}'")
+    return wanted
+
+
+def _add_output_options(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    """--format and --json, which :func:`_output_format` reconciles (the first format is the default)."""
+    parser.add_argument("--format", choices=formats, help=f"output format (default {formats[0]})")
+    parser.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
 
 
 def _output_format(args: argparse.Namespace, default: str) -> str:
@@ -280,14 +306,9 @@ def _show(args: argparse.Namespace, out: Output, registry: Registry | ReleaseVie
             records = ()
     else:
         records = registry.lookup_span(wanted, args.protocol)
-    if not records:
-        protocol = f" on {args.protocol}" if args.protocol else ""
-        if args.json:
-            _print_records(out, (), registry, as_json=True)
-        out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}{protocol}")
-        return EXIT_NOT_FOUND
-    _print_records(out, records, registry, as_json=args.json)
-    return EXIT_OK
+    protocol = f" on {args.protocol}" if args.protocol else ""
+    nothing = f"nothing in the registry of {registry.updated} for {query!r}{protocol}"
+    return _answer_records(out, records, registry, as_json=args.json, nothing=nothing)
 
 
 def _add_notes_source(parser: argparse.ArgumentParser) -> None:
@@ -307,9 +328,7 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
 
     fmt = _output_format(args, "text")
     query: str = args.query.strip()
-    wanted = _read_query(query)
-    if not isinstance(wanted, int | str):
-        raise UsageError(f"explain takes one port or name; for the span {wanted} run 'ianaports show {wanted}'")
+    wanted = _port_or_name(query, "explain")
     notes = load_notes(args.notes)
     with _answering_source(args, out) as registry:
         try:
@@ -332,8 +351,7 @@ def _add_explain_command(commands: Any) -> None:  # noqa: ANN401 - argparse's su
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explain.add_argument("query", metavar="PORT|NAME", help="a port number or a service name")
-    explain.add_argument("--format", choices=["text", "markdown", "html", "json"], help="output format (default text)")
-    explain.add_argument("--json", action="store_true", help="same as --format json")
+    _add_output_options(explain, ["text", "markdown", "html", "json"])
     _add_registry_source(explain)
     _add_notes_source(explain)
     explain.set_defaults(handler=cmd_explain)
@@ -514,8 +532,7 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     parser.add_argument("old", metavar="OLD", nargs="?", default="previous", help="the older release")
     parser.add_argument("new", metavar="NEW", nargs="?", default="latest", help="the newer release")
-    parser.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
-    parser.add_argument("--format", choices=["text", "markdown", "json"], help="output format (default: text)")
+    _add_output_options(parser, ["text", "markdown", "json"])
     parser.add_argument("--port", type=_port_argument, help="only changes about records holding this port")
     parser.add_argument("--name", help="only changes about this service name (any case)")
     parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
@@ -530,9 +547,7 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
 
     fmt = _output_format(args, "text")
     query: str = args.query.strip()
-    wanted = _read_query(query)
-    if not isinstance(wanted, int | str):
-        raise UsageError(f"history takes one port or name, not the span {wanted}")
+    wanted = _port_or_name(query, "history")
     port = wanted if isinstance(wanted, int) else None
     with Store(args.cache_dir) as store:
         found = store.history(port=port, name=wanted if isinstance(wanted, str) else None, protocol=args.protocol)
@@ -565,8 +580,7 @@ def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     parser.add_argument("query", metavar="PORT|NAME", help="a port number or a service name")
     parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
-    parser.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
-    parser.add_argument("--format", choices=["text", "markdown", "json"], help="output format (default: text)")
+    _add_output_options(parser, ["text", "markdown", "json"])
     _add_cache_dir(parser)
     parser.set_defaults(handler=cmd_history)
 
@@ -581,13 +595,8 @@ def _search(args: argparse.Namespace, out: Output, registry: Registry | ReleaseV
     records = registry.search(args.text)
     if args.limit:
         records = records[: args.limit]
-    if not records:
-        if args.json:
-            _print_records(out, (), registry, as_json=True)
-        out.message(f"ianaports: nothing in the registry of {registry.updated} matches {args.text!r}")
-        return EXIT_NOT_FOUND
-    _print_records(out, records, registry, as_json=args.json)
-    return EXIT_OK
+    nothing = f"nothing in the registry of {registry.updated} matches {args.text!r}"
+    return _answer_records(out, records, registry, as_json=args.json, nothing=nothing)
 
 
 def _add_search_command(commands: argparse._SubParsersAction[_Parser]) -> None:
