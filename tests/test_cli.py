@@ -453,6 +453,13 @@ class TestQueryReading:
         assert err.startswith(f"ianaports: {reason}")
         assert err.count("\n") == 1
 
+    def test_show_reads_the_query_before_the_cache(self, monkeypatch):
+        """A malformed query is a usage error at once, even with an empty cache and no network."""
+        monkeypatch.setenv("IANAPORTS_URL", "http://127.0.0.1:9/ports.xml")
+        code, out, err = run("show", "6000-")
+        assert (code, out) == (EXIT_USAGE, "")
+        assert err.startswith(f"ianaports: {NEITHER}: '6000-'")
+
     def test_history_refuses_a_span(self):
         """history takes one port or name: a span is a usage error naming it and pointing at show, as explain does."""
         code, _, err = run("history", "6000 - 6003")

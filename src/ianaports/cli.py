@@ -290,13 +290,16 @@ def _output_format(args: argparse.Namespace, default: str) -> str:
 
 def cmd_show(args: argparse.Namespace, out: Output) -> int:
     """Show the records of a port, a span of ports or a service name."""
+    # Read the query first: a malformed one is a usage error even with no cache to answer from.
+    wanted = _read_query(args.query)
     with _answering_source(args, out) as registry:
-        return _show(args, out, registry)
+        return _show(args, out, registry, wanted)
 
 
-def _show(args: argparse.Namespace, out: Output, registry: Registry | ReleaseView) -> int:
+def _show(
+    args: argparse.Namespace, out: Output, registry: Registry | ReleaseView, wanted: int | PortRange | str
+) -> int:
     query: str = args.query.strip()
-    wanted = _read_query(query)
     if isinstance(wanted, int):
         records = registry.lookup(wanted, args.protocol)
     elif isinstance(wanted, str):
