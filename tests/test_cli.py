@@ -411,6 +411,104 @@ class TestHelp:
             assert any("--json" in action.option_strings for action in command._actions), name
 
 
+RANGES = str(FIXTURES / "ranges-and-no-protocol.xml")
+NEITHER = "not a port, a span A-B or a service name"
+
+
+class TestQueryReading:
+    @pytest.mark.parametrize("query", ["6000-6003", "6000 - 6003", " 6000-6003 "])
+    def test_show_reads_a_span_with_or_without_blanks(self, query):
+        """show reads a span with blanks around its hyphen as the same span."""
+        code, out, _ = run("show", query, "--file", RANGES)
+        assert code == EXIT_OK
+        assert out.splitlines()[1:] == ["x11\t6000-6063\ttcp\tX Window System", "x11\t6000-6063\tudp\tX Window System"]
+
+    @pytest.mark.parametrize("query", ["6000-6003", "6000 - 6003"])
+    def test_explain_refuses_the_same_spans(self, query):
+        """explain refuses every text show reads as a span, in one line naming the span and the show command."""
+        code, out, err = run("explain", query, "--file", RANGES)
+        assert (code, out) == (EXIT_USAGE, "")
+        assert err.startswith("ianaports: explain takes one port or name; for the span 6000-6003 run 'ianaports show")
+        assert err.count("\n") == 1
+
+    @pytest.mark.parametrize("command", ["show", "explain", "history"])
+    @pytest.mark.parametrize(
+        ("query", "reason"),
+        [
+            ("6000-", NEITHER),
+            ("-5", NEITHER),
+            ("1-2-3", NEITHER),
+            ("6000 6003", NEITHER),
+            ("", NEITHER),
+            ("\u00b2", NEITHER),
+            ("70000", "port must be within 0-65535, not 70000"),
+            ("6003-6000", "port range ends before it starts: 6003-6000"),
+            ("6000-70000", "port must be within 0-65535, not 70000"),
+        ],
+    )
+    def test_neither_port_span_nor_name_is_a_usage_error(self, command, query, reason):
+        """show, explain and history refuse the same malformed queries, exit 2, one line saying why."""
+        code, out, err = run(command, query, "--file", RANGES) if command != "history" else run(command, query)
+        assert (code, out) == (EXIT_USAGE, "")
+        assert err.startswith(f"ianaports: {reason}")
+        assert err.count("\n") == 1
+
+    def test_show_reads_the_query_before_the_cache(self, monkeypatch):
+        """A malformed query is a usage error at once, even with an empty cache and no network."""
+        monkeypatch.setenv("IANAPORTS_URL", "http://127.0.0.1:9/ports.xml")
+        code, out, err = run("show", "6000-")
+        assert (code, out) == (EXIT_USAGE, "")
+        assert err.startswith(f"ianaports: {NEITHER}: '6000-'")
+
+    def test_history_refuses_a_span(self):
+        """history takes one port or name: a span is a usage error naming it and pointing at show, as explain does."""
+        code, _, err = run("history", "6000 - 6003")
+        assert code == EXIT_USAGE
+        assert err.startswith("ianaports: history takes one port or name; for the span 6000-6003 run 'ianaports show")
+
+    def test_diff_port_reads_ports_alike(self):
+        """diff --port refuses a span and a non-ASCII digit as usage errors."""
+        assert run("diff", "--port", "6000-6003")[0] == EXIT_USAGE
+        assert run("diff", "--port", "\u00b2")[0] == EXIT_USAGE
+
+
+class TestOutputOptions:
+    @pytest.mark.parametrize(
+        ("argv", "chosen"),
+        [
+            (["explain", "6010", "--file", RANGES, "--format", "html"], "html"),
+            (["explain", "6010", "--file", RANGES, "--format", "text"], "text"),
+            (["diff", "--format", "markdown"], "markdown"),
+            (["history", "22", "--format", "text"], "text"),
+            (["export", "--file", RANGES, "--format", "services"], "services"),
+        ],
+    )
+    def test_json_beside_another_format_is_a_usage_error(self, argv, chosen):
+        """--json with a --format other than json is refused alike by every command, exit 2, one line."""
+        command = argv[0]
+        code, out, err = run(*argv, "--json")
+        assert (code, out) == (EXIT_USAGE, "")
+        assert err == (
+            f"ianaports: --json and --format {chosen} conflict (--json means --format json); give one of them"
+            f" (see 'ianaports {command} --help')\n"
+        )
+
+    @pytest.mark.parametrize("command", ["explain", "export"])
+    def test_json_beside_format_json_agrees(self, command):
+        """--json beside --format json asks for one thing, so it is accepted."""
+        query = ["6010"] if command == "explain" else []
+        code, out, _ = run(command, *query, "--file", RANGES, "--json", "--format", "json")
+        assert code == EXIT_OK
+        assert json.loads(out)
+
+    def test_export_to_file_keeps_json_as_summary(self, tmp_path):
+        """With -o, --json reports what was written, so any --format goes with it."""
+        target = tmp_path / "services"
+        code, out, _ = run("export", "--file", RANGES, "--format", "services", "-o", str(target), "--json")
+        assert code == EXIT_OK
+        assert json.loads(out)["format"] == "services"
+
+
 class TestUsageErrors:
     def test_hint_names_the_command(self):
         """A usage error is one line that points at the command's --help, or the main --help."""

@@ -385,6 +385,12 @@ class TestExplainView:
         with pytest.raises(NotFoundError):
             explain(newest, "no-such-service-xyz", load_notes(environ={}))
 
+    @pytest.mark.parametrize("query", ["6000-6063", "6000 - 6063", "1-2-3", "-5", ""])
+    def test_span_or_nonsense_is_invalid(self, newest, query):
+        """A span or text that is neither a port nor a name raises InvalidArgumentError, not NotFoundError."""
+        with pytest.raises(ianaports.InvalidArgumentError):
+            explain(newest, query, load_notes(environ={}))
+
     def test_records_are_not_changed(self, newest):
         """Explaining leaves the registry's records untouched (views sit beside them)."""
         before = newest.lookup(22)

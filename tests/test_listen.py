@@ -8,8 +8,8 @@ import socket
 
 import pytest
 
-from ianaports import PortClass, Protocol
-from ianaports.cli import EXIT_NEW_LISTENERS, EXIT_OK, main
+from ianaports import InvalidArgumentError, PortClass, Protocol
+from ianaports.cli import EXIT_NEW_LISTENERS, EXIT_OK, EXIT_USAGE, main
 from ianaports.enrich import load_notes
 from ianaports.listen import (
     FlagCode,
@@ -166,13 +166,29 @@ class TestBaseline:
         change = compare_baseline([old], [new])
         assert (change.new, change.gone, change.changed_owner) == ((), (), ((old, new),))
 
-    def test_corrupt_baseline(self, tmp_path):
-        """A file that is not a baseline is a one-line error with exit 4."""
-        path = tmp_path / "bad.json"
-        path.write_text("{nope")
-        err = io.StringIO()
-        assert main(["listening", "--baseline", str(path)], stdout=io.StringIO(), stderr=err) == 4
-        assert "not an ianaports baseline" in err.getvalue()
+    @pytest.mark.parametrize(
+        ("name", "content", "says"),
+        [
+            ("missing.json", None, "cannot read baseline {path}: No such file or directory"),
+            ("folder", "", "cannot read baseline {path}: Is a directory"),
+            ("bad.json", "{nope", "baseline {path} is not an ianaports baseline: "),
+            ("list.json", "[]", "baseline {path} is not an ianaports baseline: "),
+        ],
+    )
+    def test_bad_baseline_is_a_usage_error(self, tmp_path, name, content, says):
+        """A missing, unreadable or foreign --baseline file is bad input: exit 2, one line naming it."""
+        path = tmp_path / name
+        if content == "":
+            path.mkdir()
+        elif content is not None:
+            path.write_text(content)
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["listening", "--baseline", str(path)], stdout=out, stderr=err) == EXIT_USAGE
+        assert out.getvalue() == ""
+        assert err.getvalue().startswith("ianaports: " + says.format(path=path))
+        assert err.getvalue().count("\n") == 1
+        with pytest.raises(InvalidArgumentError, match="baseline"):
+            load_baseline(path)
 
 
 def test_cli_listening_json(registry, sockets):

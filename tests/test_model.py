@@ -3,8 +3,18 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from ianaports import PartialDate, Person, PortRange, Protocol, Reference, ReferenceKind, ServiceRecord, model
-from ianaports.model import tidy_text, xref_token
+from ianaports import (
+    InvalidArgumentError,
+    PartialDate,
+    Person,
+    PortRange,
+    Protocol,
+    Reference,
+    ReferenceKind,
+    ServiceRecord,
+    model,
+)
+from ianaports.model import read_query, tidy_text, xref_token
 
 
 class TestPortRange:
@@ -35,6 +45,36 @@ class TestPortRange:
         """Spans that share a port overlap; adjacent ones do not."""
         assert PortRange(1, 5).overlaps(PortRange(5, 9))
         assert not PortRange(1, 4).overlaps(PortRange(5, 9))
+
+
+class TestReadQuery:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("2304", 2304),
+            (" 0080 ", 80),
+            ("6000-6063", PortRange(6000, 6063)),
+            ("6000 - 6063", PortRange(6000, 6063)),
+            ("x11", "x11"),
+            ("z39.50", "z39.50"),
+        ],
+    )
+    def test_port_span_or_name(self, text, expected):
+        """Digits are a port, digits-hyphen-digits (blanks allowed) a span, text with a letter a name."""
+        assert expected == read_query(text)
+
+    @pytest.mark.parametrize(
+        "text", ["6000-", "-5", "1-2-3", "6000 6003", "", "  ", "\u00b2", "65536", "80-79", "9" * 5000]
+    )
+    def test_refuses_what_is_none_of_them(self, text):
+        """Hyphen-and-digit text that is no span, non-ASCII digits and out-of-range ports are refused."""
+        with pytest.raises(InvalidArgumentError):
+            read_query(text)
+
+    def test_long_number_is_shortened(self):
+        """A number of thousands of digits is named by its first digits and its length, not echoed whole."""
+        with pytest.raises(InvalidArgumentError, match=r"not 999999999999\.\.\. \(5000 digits\)$"):
+            read_query("9" * 5000)
 
 
 class TestPartialDate:

@@ -5,7 +5,7 @@ Exit codes (also in ``--help`` and the README):
 ====  ==========================================================
 0     success
 1     nothing found (no record for that port, name or span)
-2     usage error (bad arguments)
+2     usage error (bad arguments, or a bad listening --baseline file)
 3     network or source error (fetch failed, file unreadable or not a registry)
 4     cache or store error (no cache yet, corrupt, read-only or full disk)
 ====  ==========================================================
@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -26,6 +25,7 @@ from .errors import (
     CacheError,
     FetchError,
     IanaportsError,
+    InvalidArgumentError,
     MissingDependencyError,
     NotesError,
     NotFoundError,
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from ._sync import SyncResult
     from .diff import RegistryDiff
-    from .model import ServiceRecord
+    from .model import PortRange, ServiceRecord
     from .registry import Registry
     from .store import ReleaseInfo, ReleaseView, Store
 
@@ -69,7 +69,7 @@ EXIT_CODES_HELP = """\
 exit codes:
   0  success
   1  nothing found
-  2  usage error
+  2  usage error (bad arguments, or a bad listening --baseline file)
   3  network or source error (fetch failed, file unreadable or not a registry)
   4  cache or store error (no cache yet, corrupt, read-only or full disk)
   5  listening --baseline: something listens now that did not at the baseline
@@ -233,47 +233,85 @@ def _print_records(
     out.line(format_table(["NAME", "PORT", "PROTO", "DESCRIPTION"], rows, aligned=out.is_terminal))
 
 
-def _parse_port(text: str) -> int | None:
-    if text.isdigit():
-        port = int(text)
-        if port > 65535:  # noqa: PLR2004 - the largest port number
-            raise UsageError(f"port must be within 0-65535, not {port}")
-        return port
-    return None
+def _answer_records(
+    out: Output, records: Sequence[ServiceRecord], registry: Registry | ReleaseView, *, as_json: bool, nothing: str
+) -> int:
+    """Print *records* and exit 0; with none, say *nothing* on stderr (after empty JSON if asked) and exit 1."""
+    if records or as_json:  # JSON answers even an empty result; a text table would be a bare header
+        _print_records(out, records, registry, as_json=as_json)
+    if records:
+        return EXIT_OK
+    out.message(f"ianaports: {nothing}")
+    return EXIT_NOT_FOUND
+
+
+def _read_query(text: str) -> int | PortRange | str:
+    """The port, span or service name a query argument names; anything else is a usage error.
+
+    show, explain, history and diff --port all read their argument through
+    :func:`ianaports.model.read_query`, so they agree on what is a span.
+    """
+    from .model import read_query  # noqa: PLC0415 - imported on use to keep start-up fast
+
+    try:
+        return read_query(text)
+    except InvalidArgumentError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _port_or_name(text: str, command: str) -> int | str:
+    """The port or name of a command that takes one (explain, history); a span points at show."""
+    wanted = _read_query(text)
+    if not isinstance(wanted, int | str):
+        raise UsageError(f"{command} takes one port or name; for the span {wanted} run 'ianaports show {wanted}'")
+    return wanted
+
+
+def _add_output_options(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    """--format and --json, which :func:`_output_format` reconciles (the first format is the default)."""
+    parser.add_argument("--format", choices=formats, help=f"output format (default {formats[0]})")
+    parser.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
+
+
+def _output_format(args: argparse.Namespace, default: str) -> str:
+    """The format that --format and --json ask for; a --format other than json beside --json is a usage error.
+
+    --json means --format json, so giving both is fine only when they agree:
+    explain, diff, history and export to stdout all refuse a conflict rather
+    than silently prefer one of them.
+    """
+    chosen: str | None = args.format
+    if not args.json:
+        return chosen or default
+    if chosen not in (None, "json"):
+        raise UsageError(f"--json and --format {chosen} conflict (--json means --format json); give one of them")
+    return "json"
 
 
 def cmd_show(args: argparse.Namespace, out: Output) -> int:
     """Show the records of a port, a span of ports or a service name."""
+    # Read the query first: a malformed one is a usage error even with no cache to answer from.
+    wanted = _read_query(args.query)
     with _answering_source(args, out) as registry:
-        return _show(args, out, registry)
+        return _show(args, out, registry, wanted)
 
 
-def _show(args: argparse.Namespace, out: Output, registry: Registry | ReleaseView) -> int:
-    from .model import PortRange  # noqa: PLC0415 - imported on use to keep start-up fast
-
+def _show(
+    args: argparse.Namespace, out: Output, registry: Registry | ReleaseView, wanted: int | PortRange | str
+) -> int:
     query: str = args.query.strip()
-    port = _parse_port(query)
-    if port is not None:
-        records = registry.lookup(port, args.protocol)
-    elif "-" in query and query.replace("-", "").isdigit():
+    if isinstance(wanted, int):
+        records = registry.lookup(wanted, args.protocol)
+    elif isinstance(wanted, str):
         try:
-            span = PortRange.from_text(query)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        records = registry.lookup_span(span, args.protocol)
-    else:
-        try:
-            records = registry.service(query, args.protocol)
+            records = registry.service(wanted, args.protocol)
         except NotFoundError:
             records = ()
-    if not records:
-        protocol = f" on {args.protocol}" if args.protocol else ""
-        if args.json:
-            _print_records(out, (), registry, as_json=True)
-        out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}{protocol}")
-        return EXIT_NOT_FOUND
-    _print_records(out, records, registry, as_json=args.json)
-    return EXIT_OK
+    else:
+        records = registry.lookup_span(wanted, args.protocol)
+    protocol = f" on {args.protocol}" if args.protocol else ""
+    nothing = f"nothing in the registry of {registry.updated} for {query!r}{protocol}"
+    return _answer_records(out, records, registry, as_json=args.json, nothing=nothing)
 
 
 def _add_notes_source(parser: argparse.ArgumentParser) -> None:
@@ -291,18 +329,16 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     from .enrich import explain, load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
     from .explain_render import render_explain  # noqa: PLC0415 - imported on use to keep start-up fast
 
+    fmt = _output_format(args, "text")
     query: str = args.query.strip()
-    _parse_port(query)  # a usage error for numbers above 65535
-    if re.fullmatch(r"\d+\s*-\s*\d+", query):
-        raise UsageError(f"explain takes one port or name; for the span {query} run 'ianaports show {query}'")
+    wanted = _port_or_name(query, "explain")
     notes = load_notes(args.notes)
     with _answering_source(args, out) as registry:
         try:
-            view = explain(registry, query, notes)
+            view = explain(registry, wanted, notes)
         except NotFoundError:
             out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
             return EXIT_NOT_FOUND
-    fmt = "json" if args.json else args.format
     out.stdout.write(render_explain(view, fmt))
     return EXIT_OK
 
@@ -318,10 +354,7 @@ def _add_explain_command(commands: Any) -> None:  # noqa: ANN401 - argparse's su
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explain.add_argument("query", metavar="PORT|NAME", help="a port number or a service name")
-    explain.add_argument(
-        "--format", choices=["text", "markdown", "html", "json"], default="text", help="output format (default text)"
-    )
-    explain.add_argument("--json", action="store_true", help="same as --format json")
+    _add_output_options(explain, ["text", "markdown", "html", "json"])
     _add_registry_source(explain)
     _add_notes_source(explain)
     explain.set_defaults(handler=cmd_explain)
@@ -462,7 +495,7 @@ def cmd_diff(args: argparse.Namespace, out: Output) -> int:
     """Show what changed between two releases."""
     from .render_diff import diff_to_json, diff_to_markdown, diff_to_text  # noqa: PLC0415 - imported on use to keep start-up fast
 
-    fmt = "json" if args.json else args.format or "text"
+    fmt = _output_format(args, "text")
     changes = _diff_specs(args.old, args.new, args.cache_dir).restricted(
         port=args.port, name=args.name, protocol=args.protocol
     )
@@ -476,8 +509,11 @@ def cmd_diff(args: argparse.Namespace, out: Output) -> int:
 
 
 def _port_argument(text: str) -> int:
-    port = _parse_port(text)
-    if port is None:
+    try:
+        port = _read_query(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not isinstance(port, int):
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
     return port
 
@@ -499,9 +535,7 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     parser.add_argument("old", metavar="OLD", nargs="?", default="previous", help="the older release")
     parser.add_argument("new", metavar="NEW", nargs="?", default="latest", help="the newer release")
-    style = parser.add_mutually_exclusive_group()
-    style.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
-    style.add_argument("--format", choices=["text", "markdown", "json"], help="output format (default: text)")
+    _add_output_options(parser, ["text", "markdown", "json"])
     parser.add_argument("--port", type=_port_argument, help="only changes about records holding this port")
     parser.add_argument("--name", help="only changes about this service name (any case)")
     parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
@@ -514,13 +548,14 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     from .render_diff import history_to_json, history_to_markdown, history_to_text  # noqa: PLC0415 - imported on use to keep start-up fast
     from .store import Store  # noqa: PLC0415 - imported on use to keep start-up fast
 
+    fmt = _output_format(args, "text")
     query: str = args.query.strip()
-    port = _parse_port(query)
+    wanted = _port_or_name(query, "history")
+    port = wanted if isinstance(wanted, int) else None
     with Store(args.cache_dir) as store:
-        found = store.history(port=port, name=None if port is not None else query, protocol=args.protocol)
+        found = store.history(port=port, name=wanted if isinstance(wanted, str) else None, protocol=args.protocol)
     if not found.versions:
         raise CacheError(f"no release stored in {store.path} yet; {_SYNC_HINT}")
-    fmt = "json" if args.json else args.format or "text"
     if fmt == "json":
         out.json(history_to_json(found))
     elif found.events:
@@ -548,9 +583,7 @@ def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     parser.add_argument("query", metavar="PORT|NAME", help="a port number or a service name")
     parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
-    style = parser.add_mutually_exclusive_group()
-    style.add_argument("--json", action="store_true", help="print JSON (same as --format json)")
-    style.add_argument("--format", choices=["text", "markdown", "json"], help="output format (default: text)")
+    _add_output_options(parser, ["text", "markdown", "json"])
     _add_cache_dir(parser)
     parser.set_defaults(handler=cmd_history)
 
@@ -565,13 +598,8 @@ def _search(args: argparse.Namespace, out: Output, registry: Registry | ReleaseV
     records = registry.search(args.text)
     if args.limit:
         records = records[: args.limit]
-    if not records:
-        if args.json:
-            _print_records(out, (), registry, as_json=True)
-        out.message(f"ianaports: nothing in the registry of {registry.updated} matches {args.text!r}")
-        return EXIT_NOT_FOUND
-    _print_records(out, records, registry, as_json=args.json)
-    return EXIT_OK
+    nothing = f"nothing in the registry of {registry.updated} matches {args.text!r}"
+    return _answer_records(out, records, registry, as_json=args.json, nothing=nothing)
 
 
 def _add_search_command(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -703,11 +731,11 @@ EXPORT_FORMATS = ("iana-csv", "json", "jsonl", "services")
 
 def cmd_export(args: argparse.Namespace, out: Output) -> int:
     """Write the whole registry as IANA's CSV, JSON, JSON Lines or a services(5) file."""
-    registry = _load_registry(args)
     to_stdout = args.output in (None, "-")
     # To stdout the export is the output, so --json can only mean the format;
     # to a file, --json reports what was written.
-    fmt = "json" if args.json and to_stdout else (args.format or "json")
+    fmt = _output_format(args, "json") if to_stdout else (args.format or "json")
+    registry = _load_registry(args)
     if to_stdout:
         _export(registry, fmt, out.stdout, legacy=args.legacy_csv)
         return EXIT_OK
@@ -819,16 +847,16 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
 
     from . import listen  # noqa: PLC0415 - imported on use to keep start-up fast
 
+    # Read the baseline first: a wrong path fails at once, before any socket is listed.
+    baseline = listen.load_baseline(Path(args.baseline)) if args.baseline else None
     listeners = listen.current_listeners()
     if args.save_baseline:
         listen.save_baseline(listeners, Path(args.save_baseline))
         noun = "listener" if len(listeners) == 1 else "listeners"
         out.message(f"ianaports: saved {len(listeners)} {noun} to {args.save_baseline}")
         return EXIT_OK
-    if args.baseline:
-        return _report_baseline(
-            out, listen.compare_baseline(listen.load_baseline(Path(args.baseline)), listeners), args
-        )
+    if baseline is not None:
+        return _report_baseline(out, listen.compare_baseline(baseline, listeners), args)
     from .enrich import load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
 
     notes = load_notes(args.notes)
@@ -1174,7 +1202,8 @@ def _silence_stdout() -> None:
 
 
 def _exit_code(exc: IanaportsError) -> int:
-    if isinstance(exc, MissingDependencyError):
+    # A bad argument is the user's to fix (a --baseline file that is missing, say): a usage error.
+    if isinstance(exc, MissingDependencyError | InvalidArgumentError):
         return EXIT_USAGE
     if isinstance(exc, FetchError | ParseError | NotesError):
         return EXIT_SOURCE

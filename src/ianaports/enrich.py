@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import NotesError
-from .model import PortRange, Protocol, ServiceRecord
+from .errors import InvalidArgumentError, NotesError
+from .model import PortRange, Protocol, ServiceRecord, read_query
 from .registry import PortClass, classify
 
 if sys.version_info >= (3, 11):
@@ -758,17 +758,24 @@ def _people(records: Iterable[ServiceRecord]) -> tuple[Person, ...]:
 
 
 def _as_port(query: int | str) -> int | None:
+    """The port *query* names, or None for a name; a span, or text that is neither, is refused."""
     if isinstance(query, int):
         return query
-    text = query.strip()
-    return int(text) if text.isdigit() else None
+    found = read_query(query)
+    if isinstance(found, PortRange):
+        msg = f"explain takes one port or a service name, not the span {found}"
+        raise InvalidArgumentError(msg)
+    return found if isinstance(found, int) else None
 
 
 def explain(registry: RecordSource, port_or_name: int | str, notes: NoteSet | None = None) -> ExplainView:
     """The enriched view of a port (``2304``, ``"2304"``) or a service name (``"ssh"``).
 
     Unassigned ports get a view too; an unknown name raises
-    :class:`~ianaports.NotFoundError`. *notes* defaults to :func:`load_notes`.
+    :class:`~ianaports.NotFoundError`; a span (``"6000-6063"``) or text that is
+    neither a port nor a name (``"1-2-3"``) raises
+    :class:`~ianaports.InvalidArgumentError`, read as
+    :func:`ianaports.model.read_query` reads it. *notes* defaults to :func:`load_notes`.
     """
     notes = load_notes() if notes is None else notes
     port = _as_port(port_or_name)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import CacheError, MissingDependencyError
+from .errors import CacheError, InvalidArgumentError, MissingDependencyError
 from .model import Protocol, ServiceRecord
 from .registry import PortClass, classify
 
@@ -299,7 +299,12 @@ def save_baseline(listeners: Sequence[Listener], path: Path, *, now: dt.datetime
 
 
 def load_baseline(path: Path) -> tuple[Listener, ...]:
-    """Read a baseline written by :func:`save_baseline`."""
+    """Read a baseline written by :func:`save_baseline`.
+
+    The file is the caller's input, not the cache: one that is missing,
+    unreadable or not a baseline raises :class:`~ianaports.InvalidArgumentError`
+    naming it (the command line exits 2, a usage error).
+    """
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         return tuple(
@@ -312,9 +317,11 @@ def load_baseline(path: Path) -> tuple[Listener, ...]:
             for entry in document["listeners"]
         )
     except OSError as exc:
-        raise CacheError(f"cannot read baseline {path}: {exc.strerror or exc}") from exc
+        msg = f"cannot read baseline {path}: {exc.strerror or exc}"
+        raise InvalidArgumentError(msg) from exc
     except (ValueError, KeyError, TypeError) as exc:
-        raise CacheError(f"baseline {path} is not an ianaports baseline: {exc}") from exc
+        msg = f"baseline {path} is not an ianaports baseline: {exc}"
+        raise InvalidArgumentError(msg) from exc
 
 
 @attrs.frozen(kw_only=True)

@@ -23,6 +23,7 @@ __all__ = [
     "Reference",
     "ReferenceKind",
     "ServiceRecord",
+    "read_query",
     "tidy_text",
     "xref_token",
 ]
@@ -32,6 +33,10 @@ PORT_MAX = 65535
 _ALIAS_NOTE_RE = re.compile(r'This entry is an alias to "([^"]+)"')
 _PORT_RANGE_RE = re.compile(r"\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?")
 _PARTIAL_DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+# ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+_QUERY_PORT_RE = re.compile(r"[0-9]+")
+_QUERY_SPAN_RE = re.compile(r"([0-9]+)\s*-\s*([0-9]+)")
+_SHOWN_DIGITS = 12
 
 
 class Protocol(str, enum.Enum):
@@ -161,6 +166,47 @@ class PortRange:
     def as_written(self) -> str:
         """The span as IANA wrote it (usually the same as ``str(span)``)."""
         return self.written or str(self)
+
+
+def read_query(text: str) -> int | PortRange | str:
+    """Read what someone typed to name a port, a span of ports or a service name.
+
+    The one rule every command and :func:`ianaports.explain` share: surrounding
+    blanks are dropped; ASCII digits are a port; two of them joined by a hyphen
+    (blanks allowed around it) are a span; text with a letter in it is a name.
+    Anything else (``"6000-"``, ``"-5"``, ``"1-2-3"``, ``""``) cannot be a
+    service name, which RFC 6335 says holds a letter, so it is refused rather
+    than looked up.
+
+    >>> read_query(" 2304 ")
+    2304
+    >>> read_query("6000 - 6063")
+    PortRange(start=6000, end=6063)
+    >>> read_query("X11")
+    'X11'
+
+    Raises :class:`~ianaports.errors.InvalidArgumentError` for a number above
+    65535, a span that ends before it starts, and text that is none of the three.
+    """
+    query = text.strip()
+    if _QUERY_PORT_RE.fullmatch(query):
+        return _query_port(query)
+    span = _QUERY_SPAN_RE.fullmatch(query)
+    if span is not None:
+        return PortRange(_query_port(span.group(1)), _query_port(span.group(2)))
+    if any(character.isalpha() for character in query):
+        return query
+    msg = f"not a port, a span A-B or a service name: {text!r}"
+    raise InvalidArgumentError(msg)
+
+
+def _query_port(digits: str) -> int:
+    # Compare lengths first: int() refuses strings of over 4,300 digits.
+    if len(digits.lstrip("0")) > len(str(PORT_MAX)) or int(digits) > PORT_MAX:
+        shown = digits if len(digits) <= _SHOWN_DIGITS else f"{digits[:_SHOWN_DIGITS]}... ({len(digits)} digits)"
+        msg = f"port must be within 0-{PORT_MAX}, not {shown}"
+        raise InvalidArgumentError(msg)
+    return int(digits)
 
 
 @attrs.frozen(order=True)

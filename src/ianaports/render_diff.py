@@ -234,9 +234,17 @@ def diff_to_text(diff: RegistryDiff) -> str:
 
 
 def _change_lines(record: ServiceRecord, fields: Iterable[FieldChange]) -> list[str]:
-    lines = [f"  ~ {_label(record)}"]
-    lines.extend(f"      {field.name}: {_value_text(field.old)} -> {_value_text(field.new)}" for field in fields)
-    return lines
+    return [f"  ~ {_label(record)}", *_field_lines(fields)]
+
+
+def _field_lines(fields: Iterable[FieldChange]) -> list[str]:
+    """One indented text line per changed field, shared by diff and history."""
+    return [f"      {field.name}: {_value_text(field.old)} -> {_value_text(field.new)}" for field in fields]
+
+
+def _field_bullets(fields: Iterable[FieldChange]) -> list[str]:
+    """One nested markdown bullet per changed field, shared by diff and history."""
+    return [f"  - {field.name}: {_code(_value_text(field.old))} → {_code(_value_text(field.new))}" for field in fields]
 
 
 def _history_span(history: History) -> str:
@@ -254,9 +262,7 @@ def history_to_text(history: History) -> str:
     width = max(map(len, labels), default=0)  # aligned, so 22/tcp and 22/sctp lines line up
     for event, label in zip(history.events, labels, strict=True):
         lines.append(f"{event.version}  {event.change:<8} {label:<{width}}  {_value_text(event.record.description)}")
-        lines.extend(
-            f"      {field.name}: {_value_text(field.old)} -> {_value_text(field.new)}" for field in event.fields
-        )
+        lines.extend(_field_lines(event.fields))
     return "\n".join(lines)
 
 
@@ -294,10 +300,7 @@ def diff_to_markdown(diff: RegistryDiff) -> str:
         lines.extend(["", f"### Changed ({len(diff.changed)})", ""])
         for change in diff.changed:
             lines.append(f"- **{_label(change.new)}**")
-            lines.extend(
-                f"  - {field.name}: {_code(_value_text(field.old))} → {_code(_value_text(field.new))}"
-                for field in change.fields
-            )
+            lines.extend(_field_bullets(change.fields))
     return "\n".join(lines)
 
 
@@ -309,8 +312,5 @@ def history_to_markdown(history: History) -> str:
     for event in history.events:
         description = _cell(event.record.description)
         lines.append(f"- **{event.version}** {event.change} {_code(_label(event.record))}: {description}")
-        lines.extend(
-            f"  - {field.name}: {_code(_value_text(field.old))} → {_code(_value_text(field.new))}"
-            for field in event.fields
-        )
+        lines.extend(_field_bullets(event.fields))
     return "\n".join(lines)
