@@ -152,11 +152,15 @@ class TestSameResults:
             '<other xmlns="urn:other"><name>not this one</name></other><name>svc</name>',
             "<name>first</name><name>second</name><number>1</number><number>6000-6063</number>",
             '<xref type="person" data="Ann_One"/><xref type="person" data="Nobody_Known"/>',
-            '<assignee><xref type="person" data="Bob_Two"/><x/><xref type="person" data="Stranger"/></assignee>'
-            '<contact><xref type="person" data="Ann_One"/></contact>',
+            (
+                '<assignee><xref type="person" data="Bob_Two"/><x/><xref type="person" data="Stranger"/></assignee>'
+                '<contact><xref type="person" data="Ann_One"/></contact>'
+            ),
             "<assignee/>",
-            '<xref type="rfc" data="rfc793"/><xref type="uri" data="https://example.com">  Example  </xref>'
-            '<xref data="no-type"/><xref type="text">plain</xref><xref type="rfc" data="rfc1"><b/></xref>',
+            (
+                '<xref type="rfc" data="rfc793"/><xref type="uri" data="https://example.com">  Example  </xref>'
+                '<xref data="no-type"/><xref type="text">plain</xref><xref type="rfc" data="rfc1"><b/></xref>'
+            ),
             '<xref type="person" data="Ann_One" xmlns:o="urn:o" o:data="Bob_Two"/>',
             "<note>This entry is an alias to &quot;www-http&quot;.</note><unauthorized> used by x </unauthorized>",
             "<note><paragraph>one</paragraph><paragraph>two</paragraph></note>",
