@@ -16,11 +16,14 @@ class Walker:
         protocol_of: Callable[[str | None], Any],
         date_of: Callable[[str | None, str], PartialDate | None],
         service_code_of: Callable[[str | None], int | None],
-        record_type: type[ServiceRecord],
-        span_type: type[PortRange],
-        date_type: type[PartialDate],
     ) -> None: ...
 
+def prepare(
+    record_type: type[ServiceRecord],
+    span_type: type[PortRange],
+    date_type: type[PartialDate],
+    person_type: type[Person],
+) -> None: ...
 def read_records(
     root: etree._Element,
     walker: Walker,
@@ -29,6 +32,4 @@ def read_records(
 def read_people(
     root: etree._Element,
     date_of: Callable[[str], PartialDate],
-    person_type: type[Person],
-    date_type: type[PartialDate],
 ) -> dict[str, Person] | None: ...

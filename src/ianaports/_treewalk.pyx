@@ -3,39 +3,185 @@
 
 The pure-Python loop in parser.py spends most of its time creating an lxml
 proxy object for each of the ~90,000 elements it looks at.  This module reads
-the same nodes as C structs instead, and hands each value to the same
+the same nodes as C structs instead, and hands rare values to the same
 conversion functions and caches the Python loop uses.  It takes only records
-whose fields are plain text (nearly all of them); any record with markup
-inside a field, an element it does not expect, or a value that fails to
-convert goes back to the Python reader, so errors, warnings and mixed-content
-rendering have one implementation.  tests/test_treewalk.py checks that both
-loops give identical registries for every real release and fixture.
+whose fields are plain text (98% of them); a record with markup inside a
+field, or a value that fails to convert, goes back to the Python reader, so
+errors, warnings and mixed-content rendering have one implementation.
+tests/test_treewalk.py checks that both loops give identical registries for
+every real release, every fixture and generated odd records.
 """
 
-from cpython.object cimport PyObject_GenericSetAttr
+from cpython.ref cimport Py_INCREF, Py_XDECREF, PyObject
 from libc.string cimport strcmp, strlen
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport _Element
 
+from types import MemberDescriptorType
+
 cetree.import_lxml__etree()
 
 #: The lxml version whose C structures this module was compiled against.
 BUILT_WITH_LXML = (<bytes>cetree.LXML_VERSION_STRING).decode("ascii")
 
+
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+        int flags
+
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+
+
 cdef const char* _IANA_NS = b"http://www.iana.org/assignments"
+cdef int _T_OBJECT_EX = 16  # structmember.h: an object slot that may be unset
+cdef int _READONLY = 1
+cdef int _MAX_FIELDS = 16
 cdef object _MISSING = object()
 cdef object _new = object.__new__
-# Field names in the order the values below are built; the oracle tests fail if they drift from model.py.
-cdef tuple _RECORD_FIELDS = (
-    "name", "protocol", "ports", "description", "assignees", "contacts", "references",
-    "registered", "modified", "notes", "unauthorized_use", "service_code",
-)
-cdef tuple _SPAN_FIELDS = ("start", "end", "written")
-cdef tuple _PERSON_FIELDS = ("id", "name", "org", "uri", "updated")
-cdef tuple _DATE_FIELDS = ("year", "month", "day")
 cdef int[13] _DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+
+cdef class _Layout:
+    """Where a frozen, slotted attrs class keeps each field, for building instances directly.
+
+    attrs' own __init__ sets each slot through object.__setattr__ after its
+    converters; the values built here are already canonical, so writing the
+    slots as object.__setattr__ would gives the same object (model.py builds
+    its Python-side twins the same way).
+    """
+
+    cdef type cls
+    cdef Py_ssize_t[16] offsets
+    cdef Py_ssize_t count
+
+    def __init__(self, type cls, tuple fields):
+        declared = tuple(attribute.name for attribute in cls.__attrs_attrs__)
+        if sorted(fields) != sorted(declared) or len(fields) > _MAX_FIELDS:
+            raise TypeError(f"{cls.__name__} has fields {declared}, not {fields}")
+        for index, name in enumerate(fields):
+            descriptor = cls.__dict__.get(name)
+            if type(descriptor) is not MemberDescriptorType:
+                raise TypeError(f"{cls.__name__}.{name} is not a slot")
+            member = (<PyMemberDescrObject*><PyObject*>descriptor).d_member
+            if member.type != _T_OBJECT_EX or member.flags & _READONLY:
+                raise TypeError(f"{cls.__name__}.{name} is not a writable object slot")
+            self.offsets[index] = member.offset
+        self.cls = cls
+        self.count = len(fields)
+
+    cdef object build(self, tuple values):
+        """A new instance with the fields set to *values*, in the order the layout was made with."""
+        instance = _new(self.cls)
+        cdef PyObject** slot
+        cdef Py_ssize_t index
+        for index in range(self.count):
+            value = values[index]
+            slot = <PyObject**>((<char*><PyObject*>instance) + self.offsets[index])
+            Py_INCREF(value)
+            Py_XDECREF(slot[0])
+            slot[0] = <PyObject*>value
+        return instance
+
+
+cdef _Layout _RECORD = None
+cdef _Layout _SPAN = None
+cdef _Layout _DATE = None
+cdef _Layout _PERSON = None
+
+
+def prepare(type record_type, type span_type, type date_type, type person_type):
+    """Learn the model's slot layout; raises TypeError if a class is not the slotted one expected."""
+    global _RECORD, _SPAN, _DATE, _PERSON
+    _RECORD = _Layout(
+        record_type,
+        (
+            "name", "protocol", "ports", "description", "assignees", "contacts", "references",
+            "registered", "modified", "notes", "unauthorized_use", "service_code",
+        ),
+    )
+    _SPAN = _Layout(span_type, ("start", "end", "written"))
+    _DATE = _Layout(date_type, ("year", "month", "day"))
+    _PERSON = _Layout(person_type, ("id", "name", "org", "uri", "updated"))
+
+
+# --- text and attributes of libxml2 nodes -----------------------------------------
+
+
+cdef inline bint _in_iana_ns(tree.xmlNode* node, tree.xmlNs* iana) noexcept:
+    # Elements of one document share its xmlNs; the string compare covers a redeclaration.
+    return node.ns is not NULL and (
+        node.ns is iana or (node.ns.href is not NULL and strcmp(<const char*>node.ns.href, _IANA_NS) == 0)
+    )
+
+
+cdef inline bint _is_iana(tree.xmlNode* node, tree.xmlNs* iana, const char* name) noexcept:
+    return (
+        node.type == tree.XML_ELEMENT_NODE
+        and _in_iana_ns(node, iana)
+        and strcmp(<const char*>node.name, name) == 0
+    )
+
+
+cdef inline str _utf8(const char* text):
+    return text[:strlen(text)].decode("utf-8")
+
+
+cdef inline bint _is_text(tree.xmlNode* node) noexcept:
+    return node.type == tree.XML_TEXT_NODE or node.type == tree.XML_CDATA_SECTION_NODE
+
+
+cdef object _plain_text(tree.xmlNode* node):
+    """The element's text when it holds nothing but text (None when empty), else _MISSING.
+
+    For such an element this is lxml's ``.text``: its text nodes joined.
+    """
+    cdef tree.xmlNode* child = node.children
+    cdef list parts
+    if child is NULL:
+        return None
+    if child.next is NULL:
+        if not _is_text(child):
+            return _MISSING
+        return _utf8(<const char*>child.content) if child.content is not NULL else ""
+    parts = []
+    while child is not NULL:
+        if not _is_text(child):
+            return _MISSING
+        if child.content is not NULL:
+            parts.append(_utf8(<const char*>child.content))
+        child = child.next
+    return "".join(parts)
+
+
+cdef object _attribute(tree.xmlNode* node, const char* name):
+    """The un-namespaced attribute *name* (None when absent), or _MISSING if it is not one text node."""
+    cdef tree.xmlAttr* attr = node.properties
+    cdef tree.xmlNode* value
+    while attr is not NULL:
+        if attr.ns is NULL and strcmp(<const char*>attr.name, name) == 0:
+            value = attr.children
+            if value is NULL:
+                return ""
+            if value.next is not NULL or value.type != tree.XML_TEXT_NODE:
+                return _MISSING
+            return _utf8(<const char*>value.content) if value.content is not NULL else ""
+        attr = attr.next
+    return None
+
+
+cdef inline object _stripped(object text):
+    """``(text or "").strip()`` for the str or None that _plain_text gives."""
+    if text is None:
+        return ""
+    return (<str>text).strip()
+
+
+# --- values -----------------------------------------------------------------------
 
 
 cdef int _digits(str text, Py_ssize_t start, Py_ssize_t count) noexcept:
@@ -51,7 +197,7 @@ cdef int _digits(str text, Py_ssize_t start, Py_ssize_t count) noexcept:
     return value
 
 
-cdef object _plain_date(object text, type date_type):
+cdef object _plain_date(object text):
     """The PartialDate of an ASCII ``YYYY-MM-DD`` or ``YYYY-MM``, or None for anything else.
 
     Anything else (other digits, blanks, an impossible day) is left to
@@ -74,76 +220,25 @@ cdef object _plain_date(object text, type date_type):
             return None
         if month == 2 and day == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
             return None
-    return _new_slotted(date_type, _DATE_FIELDS, (year, month, None if length == 7 else day))
+    return _DATE.build((year, month, None if length == 7 else day))
 
 
-cdef object _new_slotted(type cls, tuple fields, tuple values):
-    """An instance of the frozen attrs class *cls* with its slots set, as object.__setattr__ would.
-
-    attrs' own __init__ does the same through a bound object.__setattr__ per
-    field; the parser's values are already in canonical form, so skipping its
-    converters changes nothing (model.py says the same of its Python twin).
-    """
-    instance = _new(cls)
-    cdef Py_ssize_t i
-    for i in range(len(fields)):
-        PyObject_GenericSetAttr(instance, fields[i], values[i])
-    return instance
-
-
-cdef inline bint _is_iana(tree.xmlNode* node, const char* name) noexcept:
-    return (
-        node.ns is not NULL
-        and node.ns.href is not NULL
-        and strcmp(<const char*>node.ns.href, _IANA_NS) == 0
-        and strcmp(<const char*>node.name, name) == 0
-    )
-
-
-cdef inline str _utf8(const char* text):
-    return text[:strlen(text)].decode("utf-8")
-
-
-cdef object _plain_text(tree.xmlNode* node):
-    """The element's text when it holds nothing but text (None when empty), else _MISSING.
-
-    This is lxml's ``.text`` for such an element: its text nodes joined.
-    """
-    cdef tree.xmlNode* child = node.children
-    cdef list parts
-    if child is NULL:
+cdef object _single_port(object text):
+    """The PortRange of a plain single port (most records), or None to leave it to model.py."""
+    if text is None or len(<str>text) > 5 or not (<str>text).isdecimal():
         return None
-    if child.next is NULL:
-        if child.type != tree.XML_TEXT_NODE and child.type != tree.XML_CDATA_SECTION_NODE:
-            return _MISSING
-        return _utf8(<const char*>child.content) if child.content is not NULL else ""
-    parts = []
-    while child is not NULL:
-        if child.type != tree.XML_TEXT_NODE and child.type != tree.XML_CDATA_SECTION_NODE:
-            return _MISSING
-        if child.content is not NULL:
-            parts.append(_utf8(<const char*>child.content))
-        child = child.next
-    return "".join(parts)
+    port = int(text)
+    if port > 65535:
+        return None
+    return _SPAN.build((port, port, None if text == str(port) else text))
 
 
-cdef object _attribute(tree.xmlNode* node, const char* name):
-    """The value of the un-namespaced attribute *name* (None when absent), or _MISSING if not plain text."""
-    cdef tree.xmlAttr* attr = node.properties
-    cdef tree.xmlNode* value
-    while attr is not NULL:
-        if attr.ns is NULL and strcmp(<const char*>attr.name, name) == 0:
-            value = attr.children
-            if value is NULL:
-                return ""
-            if value.next is not NULL or value.type != tree.XML_TEXT_NODE:
-                return _MISSING
-            return _utf8(<const char*>value.content) if value.content is not NULL else ""
-        attr = attr.next
-    return None
+# --- records ----------------------------------------------------------------------
 
 
 cdef class Walker:
+    """One parse's record reader, sharing the Python reader's caches and converters."""
+
     cdef object reader
     cdef dict ports
     cdef dict protocols
@@ -154,15 +249,11 @@ cdef class Walker:
     cdef object service_code_of
     cdef object person_by_id
     cdef object reference_of
-    cdef type record_type
-    cdef tuple record_fields
-    cdef type span_type
-    cdef type date_type
+    cdef tree.xmlNs* iana
 
-    def __init__(
-        self, reader, ports_of, protocol_of, date_of, service_code_of,
-        type record_type, type span_type, type date_type,
-    ):
+    def __init__(self, reader, ports_of, protocol_of, date_of, service_code_of):
+        if _RECORD is None:
+            raise TypeError("prepare() has not been called")
         self.reader = reader
         self.ports = reader.ports
         self.protocols = reader.protocols
@@ -173,27 +264,6 @@ cdef class Walker:
         self.service_code_of = service_code_of
         self.person_by_id = reader.person_by_id
         self.reference_of = reader.reference_of
-        self.record_type = record_type
-        self.record_fields = _RECORD_FIELDS
-        self.span_type = span_type
-        self.date_type = date_type
-
-    cdef object port_span(self, object text):
-        """The PortRange of a <number>, built here for a plain single port (most records)."""
-        cdef object span
-        if text is not None and len(text) <= 5 and text.isdecimal():
-            port = int(text)
-            if port <= 65535:
-                span = _new_slotted(self.span_type, _SPAN_FIELDS, (port, port, None if text == str(port) else text))
-                return span
-        return self.ports_of(text)
-
-    cdef object convert(self, dict cache, object converter, object text):
-        found = cache.get(text, _MISSING)
-        if found is _MISSING:
-            found = converter(text)
-            cache[text] = found
-        return found
 
     cdef object date(self, tree.xmlNode* node, const char* attribute, str label):
         text = _attribute(node, attribute)
@@ -201,7 +271,7 @@ cdef class Walker:
             return _MISSING
         found = self.dates.get(text, _MISSING)
         if found is _MISSING:
-            found = _plain_date(text, self.date_type)
+            found = _plain_date(text)
             if found is None:
                 found = self.date_of(text, label)
             self.dates[text] = found
@@ -212,30 +282,36 @@ cdef class Walker:
         data = _attribute(node, "data")
         if text is _MISSING or data is _MISSING:
             return _MISSING
-        return self.reference_of(kind, data, (text or "").strip() or None)
+        return self.reference_of(kind, data, _stripped(text) or None)
+
+    cdef object assignees(self, tree.xmlNode* node):
+        cdef tree.xmlNode* xref = node.children
+        cdef list people = []
+        while xref is not NULL:
+            if _is_iana(xref, self.iana, "xref"):
+                data = _attribute(xref, "data")
+                if data is _MISSING:
+                    return _MISSING
+                people.append(self.person_by_id(data or ""))
+            xref = xref.next
+        return people
 
     cdef object record(self, tree.xmlNode* node):
         """The ServiceRecord of one <record>, or _MISSING when the Python reader must take it."""
         cdef tree.xmlNode* child = node.children
-        cdef tree.xmlNode* xref
         cdef const char* tag
-        name = None
-        protocol = None
-        ports = None
+        cdef list contacts = None
+        cdef list references = None
+        cdef list assignees = None
+        name = protocol = ports = notes = unauthorized = service_code = None
         description = ""
-        assignees = None
-        contacts = []
-        references = []
-        notes = None
-        unauthorized = None
-        service_code = None
         while child is not NULL:
             if child.type != tree.XML_ELEMENT_NODE:
                 if child.type != tree.XML_TEXT_NODE:
                     return _MISSING
                 child = child.next
                 continue
-            if child.ns is NULL or child.ns.href is NULL or strcmp(<const char*>child.ns.href, _IANA_NS) != 0:
+            if not _in_iana_ns(child, self.iana):
                 child = child.next  # another namespace: ignored, as the Python reader does
                 continue
             tag = <const char*>child.name
@@ -247,39 +323,50 @@ cdef class Walker:
                     data = _attribute(child, "data")
                     if data is _MISSING:
                         return _MISSING
+                    if contacts is None:
+                        contacts = []
                     contacts.append(self.person_by_id(data or ""))
                 else:
                     reference = self.reference(child, kind)
                     if reference is _MISSING:
                         return _MISSING
+                    if references is None:
+                        references = []
                     references.append(reference)
-            elif strcmp(tag, "assignee") == 0:
+                child = child.next
+                continue
+            if strcmp(tag, "assignee") == 0:
+                found = self.assignees(child)
+                if found is _MISSING:
+                    return _MISSING
                 if assignees is None:
-                    assignees = []
-                xref = child.children
-                while xref is not NULL:
-                    if xref.type == tree.XML_ELEMENT_NODE and _is_iana(xref, "xref"):
-                        data = _attribute(xref, "data")
-                        if data is _MISSING:
-                            return _MISSING
-                        assignees.append(self.person_by_id(data or ""))
-                    xref = xref.next
-            elif (text := _plain_text(child)) is _MISSING:
+                    assignees = found
+                else:
+                    assignees.extend(found)
+                child = child.next
+                continue
+            text = _plain_text(child)
+            if text is _MISSING:
                 return _MISSING
-            elif strcmp(tag, "description") == 0:
-                description = (text or "").strip()
+            if strcmp(tag, "description") == 0:
+                description = _stripped(text)
             elif strcmp(tag, "number") == 0:
                 ports = self.ports.get(text, _MISSING)
                 if ports is _MISSING:
-                    ports = self.ports[text] = self.port_span(text)
+                    ports = _single_port(text)
+                    if ports is None:
+                        ports = self.ports_of(text)
+                    self.ports[text] = ports
             elif strcmp(tag, "protocol") == 0:
-                protocol = self.convert(self.protocols, self.protocol_of, text)
+                protocol = self.protocols.get(text, _MISSING)
+                if protocol is _MISSING:
+                    protocol = self.protocols[text] = self.protocol_of(text)
             elif strcmp(tag, "name") == 0:
-                name = (text or "").strip() or None
+                name = _stripped(text) or None
             elif strcmp(tag, "note") == 0:
-                notes = (text or "").strip() or None
+                notes = _stripped(text) or None
             elif strcmp(tag, "unauthorized") == 0:
-                unauthorized = (text or "").strip() or None
+                unauthorized = _stripped(text) or None
             elif strcmp(tag, "sc") == 0:
                 service_code = self.service_code_of(text)
             child = child.next
@@ -287,11 +374,14 @@ cdef class Walker:
         modified = self.date(node, "updated", "updated")
         if registered is _MISSING or modified is _MISSING:
             return _MISSING
-        contacts_tuple = tuple(contacts)
-        return _new_slotted(self.record_type, self.record_fields, (
+        contacts_tuple = () if contacts is None else tuple(contacts)
+        return _RECORD.build((
             name, protocol, ports, description,
+            # IANA's convention: with no <assignee> block, the listed person is both.
             tuple(assignees) if assignees else contacts_tuple,
-            contacts_tuple, tuple(references), registered, modified, notes, unauthorized, service_code,
+            contacts_tuple,
+            () if references is None else tuple(references),
+            registered, modified, notes, unauthorized, service_code,
         ))
 
 
@@ -304,8 +394,9 @@ def read_records(_Element root not None, Walker walker not None, read_slowly):
     cdef tree.xmlNode* node = root._c_node.children
     cdef Py_ssize_t index = 0
     cdef list records = []
+    walker.iana = root._c_node.ns
     while node is not NULL:
-        if node.type == tree.XML_ELEMENT_NODE and _is_iana(node, "record"):
+        if _is_iana(node, walker.iana, "record"):
             try:
                 record = walker.record(node)
             except Exception:
@@ -319,17 +410,10 @@ def read_records(_Element root not None, Walker walker not None, read_slowly):
     return records
 
 
-
-cdef tree.xmlNode* _iana_child(tree.xmlNode* node, const char* name) noexcept:
-    cdef tree.xmlNode* child = node.children
-    while child is not NULL:
-        if child.type == tree.XML_ELEMENT_NODE and _is_iana(child, name):
-            return child
-        child = child.next
-    return NULL
+# --- people -----------------------------------------------------------------------
 
 
-cdef object _person(tree.xmlNode* node, dict dates, object date_of, type person_type, type date_type):
+cdef object _person(tree.xmlNode* node, dict dates, object date_of):
     """The Person of one <person>, or _MISSING when the Python reader must take the section."""
     cdef tree.xmlNode* child = node.children
     cdef const char* field
@@ -346,13 +430,13 @@ cdef object _person(tree.xmlNode* node, dict dates, object date_of, type person_
                 # Known by local name, whatever the namespace; the last one of a kind wins.
                 field = <const char*>child.name
                 if strcmp(field, "uri") == 0:
-                    uri = text.strip()
+                    uri = (<str>text).strip()
                 elif strcmp(field, "name") == 0:
-                    name = text.strip()
+                    name = (<str>text).strip()
                 elif strcmp(field, "updated") == 0:
-                    updated_text = text.strip()
+                    updated_text = (<str>text).strip()
                 elif strcmp(field, "org") == 0:
-                    org = text.strip()
+                    org = (<str>text).strip()
         elif child.type != tree.XML_TEXT_NODE:
             return _MISSING
         child = child.next
@@ -360,31 +444,36 @@ cdef object _person(tree.xmlNode* node, dict dates, object date_of, type person_
     if updated_text:
         updated = dates.get(updated_text)
         if updated is None:
-            updated = _plain_date(updated_text, date_type)
+            updated = _plain_date(updated_text)
             if updated is None:
                 updated = date_of(updated_text)
             dates[updated_text] = updated
-    return _new_slotted(person_type, _PERSON_FIELDS, (person_id, name or None, org or None, uri or None, updated))
+    return _PERSON.build((person_id, name or None, org or None, uri or None, updated))
 
 
-def read_people(_Element root not None, date_of, type person_type, type date_type):
+def read_people(_Element root not None, date_of):
     """The <people> section as a dict by id, or None when the Python reader must take it.
 
     None means something unusual (a person without an id, a bad date, markup
     inside a field): the Python reader then reads the section again and
     raises with the location, or handles the markup.
     """
-    cdef tree.xmlNode* section = _iana_child(root._c_node, "people")
+    cdef tree.xmlNs* iana = root._c_node.ns
+    cdef tree.xmlNode* section = root._c_node.children
     cdef tree.xmlNode* node
     cdef dict people = {}
     cdef dict dates = {}
+    if _PERSON is None:
+        raise TypeError("prepare() has not been called")
+    while section is not NULL and not _is_iana(section, iana, "people"):
+        section = section.next
     if section is NULL:
         return people
     node = section.children
     try:
         while node is not NULL:
-            if node.type == tree.XML_ELEMENT_NODE and _is_iana(node, "person"):
-                person = _person(node, dates, date_of, person_type, date_type)
+            if _is_iana(node, iana, "person"):
+                person = _person(node, dates, date_of)
                 if person is _MISSING:
                     return None
                 people[person.id] = person

@@ -9,7 +9,9 @@ and turns every failure into :class:`ianaports.ParseError` with a location.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import datetime as dt
+import gc
 import gzip
 import io
 import lzma
@@ -39,7 +41,7 @@ from .model import (
 from .registry import Registry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from types import ModuleType
 
 __all__ = [
@@ -84,6 +86,10 @@ def _compiled_reader() -> ModuleType | None:
     # It reads lxml's C structures, which keep their layout within a major version.
     if _treewalk.BUILT_WITH_LXML.split(".")[0] != etree.__version__.split(".")[0]:
         return None
+    try:
+        _treewalk.prepare(ServiceRecord, PortRange, PartialDate, Person)
+    except TypeError:
+        return None  # the model's classes are not laid out as the reader expects
     return _treewalk
 
 
@@ -168,8 +174,23 @@ def parse_bytes(data: bytes, *, mode: Mode = "strict", max_bytes: int = DEFAULT_
     if len(data) > max_bytes:
         raise ParseError(f"input is larger than the {max_bytes}-byte limit")
     _refuse_dtd(data)
-    root = _parse_tree(data)
-    return _registry_from_root(root, mode)
+    with _collector_paused():
+        root = _parse_tree(data)
+        return _registry_from_root(root, mode)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    # A parse allocates some 100,000 immutable objects that form no cycles;
+    # the cyclic collector would walk them again and again and free nothing.
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _refuse_dtd(data: bytes) -> None:
@@ -281,9 +302,7 @@ def _read_records(root: etree._Element, reader: _RecordReader, mode: Mode, skipp
             return None
 
     if _treewalk is not None:
-        walker = _treewalk.Walker(
-            reader, _ports, _protocol, _record_date, _service_code, ServiceRecord, PortRange, PartialDate
-        )
+        walker = _treewalk.Walker(reader, _ports, _protocol, _record_date, _service_code)
         records: list[ServiceRecord] = _treewalk.read_records(root, walker, read_slowly)
         return records
     read_all = (read_slowly(index, element) for index, element in enumerate(root.iterchildren(_TAG_RECORD)))
@@ -317,7 +336,7 @@ _REFERENCE_KINDS = {kind.value: kind for kind in ReferenceKind}
 
 def _people_from_root(root: etree._Element) -> dict[str, Person]:
     if _treewalk is not None:
-        people: dict[str, Person] | None = _treewalk.read_people(root, _partial_date_from_text, Person, PartialDate)
+        people: dict[str, Person] | None = _treewalk.read_people(root, _partial_date_from_text)
         if people is not None:
             return people
     return _people_slowly(root)
