@@ -158,6 +158,29 @@ cdef object _plain_text(tree.xmlNode* node):
     return "".join(parts)
 
 
+cdef object _text_with_breaks(tree.xmlNode* node, tree.xmlNs* iana):
+    """The text of an element holding only text and ``<br/>``s, each break as a newline; else _MISSING.
+
+    This is parser._render_mixed for such an element; anything else inside
+    (inline xrefs, paragraphs) is left to it.
+    """
+    cdef tree.xmlNode* child = node.children
+    cdef list parts
+    if child is NULL or child.next is NULL:
+        return _plain_text(node)
+    parts = []
+    while child is not NULL:
+        if _is_text(child):
+            if child.content is not NULL:
+                parts.append(_utf8(<const char*>child.content))
+        elif _is_iana(child, iana, "br"):
+            parts.append("\n")
+        else:
+            return _MISSING
+        child = child.next
+    return "".join(parts)
+
+
 cdef object _attribute(tree.xmlNode* node, const char* name):
     """The un-namespaced attribute *name* (None when absent), or _MISSING if it is not one text node."""
     cdef tree.xmlAttr* attr = node.properties
@@ -236,6 +259,41 @@ cdef object _single_port(object text):
 # --- records ----------------------------------------------------------------------
 
 
+cdef enum:
+    _OTHER, _NAME, _PROTOCOL, _NUMBER, _DESCRIPTION, _XREF, _ASSIGNEE, _NOTE, _UNAUTHORIZED, _SC
+
+
+cdef int _field_of(const char* tag) noexcept:
+    """Which <record> child a tag names; the first letter spares most string compares."""
+    cdef char first = tag[0]
+    if first == b"n":
+        if strcmp(tag, "number") == 0:
+            return _NUMBER
+        if strcmp(tag, "name") == 0:
+            return _NAME
+        if strcmp(tag, "note") == 0:
+            return _NOTE
+    elif first == b"d":
+        if strcmp(tag, "description") == 0:
+            return _DESCRIPTION
+    elif first == b"p":
+        if strcmp(tag, "protocol") == 0:
+            return _PROTOCOL
+    elif first == b"x":
+        if strcmp(tag, "xref") == 0:
+            return _XREF
+    elif first == b"a":
+        if strcmp(tag, "assignee") == 0:
+            return _ASSIGNEE
+    elif first == b"u":
+        if strcmp(tag, "unauthorized") == 0:
+            return _UNAUTHORIZED
+    elif first == b"s":
+        if strcmp(tag, "sc") == 0:
+            return _SC
+    return _OTHER
+
+
 cdef class Walker:
     """One parse's record reader, sharing the Python reader's caches and converters."""
 
@@ -247,6 +305,8 @@ cdef class Walker:
     cdef object protocol_of
     cdef object date_of
     cdef object service_code_of
+    cdef dict people
+    cdef dict references
     cdef object person_by_id
     cdef object reference_of
     cdef tree.xmlNs* iana
@@ -262,8 +322,19 @@ cdef class Walker:
         self.protocol_of = protocol_of
         self.date_of = date_of
         self.service_code_of = service_code_of
+        self.people = reader.people
+        self.references = reader.references
         self.person_by_id = reader.person_by_id
         self.reference_of = reader.reference_of
+
+    cdef object person(self, object person_id):
+        """The person with this id, from <people>; the Python reader makes one it lacks."""
+        if person_id is None:
+            person_id = ""
+        person = self.people.get(person_id)
+        if person is None:
+            person = self.person_by_id(person_id)
+        return person
 
     cdef object date(self, tree.xmlNode* node, const char* attribute, str label):
         text = _attribute(node, attribute)
@@ -282,7 +353,11 @@ cdef class Walker:
         data = _attribute(node, "data")
         if text is _MISSING or data is _MISSING:
             return _MISSING
-        return self.reference_of(kind, data, _stripped(text) or None)
+        text = _stripped(text) or None
+        reference = self.references.get((kind, data, text))
+        if reference is None:
+            reference = self.reference_of(kind, data, text)
+        return reference
 
     cdef object assignees(self, tree.xmlNode* node):
         cdef tree.xmlNode* xref = node.children
@@ -292,14 +367,14 @@ cdef class Walker:
                 data = _attribute(xref, "data")
                 if data is _MISSING:
                     return _MISSING
-                people.append(self.person_by_id(data or ""))
+                people.append(self.person(data))
             xref = xref.next
         return people
 
     cdef object record(self, tree.xmlNode* node):
         """The ServiceRecord of one <record>, or _MISSING when the Python reader must take it."""
         cdef tree.xmlNode* child = node.children
-        cdef const char* tag
+        cdef int field
         cdef list contacts = None
         cdef list references = None
         cdef list assignees = None
@@ -314,8 +389,8 @@ cdef class Walker:
             if not _in_iana_ns(child, self.iana):
                 child = child.next  # another namespace: ignored, as the Python reader does
                 continue
-            tag = <const char*>child.name
-            if strcmp(tag, "xref") == 0:
+            field = _field_of(<const char*>child.name)
+            if field == _XREF:
                 kind = _attribute(child, "type")
                 if kind is _MISSING:
                     return _MISSING
@@ -325,7 +400,7 @@ cdef class Walker:
                         return _MISSING
                     if contacts is None:
                         contacts = []
-                    contacts.append(self.person_by_id(data or ""))
+                    contacts.append(self.person(data))
                 else:
                     reference = self.reference(child, kind)
                     if reference is _MISSING:
@@ -333,9 +408,7 @@ cdef class Walker:
                     if references is None:
                         references = []
                     references.append(reference)
-                child = child.next
-                continue
-            if strcmp(tag, "assignee") == 0:
+            elif field == _ASSIGNEE:
                 found = self.assignees(child)
                 if found is _MISSING:
                     return _MISSING
@@ -343,32 +416,35 @@ cdef class Walker:
                     assignees = found
                 else:
                     assignees.extend(found)
-                child = child.next
-                continue
-            text = _plain_text(child)
-            if text is _MISSING:
-                return _MISSING
-            if strcmp(tag, "description") == 0:
-                description = _stripped(text)
-            elif strcmp(tag, "number") == 0:
-                ports = self.ports.get(text, _MISSING)
-                if ports is _MISSING:
-                    ports = _single_port(text)
-                    if ports is None:
-                        ports = self.ports_of(text)
-                    self.ports[text] = ports
-            elif strcmp(tag, "protocol") == 0:
-                protocol = self.protocols.get(text, _MISSING)
-                if protocol is _MISSING:
-                    protocol = self.protocols[text] = self.protocol_of(text)
-            elif strcmp(tag, "name") == 0:
-                name = _stripped(text) or None
-            elif strcmp(tag, "note") == 0:
-                notes = _stripped(text) or None
-            elif strcmp(tag, "unauthorized") == 0:
-                unauthorized = _stripped(text) or None
-            elif strcmp(tag, "sc") == 0:
-                service_code = self.service_code_of(text)
+            elif field != _OTHER:
+                if field == _DESCRIPTION or field == _NOTE or field == _UNAUTHORIZED:
+                    text = _text_with_breaks(child, self.iana)
+                else:
+                    text = _plain_text(child)
+                if text is _MISSING:
+                    return _MISSING
+                if field == _DESCRIPTION:
+                    description = _stripped(text)
+                elif field == _NUMBER:
+                    ports = self.ports.get(text, _MISSING)
+                    if ports is _MISSING:
+                        ports = _single_port(text)
+                        if ports is None:
+                            ports = self.ports_of(text)
+                        self.ports[text] = ports
+                elif field == _PROTOCOL:
+                    protocol = self.protocols.get(text, _MISSING)
+                    if protocol is _MISSING:
+                        protocol = self.protocols[text] = self.protocol_of(text)
+                elif field == _NAME:
+                    name = _stripped(text) or None
+                elif field == _NOTE:
+                    notes = _stripped(text) or None
+                elif field == _UNAUTHORIZED:
+                    unauthorized = _stripped(text) or None
+                else:
+                    service_code = self.service_code_of(text)
+            # Elements IANA may add later are ignored, as the Python reader ignores them.
             child = child.next
         registered = self.date(node, "date", "date")
         modified = self.date(node, "updated", "updated")
