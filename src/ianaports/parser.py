@@ -9,9 +9,7 @@ and turns every failure into :class:`ianaports.ParseError` with a location.
 from __future__ import annotations
 
 import bz2
-import contextlib
 import datetime as dt
-import gc
 import gzip
 import io
 import lzma
@@ -41,7 +39,7 @@ from .model import (
 from .registry import Registry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from types import ModuleType
 
 __all__ = [
@@ -174,23 +172,8 @@ def parse_bytes(data: bytes, *, mode: Mode = "strict", max_bytes: int = DEFAULT_
     if len(data) > max_bytes:
         raise ParseError(f"input is larger than the {max_bytes}-byte limit")
     _refuse_dtd(data)
-    with _collector_paused():
-        root = _parse_tree(data)
-        return _registry_from_root(root, mode)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    # A parse allocates some 100,000 immutable objects that form no cycles;
-    # the cyclic collector would walk them again and again and free nothing.
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    root = _parse_tree(data)
+    return _registry_from_root(root, mode)
 
 
 def _refuse_dtd(data: bytes) -> None:
