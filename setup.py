@@ -22,13 +22,15 @@ def _extensions() -> list[Extension]:
     from Cython.Build import cythonize  # noqa: PLC0415
 
     include_dirs = lxml.get_include()
-    extension = Extension(
-        "ianaports._treewalk",
-        ["src/ianaports/_treewalk.pyx"],
-        include_dirs=include_dirs,
-        optional=True,  # a failed compile leaves the pure-Python parser, not a failed install
+    extension = Extension("ianaports._treewalk", ["src/ianaports/_treewalk.pyx"], include_dirs=include_dirs)
+    extensions: list[Extension] = cythonize(
+        [extension], include_path=include_dirs, compiler_directives={"language_level": "3"}
     )
-    return cythonize([extension], include_path=include_dirs, compiler_directives={"language_level": "3"})
+    for built in extensions:
+        # A failed compile leaves the pure-Python parser, not a failed install.
+        # (Set after cythonize, which makes new Extensions without this flag.)
+        built.optional = True
+    return extensions
 
 
 setup(ext_modules=_extensions())
