@@ -144,6 +144,7 @@ def main() -> None:
         parse_times["lxml"],
         "2.0x",
     )
+    row("the same, pure-Python loop (`IANAPORTS_PURE_PYTHON=1`)", parse_times["pure"], "raw", parse_times["lxml"])
     print("parse done", file=sys.stderr)
 
     startup = measure_startup()

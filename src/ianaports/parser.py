@@ -40,8 +40,10 @@ from .registry import Registry
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from types import ModuleType
 
 __all__ = [
+    "ACCELERATED",
     "DEFAULT_MAX_BYTES",
     "ParseWarning",
     "Source",
@@ -66,6 +68,32 @@ _COMPRESSED_MAGIC: tuple[tuple[bytes, Callable[[bytes], bytes]], ...] = (
     (b"\xfd7zXZ\x00", lzma.decompress),
     (b"BZh", bz2.decompress),
 )
+
+
+def _compiled_reader() -> ModuleType | None:
+    """The compiled record reader, when it was built for this lxml and not switched off."""
+    if os.environ.get("IANAPORTS_PURE_PYTHON"):
+        return None
+    try:
+        with warnings.catch_warnings():
+            # Cython reports a changed lxml struct size as a warning; take it as "incompatible".
+            warnings.simplefilter("error")
+            from . import _treewalk  # noqa: PLC0415 - optional, built only where a compiler was
+    except (ImportError, ValueError, RuntimeWarning):
+        return None
+    # It reads lxml's C structures, which keep their layout within a major version.
+    if _treewalk.BUILT_WITH_LXML.split(".")[0] != etree.__version__.split(".")[0]:
+        return None
+    try:
+        _treewalk.prepare(ServiceRecord, PortRange, PartialDate, Person)
+    except TypeError:
+        return None  # the model's classes are not laid out as the reader expects
+    return _treewalk
+
+
+_treewalk = _compiled_reader()
+#: True when records are read by the compiled reader (setup.py); the results are the same either way.
+ACCELERATED = _treewalk is not None
 
 
 class ParseWarning(UserWarning):
@@ -221,7 +249,8 @@ def _local_name(tag: object) -> str:
 
 
 def _registry_from_root(root: etree._Element, mode: Mode) -> Registry:
-    updated_text = root.findtext(f"{_NS}updated")
+    updated_element = _first_child(root, f"{_NS}updated")
+    updated_text = None if updated_element is None else updated_element.text
     if not updated_text:
         raise ParseError("the registry has no <updated> date", location=f"line {root.sourceline}")
     try:
@@ -229,26 +258,45 @@ def _registry_from_root(root: etree._Element, mode: Mode) -> Registry:
     except ValueError as exc:
         raise ParseError(f"<updated> is not a date: {updated_text!r}", location="registry.updated") from exc
     people = _people_from_root(root)
-    reader = _RecordReader(people)
-    records: list[ServiceRecord] = []
-    append = records.append
-    read = reader.read
-    for index, element in enumerate(root.iterchildren(_TAG_RECORD)):
-        try:
-            append(read(element))
-        except _FieldError as exc:
-            where = f"line {element.sourceline}, record[{index}].{exc.field}"
-            if mode == "strict":
-                raise ParseError(exc.message, location=where) from None
-            warnings.warn(f"{where}: {exc.message}; record skipped", ParseWarning, stacklevel=3)
+    skipped: list[str] = []
+    records = _read_records(root, _RecordReader(people), mode, skipped)
+    for message in skipped:
+        warnings.warn(message, ParseWarning, stacklevel=3)
     footnotes = {note.get("anchor", ""): tidy_text(_mixed_text(note)) for note in root.iterchildren(f"{_NS}footnote")}
     return Registry(
-        title=tidy_text(_mixed_text(root.find(f"{_NS}title"))),
+        title=tidy_text(_mixed_text(_first_child(root, f"{_NS}title"))),
         updated=updated,
         records=tuple(records),
         people=people,
         footnotes=footnotes,
     )
+
+
+def _read_records(root: etree._Element, reader: _RecordReader, mode: Mode, skipped: list[str]) -> list[ServiceRecord]:
+    """The records of *root*; in lenient mode each bad one is left out and described in *skipped*."""
+
+    def read_slowly(index: int, element: etree._Element) -> ServiceRecord | None:
+        try:
+            return reader.read(element)
+        except _FieldError as exc:
+            where = f"line {element.sourceline}, record[{index}].{exc.field}"
+            if mode == "strict":
+                raise ParseError(exc.message, location=where) from None
+            skipped.append(f"{where}: {exc.message}; record skipped")
+            return None
+
+    if _treewalk is not None:
+        walker = _treewalk.Walker(reader, _ports, _protocol, _record_date, _service_code)
+        records: list[ServiceRecord] = _treewalk.read_records(root, walker, read_slowly)
+        return records
+    read_all = (read_slowly(index, element) for index, element in enumerate(root.iterchildren(_TAG_RECORD)))
+    return [record for record in read_all if record is not None]
+
+
+def _first_child(root: etree._Element, tag: str) -> etree._Element | None:
+    # iterchildren matches tags in C and stops at the first; find() goes through
+    # ElementPath, which costs a millisecond on a root of 20,000 children.
+    return next(root.iterchildren(tag), None)
 
 
 class _FieldError(Exception):
@@ -277,8 +325,16 @@ _REFERENCE_KINDS = {kind.value: kind for kind in ReferenceKind}
 
 
 def _people_from_root(root: etree._Element) -> dict[str, Person]:
+    if _treewalk is not None:
+        people: dict[str, Person] | None = _treewalk.read_people(root, _partial_date_from_text)
+        if people is not None:
+            return people
+    return _people_slowly(root)
+
+
+def _people_slowly(root: etree._Element) -> dict[str, Person]:
     people: dict[str, Person] = {}
-    section = root.find(f"{_NS}people")
+    section = _first_child(root, f"{_NS}people")
     if section is None:
         return people
     dates: dict[str, PartialDate] = {}
@@ -420,7 +476,10 @@ class _RecordReader:
 
     def person(self, xref: etree._Element) -> Person:
         """The person an xref names, from ``<people>`` or else by id alone."""
-        person_id = xref.get("data") or ""
+        return self.person_by_id(xref.get("data") or "")
+
+    def person_by_id(self, person_id: str) -> Person:
+        """The person with this id, from ``<people>`` or else known by the id alone."""
         person = self.people.get(person_id)
         if person is None:
             # An xref to a person the <people> section lacks still names someone.
@@ -431,8 +490,10 @@ class _RecordReader:
 
     def reference(self, xref: etree._Element, kind: str | None) -> Reference:
         """The reference an xref makes (shared between records that cite alike)."""
-        text = _mixed_text(xref) or None
-        data = xref.get("data")
+        return self.reference_of(kind, xref.get("data"), _mixed_text(xref) or None)
+
+    def reference_of(self, kind: str | None, data: str | None, text: str | None) -> Reference:
+        """The reference of this kind, data and text, made once and then shared."""
         key = (kind, data, text)
         reference = self.references.get(key)
         if reference is None:
