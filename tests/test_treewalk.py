@@ -407,6 +407,19 @@ class TestSameResults:
         body = PLAIN + '<xref type="person" data="A"/><assignee><xref type="person" data="B"/></assignee>'
         assert_same_both_ways(PROLOG + middle.format(record=record(body)).encode() + b"</registry>\n")
 
+    @pytest.mark.parametrize("encoding", ["ISO-8859-1", "UTF-16", "UTF-8-SIG"])
+    def test_other_encodings(self, encoding):
+        """A document in another encoding, with non-ASCII text, tags and ids, ends alike."""
+        body = (
+            "<name>caf\u00e9</name><description>na\u00efve<br/>\u00fc</description>"
+            '<xref type="person" data="J\u00fcrgen"/><n\u00e4me>x</n\u00e4me>'
+        )
+        text = document(record(body), record(PLAIN)).decode()
+        declared = encoding.removesuffix("-SIG")
+        data = text.replace('encoding="UTF-8"', f'encoding="{declared}"').encode(encoding)
+        assert both_ways(data)[0][0] == "ok"
+        assert_same_both_ways(data)
+
 
 @functools.cache
 def real_record_blocks() -> tuple[str, ...]:
