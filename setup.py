@@ -17,9 +17,13 @@ from setuptools import Extension, setup
 def _extensions() -> list[Extension]:
     if os.environ.get("IANAPORTS_PURE_PYTHON"):
         return []
-    # Imported here: both are build requirements, needed only for the extension.
-    import lxml  # noqa: PLC0415
-    from Cython.Build import cythonize  # noqa: PLC0415
+    # Imported here: both are build requirements, needed only for the extension.  A build
+    # without isolation may lack them; it then goes on without the extension, as with no compiler.
+    try:
+        import lxml  # noqa: PLC0415
+        from Cython.Build import cythonize  # noqa: PLC0415
+    except ImportError:
+        return []
 
     include_dirs = lxml.get_include()
     extension = Extension("ianaports._treewalk", ["src/ianaports/_treewalk.pyx"], include_dirs=include_dirs)

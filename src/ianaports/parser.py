@@ -79,7 +79,9 @@ def _compiled_reader() -> ModuleType | None:
             # Cython reports a changed lxml struct size as a warning; take it as "incompatible".
             warnings.simplefilter("error")
             from . import _treewalk  # noqa: PLC0415 - optional, built only where a compiler was
-    except (ImportError, ValueError, RuntimeWarning):
+    # An lxml whose C API changed raises ImportError (a function gone), TypeError (a new
+    # signature, or a class no longer a type) or ValueError (a smaller struct) on import.
+    except (ImportError, TypeError, ValueError, RuntimeWarning):
         return None
     # It reads lxml's C structures, which keep their layout within a major version.
     if _treewalk.BUILT_WITH_LXML.split(".")[0] != etree.__version__.split(".")[0]:
@@ -526,7 +528,8 @@ def _service_code(text: str | None) -> int | None:
     value = (text or "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    # isdecimal(), not isdigit(): int() refuses digits such as "²" that isdigit() accepts.
+    if not value.isdecimal():
         raise _FieldError("sc", f"service code is not a number: {value!r}")
     return int(value)
 
