@@ -106,15 +106,17 @@ class TestBuild:
 
     def test_environment_switches_it_off(self):
         """IANAPORTS_PURE_PYTHON=1 makes a new process use the pure-Python loop."""
-        code = "import ianaports.parser as p; print(p.ACCELERATED)"
+        code = "import ianaports.parser as p; print(p.ACCELERATED, p.READER)"
         env = {**os.environ, "IANAPORTS_PURE_PYTHON": "1"}
         result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-        assert result.stdout.strip() == "False"
+        assert result.stdout.strip() == "False pure Python (IANAPORTS_PURE_PYTHON is set)"
 
     def test_another_lxml_major_version_is_refused(self, monkeypatch):
         """An extension compiled against another lxml major version is not trusted with its structs."""
         monkeypatch.setattr(parser._treewalk, "BUILT_WITH_LXML", "1.0.0")
-        assert parser._compiled_reader() is None
+        reader, status = parser._compiled_reader()
+        assert reader is None
+        assert status.startswith("pure Python (the compiled reader was built with lxml 1.0.0, not ")
 
     @pytest.mark.parametrize("error", [ImportError, TypeError, ValueError, RuntimeWarning])
     def test_an_incompatible_lxml_c_api_is_refused(self, monkeypatch, error):
@@ -128,7 +130,43 @@ class TestBuild:
         monkeypatch.delitem(sys.modules, "ianaports._treewalk")
         monkeypatch.delattr(ianaports, "_treewalk")
         monkeypatch.setattr(sys, "meta_path", [Refuse(), *sys.meta_path])
-        assert parser._compiled_reader() is None
+        reader, status = parser._compiled_reader()
+        assert reader is None
+        assert status.endswith("elementFactory has wrong signature)")
+
+    def test_a_missing_build_is_named(self, monkeypatch):
+        """With no compiled module at all, the status says it was not built."""
+
+        class Absent:
+            def find_spec(self, name, path=None, target=None):
+                if name == "ianaports._treewalk":
+                    raise ModuleNotFoundError(name)
+
+        monkeypatch.delitem(sys.modules, "ianaports._treewalk")
+        monkeypatch.delattr(ianaports, "_treewalk")
+        monkeypatch.setattr(sys, "meta_path", [Absent(), *sys.meta_path])
+        assert parser._compiled_reader() == (None, "pure Python (the compiled reader was not built)")
+
+    def test_a_model_of_another_shape_is_refused(self, monkeypatch):
+        """A model class whose fields the reader does not know makes the parser keep to Python."""
+
+        @attrs.frozen
+        class Stranger:
+            name: str
+
+        monkeypatch.setattr(parser, "PortRange", Stranger)
+        reader, status = parser._compiled_reader()
+        assert reader is None
+        assert status.startswith("pure Python (the model does not match the compiled reader: Stranger has fields")
+        assert parser.parse(document(record(PLAIN))).records[0].ports == ianaports.PortRange(1234, 1234)
+
+    def test_version_names_the_reader(self):
+        """ianaports --version says which record reader parses."""
+        result = subprocess.run(
+            [sys.executable, "-m", "ianaports", "--version"], capture_output=True, text=True, check=True
+        )
+        assert result.stdout.strip() == f"ianaports {ianaports.__version__}; record reader: {parser.READER}"
+        assert parser.READER.startswith("compiled (built with lxml ")
 
     def test_records_rarely_go_back_to_python(self, monkeypatch):
         """On the newest release under 2% of records (those with markup inside a field) take the Python loop."""

@@ -95,18 +95,21 @@ cdef _Layout _PERSON = None
 
 
 def prepare(type record_type, type span_type, type date_type, type person_type):
-    """Learn the model's slot layout; raises TypeError if a class is not the slotted one expected."""
+    """Learn the model's slot layout; raises TypeError, changing nothing, if a class is not as expected."""
     global _RECORD, _SPAN, _DATE, _PERSON
-    _RECORD = _Layout(
-        record_type,
-        (
-            "name", "protocol", "ports", "description", "assignees", "contacts", "references",
-            "registered", "modified", "notes", "unauthorized_use", "service_code",
+    layouts = (
+        _Layout(
+            record_type,
+            (
+                "name", "protocol", "ports", "description", "assignees", "contacts", "references",
+                "registered", "modified", "notes", "unauthorized_use", "service_code",
+            ),
         ),
+        _Layout(span_type, ("start", "end", "written")),
+        _Layout(date_type, ("year", "month", "day")),
+        _Layout(person_type, ("id", "name", "org", "uri", "updated")),
     )
-    _SPAN = _Layout(span_type, ("start", "end", "written"))
-    _DATE = _Layout(date_type, ("year", "month", "day"))
-    _PERSON = _Layout(person_type, ("id", "name", "org", "uri", "updated"))
+    _RECORD, _SPAN, _DATE, _PERSON = layouts
 
 
 # --- text and attributes of libxml2 nodes -----------------------------------------

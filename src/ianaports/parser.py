@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACCELERATED",
     "DEFAULT_MAX_BYTES",
+    "READER",
     "ParseWarning",
     "Source",
     "parse",
@@ -70,32 +71,37 @@ _COMPRESSED_MAGIC: tuple[tuple[bytes, Callable[[bytes], bytes]], ...] = (
 )
 
 
-def _compiled_reader() -> ModuleType | None:
-    """The compiled record reader, when it was built for this lxml and not switched off."""
+def _compiled_reader() -> tuple[ModuleType | None, str]:
+    """The compiled record reader, if it was built for this lxml and not switched off, and why not."""
     if os.environ.get("IANAPORTS_PURE_PYTHON"):
-        return None
+        return None, "pure Python (IANAPORTS_PURE_PYTHON is set)"
     try:
         with warnings.catch_warnings():
             # Cython reports a changed lxml struct size as a warning; take it as "incompatible".
             warnings.simplefilter("error")
             from . import _treewalk  # noqa: PLC0415 - optional, built only where a compiler was
+    except ModuleNotFoundError:
+        return None, "pure Python (the compiled reader was not built)"
     # An lxml whose C API changed raises ImportError (a function gone), TypeError (a new
     # signature, or a class no longer a type) or ValueError (a smaller struct) on import.
-    except (ImportError, TypeError, ValueError, RuntimeWarning):
-        return None
+    except (ImportError, TypeError, ValueError, RuntimeWarning) as exc:
+        return None, f"pure Python (the compiled reader does not load with lxml {etree.__version__}: {exc})"
+    built_with = _treewalk.BUILT_WITH_LXML
     # It reads lxml's C structures, which keep their layout within a major version.
-    if _treewalk.BUILT_WITH_LXML.split(".")[0] != etree.__version__.split(".")[0]:
-        return None
+    if built_with.split(".")[0] != etree.__version__.split(".")[0]:
+        return None, f"pure Python (the compiled reader was built with lxml {built_with}, not {etree.__version__})"
     try:
         _treewalk.prepare(ServiceRecord, PortRange, PartialDate, Person)
-    except TypeError:
-        return None  # the model's classes are not laid out as the reader expects
-    return _treewalk
+    except TypeError as exc:
+        return None, f"pure Python (the model does not match the compiled reader: {exc})"
+    return _treewalk, f"compiled (built with lxml {built_with}, running {etree.__version__})"
 
 
-_treewalk = _compiled_reader()
+_treewalk, _reader_status = _compiled_reader()
 #: True when records are read by the compiled reader (setup.py); the results are the same either way.
 ACCELERATED = _treewalk is not None
+#: Which record reader parses, and why not the compiled one (``ianaports --version`` shows it).
+READER = _reader_status
 
 
 class ParseWarning(UserWarning):
