@@ -539,3 +539,24 @@ class TestStartup:
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
         assert result.stdout.split() == ["True", "ianaports.diff"]
+
+
+class TestEmptyPaths:
+    @pytest.mark.parametrize(
+        ("argv", "option"),
+        [
+            (["listening", "--baseline", ""], "--baseline"),
+            (["listening", "--save-baseline", ""], "--save-baseline"),
+            (["show", "80", "--file", ""], "--file"),
+            (["explain", "80", "--file", RANGES, "--notes", ""], "--notes"),
+            (["export", "--file", RANGES, "-o", ""], "-o/--output"),
+            (["sync", "--source", ""], "--source"),
+            (["versions", "--cache-dir", ""], "--cache-dir"),
+        ],
+    )
+    def test_an_empty_path_is_a_usage_error(self, argv, option):
+        """An empty path (an unset shell variable) is refused in one line, not skipped or read as the cwd."""
+        code, out, err = run(*argv)
+        assert (code, out) == (EXIT_USAGE, "")
+        assert err.startswith(f"ianaports {argv[0]}: argument {option}: an empty path")
+        assert err.count("\n") == 1

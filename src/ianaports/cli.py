@@ -117,9 +117,20 @@ class Output:
         self.stderr.write(text + "\n")
 
 
+def _path_argument(text: str) -> str:
+    """A file or folder argument; an empty one is refused rather than read as "none given" or as ".".
+
+    ``--baseline "$BASE"`` with BASE unset must not quietly skip the comparison.
+    """
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path (was a variable left unset?)")
+    return text
+
+
 def _add_registry_source(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--file",
+        type=_path_argument,
         metavar="PATH",
         help="read this registry file (.xml, .gz, .xz, .bz2) instead of the local cache",
     )
@@ -129,6 +140,7 @@ def _add_registry_source(parser: argparse.ArgumentParser) -> None:
 def _add_cache_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cache-dir",
+        type=_path_argument,
         metavar="DIR",
         help="the cache folder (default: $IANAPORTS_CACHE_DIR, else the user cache folder)",
     )
@@ -317,6 +329,7 @@ def _show(
 def _add_notes_source(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--notes",
+        type=_path_argument,
         metavar="PATH",
         action="append",
         default=[],
@@ -828,7 +841,9 @@ def _add_export_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     export.add_argument("--format", choices=EXPORT_FORMATS, help="output format (default json)")
-    export.add_argument("-o", "--output", metavar="OUT", help="write to this file (atomically) instead of stdout")
+    export.add_argument(
+        "-o", "--output", type=_path_argument, metavar="OUT", help="write to this file (atomically) instead of stdout"
+    )
     export.add_argument(
         "--legacy-csv", action="store_true", help="iana-csv as IANA wrote it before 2025 (<br/> as space, CRLF)"
     )
@@ -928,8 +943,12 @@ def _add_listening_command(commands: argparse._SubParsersAction[_Parser]) -> Non
     )
     listening.add_argument("--all", action="store_true", help="also show client UDP sockets in ephemeral ranges")
     group = listening.add_mutually_exclusive_group()
-    group.add_argument("--save-baseline", metavar="FILE", help="write what listens now as JSON and stop")
-    group.add_argument("--baseline", metavar="FILE", help="report new, gone and re-owned listeners; exit 5 if new")
+    group.add_argument(
+        "--save-baseline", type=_path_argument, metavar="FILE", help="write what listens now as JSON and stop"
+    )
+    group.add_argument(
+        "--baseline", type=_path_argument, metavar="FILE", help="report new, gone and re-owned listeners; exit 5 if new"
+    )
     listening.add_argument("--json", action="store_true", help="print JSON")
     _add_registry_source(listening)
     _add_notes_source(listening)
@@ -1033,6 +1052,7 @@ def _add_sync_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     sync.add_argument(
         "--source",
         action="append",
+        type=_path_argument,
         metavar="URL|PATH",
         help="an http(s) URL, a release file or a folder of them; repeat to give fallbacks"
         " (default: $IANAPORTS_URL, else IANA's URL)",
