@@ -520,6 +520,13 @@ class TestUsageErrors:
         assert err.endswith("(see 'ianaports --help')\n")
         assert err.count("\n") == 1
 
+    def test_free_range_takes_ascii_digits_only(self):
+        """free --range refuses non-ASCII digits, as show does, rather than reading "١٢٣" as port 123."""
+        assert run("free", "--range", "\u0661\u0662\u0663-\u0661\u0662\u0664")[2] == (
+            "ianaports free: argument --range: not a port or port range: '\u0661\u0662\u0663-\u0661\u0662\u0664'"
+            " (see 'ianaports free --help')\n"
+        )
+
 
 class TestStartup:
     def test_cache_path_skips_heavy_modules(self):

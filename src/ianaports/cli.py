@@ -643,6 +643,9 @@ def _positive_int(text: str) -> int:
 def _port_span(text: str) -> tuple[int, int]:
     from .model import PortRange  # noqa: PLC0415 - imported on use to keep start-up fast
 
+    # Only ASCII digits are a port, as read_query reads them for show ("١٢٣" is not 123).
+    if not text.isascii():
+        raise argparse.ArgumentTypeError(f"not a port or port range: {text!r}")
     try:
         span = PortRange.from_text(text)
     except ValueError as exc:
