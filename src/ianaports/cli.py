@@ -464,8 +464,10 @@ def resolve_release(spec: str, *, cache_dir: str | os.PathLike[str] | None = Non
 
     A date ``YYYY-MM-DD``, ``latest`` and ``previous`` name releases of the
     store in *cache_dir*, rebuilt without parsing XML; anything else is a
-    registry file (write ``./latest`` for a file of that name).  An empty store
-    raises :class:`CacheError`; a release it does not hold, :class:`NotFoundError`.
+    registry file (write ``./latest`` for a file of that name).  A date that is
+    not a calendar date (``2025-13-45``) raises :class:`InvalidArgumentError`;
+    an empty store, :class:`CacheError`; a release it does not hold,
+    :class:`NotFoundError`.
     """
     if not _is_store_spec(spec):
         from .parser import parse  # noqa: PLC0415 - lxml only when a file is read
@@ -479,7 +481,19 @@ def resolve_release(spec: str, *, cache_dir: str | os.PathLike[str] | None = Non
 
 
 def _check_stored(store: Store, spec: str) -> None:
-    """Fail with a next step when *store* is empty, or holds one release and *spec* is ``previous``."""
+    """Fail with a next step when *store* is empty, or holds one release and *spec* is ``previous``.
+
+    A date that cannot be one (``2025-13-45``) is refused first, as the user's
+    mistake (exit 2) rather than a release the store lacks (exit 1).
+    """
+    import datetime as dt  # noqa: PLC0415 - imported on use to keep start-up fast
+
+    if spec not in _STORE_SPECS:
+        try:
+            dt.date.fromisoformat(spec)
+        except ValueError:
+            msg = f"not a date: {spec!r} (a stored release is named YYYY-MM-DD, 'latest' or 'previous')"
+            raise InvalidArgumentError(msg) from None
     releases = store.releases()
     if not releases:
         raise CacheError(f"no release stored in {store.path} yet to take {spec!r} from; {_SYNC_HINT}")
