@@ -380,6 +380,15 @@ class TestAnswersFromTheCache:
             assert from_cache[0] == EXIT_OK
         assert run("explain", "no-such-service", "--cache-dir", str(real_cache))[0] == EXIT_NOT_FOUND
 
+    @pytest.mark.parametrize("length", [49_990, 60_000])
+    def test_search_takes_a_needle_longer_than_sqlite_likes(self, length):
+        """A search text over SQLite's 50,000-byte LIKE limit finds nothing (exit 1), not a cache error."""
+        assert run("sync", "--source", RANGES, "--quiet")[0] == EXIT_OK
+        code, out, err = run("search", "x" * length, "--json")
+        assert (code, json.loads(out)["records"]) == (EXIT_NOT_FOUND, [])
+        assert err.startswith("ianaports: nothing in the registry of ")
+        assert run("search", "window", "--json") == run("search", "window", "--json", "--file", RANGES)
+
     def test_listening(self, real_cache):
         """listening annotates a listener the same from the cache as from the release file."""
         pytest.importorskip("psutil")
