@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, build_parser, main
-from realdata import FIXTURES, parsed, real_release_paths, require_real
+from realdata import FIXTURES, PROJECT_ROOT, parsed, real_release_paths, require_real
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -219,6 +219,16 @@ class TestConsoleScript:
 
 def newest_file() -> str:
     return str(require_real())
+
+
+def test_schema_page_example_finds_nothing():
+    """The not-found example on the JSON page prints an empty records list and exits 1 on a real release."""
+    import re  # noqa: PLC0415 - only this test reads the page
+
+    page = (PROJECT_ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"`ianaports (show [^`]+)` prints\s+an empty", page)
+    code, out, _ = run(*example.split(), "--file", newest_file())
+    assert (code, json.loads(out)["records"]) == (EXIT_NOT_FOUND, [])
 
 
 class TestSearchFreeStats:
