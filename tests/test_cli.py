@@ -472,6 +472,13 @@ class TestQueryReading:
         assert err.startswith(f"ianaports: {reason}")
         assert err.count("\n") == 1
 
+    @pytest.mark.parametrize("command", ["show", "explain", "history"])
+    def test_refusal_quotes_the_argument_as_given(self, command):
+        """show, explain and history quote a refused argument as typed, blanks and all."""
+        code, _, err = run(command, " - ", "--file", RANGES) if command != "history" else run(command, " - ")
+        assert code == EXIT_USAGE
+        assert err.startswith(f"ianaports: {NEITHER}: ' - ' (see 'ianaports {command} --help')")
+
     def test_show_reads_the_query_before_the_cache(self, monkeypatch):
         """A malformed query is a usage error at once, even with an empty cache and no network."""
         monkeypatch.setenv("IANAPORTS_URL", "http://127.0.0.1:9/ports.xml")

@@ -344,7 +344,7 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
 
     fmt = _output_format(args, "text")
     query: str = args.query.strip()
-    wanted = _port_or_name(query, "explain")
+    wanted = _port_or_name(args.query, "explain")
     notes = load_notes(args.notes)
     with _answering_source(args, out) as registry:
         try:
@@ -576,8 +576,7 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     from .store import Store  # noqa: PLC0415 - imported on use to keep start-up fast
 
     fmt = _output_format(args, "text")
-    query: str = args.query.strip()
-    wanted = _port_or_name(query, "history")
+    wanted = _port_or_name(args.query, "history")
     port = wanted if isinstance(wanted, int) else None
     with Store(args.cache_dir) as store:
         found = store.history(port=port, name=wanted if isinstance(wanted, str) else None, protocol=args.protocol)
