@@ -585,6 +585,7 @@ class TestEmptyPaths:
             (["export", "--file", RANGES, "-o", ""], "-o/--output"),
             (["sync", "--source", ""], "--source"),
             (["versions", "--cache-dir", ""], "--cache-dir"),
+            (["diff", "", "latest"], "OLD"),
         ],
     )
     def test_an_empty_path_is_a_usage_error(self, argv, option):

@@ -560,8 +560,12 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         "  ianaports diff old.xml new.xml --port 2304 --json\n\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("old", metavar="OLD", nargs="?", default="previous", help="the older release")
-    parser.add_argument("new", metavar="NEW", nargs="?", default="latest", help="the newer release")
+    parser.add_argument(
+        "old", metavar="OLD", nargs="?", type=_path_argument, default="previous", help="the older release"
+    )
+    parser.add_argument(
+        "new", metavar="NEW", nargs="?", type=_path_argument, default="latest", help="the newer release"
+    )
     _add_output_options(parser, ["text", "markdown", "json"])
     parser.add_argument("--port", type=_port_argument, help="only changes about records holding this port")
     parser.add_argument("--name", help="only changes about this service name (any case)")
