@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, build_parser, main
-from realdata import FIXTURES, parsed, real_release_paths, require_real
+from realdata import FIXTURES, PROJECT_ROOT, parsed, real_release_paths, require_real
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -221,6 +221,16 @@ def newest_file() -> str:
     return str(require_real())
 
 
+def test_schema_page_example_finds_nothing():
+    """The not-found example on the JSON page prints an empty records list and exits 1 on a real release."""
+    import re  # noqa: PLC0415 - only this test reads the page
+
+    page = (PROJECT_ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"`ianaports (show [^`]+)` prints\s+an empty", page)
+    code, out, _ = run(*example.split(), "--file", newest_file())
+    assert (code, json.loads(out)["records"]) == (EXIT_NOT_FOUND, [])
+
+
 class TestSearchFreeStats:
     def test_search_exact_first(self):
         """search ranks the exact name first and honours --limit."""
@@ -380,6 +390,15 @@ class TestAnswersFromTheCache:
             assert from_cache[0] == EXIT_OK
         assert run("explain", "no-such-service", "--cache-dir", str(real_cache))[0] == EXIT_NOT_FOUND
 
+    @pytest.mark.parametrize("length", [49_990, 60_000])
+    def test_search_takes_a_needle_longer_than_sqlite_likes(self, length):
+        """A search text over SQLite's 50,000-byte LIKE limit finds nothing (exit 1), not a cache error."""
+        assert run("sync", "--source", RANGES, "--quiet")[0] == EXIT_OK
+        code, out, err = run("search", "x" * length, "--json")
+        assert (code, json.loads(out)["records"]) == (EXIT_NOT_FOUND, [])
+        assert err.startswith("ianaports: nothing in the registry of ")
+        assert run("search", "window", "--json") == run("search", "window", "--json", "--file", RANGES)
+
     def test_listening(self, real_cache):
         """listening annotates a listener the same from the cache as from the release file."""
         pytest.importorskip("psutil")
@@ -453,6 +472,13 @@ class TestQueryReading:
         assert err.startswith(f"ianaports: {reason}")
         assert err.count("\n") == 1
 
+    @pytest.mark.parametrize("command", ["show", "explain", "history"])
+    def test_refusal_quotes_the_argument_as_given(self, command):
+        """show, explain and history quote a refused argument as typed, blanks and all."""
+        code, _, err = run(command, " - ", "--file", RANGES) if command != "history" else run(command, " - ")
+        assert code == EXIT_USAGE
+        assert err.startswith(f"ianaports: {NEITHER}: ' - ' (see 'ianaports {command} --help')")
+
     def test_show_reads_the_query_before_the_cache(self, monkeypatch):
         """A malformed query is a usage error at once, even with an empty cache and no network."""
         monkeypatch.setenv("IANAPORTS_URL", "http://127.0.0.1:9/ports.xml")
@@ -520,6 +546,13 @@ class TestUsageErrors:
         assert err.endswith("(see 'ianaports --help')\n")
         assert err.count("\n") == 1
 
+    def test_free_range_takes_ascii_digits_only(self):
+        """free --range refuses non-ASCII digits, as show does, rather than reading "١٢٣" as port 123."""
+        assert run("free", "--range", "\u0661\u0662\u0663-\u0661\u0662\u0664")[2] == (
+            "ianaports free: argument --range: not a port or port range: '\u0661\u0662\u0663-\u0661\u0662\u0664'"
+            " (see 'ianaports free --help')\n"
+        )
+
 
 class TestStartup:
     def test_cache_path_skips_heavy_modules(self):
@@ -539,3 +572,25 @@ class TestStartup:
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
         assert result.stdout.split() == ["True", "ianaports.diff"]
+
+
+class TestEmptyPaths:
+    @pytest.mark.parametrize(
+        ("argv", "option"),
+        [
+            (["listening", "--baseline", ""], "--baseline"),
+            (["listening", "--save-baseline", ""], "--save-baseline"),
+            (["show", "80", "--file", ""], "--file"),
+            (["explain", "80", "--file", RANGES, "--notes", ""], "--notes"),
+            (["export", "--file", RANGES, "-o", ""], "-o/--output"),
+            (["sync", "--source", ""], "--source"),
+            (["versions", "--cache-dir", ""], "--cache-dir"),
+            (["diff", "", "latest"], "OLD"),
+        ],
+    )
+    def test_an_empty_path_is_a_usage_error(self, argv, option):
+        """An empty path (an unset shell variable) is refused in one line, not skipped or read as the cwd."""
+        code, out, err = run(*argv)
+        assert (code, out) == (EXIT_USAGE, "")
+        assert err.startswith(f"ianaports {argv[0]}: argument {option}: an empty path")
+        assert err.count("\n") == 1

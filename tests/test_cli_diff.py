@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main, resolve_release
-from ianaports.errors import CacheError
+from ianaports.errors import CacheError, InvalidArgumentError
 from realdata import FIXTURES, require_real
 
 OLD = str(FIXTURES / "diff-old.xml")
@@ -108,6 +108,17 @@ class TestResolveRelease:
         code, _, err = run("diff", "2001-01-01")
         assert code == EXIT_NOT_FOUND
         assert "2025-11-20" in err
+
+    @pytest.mark.parametrize("spec", ["2025-13-45", "2025-02-30", "\u0662\u0660\u0662\u0665-\u0661\u0661-\u0662\u0660"])
+    def test_a_date_that_cannot_be_is_a_usage_error(self, spec):
+        """A release date that is no calendar date is the user's mistake (exit 2), even before any sync."""
+        code, out, err = run("diff", spec, "latest")
+        assert (code, out) == (EXIT_USAGE, "")
+        assert (
+            err == f"ianaports: not a date: {spec!r} (a stored release is named YYYY-MM-DD, 'latest' or 'previous')\n"
+        )
+        with pytest.raises(InvalidArgumentError, match="not a date"):
+            resolve_release(spec)
 
 
 def test_diff_end_to_end():

@@ -173,10 +173,26 @@ class TestBaseline:
             ("folder", "", "cannot read baseline {path}: Is a directory"),
             ("bad.json", "{nope", "baseline {path} is not an ianaports baseline: "),
             ("list.json", "[]", "baseline {path} is not an ianaports baseline: "),
+            *(
+                (
+                    f"typed{index}.json",
+                    '{"listeners": [' + entry + "]}",
+                    "baseline {path} is not an ianaports baseline: ",
+                )
+                for index, entry in enumerate(
+                    [
+                        '{"protocol": "tcp", "address": "::", "port": 1.5, "process": null}',
+                        '{"protocol": "tcp", "address": "::", "port": true, "process": null}',
+                        '{"protocol": "tcp", "address": "::", "port": 70000, "process": null}',
+                        '{"protocol": "tcp", "address": ["::"], "port": 22, "process": null}',
+                        '{"protocol": "tcp", "address": "::", "port": 22, "process": {}}',
+                    ]
+                )
+            ),
         ],
     )
     def test_bad_baseline_is_a_usage_error(self, tmp_path, name, content, says):
-        """A missing, unreadable or foreign --baseline file is bad input: exit 2, one line naming it."""
+        """A missing, unreadable or foreign --baseline, or one with mistyped fields, is bad input: exit 2, one line."""
         path = tmp_path / name
         if content == "":
             path.mkdir()

@@ -117,9 +117,20 @@ class Output:
         self.stderr.write(text + "\n")
 
 
+def _path_argument(text: str) -> str:
+    """A file or folder argument; an empty one is refused rather than read as "none given" or as ".".
+
+    ``--baseline "$BASE"`` with BASE unset must not quietly skip the comparison.
+    """
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path (was a variable left unset?)")
+    return text
+
+
 def _add_registry_source(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--file",
+        type=_path_argument,
         metavar="PATH",
         help="read this registry file (.xml, .gz, .xz, .bz2) instead of the local cache",
     )
@@ -129,6 +140,7 @@ def _add_registry_source(parser: argparse.ArgumentParser) -> None:
 def _add_cache_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cache-dir",
+        type=_path_argument,
         metavar="DIR",
         help="the cache folder (default: $IANAPORTS_CACHE_DIR, else the user cache folder)",
     )
@@ -317,6 +329,7 @@ def _show(
 def _add_notes_source(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--notes",
+        type=_path_argument,
         metavar="PATH",
         action="append",
         default=[],
@@ -331,7 +344,7 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
 
     fmt = _output_format(args, "text")
     query: str = args.query.strip()
-    wanted = _port_or_name(query, "explain")
+    wanted = _port_or_name(args.query, "explain")
     notes = load_notes(args.notes)
     with _answering_source(args, out) as registry:
         try:
@@ -451,8 +464,10 @@ def resolve_release(spec: str, *, cache_dir: str | os.PathLike[str] | None = Non
 
     A date ``YYYY-MM-DD``, ``latest`` and ``previous`` name releases of the
     store in *cache_dir*, rebuilt without parsing XML; anything else is a
-    registry file (write ``./latest`` for a file of that name).  An empty store
-    raises :class:`CacheError`; a release it does not hold, :class:`NotFoundError`.
+    registry file (write ``./latest`` for a file of that name).  A date that is
+    not a calendar date (``2025-13-45``) raises :class:`InvalidArgumentError`;
+    an empty store, :class:`CacheError`; a release it does not hold,
+    :class:`NotFoundError`.
     """
     if not _is_store_spec(spec):
         from .parser import parse  # noqa: PLC0415 - lxml only when a file is read
@@ -466,7 +481,19 @@ def resolve_release(spec: str, *, cache_dir: str | os.PathLike[str] | None = Non
 
 
 def _check_stored(store: Store, spec: str) -> None:
-    """Fail with a next step when *store* is empty, or holds one release and *spec* is ``previous``."""
+    """Fail with a next step when *store* is empty, or holds one release and *spec* is ``previous``.
+
+    A date that cannot be one (``2025-13-45``) is refused first, as the user's
+    mistake (exit 2) rather than a release the store lacks (exit 1).
+    """
+    import datetime as dt  # noqa: PLC0415 - imported on use to keep start-up fast
+
+    if spec not in _STORE_SPECS:
+        try:
+            dt.date.fromisoformat(spec)
+        except ValueError:
+            msg = f"not a date: {spec!r} (a stored release is named YYYY-MM-DD, 'latest' or 'previous')"
+            raise InvalidArgumentError(msg) from None
     releases = store.releases()
     if not releases:
         raise CacheError(f"no release stored in {store.path} yet to take {spec!r} from; {_SYNC_HINT}")
@@ -533,8 +560,12 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         "  ianaports diff old.xml new.xml --port 2304 --json\n\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("old", metavar="OLD", nargs="?", default="previous", help="the older release")
-    parser.add_argument("new", metavar="NEW", nargs="?", default="latest", help="the newer release")
+    parser.add_argument(
+        "old", metavar="OLD", nargs="?", type=_path_argument, default="previous", help="the older release"
+    )
+    parser.add_argument(
+        "new", metavar="NEW", nargs="?", type=_path_argument, default="latest", help="the newer release"
+    )
     _add_output_options(parser, ["text", "markdown", "json"])
     parser.add_argument("--port", type=_port_argument, help="only changes about records holding this port")
     parser.add_argument("--name", help="only changes about this service name (any case)")
@@ -549,8 +580,7 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     from .store import Store  # noqa: PLC0415 - imported on use to keep start-up fast
 
     fmt = _output_format(args, "text")
-    query: str = args.query.strip()
-    wanted = _port_or_name(query, "history")
+    wanted = _port_or_name(args.query, "history")
     port = wanted if isinstance(wanted, int) else None
     with Store(args.cache_dir) as store:
         found = store.history(port=port, name=wanted if isinstance(wanted, str) else None, protocol=args.protocol)
@@ -630,6 +660,9 @@ def _positive_int(text: str) -> int:
 def _port_span(text: str) -> tuple[int, int]:
     from .model import PortRange  # noqa: PLC0415 - imported on use to keep start-up fast
 
+    # Only ASCII digits are a port, as read_query reads them for show ("١٢٣" is not 123).
+    if not text.isascii():
+        raise argparse.ArgumentTypeError(f"not a port or port range: {text!r}")
     try:
         span = PortRange.from_text(text)
     except ValueError as exc:
@@ -828,7 +861,9 @@ def _add_export_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     export.add_argument("--format", choices=EXPORT_FORMATS, help="output format (default json)")
-    export.add_argument("-o", "--output", metavar="OUT", help="write to this file (atomically) instead of stdout")
+    export.add_argument(
+        "-o", "--output", type=_path_argument, metavar="OUT", help="write to this file (atomically) instead of stdout"
+    )
     export.add_argument(
         "--legacy-csv", action="store_true", help="iana-csv as IANA wrote it before 2025 (<br/> as space, CRLF)"
     )
@@ -928,8 +963,12 @@ def _add_listening_command(commands: argparse._SubParsersAction[_Parser]) -> Non
     )
     listening.add_argument("--all", action="store_true", help="also show client UDP sockets in ephemeral ranges")
     group = listening.add_mutually_exclusive_group()
-    group.add_argument("--save-baseline", metavar="FILE", help="write what listens now as JSON and stop")
-    group.add_argument("--baseline", metavar="FILE", help="report new, gone and re-owned listeners; exit 5 if new")
+    group.add_argument(
+        "--save-baseline", type=_path_argument, metavar="FILE", help="write what listens now as JSON and stop"
+    )
+    group.add_argument(
+        "--baseline", type=_path_argument, metavar="FILE", help="report new, gone and re-owned listeners; exit 5 if new"
+    )
     listening.add_argument("--json", action="store_true", help="print JSON")
     _add_registry_source(listening)
     _add_notes_source(listening)
@@ -1033,6 +1072,7 @@ def _add_sync_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     sync.add_argument(
         "--source",
         action="append",
+        type=_path_argument,
         metavar="URL|PATH",
         help="an http(s) URL, a release file or a folder of them; repeat to give fallbacks"
         " (default: $IANAPORTS_URL, else IANA's URL)",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .errors import CacheError, InvalidArgumentError, MissingDependencyError
-from .model import Protocol, ServiceRecord
+from .model import PORT_MAX, Protocol, ServiceRecord
 from .registry import PortClass, classify
 
 if TYPE_CHECKING:
@@ -307,21 +307,26 @@ def load_baseline(path: Path) -> tuple[Listener, ...]:
     """
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        return tuple(
-            Listener(
-                protocol=Protocol(entry["protocol"]),
-                address=str(entry["address"]),
-                port=int(entry["port"]),
-                process=entry.get("process"),
-            )
-            for entry in document["listeners"]
-        )
+        return tuple(_baseline_listener(entry) for entry in document["listeners"])
     except OSError as exc:
         msg = f"cannot read baseline {path}: {exc.strerror or exc}"
         raise InvalidArgumentError(msg) from exc
     except (ValueError, KeyError, TypeError) as exc:
         msg = f"baseline {path} is not an ianaports baseline: {exc}"
         raise InvalidArgumentError(msg) from exc
+
+
+def _baseline_listener(entry: dict[str, Any]) -> Listener:
+    """One listener of a baseline, its fields of the types save_baseline writes (else TypeError/ValueError)."""
+    address, port, process = entry["address"], entry["port"], entry.get("process")
+    # A hand-edited "port": 1.5 or "address": ["a"] would otherwise be compared as 1 and "['a']".
+    if not isinstance(address, str) or not isinstance(process, str | None):
+        msg = f"address must be text and process text or null, not {address!r} and {process!r}"
+        raise TypeError(msg)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= PORT_MAX:
+        msg = f"port must be a whole number within 0-{PORT_MAX}, not {port!r}"
+        raise ValueError(msg)
+    return Listener(protocol=Protocol(entry["protocol"]), address=address, port=port, process=process)
 
 
 @attrs.frozen(kw_only=True)

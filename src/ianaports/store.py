@@ -167,6 +167,8 @@ class ReleaseInfo:
 
 #: One encoder for every call: ``json.dumps`` with options builds a new one each time.
 _CANONICAL_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+#: Longer LIKE patterns are not sent to SQLite, whose default limit is 50,000 bytes (a build may set less).
+_LIKE_PATTERN_MAX_BYTES = 10_000
 
 
 def canonical_json(data: Any) -> str:  # noqa: ANN401 - any JSON value
@@ -727,10 +729,13 @@ class Store:
         always candidates; a needle JSON would escape cannot be found in the
         stored text, so then every record is.
         """
-        if any(char in needle for char in '"\\') or any(ord(char) < 0x20 for char in needle):  # noqa: PLR2004 - JSON escapes control characters
+        pattern = "%" + needle.replace("%", "\\%").replace("_", "\\_") + "%"
+        json_escaped = any(char in needle for char in '"\\') or any(ord(char) < 0x20 for char in needle)  # noqa: PLR2004 - JSON escapes control characters
+        # SQLite refuses a LIKE pattern over 50,000 bytes ("pattern too complex"); a needle that long
+        # is read by a full scan instead, which the caller's check narrows just the same.
+        if json_escaped or len(pattern.encode("utf-8")) > _LIKE_PATTERN_MAX_BYTES:
             query, parameters = "SELECT id, body FROM records", {}
         else:
-            pattern = "%" + needle.replace("%", "\\%").replace("_", "\\_") + "%"
             # The whole body is searched (a needle like "port" also matches the JSON keys): scanning
             # it is cheaper than cutting out the description, and the caller confirms anyway.
             query = (
