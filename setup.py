@@ -15,7 +15,7 @@ from setuptools import Extension, setup
 
 
 def _extensions() -> list[Extension]:
-    if os.environ.get("IANAPORTS_PURE_PYTHON"):
+    if os.environ.get("IANAPORTS_PURE_PYTHON", "").strip().lower() not in {"", "0", "false", "no", "off"}:
         return []
     # Imported here: both are build requirements, needed only for the extension.  A build
     # without isolation may lack them; it then goes on without the extension, as with no compiler.

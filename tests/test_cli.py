@@ -53,6 +53,14 @@ class TestShow:
         assert (code, out) == (EXIT_NOT_FOUND, "")
         assert len(err.splitlines()) == 1
 
+    def test_protocol_in_any_case(self):
+        """--protocol takes TCP as tcp, as names match in any case; an unknown protocol stays a usage error."""
+        path = str(FIXTURES / "child-order.xml")
+        assert (
+            run("show", "smtp", "-p", "UDP", "--file", path)[:2] == run("show", "smtp", "-p", "udp", "--file", path)[:2]
+        )
+        assert run("show", "smtp", "-p", "quic", "--file", path)[0] == EXIT_USAGE
+
     def test_not_found_on_protocol(self):
         """A name that exists but not on the protocol asked for says which protocol, in one plain sentence."""
         code, out, err = run("show", "smtp", "-p", "dccp", "--file", str(FIXTURES / "child-order.xml"))

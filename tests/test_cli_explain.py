@@ -36,6 +36,13 @@ class TestExplain:
         assert (code, out) == (EXIT_NOT_FOUND, "")
         assert len(err.splitlines()) == 1
 
+    def test_unknown_name_as_json(self):
+        """With --json an unknown name still prints a JSON document, empty, and exits 1."""
+        code, out, err = run("explain", "no-such-service-xyz", "--json", "--file", str(require_real()))
+        assert code == EXIT_NOT_FOUND
+        assert json.loads(out) == {"query": "no-such-service-xyz", "updated": "2025-12-15", "records": []}
+        assert len(err.splitlines()) == 1
+
     def test_usage(self):
         """A number above 65535 or an unknown format is a usage error."""
         path = str(require_real())

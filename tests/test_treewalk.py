@@ -111,6 +111,14 @@ class TestBuild:
         result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
         assert result.stdout.strip() == "False pure Python (IANAPORTS_PURE_PYTHON is set)"
 
+    @pytest.mark.parametrize(
+        ("value", "pure"), [("1", True), ("yes", True), ("0", False), ("false", False), ("", False)]
+    )
+    def test_the_switch_reads_like_a_switch(self, monkeypatch, value, pure):
+        """IANAPORTS_PURE_PYTHON=0 (or false, or empty) leaves the compiled reader on."""
+        monkeypatch.setenv("IANAPORTS_PURE_PYTHON", value)
+        assert (parser._compiled_reader()[0] is None) == pure
+
     def test_another_lxml_major_version_is_refused(self, monkeypatch):
         """An extension compiled against another lxml major version is not trusted with its structs."""
         monkeypatch.setattr(parser._treewalk, "BUILT_WITH_LXML", "1.0.0")

@@ -65,6 +65,9 @@ EXIT_CACHE = 4
 EXIT_NEW_LISTENERS = 5
 EXIT_INTERNAL = 70
 
+#: --protocol accepts these in any case (``-p TCP``), as service names match in any case.
+PROTOCOL_CHOICES = ("tcp", "udp", "sctp", "dccp")
+
 EXIT_CODES_HELP = """\
 exit codes:
   0  success
@@ -350,6 +353,8 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
         try:
             view = explain(registry, wanted, notes)
         except NotFoundError:
+            if fmt == "json":  # every --json answers with a document, an empty one included
+                out.json({"query": query, "updated": registry.updated.isoformat(), "records": []})
             out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
             return EXIT_NOT_FOUND
     out.stdout.write(render_explain(view, fmt))
@@ -569,7 +574,7 @@ def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     _add_output_options(parser, ["text", "markdown", "json"])
     parser.add_argument("--port", type=_port_argument, help="only changes about records holding this port")
     parser.add_argument("--name", help="only changes about this service name (any case)")
-    parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
+    parser.add_argument("-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, help="only this protocol")
     _add_cache_dir(parser)
     parser.set_defaults(handler=cmd_diff)
 
@@ -612,7 +617,7 @@ def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("query", metavar="PORT|NAME", help="a port number or a service name")
-    parser.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
+    parser.add_argument("-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, help="only this protocol")
     _add_output_options(parser, ["text", "markdown", "json"])
     _add_cache_dir(parser)
     parser.set_defaults(handler=cmd_history)
@@ -719,7 +724,7 @@ def _add_free_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         "--range", type=_port_span, default=(1024, EPHEMERAL_START - 1), metavar="A-B", help="span (1024-32767)"
     )
     free.add_argument("--count", type=_positive_int, default=10, metavar="N", help="how many ports to list (10)")
-    free.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="free for this protocol only")
+    free.add_argument("-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, help="free for this protocol only")
     free.add_argument("--include-ephemeral", action="store_true", help="also list ports in OS ephemeral ranges")
     free.add_argument("--json", action="store_true", help="print JSON")
     _add_registry_source(free)
@@ -1182,7 +1187,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     show.add_argument("query", metavar="PORT|NAME|SPAN", help="a port number, a span A-B, or a service name")
-    show.add_argument("-p", "--protocol", choices=["tcp", "udp", "sctp", "dccp"], help="only this protocol")
+    show.add_argument("-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, help="only this protocol")
     show.add_argument("--json", action="store_true", help="print JSON (the record schema of docs/schema.md)")
     _add_registry_source(show)
     show.set_defaults(handler=cmd_show)

@@ -71,9 +71,14 @@ _COMPRESSED_MAGIC: tuple[tuple[bytes, Callable[[bytes], bytes]], ...] = (
 )
 
 
+def _switched_on(value: str | None) -> bool:
+    """An environment switch is on unless unset, empty, ``0``, ``false``, ``no`` or ``off``."""
+    return (value or "").strip().lower() not in {"", "0", "false", "no", "off"}
+
+
 def _compiled_reader() -> tuple[ModuleType | None, str]:
     """The compiled record reader, if it was built for this lxml and not switched off, and why not."""
-    if os.environ.get("IANAPORTS_PURE_PYTHON"):
+    if _switched_on(os.environ.get("IANAPORTS_PURE_PYTHON")):
         return None, "pure Python (IANAPORTS_PURE_PYTHON is set)"
     try:
         with warnings.catch_warnings():
