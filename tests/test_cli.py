@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ianaports import ParseError
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, build_parser, main
 from realdata import FIXTURES, PROJECT_ROOT, parsed, real_release_paths, require_real
 
@@ -560,6 +561,16 @@ class TestUsageErrors:
             "ianaports free: argument --range: not a port or port range: '\u0661\u0662\u0663-\u0661\u0662\u0664'"
             " (see 'ianaports free --help')\n"
         )
+
+    def test_debug_after_the_command(self, tmp_path):
+        """--debug works after the command as before it: a normal run, and a traceback on failure."""
+        fixture = str(FIXTURES / "ranges-and-no-protocol.xml")
+        assert run("show", "6010", "--file", fixture, "--debug")[0] == EXIT_OK
+        broken = tmp_path / "broken.xml"
+        broken.write_text("<registry")
+        with pytest.raises(ParseError):
+            main(["show", "80", "--file", str(broken), "--debug"], stdout=io.StringIO(), stderr=io.StringIO())
+        assert run("show", "80", "--file", str(broken))[0] == EXIT_SOURCE
 
 
 class TestStartup:

@@ -89,6 +89,17 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+class _CommandParser(_Parser):
+    """A subcommand's parser: it also takes --debug, so the option works after the command too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - argparse's own signature
+        super().__init__(*args, **kwargs)
+        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
+
+
+_DEBUG_HELP = "show a traceback when something fails"
+
+
 class Output:
     """Where a command writes: stdout for results, stderr for messages."""
 
@@ -550,7 +561,7 @@ def _port_argument(text: str) -> int:
     return port
 
 
-def _add_diff_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_diff_command(commands: argparse._SubParsersAction[_CommandParser]) -> None:
     parser = commands.add_parser(
         "diff",
         help="show what changed between two releases",
@@ -604,7 +615,7 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-def _add_history_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_history_command(commands: argparse._SubParsersAction[_CommandParser]) -> None:
     parser = commands.add_parser(
         "history",
         help="show when a port or name appeared, changed and disappeared across stored releases",
@@ -637,7 +648,7 @@ def _search(args: argparse.Namespace, out: Output, registry: Registry | ReleaseV
     return _answer_records(out, records, registry, as_json=args.json, nothing=nothing)
 
 
-def _add_search_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_search_command(commands: argparse._SubParsersAction[_CommandParser]) -> None:
     search = commands.add_parser(
         "search",
         help="search service names and descriptions",
@@ -709,7 +720,7 @@ def cmd_free(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-def _add_free_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_free_command(commands: argparse._SubParsersAction[_CommandParser]) -> None:
     free = commands.add_parser(
         "free",
         help="list ports IANA has not assigned, for an internal service",
@@ -750,7 +761,7 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-def _add_stats_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_stats_command(commands: argparse._SubParsersAction[_CommandParser]) -> None:
     stats = commands.add_parser(
         "stats",
         help="count assignments per RFC 6335 range and protocol",
@@ -852,7 +863,7 @@ def _export_mode(target: Path) -> int:
         return 0o666 & ~umask
 
 
-def _add_export_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_export_command(commands: argparse._SubParsersAction[_CommandParser]) -> None:
     export = commands.add_parser(
         "export",
         help="write the registry as IANA's CSV, JSON, JSON Lines or /etc/services",
@@ -953,7 +964,7 @@ def _report_baseline(out: Output, change: Any, args: argparse.Namespace) -> int:
     return EXIT_NEW_LISTENERS if change.has_new else EXIT_OK
 
 
-def _add_listening_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_listening_command(commands: argparse._SubParsersAction[_CommandParser]) -> None:
     listening = commands.add_parser(
         "listening",
         help="audit what listens on this machine against IANA's registry",
@@ -995,7 +1006,7 @@ def cmd_completion(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-def _add_completion_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_completion_command(commands: argparse._SubParsersAction[_CommandParser]) -> None:
     completion = commands.add_parser(
         "completion",
         help="print a shell completion script (bash, zsh, fish, tcsh, powershell)",
@@ -1063,7 +1074,7 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-def _add_sync_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_sync_command(commands: argparse._SubParsersAction[_CommandParser]) -> None:
     sync = commands.add_parser(
         "sync",
         help="refresh the local cache from IANA, a mirror, a file or a folder of releases",
@@ -1128,7 +1139,7 @@ def cmd_versions(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-def _add_versions_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_versions_command(commands: argparse._SubParsersAction[_CommandParser]) -> None:
     versions = commands.add_parser(
         "versions",
         help="list the registry releases kept in the local cache",
@@ -1175,8 +1186,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=_VersionAction, help="show the version and the record reader in use")
-    parser.add_argument("--debug", action="store_true", help="show a traceback when something fails")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
 
     show = commands.add_parser(
         "show",
