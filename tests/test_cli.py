@@ -62,6 +62,29 @@ class TestShow:
         )
         assert run("show", "smtp", "-p", "quic", "--file", path)[0] == EXIT_USAGE
 
+    @pytest.mark.parametrize(("query", "protocol"), [("80/tcp", "tcp"), (" 80 / UDP ", "udp"), ("http/udp", "udp")])
+    def test_port_slash_protocol(self, query, protocol):
+        """PORT/PROTOCOL, as services(5) and nmap write it, answers as the port or name with --protocol."""
+        path = str(require_real())
+        bare = query.split("/")[0].strip()
+        assert run("show", query, "--file", path)[:2] == run("show", bare, "-p", protocol, "--file", path)[:2]
+
+    @pytest.mark.parametrize(
+        ("argv", "message"),
+        [
+            (["80/quic"], "not a transport protocol: 'quic' in '80/quic'"),
+            (["80/tcp", "-p", "udp"], "'80/tcp' names tcp but --protocol says udp"),
+            (["/tcp"], "not a port, a span A-B or a service name: '/tcp'"),
+            (["a/b/tcp"], "not a port, a span A-B or a service name: 'a/b/tcp'"),
+        ],
+    )
+    def test_port_slash_protocol_refused(self, argv, message):
+        """An unknown or contradicted protocol suffix is a usage error in one line."""
+        code, out, err = run("show", *argv, "--file", str(FIXTURES / "child-order.xml"))
+        assert (code, out) == (EXIT_USAGE, "")
+        assert err.startswith(f"ianaports: {message}")
+        assert err.count("\n") == 1
+
     def test_not_found_on_protocol(self):
         """A name that exists but not on the protocol asked for says which protocol, in one plain sentence."""
         code, out, err = run("show", "smtp", "-p", "dccp", "--file", str(FIXTURES / "child-order.xml"))

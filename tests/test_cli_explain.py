@@ -36,6 +36,12 @@ class TestExplain:
         assert (code, out) == (EXIT_NOT_FOUND, "")
         assert len(err.splitlines()) == 1
 
+    def test_port_slash_protocol(self):
+        """explain 2304/tcp explains port 2304, whose page covers every protocol."""
+        path = str(require_real())
+        with_suffix = run("explain", "2304/tcp", "--json", "--file", path)
+        assert with_suffix == run("explain", "2304", "--json", "--file", path)
+
     def test_unknown_name_as_json(self):
         """With --json an unknown name still prints a JSON document, empty, and exits 1."""
         code, out, err = run("explain", "no-such-service-xyz", "--json", "--file", str(require_real()))

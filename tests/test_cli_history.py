@@ -229,6 +229,7 @@ class TestHistoryCommand:
         """A name matches in any case and --protocol narrows to that protocol."""
         data = json.loads(run("history", "NEWSVC", "-p", "tcp", "--json")[1])
         assert [(e["record"]["service_name"], e["record"]["protocol"]) for e in data["events"]] == [("newsvc", "tcp")]
+        assert run("history", "NEWSVC/TCP", "--json")[1] == run("history", "NEWSVC", "-p", "TCP", "--json")[1]
 
     def test_never_appeared(self, two_releases):
         """A port no stored release lists exits 1 with one line on stderr, and JSON still prints."""

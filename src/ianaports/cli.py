@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -285,6 +286,34 @@ def _read_query(text: str) -> int | PortRange | str:
         raise UsageError(str(exc)) from None
 
 
+_PROTOCOL_SUFFIX_RE = re.compile(r"\s*(.+?)\s*/\s*([A-Za-z]+)\s*")
+
+
+def _without_protocol(args: argparse.Namespace) -> str:
+    """The query with a services(5)-style protocol suffix taken off (``80/tcp``, ``http/udp``).
+
+    The suffix acts as --protocol, where the command has one; a suffix that
+    disagrees with --protocol, or names no transport protocol, is a usage error.
+    Service names never hold a slash (RFC 6335), so the reading is unambiguous.
+    """
+    match = _PROTOCOL_SUFFIX_RE.fullmatch(args.query)
+    if match is None or "/" in match.group(1):
+        if "/" in args.query:
+            raise UsageError(f"not a port, a span A-B or a service name: {args.query!r}")
+        return str(args.query)
+    query, protocol = match.group(1), match.group(2).lower()
+    if protocol not in PROTOCOL_CHOICES:
+        raise UsageError(
+            f"not a transport protocol: {match.group(2)!r} in {args.query!r} (choose tcp, udp, sctp or dccp)"
+        )
+    given = getattr(args, "protocol", None)
+    if given not in (None, protocol):
+        raise UsageError(f"{args.query!r} names {protocol} but --protocol says {given}")
+    if hasattr(args, "protocol"):
+        args.protocol = protocol
+    return query
+
+
 def _port_or_name(text: str, command: str) -> int | str:
     """The port or name of a command that takes one (explain, history); a span points at show."""
     wanted = _read_query(text)
@@ -317,7 +346,7 @@ def _output_format(args: argparse.Namespace, default: str) -> str:
 def cmd_show(args: argparse.Namespace, out: Output) -> int:
     """Show the records of a port, a span of ports or a service name."""
     # Read the query first: a malformed one is a usage error even with no cache to answer from.
-    wanted = _read_query(args.query)
+    wanted = _read_query(_without_protocol(args))
     with _answering_source(args, out) as registry:
         return _show(args, out, registry, wanted)
 
@@ -358,7 +387,7 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
 
     fmt = _output_format(args, "text")
     query: str = args.query.strip()
-    wanted = _port_or_name(args.query, "explain")
+    wanted = _port_or_name(_without_protocol(args), "explain")  # its page covers every protocol
     notes = load_notes(args.notes)
     with _answering_source(args, out) as registry:
         try:
@@ -596,7 +625,7 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     from .store import Store  # noqa: PLC0415 - imported on use to keep start-up fast
 
     fmt = _output_format(args, "text")
-    wanted = _port_or_name(args.query, "history")
+    wanted = _port_or_name(_without_protocol(args), "history")
     port = wanted if isinstance(wanted, int) else None
     with Store(args.cache_dir) as store:
         found = store.history(port=port, name=wanted if isinstance(wanted, str) else None, protocol=args.protocol)
