@@ -1222,7 +1222,7 @@ def build_parser() -> argparse.ArgumentParser:
         "show",
         help="show the records of a port, span or service name",
         description="Show the registry's records for a port (2304), a span (2300-2310) or a name (ssh).",
-        epilog="examples:\n  ianaports show 2304\n  ianaports show ssh --protocol tcp\n"
+        epilog="examples:\n  ianaports show 2304\n  ianaports show ssh --protocol tcp\n  ianaports show 53/udp\n"
         "  ianaports show 6000-6063 --json\n\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
