@@ -143,22 +143,7 @@ cdef object _plain_text(tree.xmlNode* node):
 
     For such an element this is lxml's ``.text``: its text nodes joined.
     """
-    cdef tree.xmlNode* child = node.children
-    cdef list parts
-    if child is NULL:
-        return None
-    if child.next is NULL:
-        if not _is_text(child):
-            return _MISSING
-        return _utf8(<const char*>child.content) if child.content is not NULL else ""
-    parts = []
-    while child is not NULL:
-        if not _is_text(child):
-            return _MISSING
-        if child.content is not NULL:
-            parts.append(_utf8(<const char*>child.content))
-        child = child.next
-    return "".join(parts)
+    return _joined_text(node, NULL, False)
 
 
 cdef object _text_with_breaks(tree.xmlNode* node, tree.xmlNs* iana):
@@ -167,16 +152,25 @@ cdef object _text_with_breaks(tree.xmlNode* node, tree.xmlNs* iana):
     This is parser._render_mixed for such an element; anything else inside
     (inline xrefs, paragraphs) is left to it.
     """
+    return _joined_text(node, iana, True)
+
+
+cdef object _joined_text(tree.xmlNode* node, tree.xmlNs* iana, bint breaks):
+    """The element's text nodes joined, ``<br/>`` as a newline when *breaks*; _MISSING for anything else."""
     cdef tree.xmlNode* child = node.children
     cdef list parts
-    if child is NULL or child.next is NULL:
-        return _plain_text(node)
+    if child is NULL:
+        return None
+    if child.next is NULL:  # the common case: one text node, no list to join
+        if not _is_text(child):
+            return _MISSING
+        return _utf8(<const char*>child.content) if child.content is not NULL else ""
     parts = []
     while child is not NULL:
         if _is_text(child):
             if child.content is not NULL:
                 parts.append(_utf8(<const char*>child.content))
-        elif _is_iana(child, iana, "br"):
+        elif breaks and _is_iana(child, iana, "br"):
             parts.append("\n")
         else:
             return _MISSING
@@ -300,7 +294,6 @@ cdef int _field_of(const char* tag) noexcept:
 cdef class Walker:
     """One parse's record reader, sharing the Python reader's caches and converters."""
 
-    cdef object reader
     cdef dict ports
     cdef dict protocols
     cdef dict dates
@@ -317,7 +310,6 @@ cdef class Walker:
     def __init__(self, reader, ports_of, protocol_of, date_of, service_code_of):
         if _RECORD is None:
             raise TypeError("prepare() has not been called")
-        self.reader = reader
         self.ports = reader.ports
         self.protocols = reader.protocols
         self.dates = reader.dates
