@@ -66,7 +66,7 @@ EXIT_CACHE = 4
 EXIT_NEW_LISTENERS = 5
 EXIT_INTERNAL = 70
 
-#: --protocol accepts these in any case (``-p TCP``), as service names match in any case.
+#: The transport protocols --protocol and a ``PORT/PROTOCOL`` query accept.
 PROTOCOL_CHOICES = ("tcp", "udp", "sctp", "dccp")
 
 EXIT_CODES_HELP = """\
@@ -286,6 +286,11 @@ def _read_query(text: str) -> int | PortRange | str:
         raise UsageError(str(exc)) from None
 
 
+def _add_protocol_option(parser: argparse.ArgumentParser, help_text: str = "only this protocol") -> None:
+    """-p/--protocol, in any case (``-p TCP``), as service names match in any case."""
+    parser.add_argument("-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, help=help_text)
+
+
 _PROTOCOL_SUFFIX_RE = re.compile(r"\s*(.+?)\s*/\s*([A-Za-z]+)\s*")
 
 
@@ -296,11 +301,11 @@ def _without_protocol(args: argparse.Namespace) -> str:
     disagrees with --protocol, or names no transport protocol, is a usage error.
     Service names never hold a slash (RFC 6335), so the reading is unambiguous.
     """
+    if "/" not in args.query:
+        return str(args.query)
     match = _PROTOCOL_SUFFIX_RE.fullmatch(args.query)
     if match is None or "/" in match.group(1):
-        if "/" in args.query:
-            raise UsageError(f"not a port, a span A-B or a service name: {args.query!r}")
-        return str(args.query)
+        raise UsageError(f"not a port, a span A-B or a service name: {args.query!r}")
     query, protocol = match.group(1), match.group(2).lower()
     if protocol not in PROTOCOL_CHOICES:
         raise UsageError(
@@ -614,7 +619,7 @@ def _add_diff_command(commands: argparse._SubParsersAction[_CommandParser]) -> N
     _add_output_options(parser, ["text", "markdown", "json"])
     parser.add_argument("--port", type=_port_argument, help="only changes about records holding this port")
     parser.add_argument("--name", help="only changes about this service name (any case)")
-    parser.add_argument("-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, help="only this protocol")
+    _add_protocol_option(parser)
     _add_cache_dir(parser)
     parser.set_defaults(handler=cmd_diff)
 
@@ -657,7 +662,7 @@ def _add_history_command(commands: argparse._SubParsersAction[_CommandParser]) -
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("query", metavar="PORT|NAME", help="a port number or a service name")
-    parser.add_argument("-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, help="only this protocol")
+    _add_protocol_option(parser)
     _add_output_options(parser, ["text", "markdown", "json"])
     _add_cache_dir(parser)
     parser.set_defaults(handler=cmd_history)
@@ -764,7 +769,7 @@ def _add_free_command(commands: argparse._SubParsersAction[_CommandParser]) -> N
         "--range", type=_port_span, default=(1024, EPHEMERAL_START - 1), metavar="A-B", help="span (1024-32767)"
     )
     free.add_argument("--count", type=_positive_int, default=10, metavar="N", help="how many ports to list (10)")
-    free.add_argument("-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, help="free for this protocol only")
+    _add_protocol_option(free, "free for this protocol only")
     free.add_argument("--include-ephemeral", action="store_true", help="also list ports in OS ephemeral ranges")
     free.add_argument("--json", action="store_true", help="print JSON")
     _add_registry_source(free)
@@ -1227,7 +1232,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     show.add_argument("query", metavar="PORT|NAME|SPAN", help="a port number, a span A-B, or a service name")
-    show.add_argument("-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, help="only this protocol")
+    _add_protocol_option(show)
     show.add_argument("--json", action="store_true", help="print JSON (the record schema of docs/schema.md)")
     _add_registry_source(show)
     show.set_defaults(handler=cmd_show)
