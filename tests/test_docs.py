@@ -185,9 +185,11 @@ class TestReadme:
         shown = readme.split("```python\n", 1)[1].split("prints\n\n```text\n", 1)[1].split("```", 1)[0]
         assert printed.getvalue() == shown
 
-    def test_test_command_is_unchanged(self):
-        """README still tells contributors to run the suite with exactly `python -m pytest`."""
-        assert "\npython -m pytest\n" in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    def test_test_command_is_what_ci_runs(self):
+        """The one-line test command README gives is the line .ci/run runs."""
+        command = 'pip install -e ".[test]" && python -m pytest'
+        assert f"\n{command}\n" in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+        assert f"\n{command}\n" in (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
     def test_cli_session_is_real(self, real_cache):
         """The console session in README prints what the commands print for the newest real release."""

@@ -1187,26 +1187,6 @@ def _add_versions_command(commands: argparse._SubParsersAction[_CommandParser]) 
     versions.set_defaults(handler=cmd_versions)
 
 
-class _VersionAction(argparse.Action):
-    """``--version``: the package version and which record reader parses (imports lxml only when asked)."""
-
-    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:  # noqa: A002 - argparse's name
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: object,
-        option_string: str | None = None,
-    ) -> None:
-        from .parser import READER  # noqa: PLC0415 - lxml loads only for this option
-
-        del namespace, values, option_string
-        sys.stdout.write(f"ianaports {__version__}; record reader: {READER}\n")
-        parser.exit()
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``ianaports`` command (also used to document it)."""
     parser = _Parser(
@@ -1219,7 +1199,7 @@ def build_parser() -> argparse.ArgumentParser:
         + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action=_VersionAction, help="show the version and the record reader in use")
+    parser.add_argument("--version", action="version", version=f"ianaports {__version__}")
     parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
 

@@ -40,12 +40,9 @@ from .registry import Registry
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from types import ModuleType
 
 __all__ = [
-    "ACCELERATED",
     "DEFAULT_MAX_BYTES",
-    "READER",
     "ParseWarning",
     "Source",
     "parse",
@@ -69,44 +66,6 @@ _COMPRESSED_MAGIC: tuple[tuple[bytes, Callable[[bytes], bytes]], ...] = (
     (b"\xfd7zXZ\x00", lzma.decompress),
     (b"BZh", bz2.decompress),
 )
-
-
-def _switched_on(value: str | None) -> bool:
-    """An environment switch is on unless unset, empty, ``0``, ``false``, ``no`` or ``off``."""
-    return (value or "").strip().lower() not in {"", "0", "false", "no", "off"}
-
-
-def _compiled_reader() -> tuple[ModuleType | None, str]:
-    """The compiled record reader, if it was built for this lxml and not switched off, and why not."""
-    if _switched_on(os.environ.get("IANAPORTS_PURE_PYTHON")):
-        return None, "pure Python (IANAPORTS_PURE_PYTHON is set)"
-    try:
-        with warnings.catch_warnings():
-            # Cython reports a changed lxml struct size as a warning; take it as "incompatible".
-            warnings.simplefilter("error")
-            from . import _treewalk  # noqa: PLC0415 - optional, built only where a compiler was
-    except ModuleNotFoundError:
-        return None, "pure Python (the compiled reader was not built)"
-    # An lxml whose C API changed raises ImportError (a function gone), TypeError (a new
-    # signature, or a class no longer a type) or ValueError (a smaller struct) on import.
-    except (ImportError, TypeError, ValueError, RuntimeWarning) as exc:
-        return None, f"pure Python (the compiled reader does not load with lxml {etree.__version__}: {exc})"
-    built_with = _treewalk.BUILT_WITH_LXML
-    # It reads lxml's C structures, which keep their layout within a major version.
-    if built_with.split(".")[0] != etree.__version__.split(".")[0]:
-        return None, f"pure Python (the compiled reader was built with lxml {built_with}, not {etree.__version__})"
-    try:
-        _treewalk.prepare(ServiceRecord, PortRange, PartialDate, Person)
-    except TypeError as exc:
-        return None, f"pure Python (the model does not match the compiled reader: {exc})"
-    return _treewalk, f"compiled (built with lxml {built_with}, running {etree.__version__})"
-
-
-_treewalk, _reader_status = _compiled_reader()
-#: True when records are read by the compiled reader (setup.py); the results are the same either way.
-ACCELERATED = _treewalk is not None
-#: Which record reader parses, and why not the compiled one (``ianaports --version`` shows it).
-READER = _reader_status
 
 
 class ParseWarning(UserWarning):
@@ -298,10 +257,6 @@ def _read_records(root: etree._Element, reader: _RecordReader, mode: Mode, skipp
             skipped.append(f"{where}: {exc.message}; record skipped")
             return None
 
-    if _treewalk is not None:
-        walker = _treewalk.Walker(reader, _ports, _protocol, _record_date, _service_code)
-        records: list[ServiceRecord] = _treewalk.read_records(root, walker, read_slowly)
-        return records
     read_all = (read_slowly(index, element) for index, element in enumerate(root.iterchildren(_TAG_RECORD)))
     return [record for record in read_all if record is not None]
 
@@ -338,14 +293,6 @@ _REFERENCE_KINDS = {kind.value: kind for kind in ReferenceKind}
 
 
 def _people_from_root(root: etree._Element) -> dict[str, Person]:
-    if _treewalk is not None:
-        people: dict[str, Person] | None = _treewalk.read_people(root, _partial_date_from_text)
-        if people is not None:
-            return people
-    return _people_slowly(root)
-
-
-def _people_slowly(root: etree._Element) -> dict[str, Person]:
     people: dict[str, Person] = {}
     section = _first_child(root, f"{_NS}people")
     if section is None:
