@@ -36,7 +36,6 @@ from .render import format_table
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
-    from pathlib import Path
 
     from ._sync import SyncResult
     from .diff import RegistryDiff
@@ -857,44 +856,16 @@ def _export(registry: Registry, fmt: str, stream: TextIO, *, legacy: bool) -> No
 
 
 def _export_to_file(registry: Registry, fmt: str, path: str, *, legacy: bool) -> None:
-    # Write beside the target and rename, so a failure never leaves half a file.
-    import tempfile  # noqa: PLC0415 - imported on use to keep start-up fast
-    from pathlib import Path  # noqa: PLC0415 - imported on use to keep start-up fast
+    # Replaced atomically when PATH is a regular file; a device such as /dev/null is written in place.
+    import io  # noqa: PLC0415 - imported on use to keep start-up fast
 
-    target = Path(path)
-    try:
-        descriptor, temporary_name = tempfile.mkstemp(dir=target.absolute().parent, prefix=".ianaports-")
-    except OSError as exc:
-        raise CacheError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    temporary = Path(temporary_name)
-    try:
-        # mkstemp makes the file private (0600); an export is meant to be read,
-        # by getent among others, so give it the mode the target has or a new
-        # file would get.
-        temporary.chmod(_export_mode(target))
-        with open(descriptor, "w", encoding="utf-8", newline="") as handle:  # noqa: PTH123 - a descriptor
-            _export(registry, fmt, handle, legacy=legacy)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise CacheError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    from ._files import replacing  # noqa: PLC0415 - imported on use to keep start-up fast
 
-
-def _export_mode(target: Path) -> int:
-    """The permission bits of an existing *target*, else those of a new file under the umask."""
-    import stat  # noqa: PLC0415 - only exports to a file need it
-
-    try:
-        return stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    with replacing(path) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        _export(registry, fmt, text, legacy=legacy)
+        text.flush()
+        text.detach()  # the handle is replacing()'s to close
 
 
 def _add_export_command(commands: argparse._SubParsersAction[_CommandParser]) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-import os
 import socket
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import CacheError, InvalidArgumentError, MissingDependencyError
+from ._files import atomic_write
+from .errors import InvalidArgumentError, MissingDependencyError
 from .model import PORT_MAX, Protocol, ServiceRecord
 from .registry import PortClass, classify
 
@@ -287,15 +287,7 @@ def save_baseline(listeners: Sequence[Listener], path: Path, *, now: dt.datetime
         ],
     }
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        with temporary.open("rb") as handle:
-            os.fsync(handle.fileno())
-        temporary.replace(path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise CacheError(f"cannot write baseline {path}: {exc.strerror or exc}") from exc
+    atomic_write(path, text.encode("utf-8"), what="baseline ")
 
 
 def load_baseline(path: Path) -> tuple[Listener, ...]:
