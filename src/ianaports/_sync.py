@@ -260,7 +260,7 @@ def _sync_source(
     return SourceOutcome(source=source, status="added" if added else "unchanged", releases=tuple(added))
 
 
-def _read_release(path: Path) -> bytes:
+def _read_release(path: Path | bytes) -> bytes:
     from .parser import read_source_bytes  # noqa: PLC0415 - lxml only when importing
 
     return read_source_bytes(path)
@@ -282,31 +282,20 @@ def _sync_url(
     stored = store.get_meta(meta_key)
     validators = None if force or stored is None else Validators.from_json(json.loads(stored))
     try:
-        download = fetch(
-            url,
-            store.path,
-            session=session,
-            timeout=timeout,
-            validators=validators,
-            progress=progress,
-            sleep=sleep,
-        )
+        download = fetch(url, session=session, timeout=timeout, validators=validators, progress=progress, sleep=sleep)
     except FetchError as exc:
         return SourceOutcome(source=url, status="failed", error=_strip_url(str(exc), url))
     if download.not_modified:
         return SourceOutcome(source=url, status="not-modified")
-    if download.path is None:  # pragma: no cover - fetch gives a path for every 200
+    if download.data is None:  # pragma: no cover - fetch gives a body for every 200
         raise FetchError(f"{url}: no body")
     try:
-        try:
-            info = _import_bytes(store, _read_release(download.path), source=url, force=force)
-        except SuspectReleaseError as exc:
-            return SourceOutcome(source=url, status="refused", error=str(exc))
-        except ParseError as exc:
-            reason = f"the download is not a valid, complete registry: {exc}"
-            return SourceOutcome(source=url, status="failed", error=reason)
-    finally:
-        download.path.unlink(missing_ok=True)
+        info = _import_bytes(store, _read_release(download.data), source=url, force=force)
+    except SuspectReleaseError as exc:
+        return SourceOutcome(source=url, status="refused", error=str(exc))
+    except ParseError as exc:
+        reason = f"the download is not a valid, complete registry: {exc}"
+        return SourceOutcome(source=url, status="failed", error=reason)
     store.set_meta(meta_key, json.dumps(download.validators.to_json()))
     return SourceOutcome(
         source=url, status="unchanged" if info is None else "added", releases=() if info is None else (info,)

@@ -1,7 +1,7 @@
-"""HTTP: one session, conditional GET, retries with backoff, streaming to a capped temporary file.
+"""HTTP: one session, conditional GET, retries with backoff, a body streamed into memory under a cap.
 
-Nothing here parses or stores: :func:`fetch` leaves a complete download in a
-temporary file inside the cache folder (or says "not modified"), and
+Nothing here parses or stores, and nothing touches the disk: :func:`fetch`
+returns the complete body as bytes (or says "not modified"), and
 :func:`ianaports.sync` decides what to do with it.
 """
 
@@ -12,9 +12,7 @@ import email.utils
 import hashlib
 import socket
 import ssl
-import tempfile
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -82,15 +80,19 @@ class Validators:
 
 @attrs.frozen(kw_only=True)
 class Download:
-    """The result of :func:`fetch`: a complete temporary file, or "not modified"."""
+    """The result of :func:`fetch`: the complete body, or "not modified"."""
 
     url: str
     not_modified: bool
     validators: Validators
-    #: The temporary file holding the body; the caller removes it.  None when not modified.
-    path: Path | None = None
-    size: int = 0
+    #: The body, decoded from any Content-Encoding and at most the cap long.  None when not modified.
+    data: bytes | None = attrs.field(default=None, repr=False)
     sha256: str | None = None
+
+    @property
+    def size(self) -> int:
+        """The body's length in bytes (0 when not modified)."""
+        return 0 if self.data is None else len(self.data)
 
 
 class _RetryableError(Exception):
@@ -109,7 +111,6 @@ def new_session() -> requests.Session:
 
 def fetch(
     url: str,
-    dest_dir: Path,
     *,
     session: requests.Session | None = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
@@ -120,7 +121,10 @@ def fetch(
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> Download:
-    """Download *url* into a temporary file in *dest_dir*, or learn that it has not changed.
+    """Download *url* into memory, or learn that it has not changed.
+
+    The body is read in chunks and refused as soon as it grows past
+    *max_bytes*, so a hostile or broken stream costs at most the cap.
 
     Connection errors, timeouts, 429 and 5xx are retried *retries* times (default
     :data:`DEFAULT_RETRIES`) with
@@ -142,9 +146,7 @@ def fetch(
     try:
         for attempt in range(retries + 1):
             try:
-                return _attempt(
-                    active, url, dest_dir, headers=headers, timeout=timeout, max_bytes=max_bytes, progress=progress
-                )
+                return _attempt(active, url, headers=headers, timeout=timeout, max_bytes=max_bytes, progress=progress)
             except _RetryableError as exc:
                 delay = exc.delay if exc.delay is not None else min(2.0**attempt, 30.0)
                 if attempt == retries:
@@ -165,7 +167,6 @@ def fetch(
 def _attempt(
     session: requests.Session,
     url: str,
-    dest_dir: Path,
     *,
     headers: dict[str, str],
     timeout: Timeout,
@@ -199,10 +200,8 @@ def _attempt(
         content_type = response.headers.get("Content-Type", "")
         if "html" in content_type.lower():
             raise FetchError(f"{url} returned an HTML page ({content_type}), not the registry XML")
-        path, size, digest = _stream(response, url, dest_dir, max_bytes, progress)
-    return Download(
-        url=response.url or url, not_modified=False, validators=validators, path=path, size=size, sha256=digest
-    )
+        data, digest = _stream(response, url, max_bytes, progress)
+    return Download(url=response.url or url, not_modified=False, validators=validators, data=data, sha256=digest)
 
 
 def _get_following_redirects(
@@ -225,50 +224,27 @@ def _get_following_redirects(
 def _stream(
     response: requests.Response,
     url: str,
-    dest_dir: Path,
     max_bytes: int,
     progress: Callable[[int, int | None], None] | None,
-) -> tuple[Path, int, str]:
+) -> tuple[bytes, str]:
     declared = _content_length(response)
     if declared is not None and declared > max_bytes:
         raise FetchError(f"{url} is {declared} bytes, over the {max_bytes}-byte limit")
-    from .store import TEMP_PREFIX  # noqa: PLC0415 - the store names its temporary files
-
-    try:
-        dest_dir.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=dest_dir, prefix=TEMP_PREFIX, suffix=".download", delete=False)  # noqa: SIM115 - closed below
-    except OSError as exc:
-        from .errors import CacheError  # noqa: PLC0415 - imported on use to keep start-up fast
-
-        raise CacheError(f"cannot write the cache at {dest_dir}: {exc.strerror or exc}") from exc
-    path = Path(handle.name)
+    body = bytearray()
     digest = hashlib.sha256()
-    size = 0
-    try:
-        try:
-            with handle:
-                for chunk in _chunks(response, url):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FetchError(f"{url} sent more than the {max_bytes}-byte limit")
-                    digest.update(chunk)
-                    handle.write(chunk)
-                    if progress is not None:
-                        progress(size, declared)
-        except OSError as exc:
-            # _chunks turns the network's OSErrors into FetchError: this one is the disk's (full, read-only).
-            from .errors import CacheError  # noqa: PLC0415 - imported on use to keep start-up fast
-
-            raise CacheError(f"cannot write the download to {path}: {exc.strerror or exc}") from exc
-        encoded = response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
-        if declared is not None and not encoded and size != declared:
-            raise _RetryableError(f"the body was truncated ({size} of {declared} bytes)")
-        if size == 0:
-            raise FetchError(f"{url} sent an empty body")
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return path, size, digest.hexdigest()
+    for chunk in _chunks(response, url):
+        if len(body) + len(chunk) > max_bytes:
+            raise FetchError(f"{url} sent more than the {max_bytes}-byte limit")
+        digest.update(chunk)
+        body += chunk
+        if progress is not None:
+            progress(len(body), declared)
+    encoded = response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
+    if declared is not None and not encoded and len(body) != declared:
+        raise _RetryableError(f"the body was truncated ({len(body)} of {declared} bytes)")
+    if not body:
+        raise FetchError(f"{url} sent an empty body")
+    return bytes(body), digest.hexdigest()
 
 
 def _chunks(response: requests.Response, url: str) -> Iterator[bytes]:
