@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import http.server
 import lzma
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -14,13 +16,19 @@ import pytest
 import responses
 
 import ianaports
+from gitrepo import git, make_repository
+from ianaports import _sync
+from ianaports._sync import ImportProgress
 from ianaports.errors import FetchError, NotFoundError, StaleDataWarning, SuspectReleaseError
 from ianaports.store import Store
 from realdata import PROJECT_ROOT, parsed, require_real
 from synthetic import registry_xml
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
+
+    from ianaports.store import ReleaseInfo
 
 URL = "https://registry.test/ports.xml"
 
@@ -251,3 +259,161 @@ def test_concurrent_processes(tmp_path):
     with Store(cache) as store:
         assert [r.record_count for r in store.releases()] == [200, 201, 202, 203]
         assert store.check() == []
+
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+#: Four real releases, committed in this order (not their date order).
+REAL_COMMIT_ORDER = ["20220719", "20170310", "20251215", "20200108"]
+
+
+@pytest.fixture(scope="module")
+def real_repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git work tree committing four real releases out of date order, and its bare clone beside it."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    versions = [
+        lzma.decompress(require_real(f"service-names-port-numbers.{day}.xml.xz").read_bytes())
+        for day in REAL_COMMIT_ORDER
+    ]
+    folder = tmp_path_factory.mktemp("tracker")
+    repository = make_repository(folder / "iana-etc", versions, path="data/service-names-port-numbers.xml")
+    git(folder, "clone", "--quiet", "--bare", str(repository), str(folder / "iana-etc.git"))
+    return repository
+
+
+def dates_of(releases: Sequence[ReleaseInfo]) -> list[str]:
+    """The ISO dates of *releases*, in their order."""
+    return [release.updated.isoformat() for release in releases]
+
+
+@needs_git
+class TestGitImport:
+    @pytest.mark.parametrize("name", ["iana-etc", "iana-etc.git"], ids=["work-tree", "bare"])
+    def test_real_history_in_date_order(self, real_repository, name):
+        """Every committed real release is stored byte-exact, in <updated> order, whatever the commit order."""
+        source = real_repository.parent / name
+        seen: list[tuple[int, int, str]] = []
+
+        def on_import(progress: ImportProgress) -> None:
+            seen.append((progress.done, progress.total, str(progress.updated)))
+
+        result = ianaports.sync(source, git_path="data/service-names-port-numbers.xml", on_import=on_import)
+        expected = ["2017-03-10", "2020-01-08", "2022-07-19", "2025-12-15"]
+        assert dates_of(result.added) == expected
+        assert dates_of(ianaports.versions()) == expected
+        assert seen == [(index + 1, 4, day) for index, day in enumerate(expected)]
+        assert result.history == ()
+        with Store() as store:
+            newest = store.releases()[-1]
+            assert newest.source.endswith(":data/service-names-port-numbers.xml")
+            assert store.find(hashlib.sha256(lzma.decompress(require_real().read_bytes())).hexdigest()) == newest
+
+    def test_git_ref(self, tmp_path):
+        """--git-ref imports another branch's versions; the current branch's alone without it."""
+        repository = make_repository(tmp_path / "repo", [registry_xml("2024-01-01", 20)])
+        git(repository, "checkout", "--quiet", "-b", "archive")
+        (repository / "service-names-port-numbers.xml").write_bytes(registry_xml("2024-02-01", 21))
+        git(repository, "commit", "--quiet", "-am", "newer")
+        git(repository, "checkout", "--quiet", "main")
+        assert dates_of(ianaports.sync(repository).added) == ["2024-01-01"]
+        assert dates_of(ianaports.sync(repository, git_ref="archive").added) == ["2024-02-01"]
+
+    def test_not_a_repository(self, tmp_path):
+        """A git option on a plain folder fails naming the reason."""
+        (tmp_path / "r.xml").write_bytes(registry_xml())
+        with pytest.raises(FetchError, match="not a git repository"):
+            ianaports.sync(tmp_path, git_path="r.xml")
+
+
+class TestFolderImport:
+    def test_bad_file_in_the_middle(self, tmp_path):
+        """A folder keeps going past a file that is not a registry, names it, and the sync fails in the end."""
+        folder = tmp_path / "releases"
+        folder.mkdir()
+        (folder / "2024.xml").write_bytes(registry_xml("2024-01-01", 20))
+        (folder / "bad.xml").write_bytes(registry_xml("2024-06-01", 20).replace(b"</registry>", b""))
+        (folder / "2025.xml").write_bytes(registry_xml("2025-01-01", 21))
+        result = _sync.attempt_sync(folder)
+        [outcome] = result.outcomes
+        assert (outcome.status, dates_of(outcome.releases)) == ("failed", ["2024-01-01", "2025-01-01"])
+        assert [failure.name for failure in outcome.failures] == [str(folder / "bad.xml")]
+        assert "1 of 3 releases could not be imported" in (outcome.error or "")
+        assert outcome.to_json()["failures"][0]["name"] == str(folder / "bad.xml")
+        with pytest.raises(FetchError, match=r"bad\.xml"):
+            ianaports.sync(folder)
+        assert dates_of(ianaports.versions()) == ["2024-01-01", "2025-01-01"]
+
+    def test_suspect_release_in_a_folder(self, tmp_path):
+        """A suspect release in a folder is refused on its own; the rest are stored."""
+        (tmp_path / "a.xml").write_bytes(registry_xml("2025-01-01", 100))
+        (tmp_path / "b.xml").write_bytes(registry_xml("2025-02-01", 50))
+        (tmp_path / "c.xml").write_bytes(registry_xml("2025-03-01", 101))
+        [outcome] = _sync.attempt_sync(tmp_path).outcomes
+        assert outcome.status == "refused"
+        assert [(failure.name.rsplit("/", 1)[1], failure.refused) for failure in outcome.failures] == [("b.xml", True)]
+        assert dates_of(ianaports.versions()) == ["2025-01-01", "2025-03-01"]
+
+    def test_interrupt_and_rerun(self, tmp_path):
+        """An import stopped after its second release keeps those two; a rerun stores the rest, skipping the two."""
+        for index in range(5):
+            (tmp_path / f"r{index}.xml").write_bytes(registry_xml(f"2025-0{5 - index}-01", 20 + index))
+
+        def stop_after_two(progress: ImportProgress) -> None:
+            if progress.done == 2:
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            ianaports.sync(tmp_path, on_import=stop_after_two)
+        assert dates_of(ianaports.versions()) == ["2025-01-01", "2025-02-01"]
+        result = ianaports.sync(tmp_path)
+        [outcome] = result.outcomes
+        assert (outcome.already_stored, dates_of(outcome.releases)) == (2, ["2025-03-01", "2025-04-01", "2025-05-01"])
+        assert dates_of(ianaports.versions()) == ["2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01"]
+        with Store() as store:
+            assert store.check() == []
+
+    def test_progress_eta(self):
+        """The ETA is the pace so far times the releases left, and unknown before the first."""
+        progress = ImportProgress(done=2, total=10, name="x", updated=None, elapsed=4.0)
+        assert progress.eta == 16.0
+        assert ImportProgress(done=0, total=10, name="x", updated=None, elapsed=0.0).eta is None
+
+
+class TestStaleMirror:
+    def test_older_release_is_history(self, tmp_path):
+        """A release older than the newest stored is kept as history, not reported as news."""
+        (tmp_path / "new.xml").write_bytes(registry_xml("2025-12-15", 20))
+        (tmp_path / "old.xml").write_bytes(registry_xml("2025-06-01", 20))
+        ianaports.sync(tmp_path / "new.xml")
+        result = ianaports.sync(tmp_path / "old.xml")
+        [outcome] = result.outcomes
+        assert outcome.status == "added"
+        assert dates_of(outcome.history) == ["2025-06-01"]
+        assert outcome.news == ()
+        assert outcome.newest_before == dt.date(2025, 12, 15)
+        assert result.latest is not None
+        assert result.latest.updated == dt.date(2025, 12, 15)
+        document = result.to_json()["sources"][0]
+        assert ([r["updated"] for r in document["history"]], document["newest_before"]) == (
+            ["2025-06-01"],
+            "2025-12-15",
+        )
+
+    def test_newer_release_is_news(self, tmp_path):
+        """A release newer than the newest stored is news, not history."""
+        (tmp_path / "old.xml").write_bytes(registry_xml("2025-06-01", 20))
+        (tmp_path / "new.xml").write_bytes(registry_xml("2025-12-15", 20))
+        ianaports.sync(tmp_path / "old.xml")
+        [outcome] = ianaports.sync(tmp_path / "new.xml").outcomes
+        assert (dates_of(outcome.news), outcome.history) == (["2025-12-15"], ())
+
+    @responses.activate
+    def test_stale_mirror_over_http(self, tmp_path):
+        """A mirror serving an older release than the store holds adds history, and the latest stays the newest."""
+        (tmp_path / "new.xml").write_bytes(registry_xml("2025-12-15", 20))
+        ianaports.sync(tmp_path / "new.xml")
+        responses.get(URL, body=registry_xml("2025-11-20", 20))
+        result = ianaports.sync(URL, sleep=no_sleep)
+        assert dates_of(result.history) == ["2025-11-20"]
+        assert result.latest is not None
+        assert result.latest.updated == dt.date(2025, 12, 15)

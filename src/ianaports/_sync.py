@@ -34,11 +34,13 @@ if TYPE_CHECKING:
 
     from .fetch import Timeout
     from .registry import Registry
+    from .sources import Candidate
 
 __all__ = [
     "DEFAULT_URL",
-    "RELEASE_SUFFIXES",
     "SUSPECT_RATIO",
+    "FileFailure",
+    "ImportProgress",
     "SourceOutcome",
     "SyncResult",
     "default_sources",
@@ -50,7 +52,6 @@ __all__ = [
 DEFAULT_URL = "https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.xml"
 #: A release with fewer records than this share of the previous one is refused unless forced.
 SUSPECT_RATIO = 0.9
-RELEASE_SUFFIXES = (".xml", ".gz", ".xz", ".bz2")
 _LAST_CHECKED = "last_checked"
 
 logger = logging.getLogger("ianaports")
@@ -60,23 +61,82 @@ SourceLike = str | os.PathLike[str]
 
 
 @attrs.frozen(kw_only=True)
+class FileFailure:
+    """One release of a folder or repository that could not be imported, and why."""
+
+    name: str
+    error: str
+    #: True when the sanity guard refused it as suspect (``--force`` accepts it).
+    refused: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The failure as a JSON object."""
+        return {"name": self.name, "error": self.error, "refused": self.refused}
+
+
+@attrs.frozen(kw_only=True)
+class ImportProgress:
+    """Where a folder or repository import stands, given to the ``on_import`` callback after each release."""
+
+    #: Releases handled so far (stored, already stored or failed) and in all.
+    done: int
+    total: int
+    #: The release just handled: its name and ``<updated>`` date (None when unknown).
+    name: str
+    updated: dt.date | None
+    #: Seconds since the import began.
+    elapsed: float
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the pace so far; None before the first release."""
+        if self.done == 0:
+            return None
+        return self.elapsed / self.done * (self.total - self.done)
+
+
+@attrs.frozen(kw_only=True)
 class SourceOutcome:
     """What happened with one source.
 
     ``status`` is ``"added"`` (new releases stored), ``"unchanged"`` (the
     releases were already stored), ``"not-modified"`` (the server said so; nothing
-    was downloaded), ``"failed"`` or ``"refused"`` (a suspect release).
+    was downloaded), ``"failed"`` or ``"refused"`` (a suspect release).  A folder
+    or repository keeps going past a release it cannot import: each is in
+    ``failures``, the others are stored, and the status is ``"failed"`` (or
+    ``"refused"`` when every failure is a suspect release).
+
+    ``releases`` holds every release stored, in order; those older than the
+    newest release stored before (``newest_before``, a stale mirror or a
+    backfill) are also in ``history``: kept, but not news.
     """
 
     source: str
     status: Status
     releases: tuple[ReleaseInfo, ...] = ()
     error: str | None = None
+    failures: tuple[FileFailure, ...] = ()
+    #: Releases the source holds that were stored already (skipped by their sha256).
+    already_stored: int = 0
+    #: The newest release's date in the store when this source began.
+    newest_before: dt.date | None = None
 
     @property
     def ok(self) -> bool:
         """True when the source answered with a good registry (new or not)."""
         return self.status in ("added", "unchanged", "not-modified")
+
+    @property
+    def history(self) -> tuple[ReleaseInfo, ...]:
+        """The releases stored that are older than the newest one stored before: kept as history."""
+        before = self.newest_before
+        return () if before is None else tuple(release for release in self.releases if release.updated < before)
+
+    @property
+    def news(self) -> tuple[ReleaseInfo, ...]:
+        """The releases stored that are not history: what is new."""
+        history = self.history
+        return tuple(release for release in self.releases if release not in history)
 
     def to_json(self) -> dict[str, Any]:
         """The outcome as a JSON object."""
@@ -84,6 +144,10 @@ class SourceOutcome:
             "source": self.source,
             "status": self.status,
             "added": [release.to_json() for release in self.releases],
+            "history": [release.to_json() for release in self.history],
+            "newest_before": None if self.newest_before is None else self.newest_before.isoformat(),
+            "already_stored": self.already_stored,
+            "failures": [failure.to_json() for failure in self.failures],
             "error": self.error,
         }
 
@@ -103,8 +167,13 @@ class SyncResult:
 
     @property
     def added(self) -> tuple[ReleaseInfo, ...]:
-        """Every release this sync stored, in the order stored."""
+        """Every release this sync stored, in the order stored (history included)."""
         return tuple(release for outcome in self.outcomes for release in outcome.releases)
+
+    @property
+    def history(self) -> tuple[ReleaseInfo, ...]:
+        """The releases this sync stored as history: older than the newest already stored."""
+        return tuple(release for outcome in self.outcomes for release in outcome.history)
 
     def to_json(self) -> dict[str, Any]:
         """The result as a JSON object (``ianaports sync --json``)."""
@@ -140,20 +209,56 @@ def sync(
     force: bool = False,
     progress: Callable[[int, int | None], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    git_ref: str | None = None,
+    git_path: str | None = None,
+    on_import: Callable[[ImportProgress], None] | None = None,
 ) -> SyncResult:
     """Refresh the cache from *source* (default: :func:`default_sources`); return what happened.
 
     Sources are tried in order until one succeeds.  ``force`` skips the
     conditional request and accepts a release the sanity guard finds suspect.
+    ``progress`` hears of a download's bytes; ``on_import`` is called with an
+    :class:`ImportProgress` after each release of a folder or repository.
+
+    A git repository source (work tree or bare) imports every version of
+    ``service-names-port-numbers.xml`` (or *git_path*) committed on its current
+    branch (or *git_ref*).  Folders and repositories import in ``<updated>``
+    order, keep going past a file that is not a registry, and commit each
+    release on its own, so an interrupted import resumes where it stopped
+    (a release already stored is known by its sha256, without parsing).
+
     Raises :class:`FetchError` (or :class:`SuspectReleaseError`) when every
     source failed, and :class:`CacheError` when the cache cannot be written; in
-    both cases the store is left exactly as it was.
+    both cases every release committed before stays stored.
     """
     result = attempt_sync(
-        source, cache_dir=cache_dir, session=session, timeout=timeout, force=force, progress=progress, sleep=sleep
+        source,
+        cache_dir=cache_dir,
+        session=session,
+        timeout=timeout,
+        force=force,
+        progress=progress,
+        sleep=sleep,
+        git_ref=git_ref,
+        git_path=git_path,
+        on_import=on_import,
     )
     raise_for_failure(result)
     return result
+
+
+@attrs.frozen(kw_only=True)
+class _Options:
+    """How to sync, handed down to each source."""
+
+    session: requests.Session | None
+    timeout: Timeout
+    force: bool
+    progress: Callable[[int, int | None], None] | None
+    sleep: Callable[[float], None]
+    git_ref: str | None
+    git_path: str | None
+    on_import: Callable[[ImportProgress], None] | None
 
 
 def attempt_sync(
@@ -165,6 +270,9 @@ def attempt_sync(
     force: bool = False,
     progress: Callable[[int, int | None], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    git_ref: str | None = None,
+    git_path: str | None = None,
+    on_import: Callable[[ImportProgress], None] | None = None,
 ) -> SyncResult:
     """Do what :func:`sync` does, but return the outcomes when every source failed instead of raising.
 
@@ -178,13 +286,21 @@ def attempt_sync(
         sources = [os.fspath(item) for item in source]
     if not sources:
         raise FetchError("no source to sync from")
+    options = _Options(
+        session=session,
+        timeout=timeout,
+        force=force,
+        progress=progress,
+        sleep=sleep,
+        git_ref=git_ref,
+        git_path=git_path,
+        on_import=on_import,
+    )
     store = Store(cache_dir)
     outcomes: list[SourceOutcome] = []
     with store, store.lock():
         for item in sources:
-            outcome = _sync_source(
-                store, item, session=session, timeout=timeout, force=force, progress=progress, sleep=sleep
-            )
+            outcome = _sync_source(store, item, options)
             outcomes.append(outcome)
             if outcome.ok:
                 store.set_meta(_LAST_CHECKED, _now().isoformat())
@@ -208,81 +324,118 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
-def _sync_source(
-    store: Store,
-    source: str,
-    *,
-    session: requests.Session | None,
-    timeout: Timeout,
-    force: bool,
-    progress: Callable[[int, int | None], None] | None,
-    sleep: Callable[[float], None],
-) -> SourceOutcome:
+def _sync_source(store: Store, source: str, options: _Options) -> SourceOutcome:
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", source) and not _is_url(source):
         # ftp://, file:// and the like would otherwise be misread as a missing file.
         return SourceOutcome(source=source, status="failed", error="only http:// and https:// URLs can be fetched")
-    if _is_url(source):
-        return _sync_url(store, source, session=session, timeout=timeout, force=force, progress=progress, sleep=sleep)
-    path = Path(source).expanduser()
-    if path.is_dir():
-        files = sorted(child for child in path.iterdir() if child.is_file() and child.name.endswith(RELEASE_SUFFIXES))
-        if not files:
-            return SourceOutcome(source=source, status="failed", error="the folder holds no release file")
-    elif path.is_file():
-        files = [path]
-    else:
-        return SourceOutcome(source=source, status="failed", error="no such file or folder")
-    added: list[ReleaseInfo] = []
-    newest: tuple[ReleaseInfo, bytes] | None = None
+    latest = store.latest()
+    outcome = _sync_url(store, source, options) if _is_url(source) else _sync_local(store, source, options)
+    return attrs.evolve(outcome, newest_before=None if latest is None else latest.updated)
+
+
+def _sync_local(store: Store, source: str, options: _Options) -> SourceOutcome:
+    from .sources import open_local_source  # noqa: PLC0415 - lxml only when importing
+
+    started = time.monotonic()
     try:
-        for file in files:
-            data = _read_release(file)
-            sha256 = hashlib.sha256(data).hexdigest()
-            # A file already stored is known by its hash alone: no need to parse it again.
-            info = store.find(sha256)
-            if info is None:
-                # Compressing the raw XML is slow: keep only the newest one, once, at the end.
-                info = _import_bytes(
-                    store, data, sha256=sha256, source=str(file.resolve()), force=force, keep_raw=len(files) == 1
-                )
-                if info is not None:
-                    added.append(info)
-            if info is not None and (newest is None or info.updated >= newest[0].updated):
-                newest = (info, data)
-    except SuspectReleaseError as exc:
-        return SourceOutcome(source=source, status="refused", releases=tuple(added), error=f"{file.name}: {exc}")
-    except (FetchError, ParseError) as exc:
-        return SourceOutcome(source=source, status="failed", releases=tuple(added), error=f"{file.name}: {exc}")
-    finally:
-        # Also mends a store whose last import was killed before it kept the newest XML.
-        if newest is not None:
-            store.keep_raw(*newest)
-    return SourceOutcome(source=source, status="added" if added else "unchanged", releases=tuple(added))
+        local = open_local_source(Path(source).expanduser(), git_ref=options.git_ref, git_path=options.git_path)
+    except FetchError as exc:
+        return SourceOutcome(source=source, status="failed", error=str(exc))
+    added: list[ReleaseInfo] = []
+    failures: list[FileFailure] = []
+    already = 0
+    newest: tuple[ReleaseInfo, Candidate, bytes | None] | None = None
+    with local:
+        try:
+            candidates = local.candidates()
+        except FetchError as exc:
+            return SourceOutcome(source=source, status="failed", error=str(exc))
+        try:
+            for done, candidate in enumerate(candidates, start=1):
+                try:
+                    data = None if candidate.sha256 is not None else local.read(candidate)
+                    sha256 = candidate.sha256 or hashlib.sha256(data or b"").hexdigest()
+                    # A release already stored is known by its hash alone: no need to parse it again.
+                    info = store.find(sha256)
+                    if info is None:
+                        data = local.read(candidate) if data is None else data
+                        # Compressing the raw XML is slow: keep only the newest one, once, at the end.
+                        info = _import_bytes(
+                            store,
+                            data,
+                            sha256=sha256,
+                            source=candidate.origin,
+                            force=options.force,
+                            keep_raw=len(candidates) == 1,
+                        )
+                        if info is not None:
+                            added.append(info)
+                    else:
+                        already += 1
+                    if info is not None and (newest is None or info.updated >= newest[0].updated):
+                        newest = (info, candidate, data)
+                except SuspectReleaseError as exc:
+                    failures.append(FileFailure(name=candidate.name, error=str(exc), refused=True))
+                except (FetchError, ParseError) as exc:
+                    failures.append(FileFailure(name=candidate.name, error=str(exc)))
+                if options.on_import is not None:
+                    options.on_import(
+                        ImportProgress(
+                            done=done,
+                            total=len(candidates),
+                            name=candidate.name,
+                            updated=candidate.updated,
+                            elapsed=time.monotonic() - started,
+                        )
+                    )
+        finally:
+            # Also mends a store whose last import was stopped before it kept the newest XML.
+            if newest is not None:
+                info, candidate, data = newest
+                store.keep_raw(info, local.read(candidate) if data is None else data)
+    return _local_outcome(source, added, failures, already=already, total=len(candidates))
 
 
-def _read_release(path: Path | bytes) -> bytes:
+def _local_outcome(
+    source: str, added: list[ReleaseInfo], failures: list[FileFailure], *, already: int, total: int
+) -> SourceOutcome:
+    if not failures:
+        status: Status = "added" if added else "unchanged"
+        return SourceOutcome(source=source, status=status, releases=tuple(added), already_stored=already)
+    shown = "; ".join(f"{failure.name}: {failure.error}" for failure in failures[:3])
+    more = f"; and {len(failures) - 3} more" if len(failures) > 3 else ""  # noqa: PLR2004 - three named
+    error = shown + more if total == 1 else f"{len(failures)} of {total} releases could not be imported: {shown}{more}"
+    return SourceOutcome(
+        source=source,
+        status="refused" if all(failure.refused for failure in failures) else "failed",
+        releases=tuple(added),
+        error=error,
+        failures=tuple(failures),
+        already_stored=already,
+    )
+
+
+def _read_release(data: bytes) -> bytes:
     from .parser import read_source_bytes  # noqa: PLC0415 - lxml only when importing
 
-    return read_source_bytes(path)
+    return read_source_bytes(data)
 
 
-def _sync_url(
-    store: Store,
-    url: str,
-    *,
-    session: requests.Session | None,
-    timeout: Timeout,
-    force: bool,
-    progress: Callable[[int, int | None], None] | None,
-    sleep: Callable[[float], None],
-) -> SourceOutcome:
+def _sync_url(store: Store, url: str, options: _Options) -> SourceOutcome:
     from .fetch import Validators, fetch  # noqa: PLC0415 - requests only when fetching
 
     meta_key = f"validators:{url}"
     stored = store.get_meta(meta_key)
-    validators = None if force or stored is None else Validators.from_json(json.loads(stored))
+    validators = None if options.force or stored is None else Validators.from_json(json.loads(stored))
     try:
-        download = fetch(url, session=session, timeout=timeout, validators=validators, progress=progress, sleep=sleep)
+        download = fetch(
+            url,
+            session=options.session,
+            timeout=options.timeout,
+            validators=validators,
+            progress=options.progress,
+            sleep=options.sleep,
+        )
     except FetchError as exc:
         return SourceOutcome(source=url, status="failed", error=_strip_url(str(exc), url))
     if download.not_modified:
@@ -290,7 +443,7 @@ def _sync_url(
     if download.data is None:  # pragma: no cover - fetch gives a body for every 200
         raise FetchError(f"{url}: no body")
     try:
-        info = _import_bytes(store, _read_release(download.data), source=url, force=force)
+        info = _import_bytes(store, _read_release(download.data), source=url, force=options.force)
     except SuspectReleaseError as exc:
         return SourceOutcome(source=url, status="refused", error=str(exc))
     except ParseError as exc:

@@ -16,6 +16,7 @@ import lzma
 import os
 import re
 import warnings
+import zlib
 from typing import IO, TYPE_CHECKING, Literal
 
 from lxml import etree
@@ -48,6 +49,7 @@ __all__ = [
     "parse",
     "parse_bytes",
     "read_source_bytes",
+    "read_updated",
 ]
 
 Source = str | os.PathLike[str] | bytes | IO[bytes]
@@ -529,3 +531,45 @@ def _render_mixed(element: etree._Element) -> str:
             parts.append(_render_mixed(child))
         parts.append(child.tail or "")
     return "".join(parts)
+
+
+#: The registry's own ``<updated>`` comes before its first record, well within this many bytes.
+_HEAD_BYTES = 64 * 1024
+_UPDATED_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?updated>\s*(\d{4}-\d{2}-\d{2})\s*</")
+
+
+def read_updated(head: bytes) -> dt.date | None:
+    """The registry's ``<updated>`` date read from the start of a document alone, or None when it is not there.
+
+    *head* is the whole document or only its first kilobytes, plain or
+    gzip/xz-compressed (a bzip2 head too short to hold a whole block gives
+    None: pass the whole file then).  Nothing is parsed, so this is cheap
+    enough to order hundreds of releases before parsing any; it does not
+    check that the document is a registry (parsing does).
+
+    >>> read_updated(b"<registry><title>t</title><updated>2025-12-15</updated><record>...")
+    datetime.date(2025, 12, 15)
+    """
+    text = _decompress_head(head)
+    first_record = text.find(b"<record")
+    match = _UPDATED_ELEMENT.search(text, 0, first_record if first_record >= 0 else len(text))
+    if match is None:
+        return None
+    try:
+        return dt.date.fromisoformat(match.group(1).decode())
+    except ValueError:
+        return None
+
+
+def _decompress_head(head: bytes) -> bytes:
+    # Decompress only as much as the head needs; a cut-off stream is expected here.
+    try:
+        if head.startswith(b"\x1f\x8b"):
+            return zlib.decompressobj(wbits=31).decompress(head, _HEAD_BYTES)
+        if head.startswith(b"\xfd7zXZ\x00"):
+            return lzma.LZMADecompressor().decompress(head, max_length=_HEAD_BYTES)
+        if head.startswith(b"BZh"):
+            return bz2.BZ2Decompressor().decompress(head, max_length=_HEAD_BYTES)
+    except (OSError, EOFError, lzma.LZMAError, zlib.error):
+        return b""
+    return head[:_HEAD_BYTES]

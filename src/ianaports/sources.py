@@ -1,0 +1,295 @@
+"""Local release sources: a release file, a folder of them, or a git repository's history of the registry file.
+
+Each source first lists its releases cheaply, with the ``<updated>`` date read
+from the head of each (:func:`ianaports.parser.read_updated`, no parsing), so
+that an import can go in date order; then it hands over one release's bytes at
+a time, so memory holds one release however long the history.
+
+A git repository (work tree or bare) is read with git itself: ``git log`` names
+the commits that touched the file, and one ``git cat-file --batch`` process
+streams their blobs.  Every git command gets a list of arguments, never a shell
+string, and a ref or path that looks like an option is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+import shutil
+import subprocess
+from typing import IO, TYPE_CHECKING
+
+import attrs
+
+from .errors import FetchError, ParseError
+from .parser import DEFAULT_MAX_BYTES, read_source_bytes, read_updated
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from types import TracebackType
+
+__all__ = [
+    "DEFAULT_GIT_PATH",
+    "RELEASE_SUFFIXES",
+    "Candidate",
+    "FolderSource",
+    "GitSource",
+    "LocalSource",
+    "is_git_repository",
+    "open_local_source",
+]
+
+RELEASE_SUFFIXES = (".xml", ".gz", ".xz", ".bz2")
+#: Where public trackers (and IANA's own URL) keep the registry file.
+DEFAULT_GIT_PATH = "service-names-port-numbers.xml"
+#: Enough of a file to find its ``<updated>`` date, compressed or not.
+_HEAD_BYTES = 64 * 1024
+#: Git's own variables would point ``git -C PATH`` at another repository.
+_GIT_ENVIRONMENT = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_NAMESPACE")
+
+
+@attrs.frozen(kw_only=True)
+class Candidate:
+    """One release a local source holds, listed before it is read in full."""
+
+    #: What messages call it: the file's path, or ``COMMIT:PATH`` in a repository.
+    name: str
+    #: Where the store records it came from.
+    origin: str
+    #: IANA's date read from the head of the file; None when the head holds none.
+    updated: dt.date | None
+    #: How the source finds it again: a file path, or a git blob id.
+    key: str
+    #: The sha256 of its XML when listing already read the whole release (git), else None.
+    sha256: str | None = None
+
+    @property
+    def order(self) -> tuple[bool, dt.date, str]:
+        """The import order: by date, undated files last, then by name."""
+        return (self.updated is None, self.updated or dt.date.min, self.name)
+
+
+class LocalSource:
+    """Releases on this machine: list them with :meth:`candidates`, read each with :meth:`read`."""
+
+    def __enter__(self) -> LocalSource:  # noqa: PYI034 - Self needs typing_extensions on 3.10
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release what the source holds open (nothing for a folder)."""
+
+    def candidates(self) -> list[Candidate]:
+        """Every release of the source, in import order (by ``<updated>`` date)."""
+        raise NotImplementedError
+
+    def read(self, candidate: Candidate) -> bytes:
+        """The uncompressed XML of *candidate*; :class:`ParseError` when it cannot be read."""
+        raise NotImplementedError
+
+
+class FolderSource(LocalSource):
+    """One release file, or every release file (``.xml``, ``.gz``, ``.xz``, ``.bz2``) in a folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def candidates(self) -> list[Candidate]:
+        """Every release file with the date from its head, in date order (a single file as it is)."""
+        if self.path.is_dir():
+            files = [
+                child for child in self.path.iterdir() if child.is_file() and child.name.endswith(RELEASE_SUFFIXES)
+            ]
+            if not files:
+                raise FetchError("the folder holds no release file")
+        else:
+            files = [self.path]
+        found = [
+            Candidate(name=str(file), origin=str(file.resolve()), updated=_file_date(file), key=str(file))
+            for file in files
+        ]
+        return sorted(found, key=lambda candidate: candidate.order)
+
+    def read(self, candidate: Candidate) -> bytes:
+        """The file's uncompressed bytes."""
+        return read_source_bytes(candidate.key)
+
+
+def _file_date(path: Path) -> dt.date | None:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+            updated = read_updated(head)
+            if updated is None and len(head) == _HEAD_BYTES:
+                # A bzip2 block, or a registry with a very long header: look at the whole.
+                updated = read_updated(read_source_bytes(path))
+    except (OSError, ParseError):
+        return None  # reading it in full reports the reason
+    return updated
+
+
+class GitSource(LocalSource):
+    """Every version of one file committed on one branch (or ref) of a git repository."""
+
+    def __init__(self, repository: Path, *, ref: str | None = None, path: str | None = None) -> None:
+        self.repository = repository
+        self.ref = ref or "HEAD"
+        self.file = path or DEFAULT_GIT_PATH
+        for what, value in (("ref", self.ref), ("path", self.file)):
+            if value.startswith("-") or "\n" in value or not value.strip():
+                raise FetchError(f"not a usable git {what}: {value!r}")
+        self._git = shutil.which("git")
+        if self._git is None:
+            raise FetchError(f"git is not installed; it is needed to read the repository {repository}")
+        self._env = {key: value for key, value in os.environ.items() if key not in _GIT_ENVIRONMENT}
+        self._batch: subprocess.Popen[bytes] | None = None
+
+    def close(self) -> None:
+        """Stop the ``git cat-file`` process."""
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return
+        with contextlib.suppress(OSError):
+            if batch.stdin is not None:
+                batch.stdin.close()
+        try:
+            batch.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            batch.kill()
+            batch.wait()
+        if batch.stdout is not None:
+            batch.stdout.close()
+
+    def _run(self, *argv: str) -> str:
+        command = [str(self._git), "-C", str(self.repository), *argv]
+        try:
+            done = subprocess.run(command, capture_output=True, env=self._env, check=False, timeout=600)  # noqa: S603 - a list of arguments, git found on PATH
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise FetchError(f"cannot run git on {self.repository}: {exc}") from exc
+        if done.returncode != 0:
+            message = done.stderr.decode(errors="replace").strip().splitlines()
+            reason = message[-1] if message else f"git {argv[0]} exited {done.returncode}"
+            raise FetchError(f"{self.repository}: {reason.removeprefix('fatal: ')}")
+        return done.stdout.decode(errors="replace")
+
+    def candidates(self) -> list[Candidate]:
+        """Every distinct version of the file on the ref, with its date and sha256, in date order.
+
+        Listing reads each version once in full (git has no cheaper way to its
+        head); only the hash, the date and the blob id are kept.
+        """
+        try:
+            commit = self._run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{self.ref}^{{commit}}").strip()
+        except FetchError as exc:
+            raise FetchError(f"{self.ref} names no commit in {self.repository} (an empty repository?)") from exc
+        commits = self._run("log", "--format=%H", commit, "--", self.file).split()
+        if not commits:
+            raise FetchError(
+                f"no commit on {self.ref} of {self.repository} holds {self.file}"
+                " (name the file with --git-path, the branch with --git-ref)"
+            )
+        found: dict[str, Candidate] = {}
+        for sha in commits:
+            blob = self._cat(f"{sha}:{self.file}")
+            if blob is None:
+                continue  # the commit deleted the file
+            blob_id, data = blob
+            if blob_id in found:
+                continue  # the same content committed again (a revert): one release
+            name = f"{sha[:12]}:{self.file}"
+            try:
+                xml = read_source_bytes(data)
+            except ParseError:
+                xml = data  # a corrupt compressed file: reading it again reports why
+            found[blob_id] = Candidate(
+                name=name,
+                origin=f"{self.repository.resolve()}@{sha}:{self.file}",
+                updated=read_updated(xml[:_HEAD_BYTES]),
+                key=blob_id,
+                sha256=hashlib.sha256(xml).hexdigest(),
+            )
+        return sorted(found.values(), key=lambda candidate: candidate.order)
+
+    def read(self, candidate: Candidate) -> bytes:
+        """The version's uncompressed bytes, streamed by ``git cat-file``."""
+        blob = self._cat(candidate.key)
+        if blob is None:
+            raise ParseError(f"{candidate.name}: the blob {candidate.key} is missing from the repository")
+        return read_source_bytes(blob[1])
+
+    def _cat(self, name: str) -> tuple[str, bytes] | None:
+        batch = self._batch_process()
+        stdin, stdout = batch.stdin, batch.stdout
+        if stdin is None or stdout is None:  # pragma: no cover - both are pipes
+            raise FetchError("git cat-file has no pipes")
+        try:
+            stdin.write(name.encode() + b"\n")
+            stdin.flush()
+            header = stdout.readline().decode(errors="replace").split()
+        except OSError as exc:
+            raise FetchError(f"git cat-file stopped reading {self.repository}: {exc}") from exc
+        if len(header) == 2 and header[1] in ("missing", "ambiguous"):  # noqa: PLR2004 - "NAME missing"
+            return None
+        if len(header) != 3:  # noqa: PLR2004 - "ID TYPE SIZE"
+            raise FetchError(f"git cat-file gave an unexpected answer for {name}: {' '.join(header)!r}")
+        blob_id, kind, size_text = header
+        size = int(size_text)
+        data = _read_exactly(stdout, size + 1)[:size]  # the content, then a newline
+        if kind != "blob":
+            return None
+        if size > DEFAULT_MAX_BYTES:
+            raise ParseError(f"{name} is larger than the {DEFAULT_MAX_BYTES}-byte limit")
+        return blob_id, data
+
+    def _batch_process(self) -> subprocess.Popen[bytes]:
+        if self._batch is None:
+            command = [str(self._git), "-C", str(self.repository), "cat-file", "--batch"]
+            try:
+                self._batch = subprocess.Popen(  # noqa: S603 - a list of arguments, git found on PATH
+                    command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self._env
+                )
+            except OSError as exc:
+                raise FetchError(f"cannot run git on {self.repository}: {exc}") from exc
+        return self._batch
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        chunk = stream.read(remaining)
+        if not chunk:
+            raise FetchError("git cat-file ended in the middle of a blob")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def is_git_repository(path: Path) -> bool:
+    """True when *path* itself is a git work tree (it holds ``.git``) or a bare repository."""
+    if (path / ".git").exists():
+        return True
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
+
+
+def open_local_source(path: Path, *, git_ref: str | None = None, git_path: str | None = None) -> LocalSource:
+    """The source for *path*: a repository's history when it is one, else the file or folder's releases.
+
+    Raises :class:`FetchError` when *path* does not exist, or when *git_ref* or
+    *git_path* is given for something that is not a repository.
+    """
+    if path.is_dir() and is_git_repository(path):
+        return GitSource(path, ref=git_ref, path=git_path)
+    if git_ref is not None or git_path is not None:
+        if not path.exists():
+            raise FetchError("no such file or folder")
+        raise FetchError("not a git repository (--git-ref and --git-path read one)")
+    if not path.exists():
+        raise FetchError("no such file or folder")
+    return FolderSource(path)
