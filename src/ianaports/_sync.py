@@ -350,26 +350,35 @@ def _sync_local(store: Store, source: str, options: _Options) -> SourceOutcome:
             candidates = local.candidates()
         except FetchError as exc:
             return SourceOutcome(source=source, status="failed", error=str(exc))
+        # A release already stored is known by its hash alone: no need to read or parse it again.
+        known = {candidate.key: store.find(candidate.sha256) for candidate in candidates if candidate.sha256}
+        contents = local.read_many([candidate for candidate in candidates if known.get(candidate.key) is None])
         try:
             for done, candidate in enumerate(candidates, start=1):
+                info = known.get(candidate.key)
+                data = None
                 try:
-                    data = None if candidate.sha256 is not None else local.read(candidate)
-                    sha256 = candidate.sha256 or hashlib.sha256(data or b"").hexdigest()
-                    # A release already stored is known by its hash alone: no need to parse it again.
-                    info = store.find(sha256)
                     if info is None:
-                        data = local.read(candidate) if data is None else data
-                        # Compressing the raw XML is slow: keep only the newest one, once, at the end.
-                        info = _import_bytes(
-                            store,
-                            data,
-                            sha256=sha256,
-                            source=candidate.origin,
-                            force=options.force,
-                            keep_raw=len(candidates) == 1,
-                        )
-                        if info is not None:
-                            added.append(info)
+                        _, content = next(contents)
+                        if isinstance(content, ParseError):
+                            raise content
+                        data = content
+                        sha256 = candidate.sha256 or hashlib.sha256(data).hexdigest()
+                        info = store.find(sha256)
+                        if info is None:
+                            # Compressing the raw XML is slow: keep only the newest one, once, at the end.
+                            info = _import_bytes(
+                                store,
+                                data,
+                                sha256=sha256,
+                                source=candidate.origin,
+                                force=options.force,
+                                keep_raw=len(candidates) == 1,
+                            )
+                            if info is not None:
+                                added.append(info)
+                        else:
+                            already += 1
                     else:
                         already += 1
                     if info is not None and (newest is None or info.updated >= newest[0].updated):
@@ -389,6 +398,7 @@ def _sync_local(store: Store, source: str, options: _Options) -> SourceOutcome:
                         )
                     )
         finally:
+            contents.close()
             # Also mends a store whose last import was stopped before it kept the newest XML.
             if newest is not None:
                 info, candidate, data = newest

@@ -19,6 +19,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import threading
 from typing import IO, TYPE_CHECKING
 
 import attrs
@@ -27,6 +28,7 @@ from .errors import FetchError, ParseError
 from .parser import DEFAULT_MAX_BYTES, read_source_bytes, read_updated
 
 if TYPE_CHECKING:
+    from collections.abc import Generator, Sequence
     from pathlib import Path
     from types import TracebackType
 
@@ -93,6 +95,14 @@ class LocalSource:
         """The uncompressed XML of *candidate*; :class:`ParseError` when it cannot be read."""
         raise NotImplementedError
 
+    def read_many(self, candidates: Sequence[Candidate]) -> Generator[tuple[Candidate, bytes | ParseError], None, None]:
+        """Each candidate with its XML, or the :class:`ParseError` saying why it cannot be read, in turn."""
+        for candidate in candidates:
+            try:
+                yield candidate, self.read(candidate)
+            except ParseError as exc:
+                yield candidate, exc
+
 
 class FolderSource(LocalSource):
     """One release file, or every release file (``.xml``, ``.gz``, ``.xz``, ``.bz2``) in a folder."""
@@ -144,30 +154,14 @@ class GitSource(LocalSource):
         for what, value in (("ref", self.ref), ("path", self.file)):
             if value.startswith("-") or "\n" in value or not value.strip():
                 raise FetchError(f"not a usable git {what}: {value!r}")
-        self._git = shutil.which("git")
-        if self._git is None:
+        git = shutil.which("git")
+        if git is None:
             raise FetchError(f"git is not installed; it is needed to read the repository {repository}")
+        self._git = git
         self._env = {key: value for key, value in os.environ.items() if key not in _GIT_ENVIRONMENT}
-        self._batch: subprocess.Popen[bytes] | None = None
-
-    def close(self) -> None:
-        """Stop the ``git cat-file`` process."""
-        batch, self._batch = self._batch, None
-        if batch is None:
-            return
-        with contextlib.suppress(OSError):
-            if batch.stdin is not None:
-                batch.stdin.close()
-        try:
-            batch.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            batch.kill()
-            batch.wait()
-        if batch.stdout is not None:
-            batch.stdout.close()
 
     def _run(self, *argv: str) -> str:
-        command = [str(self._git), "-C", str(self.repository), *argv]
+        command = [self._git, "-C", str(self.repository), *argv]
         try:
             done = subprocess.run(command, capture_output=True, env=self._env, check=False, timeout=600)  # noqa: S603 - a list of arguments, git found on PATH
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -181,8 +175,8 @@ class GitSource(LocalSource):
     def candidates(self) -> list[Candidate]:
         """Every distinct version of the file on the ref, with its date and sha256, in date order.
 
-        Listing reads each version once in full (git has no cheaper way to its
-        head); only the hash, the date and the blob id are kept.
+        Listing reads each version once in full (git has no cheaper way to a
+        blob's head); only the hash, the date and the blob id are kept.
         """
         try:
             commit = self._run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{self.ref}^{{commit}}").strip()
@@ -195,78 +189,106 @@ class GitSource(LocalSource):
                 " (name the file with --git-path, the branch with --git-ref)"
             )
         found: dict[str, Candidate] = {}
-        for sha in commits:
-            blob = self._cat(f"{sha}:{self.file}")
-            if blob is None:
-                continue  # the commit deleted the file
-            blob_id, data = blob
-            if blob_id in found:
-                continue  # the same content committed again (a revert): one release
-            name = f"{sha[:12]}:{self.file}"
-            try:
-                xml = read_source_bytes(data)
-            except ParseError:
-                xml = data  # a corrupt compressed file: reading it again reports why
+        for sha, (blob_id, content) in zip(
+            commits, self._blobs([f"{sha}:{self.file}" for sha in commits]), strict=True
+        ):
+            if blob_id is None or blob_id in found:
+                continue  # the commit deleted the file, or committed content seen already (a revert)
+            xml = _uncompressed(content)
             found[blob_id] = Candidate(
-                name=name,
+                name=f"{sha[:12]}:{self.file}",
                 origin=f"{self.repository.resolve()}@{sha}:{self.file}",
-                updated=read_updated(xml[:_HEAD_BYTES]),
+                updated=None if isinstance(xml, ParseError) else read_updated(xml[:_HEAD_BYTES]),
                 key=blob_id,
-                sha256=hashlib.sha256(xml).hexdigest(),
+                sha256=None if isinstance(xml, ParseError) else hashlib.sha256(xml).hexdigest(),
             )
         return sorted(found.values(), key=lambda candidate: candidate.order)
 
     def read(self, candidate: Candidate) -> bytes:
-        """The version's uncompressed bytes, streamed by ``git cat-file``."""
-        blob = self._cat(candidate.key)
-        if blob is None:
-            raise ParseError(f"{candidate.name}: the blob {candidate.key} is missing from the repository")
-        return read_source_bytes(blob[1])
+        """The version's uncompressed bytes, from ``git cat-file``."""
+        [(_, content)] = self.read_many([candidate])
+        if isinstance(content, ParseError):
+            raise content
+        return content
 
-    def _cat(self, name: str) -> tuple[str, bytes] | None:
-        batch = self._batch_process()
-        stdin, stdout = batch.stdin, batch.stdout
+    def read_many(self, candidates: Sequence[Candidate]) -> Generator[tuple[Candidate, bytes | ParseError], None, None]:
+        """Each candidate's bytes in turn, from one ``git cat-file --batch`` that works ahead of the reader."""
+        for candidate, (blob_id, content) in zip(candidates, self._blobs([c.key for c in candidates]), strict=True):
+            if blob_id is None:
+                yield candidate, ParseError(f"the blob {candidate.key} is missing from the repository")
+            else:
+                yield candidate, _uncompressed(content)
+
+    def _blobs(self, names: list[str]) -> Generator[tuple[str | None, bytes | ParseError], None, None]:
+        """(blob id, content) for each object name, or (None, ...) when it names no blob.
+
+        One ``git cat-file --batch`` answers; a thread writes every name at
+        once, so git reads the next blob while the caller works on this one.
+        """
+        command = [self._git, "-C", str(self.repository), "cat-file", "--batch"]
+        try:
+            process = subprocess.Popen(  # noqa: S603 - a list of arguments, git found on PATH
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self._env
+            )
+        except OSError as exc:
+            raise FetchError(f"cannot run git on {self.repository}: {exc}") from exc
+        stdin, stdout = process.stdin, process.stdout
         if stdin is None or stdout is None:  # pragma: no cover - both are pipes
             raise FetchError("git cat-file has no pipes")
+        writer = threading.Thread(target=_write_lines, args=(stdin, names), daemon=True)
+        writer.start()
         try:
-            stdin.write(name.encode() + b"\n")
-            stdin.flush()
-            header = stdout.readline().decode(errors="replace").split()
-        except OSError as exc:
-            raise FetchError(f"git cat-file stopped reading {self.repository}: {exc}") from exc
-        if len(header) == 2 and header[1] in ("missing", "ambiguous"):  # noqa: PLR2004 - "NAME missing"
-            return None
-        if len(header) != 3:  # noqa: PLR2004 - "ID TYPE SIZE"
-            raise FetchError(f"git cat-file gave an unexpected answer for {name}: {' '.join(header)!r}")
-        blob_id, kind, size_text = header
-        size = int(size_text)
-        data = _read_exactly(stdout, size + 1)[:size]  # the content, then a newline
-        if kind != "blob":
-            return None
-        if size > DEFAULT_MAX_BYTES:
-            raise ParseError(f"{name} is larger than the {DEFAULT_MAX_BYTES}-byte limit")
-        return blob_id, data
-
-    def _batch_process(self) -> subprocess.Popen[bytes]:
-        if self._batch is None:
-            command = [str(self._git), "-C", str(self.repository), "cat-file", "--batch"]
-            try:
-                self._batch = subprocess.Popen(  # noqa: S603 - a list of arguments, git found on PATH
-                    command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self._env
-                )
-            except OSError as exc:
-                raise FetchError(f"cannot run git on {self.repository}: {exc}") from exc
-        return self._batch
+            for name in names:
+                yield _read_answer(stdout, name)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            writer.join()
+            stdout.close()
 
 
-def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+def _write_lines(stream: IO[bytes], names: list[str]) -> None:
+    with contextlib.suppress(OSError), stream:  # OSError: git stopped early, and the reader reports why
+        for name in names:
+            stream.write(name.encode() + b"\n")
+
+
+def _read_answer(stdout: IO[bytes], name: str) -> tuple[str | None, bytes | ParseError]:
+    header = stdout.readline().decode(errors="replace").split()
+    if len(header) == 2 and header[1] in ("missing", "ambiguous"):  # noqa: PLR2004 - "NAME missing"
+        return None, ParseError(f"{name} is {header[1]}")
+    if len(header) != 3:  # noqa: PLR2004 - "ID TYPE SIZE"
+        raise FetchError(f"git cat-file gave an unexpected answer for {name}: {' '.join(header)!r}")
+    blob_id, kind, size_text = header
+    size = int(size_text)
+    if size > DEFAULT_MAX_BYTES:
+        _read_exactly(stdout, size + 1, keep=False)
+        return blob_id, ParseError(f"{name} is larger than the {DEFAULT_MAX_BYTES}-byte limit")
+    data = _read_exactly(stdout, size + 1)[:size]  # the content, then a newline
+    if kind != "blob":
+        return None, ParseError(f"{name} is a {kind}, not a file")
+    return blob_id, data
+
+
+def _uncompressed(content: bytes | ParseError) -> bytes | ParseError:
+    if isinstance(content, ParseError):
+        return content
+    try:
+        return read_source_bytes(content)
+    except ParseError as exc:
+        return exc
+
+
+def _read_exactly(stream: IO[bytes], size: int, *, keep: bool = True) -> bytes:
     chunks: list[bytes] = []
     remaining = size
     while remaining > 0:
-        chunk = stream.read(remaining)
+        chunk = stream.read(min(remaining, 1 << 20) if not keep else remaining)
         if not chunk:
             raise FetchError("git cat-file ended in the middle of a blob")
-        chunks.append(chunk)
+        if keep:
+            chunks.append(chunk)
         remaining -= len(chunk)
     return b"".join(chunks)
 
