@@ -28,7 +28,7 @@ from .model import PartialDate, Person, PortRange, Protocol, Reference, Referenc
 from .registry import PortClass, RecordSource, Registry, classify
 
 if TYPE_CHECKING:
-    from ._sync import SourceOutcome, SyncResult, load, sync, versions
+    from ._sync import FileFailure, ImportProgress, SourceOutcome, SyncResult, load, sync, versions
     from .diff import (
         Deassignment,
         DeassignmentStatus,
@@ -57,11 +57,13 @@ __all__ = [
     "ExplainView",
     "FetchError",
     "FieldChange",
+    "FileFailure",
     "Flag",
     "FlagCode",
     "History",
     "HistoryEvent",
     "IanaportsError",
+    "ImportProgress",
     "InvalidArgumentError",
     "Listener",
     "MissingDependencyError",
@@ -122,6 +124,8 @@ _LAZY = {
     "ParseWarning": ".parser",
     "ReleaseInfo": ".store",
     "Store": ".store",
+    "FileFailure": "._sync",
+    "ImportProgress": "._sync",
     "SourceOutcome": "._sync",
     "SyncResult": "._sync",
     "load": "._sync",
