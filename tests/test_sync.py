@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import http.server
+import io
+import json
 import lzma
 import shutil
 import subprocess
@@ -16,9 +18,11 @@ import pytest
 import responses
 
 import ianaports
+from cli_helpers import run
 from gitrepo import git, make_repository
 from ianaports import _sync
 from ianaports._sync import ImportProgress
+from ianaports.cli import EXIT_OK, EXIT_SOURCE, main
 from ianaports.errors import FetchError, NotFoundError, StaleDataWarning, SuspectReleaseError
 from ianaports.store import Store
 from realdata import PROJECT_ROOT, parsed, require_real
@@ -417,3 +421,81 @@ class TestStaleMirror:
         assert dates_of(result.history) == ["2025-11-20"]
         assert result.latest is not None
         assert result.latest.updated == dt.date(2025, 12, 15)
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+class TestCommandLine:
+    @needs_git
+    def test_git_ref_and_git_path(self, tmp_path):
+        """sync --git-ref and --git-path import that branch's versions of that file, and say how many."""
+        repository = make_repository(tmp_path / "repo", [registry_xml("2024-01-01", 20)], path="data/ports.xml")
+        git(repository, "checkout", "--quiet", "-b", "archive")
+        (repository / "data" / "ports.xml").write_bytes(registry_xml("2024-02-01", 21))
+        git(repository, "commit", "--quiet", "-am", "newer")
+        git(repository, "checkout", "--quiet", "main")
+        code, out, err = run(
+            "sync", "--source", str(repository), "--git-ref", "archive", "--git-path", "data/ports.xml"
+        )
+        assert (code, err) == (EXIT_OK, "")
+        assert f"{repository}: added 2 release(s): 2024-01-01, 2024-02-01" in out.splitlines()
+
+    @needs_git
+    def test_git_option_on_a_folder(self, tmp_path):
+        """--git-ref with a plain folder fails with exit 3 saying it is not a git repository."""
+        (tmp_path / "r.xml").write_bytes(registry_xml())
+        code, out, err = run("sync", "--source", str(tmp_path), "--git-ref", "main")
+        assert (code, out) == (EXIT_SOURCE, "")
+        assert "not a git repository" in err
+
+    def test_progress_on_a_terminal_only(self, tmp_path):
+        """A terminal's stderr shows the count, date and time left of an import; a pipe shows nothing."""
+        for index in range(3):
+            (tmp_path / f"r{index}.xml").write_bytes(registry_xml(f"2024-0{3 - index}-01", 20 + index))
+        stderr = _Terminal()
+        assert main(["sync", "--source", str(tmp_path), "--quiet"], stdout=io.StringIO(), stderr=stderr) == EXIT_OK
+        assert stderr.getvalue() == ""  # --quiet hides it
+        assert main(["sync", "--source", str(tmp_path), "--force"], stdout=io.StringIO(), stderr=stderr) == EXIT_OK
+        steps = stderr.getvalue().split("\r\033[K")
+        assert [step.split(":")[0] for step in steps[1:]] == ["  importing 1/3", "  importing 2/3", "  importing 3/3"]
+        assert steps[1].startswith("  importing 1/3: 2024-01-01, about ")
+        assert steps[-1] == "  importing 3/3: 2024-03-01\n"
+        assert run("sync", "--source", str(tmp_path), "--force")[2] == ""
+
+    def test_bad_file_reported_and_counted(self, tmp_path):
+        """A folder with a bad file stores the others, names the file on stderr, counts all, and exits 3."""
+        (tmp_path / "a.xml").write_bytes(registry_xml("2024-01-01", 20))
+        (tmp_path / "b.xml").write_bytes(b"<html><body>not here</body></html>")
+        (tmp_path / "c.xml").write_bytes(registry_xml("2024-02-01", 20))
+        code, out, err = run("sync", "--source", str(tmp_path))
+        assert code == EXIT_SOURCE
+        lines = err.splitlines()
+        assert len(lines) == 2
+        assert lines[0].startswith(f"ianaports: not imported: {tmp_path / 'b.xml'}: ")
+        assert "1 of 3 releases could not be imported" in lines[1]
+        assert out.splitlines() == [
+            f"{tmp_path}: added 2 release(s): 2024-01-01, 2024-02-01",
+            f"{tmp_path}: 2 added, 0 already stored, 1 could not be imported",
+        ]
+
+    def test_stale_mirror_message(self, tmp_path):
+        """An older release is reported as kept history, not as added news; --json lists it under history."""
+        (tmp_path / "new.xml").write_bytes(registry_xml("2025-12-15", 20))
+        (tmp_path / "old.xml").write_bytes(registry_xml("2025-06-01", 20))
+        run("sync", "--source", str(tmp_path / "new.xml"))
+        code, out, err = run("sync", "--source", str(tmp_path / "old.xml"))
+        assert (code, err) == (EXIT_OK, "")
+        assert out.splitlines()[0] == (
+            f"{tmp_path / 'old.xml'}: 2025-06-01 is older than the newest stored release 2025-12-15: kept as history"
+        )
+        assert "added" not in out
+        assert "newest release: 2025-12-15" in out
+        (tmp_path / "older.xml").write_bytes(registry_xml("2025-05-01", 20))
+        code, out, _ = run("sync", "--source", str(tmp_path / "older.xml"), "--json")
+        source = json.loads(out)["sources"][0]
+        assert [release["updated"] for release in source["history"]] == ["2025-05-01"]

@@ -27,9 +27,11 @@ from ._exit import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable, Sequence
 
-    from ianaports._sync import SyncResult
+    from ianaports._sync import ImportProgress, SourceOutcome, SyncResult
     from ianaports.registry import Registry
+    from ianaports.store import ReleaseInfo
 
     from ._common import Commands, Output
 
@@ -39,31 +41,89 @@ __all__ = ["EXPORT_FORMATS", "add_export", "add_sync", "add_versions", "cmd_expo
 # --- sync -----------------------------------------------------------------------------------------
 
 
+def _dates(releases: Sequence[ReleaseInfo]) -> str:
+    dates = ", ".join(release.updated.isoformat() for release in releases[-3:])
+    more = f" and {len(releases) - 3} more" if len(releases) > 3 else ""  # noqa: PLR2004 - three named
+    return dates + more
+
+
 def _describe_outcome_lines(result: SyncResult) -> list[str]:
+    return [line for outcome in result.outcomes for line in _outcome_lines(outcome)]
+
+
+def _outcome_lines(outcome: SourceOutcome) -> list[str]:
+    source = outcome.source
+    if outcome.status == "not-modified":
+        return [f"{source}: up to date (not modified since the last sync)"]
+    if outcome.status == "unchanged":
+        return [f"{source}: up to date (already stored)"]
     lines = []
-    for outcome in result.outcomes:
-        if outcome.status == "added":
-            dates = ", ".join(release.updated.isoformat() for release in outcome.releases[-3:])
-            more = f" and {len(outcome.releases) - 3} more" if len(outcome.releases) > 3 else ""  # noqa: PLR2004
-            lines.append(f"{outcome.source}: added {len(outcome.releases)} release(s): {dates}{more}")
-        elif outcome.status == "not-modified":
-            lines.append(f"{outcome.source}: up to date (not modified since the last sync)")
-        elif outcome.status == "unchanged":
-            lines.append(f"{outcome.source}: up to date (already stored)")
-        else:
-            lines.append(f"{outcome.source}: {outcome.status}: {outcome.error}")
+    news, history = outcome.news, outcome.history
+    if news:
+        lines.append(f"{source}: added {len(news)} release(s): {_dates(news)}")
+    if len(history) == 1:
+        lines.append(
+            f"{source}: {history[0].updated} is older than the newest stored release {outcome.newest_before}:"
+            " kept as history"
+        )
+    elif history:
+        lines.append(
+            f"{source}: {len(history)} releases ({_dates(history)}) are older than the newest stored release"
+            f" {outcome.newest_before}: kept as history"
+        )
+    if outcome.already_stored or outcome.failures:
+        counts = [f"{len(outcome.releases)} added", f"{outcome.already_stored} already stored"]
+        if outcome.failures:
+            counts.append(f"{len(outcome.failures)} could not be imported")
+        lines.append(f"{source}: {', '.join(counts)}")
+    if not lines:
+        lines.append(f"{source}: {outcome.status}: {outcome.error}")
     return lines
+
+
+def _import_progress(out: Output, *, quiet: bool) -> Callable[[ImportProgress], None] | None:
+    """A one-line import progress on stderr (count, release date, time left), only on a terminal."""
+    if quiet or not out.messages_to_terminal:
+        return None
+
+    def show(progress: ImportProgress) -> None:
+        eta = progress.eta
+        left = "" if eta is None or progress.done == progress.total else f", about {_duration(eta)} left"
+        updated = progress.updated.isoformat() if progress.updated is not None else "undated"
+        end = "\n" if progress.done == progress.total else ""
+        out.stderr.write(f"\r\033[K  importing {progress.done}/{progress.total}: {updated}{left}{end}")
+        out.stderr.flush()
+
+    return show
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
+def _report_failures(result: SyncResult, out: Output) -> None:
+    """Name each release a folder or repository could not import, one stderr line each."""
+    for outcome in result.outcomes:
+        handled = len(outcome.releases) + outcome.already_stored + len(outcome.failures)
+        if handled > 1:  # a single file's failure is the error line itself
+            for failure in outcome.failures:
+                out.message(f"ianaports: not imported: {failure.name}: {failure.error}")
 
 
 def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     """Refresh the local cache from IANA (or the sources given) and report what happened."""
     from ianaports._sync import attempt_sync, describe_age, raise_for_failure  # noqa: PLC0415 - sqlite3 only for the store
 
+    quiet = args.quiet or args.json
     result = attempt_sync(
         args.source or None,
         cache_dir=args.cache_dir,
         force=args.force,
-        progress=progress(out, quiet=args.quiet or args.json),
+        progress=progress(out, quiet=quiet),
+        git_ref=args.git_ref,
+        git_path=args.git_path,
+        on_import=_import_progress(out, quiet=quiet),
     )
     if args.json:
         # Failed sources are reported too ("ok": false), then the error line and exit 3.
@@ -71,6 +131,11 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     try:
         raise_for_failure(result)
     except FetchError as exc:
+        if not quiet and result.added:
+            # A folder or repository stored some releases before the sync failed: say which.
+            for line in _describe_outcome_lines(result):
+                out.line(line)
+        _report_failures(result, out)
         with open_store(args.cache_dir) as store:
             latest = store.latest()
         if latest is None:
@@ -95,14 +160,17 @@ def add_sync(commands: Commands) -> None:
         commands,
         "sync",
         cmd_sync,
-        help="refresh the local cache from IANA, a mirror, a file or a folder of releases",
+        help="refresh the local cache from IANA, a mirror, a file, a folder of releases or a git repository",
         description="Fetch the registry (conditionally: nothing is downloaded when IANA says it has not changed),"
         " parse it fully, check it and store it as a new release. Sources are tried in order until one succeeds;"
-        " a folder source imports every release file in it.",
+        " a folder source imports every release file in it, and a git repository (work tree or bare) every version"
+        " of service-names-port-numbers.xml committed on its current branch, both in release-date order, going"
+        " on past a file that is not a registry. A release older than the newest stored is kept as history.",
         examples=[
             "ianaports sync",
             "ianaports sync --source https://mirror.example/ports.xml",
             "ianaports sync --source ../shared/registry   # import every archived release",
+            "ianaports sync --source iana-etc.git   # every version a tracker committed",
         ],
     )
     sync.add_argument(
@@ -110,8 +178,19 @@ def add_sync(commands: Commands) -> None:
         action="append",
         type=path_argument,
         metavar="URL|PATH",
-        help="an http(s) URL, a release file or a folder of them; repeat to give fallbacks"
+        help="an http(s) URL, a release file, a folder of them or a git repository; repeat to give fallbacks"
         " (default: $IANAPORTS_URL, else IANA's URL)",
+    )
+    sync.add_argument(
+        "--git-ref",
+        metavar="REF",
+        help="with a git repository source: the branch, tag or commit to read (default: its current branch)",
+    )
+    sync.add_argument(
+        "--git-path",
+        metavar="PATH",
+        help="with a git repository source: the registry file's path in the tree"
+        " (default: service-names-port-numbers.xml)",
     )
     add_cache_dir(sync)
     sync.add_argument(
