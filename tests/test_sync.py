@@ -499,3 +499,24 @@ class TestCommandLine:
         code, out, _ = run("sync", "--source", str(tmp_path / "older.xml"), "--json")
         source = json.loads(out)["sources"][0]
         assert [release["updated"] for release in source["history"]] == ["2025-05-01"]
+
+
+class TestPipeline:
+    def test_same_release_twice_in_a_folder(self, tmp_path):
+        """A release present twice in a folder (plain and compressed) is stored once and counted once as stored."""
+        (tmp_path / "r.xml").write_bytes(registry_xml("2024-01-01", 20))
+        (tmp_path / "r.xml.xz").write_bytes(lzma.compress(registry_xml("2024-01-01", 20)))
+        [outcome] = ianaports.sync(tmp_path).outcomes
+        assert (dates_of(outcome.releases), outcome.already_stored) == (["2024-01-01"], 1)
+
+    @pytest.mark.parametrize("mode", ["thread", "serial"])
+    def test_parse_ahead_or_not_stores_the_same(self, tmp_path, monkeypatch, mode):
+        """Parsing a release ahead in a thread, or each in turn, stores the same releases in the same order."""
+        monkeypatch.setattr(_sync, "_PARSE_AHEAD", mode)
+        for index in range(4):
+            (tmp_path / f"r{index}.xml").write_bytes(registry_xml(f"2024-0{4 - index}-01", 20 + index))
+        (tmp_path / "bad.xml").write_bytes(registry_xml("2024-02-15", 20).replace(b"</registry>", b""))
+        [outcome] = _sync.attempt_sync(tmp_path).outcomes
+        assert dates_of(outcome.releases) == ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"]
+        assert [failure.name for failure in outcome.failures] == [str(tmp_path / "bad.xml")]
+        assert [release.record_count for release in ianaports.versions()] == [23, 22, 21, 20]

@@ -11,7 +11,10 @@ IANA's URL; each reports its own :class:`SourceOutcome`.
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -28,13 +31,13 @@ from .errors import CacheError, FetchError, NotFoundError, ParseError, StaleData
 from .store import ReleaseInfo, Store, resolve_cache_dir
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     import requests
 
     from .fetch import Timeout
     from .registry import Registry
-    from .sources import Candidate
+    from .sources import Candidate, LocalSource
 
 __all__ = [
     "DEFAULT_URL",
@@ -333,6 +336,26 @@ def _sync_source(store: Store, source: str, options: _Options) -> SourceOutcome:
     return attrs.evolve(outcome, newest_before=None if latest is None else latest.updated)
 
 
+#: How releases of a folder or repository are parsed: "thread" parses the next one while this one is
+#: stored (lxml and SQLite release the GIL for part of their work), "serial" one after the other.
+_PARSE_AHEAD: Literal["thread", "serial"] = "thread"
+
+
+@attrs.define
+class _Step:
+    """One release of a local source on its way to the store."""
+
+    candidate: Candidate
+    data: bytes | None = None
+    sha256: str | None = None
+    #: The release as stored already (found by its hash), if it is.
+    stored: ReleaseInfo | None = None
+    error: ParseError | None = None
+    #: The same content as a release before it in this source.
+    duplicate: bool = False
+    parsed: Callable[[], Registry] | None = None
+
+
 def _sync_local(store: Store, source: str, options: _Options) -> SourceOutcome:
     from .sources import open_local_source  # noqa: PLC0415 - lxml only when importing
 
@@ -341,69 +364,123 @@ def _sync_local(store: Store, source: str, options: _Options) -> SourceOutcome:
         local = open_local_source(Path(source).expanduser(), git_ref=options.git_ref, git_path=options.git_path)
     except FetchError as exc:
         return SourceOutcome(source=source, status="failed", error=str(exc))
-    added: list[ReleaseInfo] = []
-    failures: list[FileFailure] = []
-    already = 0
-    newest: tuple[ReleaseInfo, Candidate, bytes | None] | None = None
     with local:
         try:
             candidates = local.candidates()
         except FetchError as exc:
             return SourceOutcome(source=source, status="failed", error=str(exc))
+        importer = _LocalImport(store, local, candidates, options)
+        importer.run(started)
+    return _local_outcome(source, importer.added, importer.failures, already=importer.already, total=len(candidates))
+
+
+class _LocalImport:
+    """Import a local source's releases in order: read, hash, skip the stored, parse (a release ahead), store."""
+
+    def __init__(self, store: Store, local: LocalSource, candidates: list[Candidate], options: _Options) -> None:
+        self.store = store
+        self.local = local
+        self.candidates = candidates
+        self.options = options
+        self.added: list[ReleaseInfo] = []
+        self.failures: list[FileFailure] = []
+        self.already = 0
+        self.newest: tuple[ReleaseInfo, Candidate, bytes | None] | None = None
+        self.seen: set[str] = set()
+
+    def run(self, started: float) -> None:
+        from .parser import parse_bytes  # noqa: PLC0415 - lxml only when importing
+
         # A release already stored is known by its hash alone: no need to read or parse it again.
-        known = {candidate.key: store.find(candidate.sha256) for candidate in candidates if candidate.sha256}
-        contents = local.read_many([candidate for candidate in candidates if known.get(candidate.key) is None])
+        known = {candidate.key: self.store.find(candidate.sha256) for candidate in self.candidates if candidate.sha256}
+        contents = self.local.read_many(
+            [candidate for candidate in self.candidates if known.get(candidate.key) is None]
+        )
+        ahead = 1 if _PARSE_AHEAD == "thread" and len(self.candidates) > 1 else 0
+        executor = concurrent.futures.ThreadPoolExecutor(max_workers=1) if ahead else None
+        steps: collections.deque[_Step] = collections.deque()
+        done = 0
         try:
-            for done, candidate in enumerate(candidates, start=1):
-                info = known.get(candidate.key)
-                data = None
-                try:
-                    if info is None:
-                        _, content = next(contents)
-                        if isinstance(content, ParseError):
-                            raise content
-                        data = content
-                        sha256 = candidate.sha256 or hashlib.sha256(data).hexdigest()
-                        info = store.find(sha256)
-                        if info is None:
-                            # Compressing the raw XML is slow: keep only the newest one, once, at the end.
-                            info = _import_bytes(
-                                store,
-                                data,
-                                sha256=sha256,
-                                source=candidate.origin,
-                                force=options.force,
-                                keep_raw=len(candidates) == 1,
-                            )
-                            if info is not None:
-                                added.append(info)
-                        else:
-                            already += 1
+            for candidate in self.candidates:
+                step = self._prepare(candidate, known.get(candidate.key), contents)
+                if step.data is not None and step.stored is None and not step.duplicate:
+                    if executor is None:
+                        step.parsed = functools.partial(parse_bytes, step.data)
                     else:
-                        already += 1
-                    if info is not None and (newest is None or info.updated >= newest[0].updated):
-                        newest = (info, candidate, data)
-                except SuspectReleaseError as exc:
-                    failures.append(FileFailure(name=candidate.name, error=str(exc), refused=True))
-                except (FetchError, ParseError) as exc:
-                    failures.append(FileFailure(name=candidate.name, error=str(exc)))
-                if options.on_import is not None:
-                    options.on_import(
-                        ImportProgress(
-                            done=done,
-                            total=len(candidates),
-                            name=candidate.name,
-                            updated=candidate.updated,
-                            elapsed=time.monotonic() - started,
-                        )
-                    )
+                        step.parsed = executor.submit(parse_bytes, step.data).result
+                steps.append(step)
+                while len(steps) > ahead:
+                    done += 1
+                    self._finish(steps.popleft(), done, started)
+            while steps:
+                done += 1
+                self._finish(steps.popleft(), done, started)
         finally:
             contents.close()
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
             # Also mends a store whose last import was stopped before it kept the newest XML.
-            if newest is not None:
-                info, candidate, data = newest
-                store.keep_raw(info, local.read(candidate) if data is None else data)
-    return _local_outcome(source, added, failures, already=already, total=len(candidates))
+            if self.newest is not None:
+                info, candidate, data = self.newest
+                self.store.keep_raw(info, self.local.read(candidate) if data is None else data)
+
+    def _prepare(
+        self,
+        candidate: Candidate,
+        stored: ReleaseInfo | None,
+        contents: Iterator[tuple[Candidate, bytes | ParseError]],
+    ) -> _Step:
+        if stored is not None:
+            return _Step(candidate=candidate, sha256=candidate.sha256, stored=stored)
+        _, content = next(contents)
+        if isinstance(content, ParseError):
+            return _Step(candidate=candidate, error=content)
+        sha256 = candidate.sha256 or hashlib.sha256(content).hexdigest()
+        if sha256 in self.seen:  # the same release twice in one folder (plain and compressed, say)
+            return _Step(candidate=candidate, data=content, sha256=sha256, duplicate=True)
+        self.seen.add(sha256)
+        stored = None if candidate.sha256 else self.store.find(sha256)
+        return _Step(candidate=candidate, data=content, sha256=sha256, stored=stored)
+
+    def _finish(self, step: _Step, done: int, started: float) -> None:
+        candidate = step.candidate
+        info = step.stored
+        try:
+            if step.error is not None:
+                raise step.error
+            if step.duplicate and step.sha256 is not None:
+                info = self.store.find(step.sha256)
+            if info is not None:
+                self.already += 1
+            elif step.parsed is not None and step.data is not None and step.sha256 is not None:
+                # Compressing the raw XML is slow: keep only the newest one, once, at the end.
+                info = _import_bytes(
+                    self.store,
+                    step.data,
+                    sha256=step.sha256,
+                    source=candidate.origin,
+                    force=self.options.force,
+                    keep_raw=len(self.candidates) == 1,
+                    registry=step.parsed(),
+                )
+                if info is not None:
+                    self.added.append(info)
+            if info is not None and (self.newest is None or info.updated >= self.newest[0].updated):
+                self.newest = (info, candidate, step.data)
+        except SuspectReleaseError as exc:
+            self.failures.append(FileFailure(name=candidate.name, error=str(exc), refused=True))
+        except (FetchError, ParseError) as exc:
+            self.failures.append(FileFailure(name=candidate.name, error=str(exc)))
+        if self.options.on_import is not None:
+            self.options.on_import(
+                ImportProgress(
+                    done=done,
+                    total=len(self.candidates),
+                    name=candidate.name,
+                    updated=candidate.updated,
+                    elapsed=time.monotonic() - started,
+                )
+            )
 
 
 def _local_outcome(
@@ -474,11 +551,18 @@ def _strip_url(message: str, url: str) -> str:
 
 
 def _import_bytes(
-    store: Store, data: bytes, *, source: str, force: bool, keep_raw: bool = True, sha256: str | None = None
+    store: Store,
+    data: bytes,
+    *,
+    source: str,
+    force: bool,
+    keep_raw: bool = True,
+    sha256: str | None = None,
+    registry: Registry | None = None,
 ) -> ReleaseInfo | None:
     from .parser import parse_bytes  # noqa: PLC0415 - lxml only when importing
 
-    registry = parse_bytes(data)
+    registry = parse_bytes(data) if registry is None else registry
     if not force:
         _guard(store, registry)
     digest = sha256 or hashlib.sha256(data).hexdigest()
