@@ -348,7 +348,7 @@ class TestRangeFacts:
 class TestExplainView:
     def test_port_view(self, newest):
         """A port's view holds its assignments across protocols, people, range facts and notes."""
-        view = newest.explain(2304)
+        view = ianaports.explain(newest, 2304)
         assert view.names == ("attachmate-uts",)
         assert view.protocols == (Protocol.TCP, Protocol.UDP)
         assert [person.id for person in view.people] == ["George_Gianelos"]

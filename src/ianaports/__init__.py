@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -29,7 +27,7 @@ from .registry import PortClass, RecordSource, Registry, classify
 
 if TYPE_CHECKING:
     from ._sync import SourceOutcome, SyncResult, load, sync, versions
-    from .diff import (
+    from .changes import (
         Deassignment,
         DeassignmentStatus,
         FieldChange,
@@ -107,17 +105,17 @@ __all__ = [
 # Names whose modules import lxml or requests, or read data files: loaded on
 # first use so that answering from the cache never pays for them.
 _LAZY = {
-    "Deassignment": ".diff",
-    "DeassignmentStatus": ".diff",
-    "FieldChange": ".diff",
-    "History": ".diff",
-    "HistoryEvent": ".diff",
-    "PortChange": ".diff",
-    "RecordChange": ".diff",
-    "RegistryDiff": ".diff",
-    "SpanSplit": ".diff",
-    "diff": ".diff",
-    "history": ".diff",
+    "Deassignment": ".changes",
+    "DeassignmentStatus": ".changes",
+    "FieldChange": ".changes",
+    "History": ".changes",
+    "HistoryEvent": ".changes",
+    "PortChange": ".changes",
+    "RecordChange": ".changes",
+    "RegistryDiff": ".changes",
+    "SpanSplit": ".changes",
+    "diff": ".changes",
+    "history": ".changes",
     "parse": ".parser",
     "ParseWarning": ".parser",
     "ReleaseInfo": ".store",
@@ -150,17 +148,3 @@ def __getattr__(name: str) -> Any:  # noqa: ANN401 - returns whatever the lazy n
     value = getattr(importlib.import_module(module_name, __name__), name)
     globals()[name] = value
     return value
-
-
-class _Package(types.ModuleType):
-    """The package module; its one quirk keeps ``ianaports.diff`` the function once loaded lazily."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        # Importing the submodule ianaports.diff sets this attribute to the module,
-        # which would hide the diff() function loaded lazily above.
-        if name == "diff" and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from ._sync import SyncResult
-    from .diff import RegistryDiff
+    from .changes import RegistryDiff
     from .model import PortRange, ServiceRecord
     from .registry import Registry
     from .store import ReleaseInfo, ReleaseView, Store
@@ -554,7 +554,7 @@ def _check_stored(store: Store, spec: str) -> None:
 
 
 def _diff_specs(old: str, new: str, cache_dir: str | None) -> RegistryDiff:
-    from .diff import diff  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .changes import diff  # noqa: PLC0415 - imported on use to keep start-up fast
 
     if not (_is_store_spec(old) and _is_store_spec(new)):
         return diff(resolve_release(old, cache_dir=cache_dir), resolve_release(new, cache_dir=cache_dir))

@@ -14,10 +14,7 @@ from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord
 
 if TYPE_CHECKING:
     import datetime as dt
-    import os
     from collections.abc import Iterable, Iterator, Mapping
-
-    from .enrich import ExplainView, NoteSet
 
 __all__ = ["PortClass", "RecordSource", "Registry", "classify", "port_statistics"]
 
@@ -154,13 +151,6 @@ class Registry:
     footnotes: Mapping[str, str] = attrs.field(factory=dict, hash=False)
     _indexes: list[_Indexes] = attrs.field(factory=list, init=False, eq=False, hash=False, repr=False)
 
-    @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> Registry:
-        """Parse a registry file (``.xml``, ``.gz``, ``.xz`` or ``.bz2``)."""
-        from .parser import parse  # noqa: PLC0415 - keeps lxml off the cache-only path
-
-        return parse(path)
-
     def _index(self) -> _Indexes:
         # Built on first use so that loading a release stays cheap.
         if not self._indexes:
@@ -272,12 +262,6 @@ class Registry:
                 continue
             taken.update(range(max(record.ports.start, start), min(record.ports.end, end) + 1))
         return [port for port in span if port not in taken]
-
-    def explain(self, port_or_name: int | str, notes: NoteSet | None = None) -> ExplainView:
-        """The enriched view of a port or service name: see :func:`ianaports.enrich.explain`."""
-        from .enrich import explain  # noqa: PLC0415 - enrich imports this module
-
-        return explain(self, port_or_name, notes)
 
     def _select(self, positions: Iterable[int], protocol: Protocol | None) -> tuple[ServiceRecord, ...]:
         records = self.records

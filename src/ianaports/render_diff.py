@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .diff import (
+from .changes import (
     Deassignment,
     DeassignmentStatus,
     FieldChange,

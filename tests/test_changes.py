@@ -20,7 +20,7 @@ from ianaports import (
     diff,
     history,
 )
-from ianaports.diff import FIELD_NAMES, diff_records, record_matches
+from ianaports.changes import FIELD_NAMES, diff_records, record_matches
 from realdata import FIXTURES, parsed, real_release_paths, require_real
 
 OLD_DATE = dt.date(2025, 11, 20)
