@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from ianaports.enrich import explain, load_notes
 from ianaports.explain_render import FORMATS, build_page, render_explain, render_html, render_markdown, render_text
+from ianaports.explainer import explain
+from ianaports.notes import load_notes
 
 PORTS = [2304, 2402, 2684, 22, 28005]
 SECTION_KEYS = ["what", "range", "history", "unofficial", "check", "second-look"]

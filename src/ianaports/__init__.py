@@ -23,7 +23,8 @@ from .errors import (
     SuspectReleaseError,
 )
 from .model import PartialDate, Person, PortRange, Protocol, Reference, ReferenceKind, ServiceRecord
-from .registry import PortClass, RecordSource, Registry, classify
+from .ranges import PortClass, classify
+from .registry import RecordSource, Registry
 
 if TYPE_CHECKING:
     from ._sync import SourceOutcome, SyncResult, load, sync, versions
@@ -40,8 +41,9 @@ if TYPE_CHECKING:
         diff,
         history,
     )
-    from .enrich import ExplainView, Note, NoteSet, explain, load_notes
+    from .explainer import ExplainView, explain
     from .listen import AuditedListener, Flag, FlagCode, Listener, listening
+    from .notes import Note, NoteSet, load_notes
     from .parser import ParseWarning, parse
     from .store import ReleaseInfo, Store
 
@@ -125,11 +127,11 @@ _LAZY = {
     "load": "._sync",
     "sync": "._sync",
     "versions": "._sync",
-    "ExplainView": ".enrich",
-    "Note": ".enrich",
-    "NoteSet": ".enrich",
-    "explain": ".enrich",
-    "load_notes": ".enrich",
+    "ExplainView": ".explainer",
+    "explain": ".explainer",
+    "Note": ".notes",
+    "NoteSet": ".notes",
+    "load_notes": ".notes",
     "AuditedListener": ".listen",
     "Flag": ".listen",
     "FlagCode": ".listen",

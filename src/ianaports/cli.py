@@ -32,6 +32,7 @@ from .errors import (
     NotFoundError,
     ParseError,
 )
+from .ranges import EPHEMERAL_START, IANA_DYNAMIC, LINUX_EPHEMERAL
 from .render import format_table
 
 if TYPE_CHECKING:
@@ -386,8 +387,9 @@ def _add_notes_source(parser: argparse.ArgumentParser) -> None:
 
 def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     """Explain a port or service name: IANA's entry, range facts and curated notes."""
-    from .enrich import explain, load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
     from .explain_render import render_explain  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .explainer import explain  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .notes import load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
 
     fmt = _output_format(args, "text")
     query: str = args.query.strip()
@@ -424,8 +426,8 @@ def _add_explain_command(commands: Any) -> None:  # noqa: ANN401 - argparse's su
 
 def cmd_notes(args: argparse.Namespace, out: Output) -> int:
     """List the curated notes in effect, or check them against the registry."""
-    from .enrich import check_notes, load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
     from .explain_render import note_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .notes import check_notes, load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
     from .render import format_table  # noqa: PLC0415 - imported on use to keep start-up fast
 
     notes = load_notes(args.notes)
@@ -719,10 +721,6 @@ def _port_span(text: str) -> tuple[int, int]:
     return span.start, span.end
 
 
-#: Linux's default ephemeral range starts at 32768; Windows and RFC 6335 use 49152-65535.
-EPHEMERAL_START = 32768
-
-
 def cmd_free(args: argparse.Namespace, out: Output) -> int:
     """List ports with no IANA assignment in a span, for picking a quiet internal port."""
     registry = _load_registry(args)
@@ -759,7 +757,7 @@ def _add_free_command(commands: argparse._SubParsersAction[_CommandParser]) -> N
         help="list ports IANA has not assigned, for an internal service",
         description="List ports that IANA lists as unassigned in a span (for every protocol unless --protocol). "
         f"Ports from {EPHEMERAL_START} up are left out unless --include-ephemeral: operating systems hand them "
-        "out to outgoing connections (Linux 32768-60999, Windows and RFC 6335 49152-65535).",
+        f"out to outgoing connections (Linux {LINUX_EPHEMERAL}, Windows and RFC 6335 {IANA_DYNAMIC}).",
         epilog="examples:\n  ianaports free --count 5\n  ianaports free --range 8000-8999 --protocol tcp --json\n\n"
         + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -913,7 +911,7 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
         return EXIT_OK
     if baseline is not None:
         return _report_baseline(out, listen.compare_baseline(baseline, listeners), args)
-    from .enrich import load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .notes import load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
 
     notes = load_notes(args.notes)
     with _answering_source(args, out) as registry:

@@ -1,4 +1,4 @@
-"""Explainer pages: an :class:`~ianaports.enrich.ExplainView` as text, markdown, HTML or JSON.
+"""Explainer pages: an :class:`~ianaports.explainer.ExplainView` as text, markdown, HTML or JSON.
 
 The page is built once as a small document (sections of paragraphs, lists,
 fields and commands) and each format renders that document, so the four
@@ -17,14 +17,16 @@ import attrs
 
 from .errors import InvalidArgumentError
 from .model import PortRange, Protocol
-from .registry import PortClass
+from .ranges import PortClass
 from .render import person_to_json, record_to_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from .enrich import ExplainView, Note, RangeFacts
+    from .explainer import ExplainView
     from .model import Person, ServiceRecord
+    from .notes import Note
+    from .ranges import RangeFacts
 
 __all__ = [
     "FORMATS",

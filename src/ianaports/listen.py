@@ -17,13 +17,13 @@ import attrs
 from ._files import atomic_write
 from .errors import InvalidArgumentError, MissingDependencyError
 from .model import PORT_MAX, Protocol, ServiceRecord
-from .registry import PortClass, classify
+from .ranges import PortClass, classify, in_ephemeral_range
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
     from pathlib import Path
 
-    from .enrich import NoteSet
+    from .notes import NoteSet
     from .registry import RecordSource, Registry
 
 __all__ = [
@@ -44,11 +44,6 @@ __all__ = [
 ]
 
 BASELINE_SCHEMA_VERSION = 1
-
-#: Linux's default ephemeral range (net.ipv4.ip_local_port_range).
-LINUX_EPHEMERAL = (32768, 60999)
-#: Windows (since Vista) and RFC 6335's dynamic range.
-IANA_EPHEMERAL = (49152, 65535)
 
 
 @attrs.frozen(kw_only=True, order=True)
@@ -107,11 +102,6 @@ class AuditedListener:
     def service_names(self) -> tuple[str, ...]:
         """IANA's names for this port and protocol, without repeats."""
         return tuple(dict.fromkeys(record.name for record in self.records if record.name))
-
-
-def in_ephemeral_range(port: int) -> bool:
-    """True when *port* is in Linux's default or Windows'/RFC 6335's ephemeral range."""
-    return any(low <= port <= high for low, high in (LINUX_EPHEMERAL, IANA_EPHEMERAL))
 
 
 def current_listeners() -> tuple[Listener, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import enum
 from typing import TYPE_CHECKING, Any
 from typing import Protocol as TypingProtocol
 
@@ -11,12 +10,13 @@ import attrs
 
 from .errors import InvalidArgumentError, NotFoundError
 from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord
+from .ranges import PortClass, classify
 
 if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["PortClass", "RecordSource", "Registry", "classify", "port_statistics"]
+__all__ = ["RecordSource", "Registry", "port_statistics"]
 
 
 class RecordSource(TypingProtocol):
@@ -39,55 +39,6 @@ class RecordSource(TypingProtocol):
     def service(self, name: str, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
         """Every record of the service *name*, case-insensitively; NotFoundError when none."""
         ...
-
-
-SYSTEM_PORTS_END = 1023
-USER_PORTS_END = 49151
-
-
-class PortClass(str, enum.Enum):
-    """The three port ranges of RFC 6335, section 6."""
-
-    SYSTEM = "system"
-    USER = "user"
-    DYNAMIC = "dynamic"
-
-    @property
-    def span(self) -> PortRange:
-        """The ports this class covers."""
-        return {
-            PortClass.SYSTEM: PortRange(0, SYSTEM_PORTS_END),
-            PortClass.USER: PortRange(SYSTEM_PORTS_END + 1, USER_PORTS_END),
-            PortClass.DYNAMIC: PortRange(USER_PORTS_END + 1, PORT_MAX),
-        }[self]
-
-    @property
-    def everyday_name(self) -> str:
-        """The name people use: well-known, registered, or dynamic/private (ephemeral)."""
-        return {
-            PortClass.SYSTEM: "well-known",
-            PortClass.USER: "registered",
-            PortClass.DYNAMIC: "dynamic/private",
-        }[self]
-
-    def __str__(self) -> str:
-        return self.value
-
-
-def classify(port: int) -> PortClass:
-    """Return the RFC 6335 range of *port*.
-
-    >>> classify(22), classify(2304), classify(50000)
-    (<PortClass.SYSTEM: 'system'>, <PortClass.USER: 'user'>, <PortClass.DYNAMIC: 'dynamic'>)
-    """
-    if not 0 <= port <= PORT_MAX:
-        msg = f"port must be within 0-{PORT_MAX}, not {port}"
-        raise InvalidArgumentError(msg)
-    if port <= SYSTEM_PORTS_END:
-        return PortClass.SYSTEM
-    if port <= USER_PORTS_END:
-        return PortClass.USER
-    return PortClass.DYNAMIC
 
 
 def _protocol_or_none(value: Protocol | str | None) -> Protocol | None:
