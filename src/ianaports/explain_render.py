@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .errors import InvalidArgumentError
-from .model import PortRange, Protocol
+from .model import PortRange, Protocol, read_query
 from .ranges import PortClass
 from .render import person_to_json, record_to_json
 
@@ -166,7 +166,7 @@ def _record_spans(view: ExplainView) -> list[PortRange]:
 
 
 def _is_port_query(view: ExplainView) -> bool:
-    return view.query.isdigit() and bool(view.ports)
+    return bool(view.ports) and isinstance(read_query(view.query), int)
 
 
 def _where(view: ExplainView) -> str:

@@ -16,7 +16,7 @@ import attrs
 
 from ._files import atomic_write
 from .errors import InvalidArgumentError, MissingDependencyError
-from .model import PORT_MAX, Protocol, ServiceRecord
+from .model import Protocol, ServiceRecord, check_port
 from .ranges import PortClass, classify, in_ephemeral_range
 
 if TYPE_CHECKING:
@@ -305,10 +305,10 @@ def _baseline_listener(entry: dict[str, Any]) -> Listener:
     if not isinstance(address, str) or not isinstance(process, str | None):
         msg = f"address must be text and process text or null, not {address!r} and {process!r}"
         raise TypeError(msg)
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= PORT_MAX:
-        msg = f"port must be a whole number within 0-{PORT_MAX}, not {port!r}"
-        raise ValueError(msg)
-    return Listener(protocol=Protocol(entry["protocol"]), address=address, port=port, process=process)
+    if isinstance(port, bool) or not isinstance(port, int):
+        msg = f"port must be a whole number, not {port!r}"
+        raise TypeError(msg)
+    return Listener(protocol=Protocol(entry["protocol"]), address=address, port=check_port(port), process=process)
 
 
 @attrs.frozen(kw_only=True)

@@ -10,8 +10,7 @@ import enum
 
 import attrs
 
-from .errors import InvalidArgumentError
-from .model import PORT_MAX, PortRange
+from .model import PORT_MAX, PortRange, check_port
 
 __all__ = [
     "EPHEMERAL_DEFAULTS",
@@ -68,10 +67,7 @@ def classify(port: int) -> PortClass:
     >>> classify(22), classify(2304), classify(50000)
     (<PortClass.SYSTEM: 'system'>, <PortClass.USER: 'user'>, <PortClass.DYNAMIC: 'dynamic'>)
     """
-    if not 0 <= port <= PORT_MAX:
-        msg = f"port must be within 0-{PORT_MAX}, not {port}"
-        raise InvalidArgumentError(msg)
-    if port <= SYSTEM_PORTS_END:
+    if check_port(port) <= SYSTEM_PORTS_END:
         return PortClass.SYSTEM
     if port <= USER_PORTS_END:
         return PortClass.USER

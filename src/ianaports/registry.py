@@ -8,8 +8,8 @@ from typing import Protocol as TypingProtocol
 
 import attrs
 
-from .errors import InvalidArgumentError, NotFoundError
-from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord
+from .errors import NotFoundError
+from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord, check_port
 from .ranges import PortClass, classify
 
 if TYPE_CHECKING:
@@ -119,9 +119,7 @@ class Registry:
 
     def lookup(self, port: int, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
         """Every record whose port or span holds *port*, in file order; ``()`` if none."""
-        if not 0 <= port <= PORT_MAX:
-            msg = f"port must be within 0-{PORT_MAX}, not {port}"
-            raise InvalidArgumentError(msg)
+        check_port(port)
         wanted = _protocol_or_none(protocol)
         index = self._index()
         positions = list(index.single.get(port, ()))
