@@ -387,9 +387,9 @@ def _add_notes_source(parser: argparse.ArgumentParser) -> None:
 
 def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     """Explain a port or service name: IANA's entry, range facts and curated notes."""
-    from .explain_render import render_explain  # noqa: PLC0415 - imported on use to keep start-up fast
     from .explainer import explain  # noqa: PLC0415 - imported on use to keep start-up fast
     from .notes import load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .render.explain import render_explain  # noqa: PLC0415 - imported on use to keep start-up fast
 
     fmt = _output_format(args, "text")
     query: str = args.query.strip()
@@ -426,9 +426,9 @@ def _add_explain_command(commands: Any) -> None:  # noqa: ANN401 - argparse's su
 
 def cmd_notes(args: argparse.Namespace, out: Output) -> int:
     """List the curated notes in effect, or check them against the registry."""
-    from .explain_render import note_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
     from .notes import check_notes, load_notes  # noqa: PLC0415 - imported on use to keep start-up fast
     from .render import format_table  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .render.json import note_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
 
     notes = load_notes(args.notes)
     if args.action == "list":
@@ -571,7 +571,8 @@ def _diff_specs(old: str, new: str, cache_dir: str | None) -> RegistryDiff:
 
 def cmd_diff(args: argparse.Namespace, out: Output) -> int:
     """Show what changed between two releases."""
-    from .render_diff import diff_to_json, diff_to_markdown, diff_to_text  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .render.changes import diff_to_markdown, diff_to_text  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .render.json import diff_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
 
     fmt = _output_format(args, "text")
     changes = _diff_specs(args.old, args.new, args.cache_dir).restricted(
@@ -627,7 +628,8 @@ def _add_diff_command(commands: argparse._SubParsersAction[_CommandParser]) -> N
 
 def cmd_history(args: argparse.Namespace, out: Output) -> int:
     """Show when a port's or name's records appeared, changed and disappeared across stored releases."""
-    from .render_diff import history_to_json, history_to_markdown, history_to_text  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .render.changes import history_to_markdown, history_to_text  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .render.json import history_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
     from .store import Store  # noqa: PLC0415 - imported on use to keep start-up fast
 
     fmt = _output_format(args, "text")
@@ -900,6 +902,7 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
     from pathlib import Path  # noqa: PLC0415 - imported on use to keep start-up fast
 
     from . import listen  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .render.json import audited_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
 
     # Read the baseline first: a wrong path fails at once, before any socket is listed.
     baseline = listen.load_baseline(Path(args.baseline)) if args.baseline else None
@@ -923,7 +926,7 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
             if not (item.listener.protocol.value == "udp" and item.in_ephemeral_range and not item.flags)
         )
     if args.json:
-        out.json({"updated": registry.updated.isoformat(), "listeners": [listen.audited_to_json(a) for a in audited]})
+        out.json({"updated": registry.updated.isoformat(), "listeners": [audited_to_json(a) for a in audited]})
         return EXIT_OK
     rows = [
         [
@@ -943,7 +946,7 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
 
 
 def _report_baseline(out: Output, change: Any, args: argparse.Namespace) -> int:  # noqa: ANN401 - BaselineDiff
-    from .listen import listener_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
+    from .render.json import listener_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
 
     if args.json:
         out.json(

@@ -18,6 +18,7 @@ from ._files import atomic_write
 from .errors import InvalidArgumentError, MissingDependencyError
 from .model import Protocol, ServiceRecord, check_port
 from .ranges import PortClass, classify, in_ephemeral_range
+from .render.json import baseline_to_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from .registry import RecordSource, Registry
 
 __all__ = [
-    "BASELINE_SCHEMA_VERSION",
     "AuditedListener",
     "BaselineDiff",
     "Flag",
@@ -42,8 +42,6 @@ __all__ = [
     "note_lookup",
     "save_baseline",
 ]
-
-BASELINE_SCHEMA_VERSION = 1
 
 
 @attrs.frozen(kw_only=True, order=True)
@@ -239,43 +237,10 @@ def note_lookup(registry: RecordSource, notes: NoteSet) -> Callable[[int, Protoc
     return note_for
 
 
-def listener_to_json(listener: Listener) -> dict[str, Any]:
-    """A listener as a JSON object (the baseline's entry)."""
-    return {
-        "protocol": listener.protocol.value,
-        "address": listener.address,
-        "port": listener.port,
-        "pid": listener.pid,
-        "process": listener.process,
-    }
-
-
-def audited_to_json(item: AuditedListener) -> dict[str, Any]:
-    """An audited listener as a JSON object."""
-    from .render import record_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
-
-    return {
-        **listener_to_json(item.listener),
-        "range": item.port_class.value,
-        "in_ephemeral_range": item.in_ephemeral_range,
-        "services": list(item.service_names),
-        "records": [record_to_json(record) for record in item.records],
-        "note": item.note,
-        "flags": [{"code": flag.code.value, "reason": flag.reason} for flag in item.flags],
-    }
-
-
 def save_baseline(listeners: Sequence[Listener], path: Path, *, now: dt.datetime | None = None) -> None:
     """Write what listens now as stable, diffable JSON (sorted; pids left out, they change)."""
-    document = {
-        "schema_version": BASELINE_SCHEMA_VERSION,
-        "host": socket.gethostname(),
-        "saved": (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds"),
-        "listeners": [
-            {key: value for key, value in listener_to_json(listener).items() if key != "pid"}
-            for listener in sorted(listeners)
-        ],
-    }
+    saved = now or dt.datetime.now(dt.timezone.utc)
+    document = baseline_to_json(listeners, host=socket.gethostname(), saved=saved)
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     atomic_write(path, text.encode("utf-8"), what="baseline ")
 
