@@ -7,7 +7,6 @@ parsing ``/proc`` by hand, so the same code answers on Linux, macOS and Windows.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
 import socket
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,7 @@ import attrs
 
 from ._files import atomic_write
 from .errors import InvalidArgumentError, MissingDependencyError
-from .model import Protocol, ServiceRecord, check_port
+from .model import Protocol, ServiceRecord, TextEnum, check_port
 from .ranges import PortClass, classify, in_ephemeral_range
 from .render.json import baseline_to_json
 
@@ -65,16 +64,13 @@ class Listener:
         return (self.protocol.value, self.address, self.port)
 
 
-class FlagCode(str, enum.Enum):
+class FlagCode(TextEnum):
     """Why a listener deserves a second look."""
 
     UNASSIGNED = "unassigned"
     OTHER_PROTOCOL = "other-protocol"
     NO_KNOWN_USE = "no-known-use"
     UNKNOWN_OWNER = "unknown-owner"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @attrs.frozen

@@ -23,6 +23,7 @@ __all__ = [
     "Reference",
     "ReferenceKind",
     "ServiceRecord",
+    "TextEnum",
     "check_port",
     "is_digits",
     "read_port",
@@ -40,16 +41,24 @@ _SHOWN_DIGITS = 12
 _PORT_DIGITS = len(str(PORT_MAX))
 
 
-class Protocol(str, enum.Enum):
+class TextEnum(str, enum.Enum):
+    """An enum of strings whose ``str()`` is its value, as :class:`enum.StrEnum` (Python 3.11+) does.
+
+    >>> str(Protocol.TCP), f"{Protocol.UDP}"
+    ('tcp', 'udp')
+    """
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Protocol(TextEnum):
     """A transport protocol named by the registry."""
 
     TCP = "tcp"
     UDP = "udp"
     SCTP = "sctp"
     DCCP = "dccp"
-
-    def __str__(self) -> str:
-        return self.value
 
     @classmethod
     def _missing_(cls, value: object) -> Protocol:
@@ -58,7 +67,7 @@ class Protocol(str, enum.Enum):
         raise InvalidArgumentError(msg)
 
 
-class ReferenceKind(str, enum.Enum):
+class ReferenceKind(TextEnum):
     """What a reference points at, as the registry's ``xref`` types name it."""
 
     RFC = "rfc"
@@ -68,9 +77,6 @@ class ReferenceKind(str, enum.Enum):
     TEXT = "text"
     NOTE = "note"
     OTHER = "other"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def xref_token(kind: str | None, data: str | None, text: str | None) -> str:

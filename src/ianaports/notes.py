@@ -9,7 +9,6 @@ records have moved away from since a curator last checked them.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 import json
 import os
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .errors import NotesError
-from .model import PortRange, Protocol, ServiceRecord
+from .model import PortRange, Protocol, ServiceRecord, TextEnum
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,6 +29,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 if TYPE_CHECKING:
+    import enum
     from collections.abc import Iterable, Iterator, Mapping
 
     from .registry import Registry
@@ -59,7 +59,7 @@ NOTES_PATH_ENV = "IANAPORTS_NOTES_PATH"
 # --- the typed values ---
 
 
-class NoteStatus(str, enum.Enum):
+class NoteStatus(TextEnum):
     """Whether the product behind a port is still around."""
 
     ACTIVE = "active"
@@ -67,19 +67,13 @@ class NoteStatus(str, enum.Enum):
     DEFUNCT = "defunct"
     UNKNOWN = "unknown"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Confidence(str, enum.Enum):
+class Confidence(TextEnum):
     """How far a claimed unofficial use can be trusted."""
 
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @attrs.frozen(kw_only=True)
@@ -509,16 +503,13 @@ def records_fingerprint(records: Iterable[ServiceRecord]) -> str:
     return f"sha256:{digest[:16]}"
 
 
-class CheckStatus(str, enum.Enum):
+class CheckStatus(TextEnum):
     """The outcome of checking one note against a release."""
 
     OK = "ok"
     NO_MATCH = "no-match"
     CHANGED = "changed"
     UNCHECKED = "unchecked"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @attrs.frozen(kw_only=True)

@@ -6,11 +6,9 @@ the listening audit and ``ianaports free`` all read it from here.
 
 from __future__ import annotations
 
-import enum
-
 import attrs
 
-from .model import PORT_MAX, PortRange, check_port
+from .model import PORT_MAX, PortRange, TextEnum, check_port
 
 __all__ = [
     "EPHEMERAL_DEFAULTS",
@@ -32,7 +30,7 @@ SYSTEM_PORTS_END = 1023
 USER_PORTS_END = 49151
 
 
-class PortClass(str, enum.Enum):
+class PortClass(TextEnum):
     """The three port ranges of RFC 6335, section 6."""
 
     SYSTEM = "system"
@@ -56,9 +54,6 @@ class PortClass(str, enum.Enum):
             PortClass.USER: "registered",
             PortClass.DYNAMIC: "dynamic/private",
         }[self]
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def classify(port: int) -> PortClass:

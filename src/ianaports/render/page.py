@@ -253,13 +253,15 @@ def _range_blocks(facts: RangeFacts) -> list[Block]:
     return blocks
 
 
+def _section(key: str, title: str, blocks: Iterable[Block], otherwise: str) -> Section:
+    """A section of *blocks*, or of one paragraph saying *otherwise* when there are none."""
+    found = tuple(blocks)
+    return Section(key, title, found or (Paragraph(otherwise),))
+
+
 def _range_section(view: ExplainView) -> Section:
-    blocks: list[Block] = []
-    for facts in view.ranges:
-        blocks.extend(_range_blocks(facts))
-    if not blocks:
-        blocks.append(Paragraph(f"{view.query} has no port number, so no range applies."))
-    return Section("range", "The range it sits in", tuple(blocks))
+    blocks = (block for facts in view.ranges for block in _range_blocks(facts))
+    return _section("range", "The range it sits in", blocks, f"{view.query} has no port number, so no range applies.")
 
 
 def _note_blocks(note: Note) -> list[Block]:
@@ -275,25 +277,19 @@ def _note_blocks(note: Note) -> list[Block]:
 
 
 def _history_section(view: ExplainView) -> Section:
-    blocks: list[Block] = []
-    for note in view.notes:
-        blocks.extend(_note_blocks(note))
-    if not blocks:
-        blocks.append(
-            Paragraph(
-                "There are no curated notes for this port yet. You can add your own in a "
-                "TOML file named by IANAPORTS_NOTES_PATH (see the notes documentation)."
-            )
-        )
-    return Section("history", "Curated history", tuple(blocks))
+    blocks = (block for note in view.notes for block in _note_blocks(note))
+    none = (
+        "There are no curated notes for this port yet. You can add your own in a "
+        "TOML file named by IANAPORTS_NOTES_PATH (see the notes documentation)."
+    )
+    return _section("history", "Curated history", blocks, none)
 
 
 def _unofficial_section(view: ExplainView) -> Section:
     uses = [use for note in view.notes for use in note.unofficial_uses]
-    if not uses:
-        return Section("unofficial", "Known unofficial uses", (Paragraph("None recorded in the curated notes."),))
     items = tuple(f"{use.description} (confidence: {use.confidence}; source: {use.source})" for use in uses)
-    return Section("unofficial", "Known unofficial uses", (Bullets(items),))
+    blocks = (Bullets(items),) if items else ()
+    return _section("unofficial", "Known unofficial uses", blocks, "None recorded in the curated notes.")
 
 
 def check_commands(port: int) -> tuple[Commands, ...]:
