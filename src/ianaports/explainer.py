@@ -2,7 +2,8 @@
 
 :func:`explain` gathers a release's records, the range facts of
 :mod:`ianaports.ranges` and the curated notes of :mod:`ianaports.notes` into
-one :class:`ExplainView`; :mod:`ianaports.explain_render` turns it into pages.
+one :class:`ExplainView`; :mod:`ianaports.render.page` and :mod:`ianaports.render.explain`
+turn it into pages.
 This module does not import lxml: explaining from the cache stays cheap.
 """
 
