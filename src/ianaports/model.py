@@ -138,7 +138,8 @@ def read_port(text: str) -> int:
     >>> read_port("2304"), read_port("080")
     (2304, 80)
     """
-    if not is_digits(text):
+    # is_digits() and check_port() written out: the parser reads 7,000 numbers a release.
+    if not (text.isascii() and text.isdigit()):
         msg = f"not a port number: {text!r}"
         raise InvalidArgumentError(msg)
     # Compare lengths first: int() refuses strings of over 4,300 digits.
@@ -146,7 +147,8 @@ def read_port(text: str) -> int:
         shown = text if len(text) <= _SHOWN_DIGITS else f"{text[:_SHOWN_DIGITS]}... ({len(text)} digits)"
         msg = f"port must be within 0-{PORT_MAX}, not {shown}"
         raise InvalidArgumentError(msg)
-    return check_port(int(text))
+    port = int(text)
+    return port if port <= PORT_MAX else check_port(port)
 
 
 def _validate_port(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
