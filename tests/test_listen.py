@@ -10,18 +10,17 @@ import pytest
 
 from ianaports import InvalidArgumentError, PortClass, Protocol
 from ianaports.cli import EXIT_NEW_LISTENERS, EXIT_OK, EXIT_USAGE, main
-from ianaports.enrich import load_notes
 from ianaports.listen import (
     FlagCode,
     Listener,
     audit,
     compare_baseline,
     current_listeners,
-    in_ephemeral_range,
     load_baseline,
     note_lookup,
     save_baseline,
 )
+from ianaports.notes import load_notes
 from realdata import parsed, require_real
 
 pytest.importorskip("psutil", reason="the listening audit needs the 'audit' extra (psutil)")
@@ -119,10 +118,6 @@ class TestAudit:
         (item,) = audit([listener], registry, note_for=note_lookup(registry, load_notes()))
         assert item.note is not None
         assert "Attachmate" in item.note
-
-    def test_ephemeral_ranges(self):
-        """Linux's and Windows' ephemeral ranges are recognised."""
-        assert (in_ephemeral_range(32767), in_ephemeral_range(32768), in_ephemeral_range(65535)) == (False, True, True)
 
 
 class TestBaseline:

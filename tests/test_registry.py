@@ -6,7 +6,6 @@ from ianaports import (
     IanaportsError,
     InvalidArgumentError,
     NotFoundError,
-    PortClass,
     PortRange,
     Protocol,
     classify,
@@ -82,25 +81,6 @@ class TestServiceAndSearch:
 
 
 class TestClassification:
-    @pytest.mark.parametrize(
-        ("port", "expected"),
-        [
-            (0, PortClass.SYSTEM),
-            (1023, PortClass.SYSTEM),
-            (1024, PortClass.USER),
-            (49151, PortClass.USER),
-            (49152, PortClass.DYNAMIC),
-            (65535, PortClass.DYNAMIC),
-        ],
-    )
-    def test_rfc6335_ranges(self, port, expected):
-        """Ports fall into RFC 6335's System, User and Dynamic ranges at the documented edges."""
-        assert classify(port) is expected
-
-    def test_everyday_names(self):
-        """Each class has the name people use for it."""
-        assert [c.everyday_name for c in PortClass] == ["well-known", "registered", "dynamic/private"]
-
     def test_unassigned_in_span(self, newest):
         """Unassigned ports are the ones IANA lists as Unassigned (2684 is taken, 2685 is not neighbouring)."""
         free = newest.unassigned(6400, 6420)

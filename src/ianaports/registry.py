@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import bisect
-import enum
 from typing import TYPE_CHECKING, Any
 from typing import Protocol as TypingProtocol
 
 import attrs
 
-from .errors import InvalidArgumentError, NotFoundError
-from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord
+from .errors import NotFoundError
+from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord, check_port
+from .ranges import PortClass, classify
 
 if TYPE_CHECKING:
     import datetime as dt
-    import os
     from collections.abc import Iterable, Iterator, Mapping
 
-    from .enrich import ExplainView, NoteSet
-
-__all__ = ["PortClass", "RecordSource", "Registry", "classify", "port_statistics"]
+__all__ = ["RecordSource", "Registry", "port_statistics"]
 
 
 class RecordSource(TypingProtocol):
@@ -42,55 +39,6 @@ class RecordSource(TypingProtocol):
     def service(self, name: str, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
         """Every record of the service *name*, case-insensitively; NotFoundError when none."""
         ...
-
-
-SYSTEM_PORTS_END = 1023
-USER_PORTS_END = 49151
-
-
-class PortClass(str, enum.Enum):
-    """The three port ranges of RFC 6335, section 6."""
-
-    SYSTEM = "system"
-    USER = "user"
-    DYNAMIC = "dynamic"
-
-    @property
-    def span(self) -> PortRange:
-        """The ports this class covers."""
-        return {
-            PortClass.SYSTEM: PortRange(0, SYSTEM_PORTS_END),
-            PortClass.USER: PortRange(SYSTEM_PORTS_END + 1, USER_PORTS_END),
-            PortClass.DYNAMIC: PortRange(USER_PORTS_END + 1, PORT_MAX),
-        }[self]
-
-    @property
-    def everyday_name(self) -> str:
-        """The name people use: well-known, registered, or dynamic/private (ephemeral)."""
-        return {
-            PortClass.SYSTEM: "well-known",
-            PortClass.USER: "registered",
-            PortClass.DYNAMIC: "dynamic/private",
-        }[self]
-
-    def __str__(self) -> str:
-        return self.value
-
-
-def classify(port: int) -> PortClass:
-    """Return the RFC 6335 range of *port*.
-
-    >>> classify(22), classify(2304), classify(50000)
-    (<PortClass.SYSTEM: 'system'>, <PortClass.USER: 'user'>, <PortClass.DYNAMIC: 'dynamic'>)
-    """
-    if not 0 <= port <= PORT_MAX:
-        msg = f"port must be within 0-{PORT_MAX}, not {port}"
-        raise InvalidArgumentError(msg)
-    if port <= SYSTEM_PORTS_END:
-        return PortClass.SYSTEM
-    if port <= USER_PORTS_END:
-        return PortClass.USER
-    return PortClass.DYNAMIC
 
 
 def _protocol_or_none(value: Protocol | str | None) -> Protocol | None:
@@ -154,13 +102,6 @@ class Registry:
     footnotes: Mapping[str, str] = attrs.field(factory=dict, hash=False)
     _indexes: list[_Indexes] = attrs.field(factory=list, init=False, eq=False, hash=False, repr=False)
 
-    @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> Registry:
-        """Parse a registry file (``.xml``, ``.gz``, ``.xz`` or ``.bz2``)."""
-        from .parser import parse  # noqa: PLC0415 - keeps lxml off the cache-only path
-
-        return parse(path)
-
     def _index(self) -> _Indexes:
         # Built on first use so that loading a release stays cheap.
         if not self._indexes:
@@ -178,9 +119,7 @@ class Registry:
 
     def lookup(self, port: int, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
         """Every record whose port or span holds *port*, in file order; ``()`` if none."""
-        if not 0 <= port <= PORT_MAX:
-            msg = f"port must be within 0-{PORT_MAX}, not {port}"
-            raise InvalidArgumentError(msg)
+        check_port(port)
         wanted = _protocol_or_none(protocol)
         index = self._index()
         positions = list(index.single.get(port, ()))
@@ -272,12 +211,6 @@ class Registry:
                 continue
             taken.update(range(max(record.ports.start, start), min(record.ports.end, end) + 1))
         return [port for port in span if port not in taken]
-
-    def explain(self, port_or_name: int | str, notes: NoteSet | None = None) -> ExplainView:
-        """The enriched view of a port or service name: see :func:`ianaports.enrich.explain`."""
-        from .enrich import explain  # noqa: PLC0415 - enrich imports this module
-
-        return explain(self, port_or_name, notes)
 
     def _select(self, positions: Iterable[int], protocol: Protocol | None) -> tuple[ServiceRecord, ...]:
         records = self.records

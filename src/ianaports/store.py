@@ -44,7 +44,7 @@ from .model import PORT_MAX, PortRange, Protocol, ServiceRecord
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
-    from .diff import History, RegistryDiff
+    from .changes import History, RegistryDiff
     from .model import Person
     from .registry import Registry
 
@@ -820,7 +820,7 @@ class Store:
         Built from :meth:`snapshots` by :func:`ianaports.diff.history`, so no
         release is parsed or loaded whole.  An empty store gives an empty history.
         """
-        from .diff import history  # noqa: PLC0415 - the store does not need diff to open
+        from .changes import history  # noqa: PLC0415 - the store does not need diff to open
 
         return history(self.snapshots(port=port, name=name, protocol=protocol), port=port, name=name, protocol=protocol)
 
@@ -831,7 +831,7 @@ class Store:
         releases share (same stored content) are only counted: just the
         identities where something differs are rebuilt and compared.
         """
-        from .diff import diff_subsets  # noqa: PLC0415 - the store does not need diff to open
+        from .changes import diff_subsets  # noqa: PLC0415 - the store does not need diff to open
 
         with self._snapshot():
             old_info, new_info = self.release(old), self.release(new)

@@ -127,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for add in _COMMANDS:
         add(commands)
+    # completion prints a script generated from this very parser; handing it over here
+    # keeps the command modules from importing this package back.
+    parser.set_defaults(root_parser=parser)
     return parser
 
 

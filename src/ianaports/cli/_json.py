@@ -1,8 +1,8 @@
 """Every JSON document the command line builds itself, one function each (docs/schema.md lists their keys).
 
 The documents of ``sync``, ``diff``, ``history``, ``explain`` and ``export``
-come from the library (``SyncResult.to_json``, ``ianaports.render_diff``,
-``ianaports.explain_render``, ``ianaports.render``); these are the rest.
+come from the library (``SyncResult.to_json``, ``ianaports.render.json``);
+these are the rest.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from ianaports.enrich import NoteCheck, NoteSet
     from ianaports.listen import AuditedListener, BaselineDiff
     from ianaports.model import ServiceRecord
+    from ianaports.notes import NoteCheck, NoteSet
     from ianaports.registry import RecordSource, Registry
     from ianaports.store import ReleaseInfo
 
@@ -82,7 +82,7 @@ def versions_document(cache_dir: Path, releases: Sequence[ReleaseInfo], problems
 
 def notes_document(notes: NoteSet) -> JsonDict:
     """``notes list``: the notes in effect and the files they come from."""
-    from ianaports.explain_render import note_to_json  # noqa: PLC0415 - the page renderer only for this document
+    from ianaports.render.json import note_to_json  # noqa: PLC0415 - the page renderer only for this document
 
     return {"files": list(notes.files), "notes": [note_to_json(note) for note in notes]}
 
@@ -111,14 +111,14 @@ def note_checks_document(registry: Registry, checks: Sequence[NoteCheck]) -> Jso
 
 def listeners_document(registry: RecordSource, audited: Sequence[AuditedListener]) -> JsonDict:
     """``listening``: every socket audited against *registry*."""
-    from ianaports.listen import audited_to_json  # noqa: PLC0415 - the socket audit only for its documents
+    from ianaports.render.json import audited_to_json  # noqa: PLC0415 - the socket audit only for its documents
 
     return {"updated": registry.updated.isoformat(), "listeners": [audited_to_json(item) for item in audited]}
 
 
 def baseline_change_document(change: BaselineDiff) -> JsonDict:
     """``listening --baseline``: new, gone and re-owned listeners."""
-    from ianaports.listen import listener_to_json  # noqa: PLC0415 - the socket audit only for its documents
+    from ianaports.render.json import listener_to_json  # noqa: PLC0415 - the socket audit only for its documents
 
     return {
         "new": [listener_to_json(item) for item in change.new],

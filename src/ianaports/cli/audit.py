@@ -28,7 +28,7 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
     from pathlib import Path  # noqa: PLC0415 - imported with the socket audit, which needs it
 
     from ianaports import listen  # noqa: PLC0415 - the socket audit only for this command
-    from ianaports.enrich import load_notes  # noqa: PLC0415 - the notes only for the commands that read them
+    from ianaports.notes import load_notes  # noqa: PLC0415 - the notes only for the commands that read them
 
     # Read the baseline first: a wrong path fails at once, before any socket is listed.
     baseline = listen.load_baseline(Path(args.baseline)) if args.baseline else None
@@ -120,7 +120,7 @@ def add_listening(commands: Commands) -> None:
 
 def cmd_notes(args: argparse.Namespace, out: Output) -> int:
     """List the curated notes in effect, or check them against the registry."""
-    from ianaports.enrich import check_notes, load_notes  # noqa: PLC0415 - the notes only for the commands that read them
+    from ianaports.notes import check_notes, load_notes  # noqa: PLC0415 - the notes only for the commands that read them
 
     notes = load_notes(args.notes)
     if args.action == "list":

@@ -22,9 +22,7 @@ def cmd_completion(args: argparse.Namespace, out: Output) -> int:
     """Print a shell completion script generated from this very parser."""
     import shtab  # noqa: PLC0415 - only needed here
 
-    from . import build_parser  # noqa: PLC0415 - the parser is built from every command module, this one too
-
-    script = shtab.complete(build_parser(), shell=args.shell)
+    script = shtab.complete(args.root_parser, shell=args.shell)
     if args.json:
         out.json(_json.completion_document(args.shell, script))
     else:

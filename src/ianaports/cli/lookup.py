@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ianaports.errors import NotFoundError
 from ianaports.model import PortRange
+from ianaports.ranges import EPHEMERAL_START, IANA_DYNAMIC, LINUX_EPHEMERAL
 from ianaports.registry import port_statistics
 from ianaports.render import format_table
 
@@ -160,8 +161,9 @@ def add_search(commands: Commands) -> None:
 
 def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     """Explain a port or service name: IANA's entry, range facts and curated notes."""
-    from ianaports.enrich import explain, load_notes  # noqa: PLC0415 - the notes only for the commands that read them
-    from ianaports.explain_render import render_explain  # noqa: PLC0415 - the page renderer only for explain
+    from ianaports.explainer import explain  # noqa: PLC0415 - the notes only for the commands that read them
+    from ianaports.notes import load_notes  # noqa: PLC0415 - the notes only for the commands that read them
+    from ianaports.render.explain import render_explain  # noqa: PLC0415 - the page renderer only for explain
 
     fmt = output_format(args, "text")
     query: str = args.query.strip()
@@ -201,9 +203,6 @@ def add_explain(commands: Commands) -> None:
 
 
 # --- free -----------------------------------------------------------------------------------------
-
-#: Linux's default ephemeral range starts at 32768; Windows and RFC 6335 use 49152-65535.
-EPHEMERAL_START = 32768
 
 
 def _port_span(text: str) -> tuple[int, int]:
@@ -249,7 +248,7 @@ def add_free(commands: Commands) -> None:
         help="list ports IANA has not assigned, for an internal service",
         description="List ports that IANA lists as unassigned in a span (for every protocol unless --protocol). "
         f"Ports from {EPHEMERAL_START} up are left out unless --include-ephemeral: operating systems hand them "
-        "out to outgoing connections (Linux 32768-60999, Windows and RFC 6335 49152-65535).",
+        f"out to outgoing connections (Linux {LINUX_EPHEMERAL}, Windows and RFC 6335 {IANA_DYNAMIC}).",
         examples=["ianaports free --count 5", "ianaports free --range 8000-8999 --protocol tcp --json"],
     )
     free.add_argument(

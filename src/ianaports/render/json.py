@@ -1,0 +1,382 @@
+"""Every JSON document the library writes, as free functions over model values.
+
+The record schema (``docs/schema.md``) is shared by every JSON output of the
+CLI and by the version store, so ``record_from_json`` inverts
+``record_to_json`` exactly; every whole document built here (a release, a
+diff, a history, an explainer page, a baseline) carries ``schema_version``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ianaports.model import (
+    PartialDate,
+    Person,
+    PortRange,
+    Protocol,
+    Reference,
+    ReferenceKind,
+    ServiceRecord,
+)
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from ianaports.changes import FieldChange, FieldValue, History, RegistryDiff
+    from ianaports.explainer import ExplainView
+    from ianaports.listen import AuditedListener, Listener
+    from ianaports.notes import Note
+    from ianaports.ranges import RangeFacts
+    from ianaports.registry import Registry
+
+__all__ = [
+    "BASELINE_SCHEMA_VERSION",
+    "JSON_SCHEMA_VERSION",
+    "audited_to_json",
+    "baseline_to_json",
+    "diff_to_json",
+    "explain_to_json",
+    "field_change_to_json",
+    "history_to_json",
+    "listener_to_json",
+    "note_to_json",
+    "person_from_json",
+    "person_to_json",
+    "range_facts_to_json",
+    "record_from_json",
+    "record_to_json",
+    "reference_to_json",
+    "registry_to_json",
+]
+
+#: Bumped when a key of the record schema changes meaning or disappears.
+JSON_SCHEMA_VERSION = 1
+
+JsonDict = dict[str, Any]
+#: Bumped when a key of the listening baseline changes meaning or disappears.
+BASELINE_SCHEMA_VERSION = 1
+
+
+def person_to_json(person: Person) -> JsonDict:
+    """A person or organisation as a JSON object."""
+    return {
+        "id": person.id,
+        "name": person.name,
+        "org": person.org,
+        "uri": person.uri,
+        "email": person.email,
+        "updated": _date_to_json(person.updated),
+    }
+
+
+def person_from_json(data: Mapping[str, Any]) -> Person:
+    """Invert :func:`person_to_json`."""
+    return Person(
+        id=data["id"],
+        name=data.get("name"),
+        org=data.get("org"),
+        uri=data.get("uri"),
+        updated=_date_from_json(data.get("updated")),
+    )
+
+
+def reference_to_json(reference: Reference) -> JsonDict:
+    """A reference as a JSON object."""
+    return {"type": reference.kind.value, "data": reference.data, "text": reference.text}
+
+
+def _reference_from_json(data: Mapping[str, Any]) -> Reference:
+    return Reference(kind=ReferenceKind(data["type"]), data=data.get("data"), text=data.get("text"))
+
+
+def _date_to_json(value: PartialDate | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _date_from_json(value: str | None) -> PartialDate | None:
+    return None if value is None else PartialDate.from_text(value)
+
+
+def record_to_json(record: ServiceRecord) -> JsonDict:
+    """One record in the project's JSON record schema."""
+    return {
+        "service_name": record.name,
+        "protocol": None if record.protocol is None else record.protocol.value,
+        "port_start": record.port_start,
+        "port_end": record.port_end,
+        "port_text": None if record.ports is None else record.ports.as_written,
+        "description": record.description,
+        "assignee": [person_to_json(person) for person in record.assignees],
+        "contact": [person_to_json(person) for person in record.contacts],
+        "registered": _date_to_json(record.registered),
+        "modified": _date_to_json(record.modified),
+        "references": [reference_to_json(reference) for reference in record.references],
+        "notes": record.notes,
+        "unauthorized_use": record.unauthorized_use,
+        "service_code": record.service_code,
+    }
+
+
+def _ports_from_json(start: int | None, end: int | None, text: str | None) -> PortRange | None:
+    if start is None:
+        return None
+    ports = PortRange(start, start if end is None else end)
+    return ports if text in (None, str(ports)) else attrs.evolve(ports, written=text)
+
+
+def record_from_json(data: Mapping[str, Any], *, people: dict[tuple[Any, ...], Person] | None = None) -> ServiceRecord:
+    """Invert :func:`record_to_json`: ``record_from_json(record_to_json(r)) == r``.
+
+    Pass the same *people* dict to many calls to share equal :class:`Person`
+    values between records (the store does, to load a release quickly).
+    """
+    start, end = data.get("port_start"), data.get("port_end")
+    protocol = data.get("protocol")
+
+    def person(item: Mapping[str, Any]) -> Person:
+        return person_from_json(item) if people is None else _shared_person(item, people)
+
+    return ServiceRecord(
+        name=data.get("service_name"),
+        protocol=None if protocol is None else Protocol(protocol),
+        ports=_ports_from_json(start, end, data.get("port_text")),
+        description=data.get("description") or "",
+        assignees=tuple(person(item) for item in data.get("assignee", ())),
+        contacts=tuple(person(item) for item in data.get("contact", ())),
+        references=tuple(_reference_from_json(reference) for reference in data.get("references", ())),
+        registered=_date_from_json(data.get("registered")),
+        modified=_date_from_json(data.get("modified")),
+        notes=data.get("notes"),
+        unauthorized_use=data.get("unauthorized_use"),
+        service_code=data.get("service_code"),
+    )
+
+
+def _shared_person(data: Mapping[str, Any], people: dict[tuple[Any, ...], Person]) -> Person:
+    key = (data["id"], data.get("name"), data.get("org"), data.get("uri"), data.get("updated"))
+    person = people.get(key)
+    if person is None:
+        person = people[key] = person_from_json(data)
+    return person
+
+
+def _records(records: Iterable[ServiceRecord]) -> list[JsonDict]:
+    return [record_to_json(record) for record in records]
+
+
+def registry_to_json(registry: Registry, records: Iterable[ServiceRecord] | None = None) -> JsonDict:
+    """A release as JSON: its date, title and records (all, or the ones given)."""
+    chosen = registry.records if records is None else records
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "updated": registry.updated.isoformat(),
+        "title": registry.title,
+        "records": _records(chosen),
+    }
+
+
+# --- diffs and histories ---
+
+
+def _value_to_json(value: FieldValue) -> Any:  # noqa: ANN401 - any JSON value
+    if isinstance(value, PartialDate):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [person_to_json(item) if isinstance(item, Person) else reference_to_json(item) for item in value]
+    return value
+
+
+def field_change_to_json(change: FieldChange) -> JsonDict:
+    """A changed field as ``{"name", "old", "new"}``, values as the record schema writes them."""
+    return {"name": change.name, "old": _value_to_json(change.old), "new": _value_to_json(change.new)}
+
+
+def diff_to_json(diff: RegistryDiff) -> JsonDict:
+    """A diff as JSON: both release dates, counts, the changes and the moves."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "old": {"updated": diff.old_updated.isoformat()},
+        "new": {"updated": diff.new_updated.isoformat()},
+        "counts": _counts(diff),
+        "added": _records(diff.added),
+        "removed": _records(diff.removed),
+        "changed": [
+            {
+                "old": record_to_json(change.old),
+                "new": record_to_json(change.new),
+                "fields": [field_change_to_json(field) for field in change.fields],
+            }
+            for change in diff.changed
+        ],
+        "moves": {
+            "port_changes": [
+                {"old": record_to_json(move.old), "new": record_to_json(move.new)} for move in diff.port_changes
+            ],
+            "span_splits": [
+                {
+                    "span": record_to_json(move.span),
+                    "assigned": _records(move.assigned),
+                    "remainder": _records(move.remainder),
+                }
+                for move in diff.span_splits
+            ],
+            "deassignments": [
+                {"record": record_to_json(move.record), "status": move.status.value, "now": _records(move.now)}
+                for move in diff.deassignments
+            ],
+        },
+    }
+
+
+def _counts(diff: RegistryDiff) -> dict[str, int]:
+    return {
+        "added": len(diff.added),
+        "removed": len(diff.removed),
+        "changed": len(diff.changed),
+        "unchanged": diff.unchanged,
+        "port_changes": len(diff.port_changes),
+        "span_splits": len(diff.span_splits),
+        "deassignments": len(diff.deassignments),
+    }
+
+
+def history_to_json(history: History) -> JsonDict:
+    """A history as JSON: the query, the releases looked at, and the events oldest first."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "query": {
+            "port": history.port,
+            "name": history.name,
+            "protocol": None if history.protocol is None else history.protocol.value,
+        },
+        "releases": len(history.versions),
+        "first": history.versions[0].isoformat() if history.versions else None,
+        "last": history.versions[-1].isoformat() if history.versions else None,
+        "events": [
+            {
+                "version": event.version.isoformat(),
+                "change": event.change,
+                "record": record_to_json(event.record),
+                "fields": [field_change_to_json(field) for field in event.fields],
+            }
+            for event in history.events
+        ],
+    }
+
+
+# --- notes and explainer pages ---
+
+
+def note_to_json(note: Note) -> JsonDict:
+    """One curated note as JSON (the TOML schema, plus the files it came from)."""
+    checked = note.checked_against
+    return {
+        "id": note.id,
+        "match": {
+            "names": list(note.match.names),
+            "ports": [str(span) for span in note.match.ports],
+            "protocols": [protocol.value for protocol in note.match.protocols],
+        },
+        "summary": note.summary,
+        "vendor": note.vendor,
+        "product": note.product,
+        "status": note.status.value,
+        "timeline": [{"date": event.date, "event": event.event} for event in note.timeline],
+        "unofficial_uses": [
+            {"description": use.description, "confidence": use.confidence.value, "source": use.source}
+            for use in note.unofficial_uses
+        ],
+        "security": list(note.security),
+        "references": [{"title": reference.title, "url": reference.url} for reference in note.references],
+        "checked_against": None
+        if checked is None
+        else {"release": checked.release.isoformat(), "fingerprint": checked.fingerprint},
+        "sources": list(note.sources),
+    }
+
+
+def range_facts_to_json(facts: RangeFacts) -> JsonDict:
+    """The range facts of one port as JSON."""
+    return {
+        "port": facts.port,
+        "class": facts.port_class.value,
+        "everyday_name": facts.everyday_name,
+        "class_span": str(facts.span),
+        "binding": [
+            {"system": rule.system, "needs_privilege": rule.needs_privilege, "detail": rule.detail}
+            for rule in facts.binding
+        ],
+        "ephemeral": [
+            {"system": item.system, "span": str(item.span), "contains": item.contains} for item in facts.ephemeral
+        ],
+    }
+
+
+def explain_to_json(view: ExplainView) -> JsonDict:
+    """The view as JSON: records in the record schema, range facts, notes, and the page's sections."""
+    from .page import build_page, check_commands  # noqa: PLC0415 - the page model only when a page is printed
+
+    page = build_page(view)
+    advice = view.internal_use
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "query": view.query,
+        "updated": view.release.isoformat(),
+        "ports": list(view.ports),
+        "assigned": view.is_assigned,
+        "records": _records(view.records),
+        "spans": _records(view.spans),
+        "people": [person_to_json(person) for person in view.people],
+        "ranges": [range_facts_to_json(facts) for facts in view.ranges],
+        "notes": [note_to_json(note) for note in view.notes],
+        "internal_use": None if advice is None else {"sensible": advice.sensible, "reasons": list(advice.reasons)},
+        "check_commands": {
+            str(port): [line for commands in check_commands(port) for line in commands.lines] for port in view.ports
+        },
+        "title": page.title,
+        "sections": [section.title for section in page.sections],
+    }
+
+
+# --- the listening audit and its baselines ---
+
+
+def listener_to_json(listener: Listener) -> JsonDict:
+    """A listener as a JSON object (the baseline's entry)."""
+    return {
+        "protocol": listener.protocol.value,
+        "address": listener.address,
+        "port": listener.port,
+        "pid": listener.pid,
+        "process": listener.process,
+    }
+
+
+def audited_to_json(item: AuditedListener) -> JsonDict:
+    """An audited listener as a JSON object."""
+    return {
+        **listener_to_json(item.listener),
+        "range": item.port_class.value,
+        "in_ephemeral_range": item.in_ephemeral_range,
+        "services": list(item.service_names),
+        "records": _records(item.records),
+        "note": item.note,
+        "flags": [{"code": flag.code.value, "reason": flag.reason} for flag in item.flags],
+    }
+
+
+def baseline_to_json(listeners: Sequence[Listener], *, host: str, saved: dt.datetime) -> JsonDict:
+    """A listening baseline: stable and diffable (sorted; pids left out, they change)."""
+    return {
+        "schema_version": BASELINE_SCHEMA_VERSION,
+        "host": host,
+        "saved": saved.isoformat(timespec="seconds"),
+        "listeners": [
+            {key: value for key, value in listener_to_json(listener).items() if key != "pid"}
+            for listener in sorted(listeners)
+        ],
+    }
