@@ -23,6 +23,8 @@ from gitrepo import git, make_repository
 from ianaports import _sync
 from ianaports._sync import ImportProgress
 from ianaports.cli import EXIT_OK, EXIT_SOURCE, main
+from ianaports.cli import cache as cache_commands
+from ianaports.cli._common import Output
 from ianaports.errors import FetchError, NotFoundError, StaleDataWarning, SuspectReleaseError
 from ianaports.store import Store
 from realdata import PROJECT_ROOT, parsed, require_real
@@ -463,12 +465,23 @@ class TestCommandLine:
         assert main(["sync", "--source", str(tmp_path), "--force"], stdout=io.StringIO(), stderr=stderr) == EXIT_OK
         steps = stderr.getvalue().split("\r\033[K")
         assert [step.split(":")[0] for step in steps[1:]] == ["  importing 1/3", "  importing 2/3", "  importing 3/3"]
-        assert steps[1].startswith("  importing 1/3: 2024-01-01, about ")
+        assert steps[1].startswith("  importing 1/3: 2024-01-01")
         assert steps[-1] == "  importing 3/3: 2024-03-01\n"
         assert run("sync", "--source", str(tmp_path), "--force")[2] == ""
 
+    def test_progress_line_says_time_left(self):
+        """The progress line gives the time left at the pace so far, and ends its line after the last release."""
+        stderr = _Terminal()
+        show = cache_commands._import_progress(Output(io.StringIO(), stderr), quiet=False)
+        assert show is not None
+        show(ImportProgress(done=1, total=3, name="a", updated=dt.date(2024, 1, 1), elapsed=65.0))
+        show(ImportProgress(done=3, total=3, name="c", updated=None, elapsed=195.0))
+        assert stderr.getvalue() == (
+            "\r\033[K  importing 1/3: 2024-01-01, about 2 min 10 s left\r\033[K  importing 3/3: undated\n"
+        )
+
     def test_bad_file_reported_and_counted(self, tmp_path):
-        """A folder with a bad file stores the others, names the file on stderr, counts all, and exits 3."""
+        """A folder with a bad file stores the rest, names the file on stderr, counts all, exits 3, and so on rerun."""
         (tmp_path / "a.xml").write_bytes(registry_xml("2024-01-01", 20))
         (tmp_path / "b.xml").write_bytes(b"<html><body>not here</body></html>")
         (tmp_path / "c.xml").write_bytes(registry_xml("2024-02-01", 20))
@@ -482,6 +495,8 @@ class TestCommandLine:
             f"{tmp_path}: added 2 release(s): 2024-01-01, 2024-02-01",
             f"{tmp_path}: 2 added, 0 already stored, 1 could not be imported",
         ]
+        code, out, _ = run("sync", "--source", str(tmp_path))
+        assert (code, out) == (EXIT_SOURCE, f"{tmp_path}: 0 added, 2 already stored, 1 could not be imported\n")
 
     def test_stale_mirror_message(self, tmp_path):
         """An older release is reported as kept history, not as added news; --json lists it under history."""

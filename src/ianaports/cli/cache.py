@@ -88,7 +88,7 @@ def _import_progress(out: Output, *, quiet: bool) -> Callable[[ImportProgress], 
 
     def show(progress: ImportProgress) -> None:
         eta = progress.eta
-        left = "" if eta is None or progress.done == progress.total else f", about {_duration(eta)} left"
+        left = "" if eta is None or eta < 1 or progress.done == progress.total else f", about {_duration(eta)} left"
         updated = progress.updated.isoformat() if progress.updated is not None else "undated"
         end = "\n" if progress.done == progress.total else ""
         out.stderr.write(f"\r\033[K  importing {progress.done}/{progress.total}: {updated}{left}{end}")
@@ -102,11 +102,15 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
 
 
+def _is_batch(outcome: SourceOutcome) -> bool:
+    """True for a folder or repository of several releases (a single file's failure is the error line itself)."""
+    return len(outcome.releases) + outcome.already_stored + len(outcome.failures) > 1
+
+
 def _report_failures(result: SyncResult, out: Output) -> None:
     """Name each release a folder or repository could not import, one stderr line each."""
     for outcome in result.outcomes:
-        handled = len(outcome.releases) + outcome.already_stored + len(outcome.failures)
-        if handled > 1:  # a single file's failure is the error line itself
+        if _is_batch(outcome):
             for failure in outcome.failures:
                 out.message(f"ianaports: not imported: {failure.name}: {failure.error}")
 
@@ -131,10 +135,12 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     try:
         raise_for_failure(result)
     except FetchError as exc:
-        if not quiet and result.added:
-            # A folder or repository stored some releases before the sync failed: say which.
-            for line in _describe_outcome_lines(result):
-                out.line(line)
+        if not quiet:
+            # A folder or repository may have stored releases before it failed: say which, and count.
+            for outcome in result.outcomes:
+                if _is_batch(outcome):
+                    for line in _outcome_lines(outcome):
+                        out.line(line)
         _report_failures(result, out)
         with open_store(args.cache_dir) as store:
             latest = store.latest()
