@@ -339,6 +339,7 @@ class TestExport:
         code, out, err = run("export", "--format", "services", "-o", str(target), "--json", "--file", fixture)
         assert (code, err) == (EXIT_OK, "")
         assert json.loads(out) == {
+            "schema_version": 1,
             "format": "services",
             "output": str(target),
             "updated": "2025-12-15",

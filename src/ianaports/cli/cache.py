@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, TextIO
 from ianaports import __version__, render
 from ianaports.errors import FetchError
 from ianaports.render import format_table
+from ianaports.render.json import export_summary_to_json, sync_to_json, versions_to_json
 
-from . import _json
 from ._common import (
     add_cache_dir,
     add_command,
@@ -67,7 +67,7 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     )
     if args.json:
         # Failed sources are reported too ("ok": false), then the error line and exit 3.
-        out.json(result.to_json())
+        out.json(sync_to_json(result))
     try:
         raise_for_failure(result)
     except FetchError as exc:
@@ -130,7 +130,7 @@ def cmd_versions(args: argparse.Namespace, out: Output) -> int:
         releases = store.releases()
         problems = store.check() if args.check else []
     if args.json:
-        out.json(_json.versions_document(store.path, releases, problems if args.check else None))
+        out.json(versions_to_json(store.path, releases, problems if args.check else None))
     elif releases:
         rows = [
             [
@@ -193,7 +193,10 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
             text.flush()
             text.detach()  # the handle is replacing()'s to close
     if args.json:
-        out.json(_json.export_summary_document(fmt, args.output, registry))
+        from pathlib import Path  # noqa: PLC0415 - pathlib only once a file is written
+
+        written = Path(args.output).absolute()
+        out.json(export_summary_to_json(registry, fmt=fmt, output=written, size=written.stat().st_size))
     else:
         out.message(f"ianaports: wrote {fmt} of the {registry.updated} release to {args.output}")
     return EXIT_OK
