@@ -1,0 +1,298 @@
+"""Writing the index: one release's rows in one transaction, records and people stored once."""
+
+from __future__ import annotations
+
+import array
+import itertools
+import sys
+import zlib
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from . import codec
+
+if TYPE_CHECKING:
+    import datetime as dt
+    import sqlite3
+    from collections.abc import Iterator, Sequence
+
+    from ianaports.model import Person, ServiceRecord
+    from ianaports.registry import Registry
+
+    from .archive import Entry
+
+__all__ = ["Interned", "chunks", "insert_release", "pack_ids", "unpack_ids"]
+
+
+def pack_ids(ids: Sequence[int]) -> bytes:
+    """Row ids as a zlib-compressed little-endian ``uint32`` array."""
+    packed = array.array("I", ids)
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return zlib.compress(packed.tobytes(), 6)
+
+
+def unpack_ids(blob: bytes) -> array.array[int]:
+    """Invert :func:`pack_ids`."""
+    ids = array.array("I")
+    ids.frombytes(zlib.decompress(blob))
+    if sys.byteorder != "little":
+        ids.byteswap()
+    return ids
+
+
+def chunks(items: Sequence[Any], size: int = 900) -> Iterator[Sequence[Any]]:
+    """*items* in slices of at most *size* (SQLite limits the parameters of one statement)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@attrs.define
+class Interned:
+    """Record and person ids already stored, keyed by value, so an import encodes only what is new.
+
+    Records compare equal when their stored columns are equal, except for the port
+    text IANA wrote (not part of a span's equality): the key carries it.  The ids
+    of rows written by the open transaction wait in ``pending`` until it
+    commits, since a rollback takes them back.
+    """
+
+    records: dict[tuple[ServiceRecord, str | None], int] = attrs.Factory(dict)
+    people: dict[Person, int] = attrs.Factory(dict)
+    pending_records: dict[tuple[ServiceRecord, str | None], int] = attrs.Factory(dict)
+    pending_people: dict[Person, int] = attrs.Factory(dict)
+
+    def commit(self) -> None:
+        """Keep the ids of the transaction that just committed."""
+        self.records.update(self.pending_records)
+        self.people.update(self.pending_people)
+        self.rollback()
+
+    def rollback(self) -> None:
+        """Forget the ids of the transaction that was rolled back."""
+        self.pending_records.clear()
+        self.pending_people.clear()
+
+
+def insert_release(
+    connection: sqlite3.Connection, registry: Registry, entry: Entry, *, interned: Interned
+) -> tuple[int, dt.datetime]:
+    """Insert the rows of *registry*, archived as *entry*; return its position in date order and fetch time."""
+    people_ids = _intern_people(connection, list(registry.people.values()), interned)
+    member_ids = _intern_records(connection, registry.records, interned)
+    updated = registry.updated.isoformat()
+    epoch = _assign_order_keys(connection, member_ids, updated)
+    # The new release's place in date order; releases of one date keep the order they were stored in.
+    seq = connection.execute(
+        "SELECT count(*) FROM releases WHERE updated < ?1 OR (updated = ?1 AND stored_at <= ?2)",
+        (updated, entry.stored_at),
+    ).fetchone()[0]
+    connection.execute("UPDATE releases SET seq = seq + 1 WHERE seq >= ?", (seq,))
+    connection.execute(
+        "INSERT INTO releases (seq, updated, sha256, record_count, source, fetched_at, stored_at, title, footnotes,"
+        " archive, kind, people, members, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            seq,
+            updated,
+            entry.sha256,
+            len(member_ids),
+            entry.source,
+            entry.fetched_at.isoformat(),
+            entry.stored_at,
+            registry.title,
+            codec.encode_footnotes(registry.footnotes),
+            entry.name,
+            entry.kind,
+            pack_ids(people_ids),
+            pack_ids(member_ids),
+            epoch,
+        ),
+    )
+    _insert_presence(connection, seq, set(member_ids))
+    return seq, entry.fetched_at
+
+
+def _intern_records(connection: sqlite3.Connection, records: Sequence[ServiceRecord], interned: Interned) -> list[int]:
+    """The ids of *records*, inserting the new ones; only records not met before are encoded and hashed."""
+    # ``written`` is None when IANA wrote the span canonically; either way it fixes the stored port text.
+    keys = [(record, None if record.ports is None else record.ports.written) for record in records]
+    stored = interned.records
+    ids = [stored.get(key, -1) for key in keys] if stored else [-1] * len(keys)
+    missing = [position for position, record_id in enumerate(ids) if record_id < 0]
+    if not missing:
+        return ids
+    # People a new record names but the people section lacks (IANA's stubs) get their row too.
+    named = {
+        person: None for position in missing for person in (*records[position].assignees, *records[position].contacts)
+    }
+    if named:
+        _intern_people(connection, list(named), interned)
+    people = {**interned.people, **interned.pending_people}
+    rows = [codec.record_row(records[position], people.__getitem__) for position in missing]
+    digests = [codec.row_digest(row) for row in rows]
+    known = _known_ids(connection, "records", digests)
+    new_rows = []
+    for digest, row in zip(digests, rows, strict=True):
+        if digest in known:
+            continue
+        known[digest] = -1  # a record repeated within the release is inserted once
+        name = row[0]
+        new_rows.append((digest, None if name is None else name.lower(), *row))
+    marks = ", ".join("?" * (len(codec.RECORD_COLUMNS) + 2))
+    connection.executemany(
+        f"INSERT INTO records (digest, name_lower, {', '.join(codec.RECORD_COLUMNS)}) VALUES ({marks})",  # noqa: S608 - fixed columns
+        new_rows,
+    )
+    if new_rows:
+        known.update(_known_ids(connection, "records", [row[0] for row in new_rows]))
+    pending = interned.pending_records
+    for position, digest in zip(missing, digests, strict=True):
+        ids[position] = pending[keys[position]] = known[digest]
+    return ids
+
+
+def _intern_people(connection: sqlite3.Connection, people: Sequence[Person], interned: Interned) -> list[int]:
+    """The ids of *people* and of every person a record of the release names, inserting the new ones."""
+    seen = {**interned.people, **interned.pending_people}
+    fresh: dict[Person, tuple[bytes, tuple[Any, ...]]] = {}
+    for person in people:
+        if person not in seen and person not in fresh:
+            row = codec.person_row(person)
+            fresh[person] = (codec.row_digest(row), row)
+    known = _known_ids(connection, "people", [digest for digest, _ in fresh.values()])
+    new_rows = {digest: row for digest, row in fresh.values() if digest not in known}
+    connection.executemany(
+        "INSERT INTO people (digest, person_id, name, org, uri, updated) VALUES (?, ?, ?, ?, ?, ?)",
+        [(digest, *row) for digest, row in new_rows.items()],
+    )
+    if new_rows:
+        known.update(_known_ids(connection, "people", list(new_rows)))
+    for person, (digest, _) in fresh.items():
+        seen[person] = interned.pending_people[person] = known[digest]
+    return [seen[person] for person in people]
+
+
+def _known_ids(connection: sqlite3.Connection, table: str, digests: Sequence[bytes]) -> dict[bytes, int]:
+    known: dict[bytes, int] = {}
+    for start in range(0, len(digests), 900):
+        chunk = digests[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT digest, id FROM {table} WHERE digest IN ({marks})"  # noqa: S608 - table is ours
+        known.update(connection.execute(query, chunk))
+    return known
+
+
+def _assign_order_keys(connection: sqlite3.Connection, member_ids: list[int], updated: str) -> int | None:
+    """Choose the release's ordering epoch, giving new records keys between their neighbours'.
+
+    IANA's file order changes rarely, so one real number per record and
+    "epoch" (a stretch of releases sharing one order) reproduces each
+    release's order, and a port's history is ordered without decoding every
+    release.  The epochs of the releases next to this one in date order are
+    tried; when neither fits, a new epoch starts from this release's order.
+    None means the release repeats a record and has no key order at all.
+    """
+    if len(set(member_ids)) != len(member_ids):
+        return None
+    neighbours = connection.execute(
+        "SELECT epoch FROM (SELECT epoch, seq FROM releases WHERE updated <= ?1 ORDER BY seq DESC LIMIT 1)"
+        " UNION ALL SELECT epoch FROM (SELECT epoch, seq FROM releases WHERE updated > ?1 ORDER BY seq LIMIT 1)",
+        (updated,),
+    ).fetchall()
+    for (epoch,) in neighbours:
+        if epoch is None:
+            continue
+        stored: dict[int, float] = {}
+        for chunk in chunks(member_ids, 900):
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT record_id, key FROM order_keys WHERE epoch = ? AND record_id IN ({marks})"  # noqa: S608
+            stored.update(connection.execute(query, [epoch, *chunk]))
+        keys = _fill_gaps([stored.get(record_id) for record_id in member_ids])
+        if all(a < b for a, b in itertools.pairwise(keys)):
+            new = [
+                (record_id, epoch, key)
+                for record_id, key in zip(member_ids, keys, strict=True)
+                if record_id not in stored
+            ]
+            connection.executemany("INSERT INTO order_keys VALUES (?, ?, ?)", new)
+            return int(epoch)
+    epoch = connection.execute("SELECT coalesce(max(epoch), -1) + 1 FROM order_keys").fetchone()[0]
+    connection.executemany(
+        "INSERT INTO order_keys VALUES (?, ?, ?)",
+        [(record_id, epoch, float(position)) for position, record_id in enumerate(member_ids)],
+    )
+    return int(epoch)
+
+
+def _fill_gaps(keys: list[float | None]) -> list[float]:
+    """Give every None an evenly spaced value between its known neighbours."""
+    filled: list[float] = []
+    position = 0
+    while position < len(keys):
+        known = keys[position]
+        if known is not None:
+            filled.append(known)
+            position += 1
+            continue
+        gap_end = position
+        while gap_end < len(keys) and keys[gap_end] is None:
+            gap_end += 1
+        count = gap_end - position
+        high = keys[gap_end] if gap_end < len(keys) else None
+        low_value = filled[-1] if filled else (high - count - 1 if high is not None else 0.0)
+        high_value = high if high is not None else low_value + count + 1
+        step = (high_value - low_value) / (count + 1)
+        filled.extend(low_value + step * (offset + 1) for offset in range(count))
+        position = gap_end
+    return filled
+
+
+def _insert_presence(connection: sqlite3.Connection, seq: int, members: set[int]) -> None:
+    """Update the presence runs for a release inserted at *seq* (later releases moved up by one)."""
+    connection.execute("UPDATE presence SET last_seq = last_seq + 1 WHERE last_seq >= ?", (seq,))
+    # Runs are maximal, so one record's starts differ by two or more: no key clash while shifting.
+    connection.execute("UPDATE presence SET first_seq = first_seq + 1 WHERE first_seq >= ?", (seq,))
+    covering = {
+        record_id: (first, last)
+        for record_id, first, last in connection.execute(
+            "SELECT record_id, first_seq, last_seq FROM presence WHERE last_seq >= ?1 AND first_seq <= ?1", (seq,)
+        )
+    }
+    deletes: list[tuple[int, int]] = []
+    inserts: list[tuple[int, int, int]] = []
+    for record_id, (first, last) in covering.items():
+        if record_id in members:
+            continue
+        # The run was stretched over the new release, which lacks the record: split it.
+        deletes.append((record_id, first))
+        if first <= seq - 1:
+            inserts.append((record_id, first, seq - 1))
+        if seq + 1 <= last:
+            inserts.append((record_id, seq + 1, last))
+    ending_before = dict(connection.execute("SELECT record_id, first_seq FROM presence WHERE last_seq = ?", (seq - 1,)))
+    starting_after = dict(
+        connection.execute("SELECT record_id, last_seq FROM presence WHERE first_seq = ?", (seq + 1,))
+    )
+    extends: list[tuple[int, int]] = []
+    for record_id in members:
+        if record_id in covering:
+            continue
+        first = last = seq
+        if record_id in starting_after:
+            last = starting_after[record_id]
+            deletes.append((record_id, seq + 1))
+        elif record_id in ending_before:
+            # The common case, a record kept by the next release: stretch its run in place.
+            extends.append((record_id, ending_before[record_id]))
+            continue
+        if record_id in ending_before:
+            first = ending_before[record_id]
+            deletes.append((record_id, first))
+        inserts.append((record_id, first, last))
+    connection.executemany(
+        "UPDATE presence SET last_seq = ? WHERE record_id = ? AND first_seq = ?",
+        [(seq, record_id, first) for record_id, first in extends],
+    )
+    connection.executemany("DELETE FROM presence WHERE record_id = ? AND first_seq = ?", deletes)
+    connection.executemany("INSERT INTO presence VALUES (?, ?, ?)", inserts)
