@@ -282,7 +282,7 @@ class TestImportCache:
             def fail(*args, **kwargs):
                 raise sqlite3.OperationalError("disk I/O error")
 
-            monkeypatch.setattr(store_write, "_insert_presence", fail)
+            monkeypatch.setattr(store_write, "_append_presence", fail)
             with pytest.raises(CacheError):
                 add(store, registry_xml("2025-02-01", 5))
             monkeypatch.undo()
@@ -291,6 +291,48 @@ class TestImportCache:
             with store.lock():
                 pass
             assert len(store.load("2025-02-01")) == 5
+            assert store.check() == []
+
+
+def _people_xml(updated: str, name: str, *, comment: str = "") -> bytes:
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        '<registry xmlns="http://www.iana.org/assignments" id="service-names-port-numbers">\n'
+        f"<title>T</title><updated>{updated}</updated>\n{comment}"
+        '<record><name>a</name><protocol>tcp</protocol><xref type="person" data="P1"/>'
+        "<description>A</description><number>1</number></record>\n"
+        '<record><name>b</name><protocol>tcp</protocol><xref type="person" data="Stub"/>'
+        "<description>B</description><number>2</number></record>\n"
+        f'<people><person id="P1"><name>{name}</name></person></people>\n</registry>\n'
+    ).encode()
+
+
+class TestRecordBytes:
+    """Records met before are found by their bytes; what the bytes do not say must still count."""
+
+    def test_person_edited_under_an_unchanged_record(self, tmp_path):
+        """A record whose bytes are unchanged but whose person was edited is stored with the new person."""
+        releases = [_people_xml("2025-01-01", "Old Name"), _people_xml("2025-02-01", "New Name")]
+        with Store(tmp_path) as store, store.lock():
+            for xml in releases:
+                store.add(parse_bytes(xml), xml=xml, source="t")
+            for xml in releases:
+                expected = parse_bytes(xml)
+                assert store.load(expected.updated) == expected
+            assert store.load("2025-02-01").records[0].contacts[0].name == "New Name"
+
+    def test_record_text_in_a_comment(self, tmp_path):
+        """A '<record' inside a comment does not pair bytes with the wrong record."""
+        releases = [
+            _people_xml("2025-01-01", "N"),
+            _people_xml("2025-02-01", "N", comment="<!-- <record> -->\n"),
+        ]
+        with Store(tmp_path) as store, store.lock():
+            for xml in releases:
+                store.add(parse_bytes(xml), xml=xml, source="t")
+            for xml in releases:
+                expected = parse_bytes(xml)
+                assert store.load(expected.updated) == expected
             assert store.check() == []
 
 

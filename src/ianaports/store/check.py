@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ianaports.errors import CacheError
 
 from . import codec
-from .write import unpack_ids
+from .write import OPEN_RUN, unpack_ids
 
 if TYPE_CHECKING:
     import sqlite3
@@ -146,7 +146,11 @@ def _check_releases(connection: sqlite3.Connection) -> list[str]:
             expected.setdefault(record_id, set()).add(seq)
         problems += _check_order(connection, updated, members, epochs[seq])
     stored: dict[int, set[int]] = {}
-    for record_id, first, last in connection.execute("SELECT record_id, first_seq, last_seq FROM presence"):
+    newest = len(rows) - 1
+    for record_id, first, stored_last in connection.execute("SELECT record_id, first_seq, last_seq FROM presence"):
+        if stored_last == newest:
+            problems.append(f"presence of record {record_id}: a run reaching the newest release is not marked open")
+        last = newest if stored_last == OPEN_RUN else stored_last
         seqs = stored.setdefault(record_id, set())
         if seqs & set(range(first, last + 1)) or seqs & {first - 1, last + 1}:
             problems.append(f"presence of record {record_id}: overlapping or adjacent runs")

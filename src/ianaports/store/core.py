@@ -394,8 +394,8 @@ class Store:
             return
         pending = self._pending()
         for name in pending:
-            entry, registry = self._registry_of(name)
-            self._insert(registry, entry)
+            entry, registry, xml = self._registry_of(name)
+            self._insert(registry, entry, xml)
 
     def _pending(self) -> list[str]:
         """Archive entries of releases the index does not hold."""
@@ -417,8 +417,8 @@ class Store:
                 pending[key] = name
         return sorted(pending.values())
 
-    def _registry_of(self, name: str) -> tuple[Entry, Registry]:
-        """An archived release, parsed (XML) or decoded (records)."""
+    def _registry_of(self, name: str) -> tuple[Entry, Registry, bytes | None]:
+        """An archived release, parsed (XML) or decoded (records), and its XML (None for records)."""
         entry, payload = self.archive.read(name)
         try:
             if entry.kind == "xml":
@@ -429,7 +429,7 @@ class Store:
                 registry = codec.decode_release(payload)
         except (ValueError, KeyError, TypeError) as exc:
             raise CacheError(f"the archive entry {self.archive.folder / name} cannot be read back: {exc}") from exc
-        return entry, registry
+        return entry, registry, payload if entry.kind == "xml" else None
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -501,8 +501,9 @@ class Store:
             source=source,
             fetched_at=fetched_at or _now(),
             records=len(registry),
+            payload_sha256=digest,
         )
-        return self._insert(registry, entry)
+        return self._insert(registry, entry, xml)
 
     def _attach_xml(
         self, registry: Registry, xml: bytes, sha256: str, *, source: str, fetched_at: dt.datetime | None
@@ -523,10 +524,10 @@ class Store:
                 (entry.name, registry.updated.isoformat(), sha256),
             )
 
-    def _insert(self, registry: Registry, entry: Entry) -> ReleaseInfo:
+    def _insert(self, registry: Registry, entry: Entry, xml: bytes | None = None) -> ReleaseInfo:
         try:
             with self._transaction() as connection:
-                seq, fetched = insert_release(connection, registry, entry, interned=self._interned)
+                seq, fetched = insert_release(connection, registry, entry, interned=self._interned, xml=xml)
         except BaseException:
             self._interned.rollback()
             raise
@@ -595,8 +596,8 @@ class Store:
             )
             entries = self._entries_to_index()
             for done, name in enumerate(entries, start=1):
-                entry, registry = self._registry_of(name)
-                builder._insert(registry, entry)
+                entry, registry, xml = self._registry_of(name)
+                builder._insert(registry, entry, xml)
                 if progress is not None:
                     progress(done, len(entries))
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -920,8 +921,9 @@ class Store:
             keys = self._order_keys(candidates)
             epochs = self._epochs()
             present: dict[int, list[int]] = {release.seq: [] for release in releases}
+            newest = len(releases) - 1
             for record_id, first, last in runs:
-                for seq in range(first, last + 1):
+                for seq in range(first, min(last, newest) + 1):
                     present[seq].append(record_id)
             records = self._records(candidates)
             result = []

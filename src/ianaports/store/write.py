@@ -15,14 +15,14 @@ from . import codec
 if TYPE_CHECKING:
     import datetime as dt
     import sqlite3
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     from ianaports.model import Person, ServiceRecord
     from ianaports.registry import Registry
 
     from .archive import Entry
 
-__all__ = ["Interned", "chunks", "insert_release", "pack_ids", "unpack_ids"]
+__all__ = ["OPEN_RUN", "Interned", "chunks", "insert_release", "pack_ids", "unpack_ids"]
 
 
 def pack_ids(ids: Sequence[int]) -> bytes:
@@ -50,37 +50,62 @@ def chunks(items: Sequence[Any], size: int = 900) -> Iterator[Sequence[Any]]:
 
 @attrs.define
 class Interned:
-    """Record and person ids already stored, keyed by value, so an import encodes only what is new.
+    """Record and person ids already stored, so an import encodes only what is new.
 
     Records compare equal when their stored columns are equal, except for the port
     text IANA wrote (not part of a span's equality): the key carries it.  The ids
     of rows written by the open transaction wait in ``pending`` until it
     commits, since a rollback takes them back.
+
+    ``blocks`` is the fast path of a long import: a record's ``<record>`` element
+    as IANA's bytes, with the row ids of the people it names as they were
+    then.  The same bytes naming the same people parse to the same record, so
+    most records of a weekly release are found without hashing a value.
     """
 
     records: dict[tuple[ServiceRecord, str | None], int] = attrs.Factory(dict)
     people: dict[Person, int] = attrs.Factory(dict)
+    blocks: dict[bytes, _Block] = attrs.Factory(dict)
     pending_records: dict[tuple[ServiceRecord, str | None], int] = attrs.Factory(dict)
     pending_people: dict[Person, int] = attrs.Factory(dict)
+    pending_blocks: dict[bytes, _Block] = attrs.Factory(dict)
 
     def commit(self) -> None:
         """Keep the ids of the transaction that just committed."""
         self.records.update(self.pending_records)
         self.people.update(self.pending_people)
+        self.blocks.update(self.pending_blocks)
         self.rollback()
 
     def rollback(self) -> None:
         """Forget the ids of the transaction that was rolled back."""
         self.pending_records.clear()
         self.pending_people.clear()
+        self.pending_blocks.clear()
+
+
+#: A known ``<record>`` element: its row id, the (person id, people row id or None) it names, its name and description.
+_Block = tuple[int, tuple[tuple[str, "int | None"], ...], "str | None", str]
+
+
+def record_blocks(xml: bytes | None, count: int) -> list[bytes] | None:
+    """The bytes of each ``<record>`` element of *xml* in order, or None when they do not number *count*."""
+    if xml is None:
+        return None
+    blocks = xml.split(b"<record")[1:]
+    return blocks if len(blocks) == count else None
 
 
 def insert_release(
-    connection: sqlite3.Connection, registry: Registry, entry: Entry, *, interned: Interned
+    connection: sqlite3.Connection, registry: Registry, entry: Entry, *, interned: Interned, xml: bytes | None = None
 ) -> tuple[int, dt.datetime]:
-    """Insert the rows of *registry*, archived as *entry*; return its position in date order and fetch time."""
+    """Insert the rows of *registry*, archived as *entry*; return its position in date order and fetch time.
+
+    *xml*, the release's original bytes when at hand, lets records met before be found by their bytes.
+    """
     people_ids = _intern_people(connection, list(registry.people.values()), interned)
-    member_ids = _intern_records(connection, registry.records, interned)
+    current = dict(zip(registry.people, people_ids, strict=True))
+    member_ids = _intern_records(connection, registry.records, interned, record_blocks(xml, len(registry)), current)
     updated = registry.updated.isoformat()
     epoch = _assign_order_keys(connection, member_ids, updated)
     # The new release's place in date order; releases of one date keep the order they were stored in.
@@ -88,6 +113,7 @@ def insert_release(
         "SELECT count(*) FROM releases WHERE updated < ?1 OR (updated = ?1 AND stored_at <= ?2)",
         (updated, entry.stored_at),
     ).fetchone()[0]
+    count_before = connection.execute("SELECT count(*) FROM releases").fetchone()[0]
     connection.execute("UPDATE releases SET seq = seq + 1 WHERE seq >= ?", (seq,))
     connection.execute(
         "INSERT INTO releases (seq, updated, sha256, record_count, source, fetched_at, stored_at, title, footnotes,"
@@ -109,16 +135,39 @@ def insert_release(
             epoch,
         ),
     )
-    _insert_presence(connection, seq, set(member_ids))
+    if seq == count_before:
+        _append_presence(connection, seq, set(member_ids))
+    else:
+        # Out of date order: spell the open runs out, insert, and mark the runs reaching the newest again.
+        connection.execute("UPDATE presence SET last_seq = ? WHERE last_seq = ?", (count_before - 1, OPEN_RUN))
+        _insert_presence(connection, seq, set(member_ids))
+        connection.execute("UPDATE presence SET last_seq = ? WHERE last_seq = ?", (OPEN_RUN, count_before))
     return seq, entry.fetched_at
 
 
-def _intern_records(connection: sqlite3.Connection, records: Sequence[ServiceRecord], interned: Interned) -> list[int]:
-    """The ids of *records*, inserting the new ones; only records not met before are encoded and hashed."""
+def _intern_records(
+    connection: sqlite3.Connection,
+    records: Sequence[ServiceRecord],
+    interned: Interned,
+    blocks: list[bytes] | None,
+    current: dict[str, int],
+) -> list[int]:
+    """The ids of *records*, inserting the new ones; only records not met before are encoded and hashed.
+
+    *blocks* are the records' ``<record>`` bytes (or None); *current* maps the
+    release's person ids to their people row ids.
+    """
+    ids = [-1] * len(records) if blocks is None else _ids_by_block(records, blocks, interned, current)
     # ``written`` is None when IANA wrote the span canonically; either way it fixes the stored port text.
-    keys = [(record, None if record.ports is None else record.ports.written) for record in records]
     stored = interned.records
-    ids = [stored.get(key, -1) for key in keys] if stored else [-1] * len(keys)
+    keys: dict[int, tuple[ServiceRecord, str | None]] = {}
+    for position, record_id in enumerate(ids):
+        if record_id < 0:
+            record = records[position]
+            key = keys[position] = (record, None if record.ports is None else record.ports.written)
+            ids[position] = stored.get(key, -1)
+    if blocks is not None:
+        _remember_blocks(records, blocks, ids, keys, interned, current)
     missing = [position for position, record_id in enumerate(ids) if record_id < 0]
     if not missing:
         return ids
@@ -149,7 +198,49 @@ def _intern_records(connection: sqlite3.Connection, records: Sequence[ServiceRec
     pending = interned.pending_records
     for position, digest in zip(missing, digests, strict=True):
         ids[position] = pending[keys[position]] = known[digest]
+    if blocks is not None:
+        _remember_blocks(records, blocks, ids, {position: keys[position] for position in missing}, interned, current)
     return ids
+
+
+def _ids_by_block(
+    records: Sequence[ServiceRecord], blocks: list[bytes], interned: Interned, current: dict[str, int]
+) -> list[int]:
+    known, pending, person_row = interned.blocks.get, interned.pending_blocks.get, current.get
+    ids: list[int] = []
+    append = ids.append
+    for record, block in zip(records, blocks, strict=True):
+        hit = known(block) or pending(block)
+        if hit is None:
+            append(-1)
+            continue
+        record_id, named, name, description = hit
+        # The name and description catch a block paired with the wrong record (a "<record" in a
+        # comment, a record a lenient parse skipped); the people rows, a person edited since.
+        if record.name != name or record.description != description:  # noqa: SIM114 - two reasons, each explained
+            append(-1)
+        elif named and any(person_row(person) != row for person, row in named):
+            append(-1)
+        else:
+            append(record_id)
+    return ids
+
+
+def _remember_blocks(  # noqa: PLR0917 - a private step of _intern_records, called twice
+    records: Sequence[ServiceRecord],
+    blocks: list[bytes],
+    ids: list[int],
+    positions: Iterable[int],
+    interned: Interned,
+    current: dict[str, int],
+) -> None:
+    for position in positions:
+        record_id = ids[position]
+        if record_id < 0:
+            continue
+        record = records[position]
+        named = tuple((person.id, current.get(person.id)) for person in (*record.assignees, *record.contacts))
+        interned.pending_blocks[blocks[position]] = (record_id, named, record.name, record.description)
 
 
 def _intern_people(connection: sqlite3.Connection, people: Sequence[Person], interned: Interned) -> list[int]:
@@ -246,6 +337,22 @@ def _fill_gaps(keys: list[float | None]) -> list[float]:
         filled.extend(low_value + step * (offset + 1) for offset in range(count))
         position = gap_end
     return filled
+
+
+#: The ``last_seq`` of a run that reaches the newest release, so adding the next one rewrites only what changed.
+OPEN_RUN = (1 << 31) - 1
+
+
+def _append_presence(connection: sqlite3.Connection, seq: int, members: set[int]) -> None:
+    """Update the presence runs for a release that is the newest, at *seq*."""
+    running = {row[0] for row in connection.execute("SELECT record_id FROM presence WHERE last_seq = ?", (OPEN_RUN,))}
+    connection.executemany(
+        "UPDATE presence SET last_seq = ? WHERE record_id = ? AND last_seq = ?",
+        [(seq - 1, record_id, OPEN_RUN) for record_id in running - members],
+    )
+    connection.executemany(
+        "INSERT INTO presence VALUES (?, ?, ?)", [(record_id, seq, OPEN_RUN) for record_id in members - running]
+    )
 
 
 def _insert_presence(connection: sqlite3.Connection, seq: int, members: set[int]) -> None:
