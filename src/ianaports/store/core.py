@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
+import gc
 import hashlib
 import logging
 import os
@@ -740,7 +741,7 @@ class Store:
         """Rebuild the named release as a :class:`Registry` from the index (no XML parsing)."""
         from ianaports.registry import Registry  # noqa: PLC0415 - imported on use to keep start-up fast
 
-        with self._snapshot():
+        with self._snapshot(), _collector_paused():
             info = self.release(version, as_of=as_of)
             with self._query() as connection:
                 row = connection.execute(
@@ -1046,6 +1047,23 @@ class Store:
 
 #: Longer LIKE patterns are not sent to SQLite, whose default limit is 50,000 bytes (a build may set less).
 _LIKE_PATTERN_MAX_BYTES = 10_000
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a release's ~40,000 acyclic objects are built.
+
+    Each allocation burst would otherwise trigger collections that walk the
+    whole heap; they find nothing here (records hold no cycles) and cost a
+    third of a load.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _release_info(row: Sequence[Any]) -> ReleaseInfo:
