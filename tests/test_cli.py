@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -12,15 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import run
 from ianaports import ParseError
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, build_parser, main
 from realdata import FIXTURES, PROJECT_ROOT, parsed, real_release_paths, require_real
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 class TestShow:
@@ -401,8 +397,10 @@ def test_internal_error_is_one_line(monkeypatch):
     def explode(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("ianaports.cli._show", explode)
-    monkeypatch.setattr("ianaports.cli._lookup_source", lambda *_args: parsed(FIXTURES / "child-order.xml"))
+    monkeypatch.setattr("ianaports.cli.lookup._show", explode)
+    monkeypatch.setattr(
+        "ianaports.cli.lookup.release", lambda *_args: contextlib.nullcontext(parsed(FIXTURES / "child-order.xml"))
+    )
     code, out, err = run("show", "25")
     assert (code, out) == (EXIT_INTERNAL, "")
     assert err == "ianaports: internal error: RuntimeError: boom (rerun with --debug and report it)\n"
@@ -605,6 +603,17 @@ class TestStartup:
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
         assert result.stdout.strip() == "[]"
+
+    @pytest.mark.parametrize("flag", ["--help", "--version"])
+    def test_help_and_version_skip_heavy_modules(self, flag):
+        """--help and --version load neither lxml, requests, psutil nor sqlite3."""
+        code = (
+            "import sys; from ianaports.cli import main; "
+            f"main([{flag!r}]); "
+            "print(sorted(m for m in ('lxml', 'requests', 'psutil', 'sqlite3') if m in sys.modules))"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        assert result.stdout.splitlines()[-1] == "[]"
 
     def test_diff_stays_the_function(self):
         """ianaports.diff is the diff() function even after the ianaports.diff module is imported."""

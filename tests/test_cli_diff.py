@@ -1,24 +1,18 @@
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
 
 import pytest
 
-from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main, resolve_release
+from cli_helpers import run
+from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, resolve_release
 from ianaports.errors import CacheError, InvalidArgumentError
 from realdata import FIXTURES, require_real
 
 OLD = str(FIXTURES / "diff-old.xml")
 NEW = str(FIXTURES / "diff-new.xml")
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 class TestDiffCommand:

@@ -1,18 +1,12 @@
 from __future__ import annotations
 
-import io
 import json
 
-from ianaports.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main
+from cli_helpers import run
+from ianaports.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE
 from realdata import require_real
 
 OLDER = "service-names-port-numbers.20250114.xml.xz"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 class TestExplain:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from typing import TYPE_CHECKING
 
 import pytest
 
+from cli_helpers import run
 from ianaports import diff, history, parse
 from ianaports._sync import sync
-from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, main, resolve_release
+from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, resolve_release
 from ianaports.diff import FIELD_NAMES
 from ianaports.errors import CacheError, NotFoundError
 from ianaports.render import record_to_json
@@ -26,12 +26,6 @@ OLD = FIXTURES / "diff-old.xml"
 NEW = FIXTURES / "diff-new.xml"
 OLD_DATE = dt.date(2025, 11, 20)
 NEW_DATE = dt.date(2025, 12, 15)
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

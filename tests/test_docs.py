@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import ianaports
+from cli_helpers import run
 from ianaports import errors
 from ianaports.cli import main
 from realdata import FIXTURES, PROJECT_ROOT, require_real
@@ -21,10 +22,9 @@ DOCS = PROJECT_ROOT / "docs"
 
 
 def run_json(*argv: str) -> Any:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([*argv, "--json"], stdout=out, stderr=err)
-    assert code in {0, 1}, err.getvalue()
-    return json.loads(out.getvalue())
+    code, out, err = run(*argv, "--json")
+    assert code in {0, 1}, err
+    return json.loads(out)
 
 
 def documented_tables() -> dict[str, list[set[str]]]:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, ClassVar
 import pytest
 
 import ianaports
+from cli_helpers import run
 from ianaports import _sync, cli, fetch, store
 from ianaports.errors import StaleDataWarning
 from ianaports.store import LOCK_NAME, TEMP_PREFIX, Store
@@ -209,13 +210,6 @@ def fingerprint(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    """Run the command line in-process; return the exit code, stdout and stderr."""
-    stdout, stderr = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), stdout=stdout, stderr=stderr)
-    return code, stdout.getvalue(), stderr.getvalue()
 
 
 @pytest.fixture

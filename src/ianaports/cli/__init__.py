@@ -1,0 +1,195 @@
+"""The ``ianaports`` command line: the only package that prints.
+
+Where things are:
+
+``__init__``
+    :func:`main` (the one handler that turns every error into one stderr line
+    and an exit code), :func:`run` (the console script) and
+    :func:`build_parser`, which lists every command in ``--help`` order.
+``_exit``
+    the exit codes, their ``--help`` epilog, and which error gives which code.
+``_common``
+    :class:`Output`, :func:`add_command` (the one way a command is
+    registered: name, help, description, examples, exit-code epilog), the
+    options and argument types several commands share, query reading, and
+    :func:`release`, the one way a command gets its registry (``--file``, else
+    the store, synced on first use).
+``_json``
+    every JSON document the command line builds itself.
+``lookup``
+    ``show``, ``search``, ``explain``, ``free``, ``stats``.
+``changes``
+    ``diff``, ``history`` (and :func:`resolve_release`).
+``cache``
+    ``sync``, ``versions``, ``export``.
+``audit``
+    ``listening``, ``notes``.
+``completion``
+    ``completion``.
+
+Start-up: ``--help``, ``--version`` and ``import ianaports.cli`` load neither
+lxml, requests, psutil nor sqlite3.  Every command module is imported to
+build the parser, since ``--help``, shell completion and the docs need every
+command's options, and we keep a command's options beside its code rather than
+in a table apart from it (as lazily imported command modules would need).  So a
+command module imports at its top only what ``import ianaports`` already costs;
+the modules that would slow every start (the store and sqlite3, the lxml
+parser, the diff engine, the curated notes, the socket audit, shtab) are
+imported inside the one function that needs each, most of them behind
+:func:`~ianaports.cli._common.release` and its neighbours.
+
+The exit codes, what each means and which error gives which are in
+:mod:`ianaports.cli._exit` (and at the end of every ``--help``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING, NoReturn, TextIO
+
+from ianaports import __version__
+from ianaports.errors import IanaportsError
+
+from . import audit, cache, changes, completion, lookup
+from ._common import DEBUG_HELP, CommandParser, Output, Parser, epilog
+from ._exit import (
+    EXIT_CACHE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_NEW_LISTENERS,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_SOURCE,
+    EXIT_USAGE,
+    UsageError,
+    exit_code,
+    hint,
+)
+from .changes import resolve_release
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ._common import Handler
+
+__all__ = [
+    "EXIT_CACHE",
+    "EXIT_INTERNAL",
+    "EXIT_NEW_LISTENERS",
+    "EXIT_NOT_FOUND",
+    "EXIT_OK",
+    "EXIT_SOURCE",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+    "resolve_release",
+    "run",
+]
+
+#: Every command, in the order ``ianaports --help`` lists them: the function that registers it.
+_COMMANDS = (
+    lookup.add_show,
+    lookup.add_search,
+    lookup.add_free,
+    lookup.add_stats,
+    cache.add_export,
+    audit.add_listening,
+    completion.add_completion,
+    lookup.add_explain,
+    audit.add_notes,
+    changes.add_diff,
+    changes.add_history,
+    cache.add_sync,
+    cache.add_versions,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``ianaports`` command (also used to document it)."""
+    parser = Parser(
+        prog="ianaports",
+        description="A typed, versioned local copy of IANA's service-name and port-number registry.",
+        epilog=epilog(
+            [
+                "ianaports sync                 # keep the local copy current (cron: --quiet)",
+                "ianaports show 2304",
+                "ianaports search kerberos --json",
+                "ianaports sync && ianaports diff   # what the newest release changed",
+                "ianaports COMMAND --help        # every command has examples and --json (docs/schema.md)",
+            ]
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ianaports {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
+    for add in _COMMANDS:
+        add(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run the command line; return the exit code instead of exiting."""
+    out = Output(stdout or sys.stdout, stderr or sys.stderr)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in arguments
+    try:
+        args = build_parser().parse_args(arguments)
+        handler: Handler | None = getattr(args, "handler", None)
+        if handler is None:
+            raise UsageError("ianaports: a command is required (try 'ianaports --help')")
+        return handler(args, out)
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except UsageError as exc:
+        out.message(_usage_message(str(exc), arguments))
+        return EXIT_USAGE
+    except IanaportsError as exc:
+        if debug:
+            raise
+        out.message(f"ianaports: {exc}{hint(exc)}")
+        return exit_code(exc)
+    except KeyboardInterrupt:
+        out.message("ianaports: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader (head, less) went away: stop quietly, as Unix tools do.
+        _silence_stdout()
+        return EXIT_OK
+    except Exception as exc:
+        # A bug, not bad input: still one line for the user, the traceback on request.
+        if debug:
+            raise
+        out.message(f"ianaports: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)")
+        return EXIT_INTERNAL
+
+
+def _usage_message(message: str, arguments: Sequence[str]) -> str:
+    """One line: the problem, then where to read how the command is used."""
+    if not message.startswith("ianaports"):
+        message = f"ianaports: {message}"
+    if "--help" in message:
+        return message
+    known = next(
+        action.choices
+        for action in build_parser()._actions  # noqa: SLF001 - argparse lists subcommands nowhere else
+        if isinstance(action, argparse._SubParsersAction)  # noqa: SLF001
+    )
+    commands = [word for word in arguments if not word.startswith("-")][:1]
+    command = f"{commands[0]} " if commands and commands[0] in known else ""
+    return f"{message} (see 'ianaports {command}--help')"
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def run() -> NoReturn:
+    """Console-script entry point: run :func:`main` and exit with its code."""
+    raise SystemExit(main())

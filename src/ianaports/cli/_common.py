@@ -1,0 +1,395 @@
+"""What the commands share: output, registration, common options, query reading, and their registry.
+
+:class:`Output` is where a command writes; :func:`add_command` is how one is
+registered; then the options and argument types several commands take, how a
+query is read, and :func:`release`, the one way a command gets its registry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TextIO, TypeAlias, overload
+
+from ianaports.errors import FetchError, InvalidArgumentError
+from ianaports.model import read_query as _library_read_query
+
+from ._exit import EXIT_CODES_HELP, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+
+    from ianaports.model import PortRange
+    from ianaports.registry import Registry
+    from ianaports.store import ReleaseView, Store
+
+    Commands: TypeAlias = "argparse._SubParsersAction[CommandParser]"  # noqa: SLF001 - argparse names it nowhere else
+    Handler: TypeAlias = "Callable[[argparse.Namespace, Output], int]"
+
+__all__ = [
+    "DEBUG_HELP",
+    "PROTOCOL_CHOICES",
+    "CommandParser",
+    "Output",
+    "Parser",
+    "add_cache_dir",
+    "add_command",
+    "add_json_option",
+    "add_notes_source",
+    "add_output_options",
+    "add_protocol_option",
+    "add_registry_source",
+    "epilog",
+    "open_store",
+    "output_format",
+    "path_argument",
+    "port_or_name",
+    "positive_int",
+    "progress",
+    "read_file",
+    "read_query",
+    "release",
+    "without_protocol",
+]
+
+#: The transport protocols --protocol and a ``PORT/PROTOCOL`` query accept.
+PROTOCOL_CHOICES = ("tcp", "udp", "sctp", "dccp")
+
+DEBUG_HELP = "show a traceback when something fails"
+
+
+class Output:
+    """Where a command writes: stdout for results, stderr for messages."""
+
+    def __init__(self, stdout: TextIO, stderr: TextIO) -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+
+    @property
+    def is_terminal(self) -> bool:
+        """True when stdout is an interactive terminal (aligned tables, colour allowed)."""
+        return _is_terminal(self.stdout)
+
+    @property
+    def messages_to_terminal(self) -> bool:
+        """True when stderr is an interactive terminal (progress and chatter allowed)."""
+        return _is_terminal(self.stderr)
+
+    @property
+    def use_colour(self) -> bool:
+        """Colour only on a terminal and never when NO_COLOR is set (https://no-color.org)."""
+        return self.is_terminal and not os.environ.get("NO_COLOR")
+
+    def line(self, text: str = "") -> None:
+        """Write one line of results."""
+        self.stdout.write(text + "\n")
+
+    def json(self, data: Any) -> None:  # noqa: ANN401 - any JSON-serialisable value
+        """Write a JSON document."""
+        json.dump(data, self.stdout, indent=2, ensure_ascii=False)
+        self.stdout.write("\n")
+
+    def message(self, text: str) -> None:
+        """Write one line to stderr."""
+        self.stderr.write(text + "\n")
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+# --- parsers and the one way a command is registered -------------------------------------------
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors reach the one handler in :func:`ianaports.cli.main` (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise a :class:`UsageError` instead of printing usage and exiting."""
+        raise UsageError(f"{self.prog}: {message}")
+
+
+class CommandParser(Parser):
+    """A subcommand's parser: it also takes --debug, so the option works after the command too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - argparse's own signature
+        super().__init__(*args, **kwargs)
+        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+
+
+def epilog(examples: Sequence[str]) -> str:
+    """The end of a ``--help``: the examples, then what every exit code means."""
+    return "examples:\n" + "".join(f"  {example}\n" for example in examples) + "\n" + EXIT_CODES_HELP
+
+
+def add_command(
+    commands: Commands,
+    name: str,
+    handler: Handler,
+    *,
+    help: str,  # noqa: A002 - argparse's own name for a command's line in --help
+    description: str,
+    examples: Sequence[str],
+) -> CommandParser:
+    """Add the command *name*, run by *handler*; the caller adds its options to the parser returned.
+
+    *help* is its line in ``ianaports --help``; *description* and *examples*
+    open and close its own ``--help``, which ends with the exit codes.
+    """
+    parser = commands.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog(examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+# --- argument types -----------------------------------------------------------------------------
+
+
+def path_argument(text: str) -> str:
+    """A file or folder argument; an empty one is refused rather than read as "none given" or as ".".
+
+    ``--baseline "$BASE"`` with BASE unset must not quietly skip the comparison.
+    """
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path (was a variable left unset?)")
+    return text
+
+
+def positive_int(text: str) -> int:
+    """A whole number of at least 1 (--limit, --count)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+# --- options several commands share -------------------------------------------------------------
+
+
+def add_json_option(parser: argparse.ArgumentParser, help_text: str = "print JSON") -> None:
+    """--json, on every command."""
+    parser.add_argument("--json", action="store_true", help=help_text)
+
+
+def add_cache_dir(parser: argparse.ArgumentParser) -> None:
+    """--cache-dir: the store a command reads or fills."""
+    parser.add_argument(
+        "--cache-dir",
+        type=path_argument,
+        metavar="DIR",
+        help="the cache folder (default: $IANAPORTS_CACHE_DIR, else the user cache folder)",
+    )
+
+
+def add_registry_source(parser: argparse.ArgumentParser) -> None:
+    """--file and --cache-dir: where :func:`release` reads the registry from."""
+    parser.add_argument(
+        "--file",
+        type=path_argument,
+        metavar="PATH",
+        help="read this registry file (.xml, .gz, .xz, .bz2) instead of the local cache",
+    )
+    add_cache_dir(parser)
+
+
+def add_notes_source(parser: argparse.ArgumentParser) -> None:
+    """--notes: more curated notes on top of the shipped ones."""
+    parser.add_argument(
+        "--notes",
+        type=path_argument,
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="also read curated notes from this TOML file or folder (repeatable; after IANAPORTS_NOTES_PATH)",
+    )
+
+
+def add_protocol_option(parser: argparse.ArgumentParser, help_text: str = "only this protocol") -> None:
+    """-p/--protocol, in any case (``-p TCP``), as service names match in any case."""
+    parser.add_argument("-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, help=help_text)
+
+
+def add_output_options(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    """--format and --json, which :func:`output_format` reconciles (the first format is the default)."""
+    parser.add_argument("--format", choices=formats, help=f"output format (default {formats[0]})")
+    add_json_option(parser, "print JSON (same as --format json)")
+
+
+def output_format(args: argparse.Namespace, default: str) -> str:
+    """The format that --format and --json ask for; a --format other than json beside --json is a usage error.
+
+    --json means --format json, so giving both is fine only when they agree:
+    explain, diff, history and export to stdout all refuse a conflict rather
+    than silently prefer one of them.
+    """
+    chosen: str | None = args.format
+    if not args.json:
+        return chosen or default
+    if chosen not in (None, "json"):
+        raise UsageError(f"--json and --format {chosen} conflict (--json means --format json); give one of them")
+    return "json"
+
+
+# --- reading a query ----------------------------------------------------------------------------
+
+
+def read_query(text: str) -> int | PortRange | str:
+    """The port, span or service name a query argument names; anything else is a usage error.
+
+    show, explain, history and diff --port all read their argument through
+    :func:`ianaports.model.read_query`, so they agree on what is a span.
+    """
+    try:
+        return _library_read_query(text)
+    except InvalidArgumentError as exc:
+        raise UsageError(str(exc)) from None
+
+
+_PROTOCOL_SUFFIX_RE = re.compile(r"\s*(.+?)\s*/\s*([A-Za-z]+)\s*")
+
+
+def without_protocol(args: argparse.Namespace) -> str:
+    """The query with a services(5)-style protocol suffix taken off (``80/tcp``, ``http/udp``).
+
+    The suffix acts as --protocol, where the command has one; a suffix that
+    disagrees with --protocol, or names no transport protocol, is a usage error.
+    Service names never hold a slash (RFC 6335), so the reading is unambiguous.
+    """
+    if "/" not in args.query:
+        return str(args.query)
+    match = _PROTOCOL_SUFFIX_RE.fullmatch(args.query)
+    if match is None or "/" in match.group(1):
+        raise UsageError(f"not a port, a span A-B or a service name: {args.query!r}")
+    query, protocol = match.group(1), match.group(2).lower()
+    if protocol not in PROTOCOL_CHOICES:
+        raise UsageError(
+            f"not a transport protocol: {match.group(2)!r} in {args.query!r} (choose tcp, udp, sctp or dccp)"
+        )
+    given = getattr(args, "protocol", None)
+    if given not in (None, protocol):
+        raise UsageError(f"{args.query!r} names {protocol} but --protocol says {given}")
+    if hasattr(args, "protocol"):
+        args.protocol = protocol
+    return query
+
+
+def port_or_name(text: str, command: str) -> int | str:
+    """The port or name of a command that takes one (explain, history); a span points at show."""
+    wanted = read_query(text)
+    if not isinstance(wanted, int | str):
+        raise UsageError(f"{command} takes one port or name; for the span {wanted} run 'ianaports show {wanted}'")
+    return wanted
+
+
+# --- the registry a command works on ------------------------------------------------------------
+
+
+def progress(out: Output, *, quiet: bool = False) -> Callable[[int, int | None], None] | None:
+    """A one-line download progress on stderr, only on a terminal."""
+    if quiet or not out.messages_to_terminal:
+        return None
+
+    def show(received: int, total: int | None) -> None:
+        of = f" of {total / 1e6:.1f}" if total else ""
+        done = total is not None and received >= total
+        out.stderr.write(f"\r  downloading {received / 1e6:.1f}{of} MB" + ("\n" if done else ""))
+        out.stderr.flush()
+
+    return show
+
+
+def open_store(cache_dir: str | os.PathLike[str] | None) -> Store:
+    """The store in *cache_dir* (default: $IANAPORTS_CACHE_DIR, else the user cache folder), as it is."""
+    from ianaports.store import Store  # noqa: PLC0415 - sqlite3 only for commands that read the store
+
+    return Store(cache_dir)
+
+
+def read_file(path: str) -> Registry:
+    """The registry in the release file *path* (.xml, .gz, .xz, .bz2)."""
+    from ianaports.parser import parse  # noqa: PLC0415 - lxml only when a file is read
+
+    return parse(path)
+
+
+@overload
+def release(
+    args: argparse.Namespace, out: Output, *, whole: Literal[True]
+) -> contextlib.AbstractContextManager[Registry]: ...
+
+
+@overload
+def release(
+    args: argparse.Namespace, out: Output, *, whole: Literal[False] = False
+) -> contextlib.AbstractContextManager[Registry | ReleaseView]: ...
+
+
+def release(
+    args: argparse.Namespace, out: Output, *, whole: bool = False
+) -> contextlib.AbstractContextManager[Registry | ReleaseView]:
+    """The registry a command answers from: the --file registry, else the newest stored release.
+
+    From the store, a :class:`~ianaports.store.ReleaseView` answers lookups by
+    SQL without loading 14,000 records for one port; *whole* loads the release
+    as a :class:`~ianaports.registry.Registry` for the commands that read every
+    record (free, stats, export, notes check).  An empty store is filled by a
+    first sync.  Use it as ``with release(args, out) as registry: ...``: the
+    store is closed afterwards.
+    """
+    return _release(args, out, whole=whole)
+
+
+@contextlib.contextmanager
+def _release(args: argparse.Namespace, out: Output, *, whole: bool) -> Iterator[Registry | ReleaseView]:
+    if args.file:
+        yield read_file(args.file)
+        return
+    with _filled_store(args.cache_dir, out) as store:
+        if not whole:
+            yield store.view()  # it reads the store as the command runs
+            return
+        registry = store.load()
+    yield registry
+
+
+def _filled_store(cache_dir: str | None, out: Output) -> Store:
+    """The store of --cache-dir; an empty one is filled from the default sources first.
+
+    The library's ``_sync.load`` fills an empty cache too, but it returns the
+    whole release (lookups here answer by SQL), shows no download progress and
+    says nothing on stderr, and its failure names no next step; so the command
+    line keeps this one small variant over ``_sync.sync``.
+    """
+    store = open_store(cache_dir)
+    if store.latest() is not None:
+        return store
+    store.close()
+    from ianaports import _sync  # noqa: PLC0415 - only to fill an empty cache
+
+    # On a terminal say what is happening; in scripts, failures stay one line.
+    if out.messages_to_terminal:
+        sources = " ".join(_sync.default_sources())
+        out.message(f"ianaports: no local registry in {store.path} yet; fetching {sources}")
+    try:
+        result = _sync.sync(cache_dir=store.path, progress=progress(out))
+    except FetchError as exc:
+        raise FetchError(
+            f"{exc}; to import a local copy run 'ianaports sync --source FILE' (or read one file with --file PATH)"
+        ) from exc
+    if result.latest is not None:
+        latest = result.latest
+        out.message(
+            f"ianaports: stored the registry of {latest.updated} ({latest.record_count} records) in {store.path}"
+        )
+    return store

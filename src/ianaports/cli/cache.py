@@ -1,0 +1,241 @@
+"""The local copy and what leaves it: ``sync``, ``versions`` and ``export``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from typing import TYPE_CHECKING, TextIO
+
+from ianaports import __version__, render
+from ianaports.errors import FetchError
+from ianaports.render import format_table
+
+from . import _json
+from ._common import (
+    add_cache_dir,
+    add_command,
+    add_json_option,
+    add_registry_source,
+    open_store,
+    output_format,
+    path_argument,
+    progress,
+    release,
+)
+from ._exit import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK
+
+if TYPE_CHECKING:
+    import argparse
+
+    from ianaports._sync import SyncResult
+    from ianaports.registry import Registry
+
+    from ._common import Commands, Output
+
+__all__ = ["EXPORT_FORMATS", "add_export", "add_sync", "add_versions", "cmd_export", "cmd_sync", "cmd_versions"]
+
+
+# --- sync -----------------------------------------------------------------------------------------
+
+
+def _describe_outcome_lines(result: SyncResult) -> list[str]:
+    lines = []
+    for outcome in result.outcomes:
+        if outcome.status == "added":
+            dates = ", ".join(release.updated.isoformat() for release in outcome.releases[-3:])
+            more = f" and {len(outcome.releases) - 3} more" if len(outcome.releases) > 3 else ""  # noqa: PLR2004
+            lines.append(f"{outcome.source}: added {len(outcome.releases)} release(s): {dates}{more}")
+        elif outcome.status == "not-modified":
+            lines.append(f"{outcome.source}: up to date (not modified since the last sync)")
+        elif outcome.status == "unchanged":
+            lines.append(f"{outcome.source}: up to date (already stored)")
+        else:
+            lines.append(f"{outcome.source}: {outcome.status}: {outcome.error}")
+    return lines
+
+
+def cmd_sync(args: argparse.Namespace, out: Output) -> int:
+    """Refresh the local cache from IANA (or the sources given) and report what happened."""
+    from ianaports._sync import attempt_sync, describe_age, raise_for_failure  # noqa: PLC0415 - sqlite3 only for the store
+
+    result = attempt_sync(
+        args.source or None,
+        cache_dir=args.cache_dir,
+        force=args.force,
+        progress=progress(out, quiet=args.quiet or args.json),
+    )
+    if args.json:
+        # Failed sources are reported too ("ok": false), then the error line and exit 3.
+        out.json(result.to_json())
+    try:
+        raise_for_failure(result)
+    except FetchError as exc:
+        with open_store(args.cache_dir) as store:
+            latest = store.latest()
+        if latest is None:
+            raise FetchError(f"{exc}; to import a local copy run 'ianaports sync --source FILE'") from exc
+        age = describe_age(dt.datetime.now(dt.timezone.utc) - latest.fetched_at)
+        raise type(exc)(f"{exc}; the cached registry of {latest.updated} (fetched {age} ago) stays in use") from exc
+    if args.json:
+        return EXIT_OK
+    if not args.quiet:
+        for line in _describe_outcome_lines(result):
+            out.line(line)
+        if result.latest is not None:
+            out.line(
+                f"newest release: {result.latest.updated} ({result.latest.record_count} records) in {result.cache_dir}"
+            )
+    return EXIT_OK
+
+
+def add_sync(commands: Commands) -> None:
+    """Register ``sync``."""
+    sync = add_command(
+        commands,
+        "sync",
+        cmd_sync,
+        help="refresh the local cache from IANA, a mirror, a file or a folder of releases",
+        description="Fetch the registry (conditionally: nothing is downloaded when IANA says it has not changed),"
+        " parse it fully, check it and store it as a new release. Sources are tried in order until one succeeds;"
+        " a folder source imports every release file in it.",
+        examples=[
+            "ianaports sync",
+            "ianaports sync --source https://mirror.example/ports.xml",
+            "ianaports sync --source ../shared/registry   # import every archived release",
+        ],
+    )
+    sync.add_argument(
+        "--source",
+        action="append",
+        type=path_argument,
+        metavar="URL|PATH",
+        help="an http(s) URL, a release file or a folder of them; repeat to give fallbacks"
+        " (default: $IANAPORTS_URL, else IANA's URL)",
+    )
+    add_cache_dir(sync)
+    sync.add_argument(
+        "--force", action="store_true", help="download even if unchanged, and accept a release that looks suspect"
+    )
+    sync.add_argument("-q", "--quiet", action="store_true", help="print nothing unless something fails")
+    add_json_option(sync, "print what happened as JSON")
+
+
+# --- versions -------------------------------------------------------------------------------------
+
+
+def cmd_versions(args: argparse.Namespace, out: Output) -> int:
+    """List the releases in the cache; with --check, verify the whole store."""
+    with open_store(args.cache_dir) as store:
+        releases = store.releases()
+        problems = store.check() if args.check else []
+    if args.json:
+        out.json(_json.versions_document(store.path, releases, problems if args.check else None))
+    elif releases:
+        rows = [
+            [
+                release.updated.isoformat(),
+                str(release.record_count),
+                release.fetched_at.strftime("%Y-%m-%d %H:%M"),
+                release.source,
+            ]
+            for release in releases
+        ]
+        out.line(format_table(["UPDATED", "RECORDS", "FETCHED (UTC)", "SOURCE"], rows, aligned=out.is_terminal))
+    for problem in problems:
+        out.message(f"ianaports: {problem}")
+    if problems:
+        return EXIT_CACHE
+    if not releases:
+        out.message(f"ianaports: no release in {store.path} yet; run 'ianaports sync'")
+        return EXIT_NOT_FOUND
+    if args.check:
+        out.message(f"ianaports: the store at {store.path} is sound ({len(releases)} releases)")
+    return EXIT_OK
+
+
+def add_versions(commands: Commands) -> None:
+    """Register ``versions``."""
+    versions = add_command(
+        commands,
+        "versions",
+        cmd_versions,
+        help="list the registry releases kept in the local cache",
+        description="List every release in the cache: IANA's date, record count, when and where it was fetched.",
+        examples=["ianaports versions", "ianaports versions --check --json"],
+    )
+    versions.add_argument("--check", action="store_true", help="verify the store's integrity (exit 4 on problems)")
+    add_cache_dir(versions)
+    add_json_option(versions)
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("iana-csv", "json", "jsonl", "services")
+
+
+def cmd_export(args: argparse.Namespace, out: Output) -> int:
+    """Write the whole registry as IANA's CSV, JSON, JSON Lines or a services(5) file."""
+    to_stdout = args.output in (None, "-")
+    # To stdout the export is the output, so --json can only mean the format;
+    # to a file, --json reports what was written.
+    from ianaports._files import replacing  # noqa: PLC0415 - pathlib and tempfile only for an export
+
+    fmt = output_format(args, "json") if to_stdout else (args.format or "json")
+    with release(args, out, whole=True) as registry:
+        if to_stdout:
+            _export(registry, fmt, out.stdout, legacy=args.legacy_csv)
+            return EXIT_OK
+        # Replaced atomically when OUT is a regular file; a device such as /dev/null is written in place.
+        with replacing(args.output) as handle:
+            text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+            _export(registry, fmt, text, legacy=args.legacy_csv)
+            text.flush()
+            text.detach()  # the handle is replacing()'s to close
+    if args.json:
+        out.json(_json.export_summary_document(fmt, args.output, registry))
+    else:
+        out.message(f"ianaports: wrote {fmt} of the {registry.updated} release to {args.output}")
+    return EXIT_OK
+
+
+def _export(registry: Registry, fmt: str, stream: TextIO, *, legacy: bool) -> None:
+    if fmt == "iana-csv":
+        render.write_iana_csv(registry, stream, legacy=legacy)
+    elif fmt == "services":
+        render.write_services(registry, stream, generator=f"ianaports {__version__}")
+    elif fmt == "jsonl":
+        stream.writelines(
+            json.dumps(render.record_to_json(record), ensure_ascii=False) + "\n" for record in registry.records
+        )
+    else:
+        json.dump(render.registry_to_json(registry), stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+
+
+def add_export(commands: Commands) -> None:
+    """Register ``export``."""
+    export = add_command(
+        commands,
+        "export",
+        cmd_export,
+        help="write the registry as IANA's CSV, JSON, JSON Lines or /etc/services",
+        description="Write the whole registry. iana-csv reproduces IANA's own CSV byte for byte; services writes "
+        "a services(5) file like /etc/services (one line per port and protocol, spans expanded, alias "
+        "notes as aliases, names the format cannot hold left out).",
+        examples=[
+            "ianaports export --format services -o services",
+            "ianaports export --format iana-csv --legacy-csv > ports.csv",
+            "ianaports export --format jsonl",
+            "ianaports export --format services -o services --json   # {format, output, updated, records, bytes}",
+        ],
+    )
+    export.add_argument("--format", choices=EXPORT_FORMATS, help="output format (default json)")
+    export.add_argument(
+        "-o", "--output", type=path_argument, metavar="OUT", help="write to this file (atomically) instead of stdout"
+    )
+    export.add_argument(
+        "--legacy-csv", action="store_true", help="iana-csv as IANA wrote it before 2025 (<br/> as space, CRLF)"
+    )
+    add_json_option(export, "with -o, print a JSON summary of what was written; to stdout, the same as --format json")
+    add_registry_source(export)

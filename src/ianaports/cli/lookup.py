@@ -1,0 +1,297 @@
+"""Looking things up in one release: ``show``, ``search``, ``explain``, ``free`` and ``stats``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from ianaports.errors import NotFoundError
+from ianaports.model import PortRange
+from ianaports.registry import port_statistics
+from ianaports.render import format_table
+
+from . import _json
+from ._common import (
+    add_command,
+    add_json_option,
+    add_notes_source,
+    add_output_options,
+    add_protocol_option,
+    add_registry_source,
+    output_format,
+    port_or_name,
+    positive_int,
+    read_query,
+    release,
+    without_protocol,
+)
+from ._exit import EXIT_NOT_FOUND, EXIT_OK
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ianaports.model import ServiceRecord
+    from ianaports.registry import RecordSource, Registry
+    from ianaports.store import ReleaseView
+
+    from ._common import Commands, Output
+
+__all__ = [
+    "EPHEMERAL_START",
+    "add_explain",
+    "add_free",
+    "add_search",
+    "add_show",
+    "add_stats",
+    "cmd_explain",
+    "cmd_free",
+    "cmd_search",
+    "cmd_show",
+    "cmd_stats",
+]
+
+_RECORDS_JSON_HELP = "print JSON (the record schema of docs/schema.md)"
+
+
+def _answer_records(
+    out: Output, records: Sequence[ServiceRecord], registry: RecordSource, *, as_json: bool, nothing: str
+) -> int:
+    """Print *records* and exit 0; with none, say *nothing* on stderr (after empty JSON if asked) and exit 1."""
+    if as_json:  # JSON answers even an empty result; a text table would be a bare header
+        out.json(_json.records_document(registry, records))
+    elif records:
+        rows = [
+            [
+                record.name or "-",
+                str(record.ports) if record.ports else "-",
+                str(record.protocol) if record.protocol else "-",
+                record.description,
+            ]
+            for record in records
+        ]
+        out.line(format_table(["NAME", "PORT", "PROTO", "DESCRIPTION"], rows, aligned=out.is_terminal))
+    if records:
+        return EXIT_OK
+    out.message(f"ianaports: {nothing}")
+    return EXIT_NOT_FOUND
+
+
+# --- show -----------------------------------------------------------------------------------------
+
+
+def cmd_show(args: argparse.Namespace, out: Output) -> int:
+    """Show the records of a port, a span of ports or a service name."""
+    # Read the query first: a malformed one is a usage error even with no cache to answer from.
+    wanted = read_query(without_protocol(args))
+    with release(args, out) as registry:
+        return _show(args, out, registry, wanted)
+
+
+def _show(
+    args: argparse.Namespace, out: Output, registry: Registry | ReleaseView, wanted: int | PortRange | str
+) -> int:
+    query: str = args.query.strip()
+    if isinstance(wanted, int):
+        records = registry.lookup(wanted, args.protocol)
+    elif isinstance(wanted, str):
+        try:
+            records = registry.service(wanted, args.protocol)
+        except NotFoundError:
+            records = ()
+    else:
+        records = registry.lookup_span(wanted, args.protocol)
+    protocol = f" on {args.protocol}" if args.protocol else ""
+    nothing = f"nothing in the registry of {registry.updated} for {query!r}{protocol}"
+    return _answer_records(out, records, registry, as_json=args.json, nothing=nothing)
+
+
+def add_show(commands: Commands) -> None:
+    """Register ``show``."""
+    show = add_command(
+        commands,
+        "show",
+        cmd_show,
+        help="show the records of a port, span or service name",
+        description="Show the registry's records for a port (2304), a span (2300-2310) or a name (ssh).",
+        examples=[
+            "ianaports show 2304",
+            "ianaports show ssh --protocol tcp",
+            "ianaports show 53/udp",
+            "ianaports show 6000-6063 --json",
+        ],
+    )
+    show.add_argument("query", metavar="PORT|NAME|SPAN", help="a port number, a span A-B, or a service name")
+    add_protocol_option(show)
+    add_json_option(show, _RECORDS_JSON_HELP)
+    add_registry_source(show)
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+
+def cmd_search(args: argparse.Namespace, out: Output) -> int:
+    """Search service names and descriptions, exact name matches first."""
+    with release(args, out) as registry:
+        records = registry.search(args.text)
+        if args.limit:
+            records = records[: args.limit]
+        nothing = f"nothing in the registry of {registry.updated} matches {args.text!r}"
+        return _answer_records(out, records, registry, as_json=args.json, nothing=nothing)
+
+
+def add_search(commands: Commands) -> None:
+    """Register ``search``."""
+    search = add_command(
+        commands,
+        "search",
+        cmd_search,
+        help="search service names and descriptions",
+        description="Search service names and descriptions; exact name matches come first, then name prefixes.",
+        examples=["ianaports search kerberos", "ianaports search ssh --limit 5 --json"],
+    )
+    search.add_argument("text", help="text to look for (case-insensitive)")
+    search.add_argument("--limit", type=positive_int, default=0, metavar="N", help="show at most N records")
+    add_json_option(search, _RECORDS_JSON_HELP)
+    add_registry_source(search)
+
+
+# --- explain --------------------------------------------------------------------------------------
+
+
+def cmd_explain(args: argparse.Namespace, out: Output) -> int:
+    """Explain a port or service name: IANA's entry, range facts and curated notes."""
+    from ianaports.enrich import explain, load_notes  # noqa: PLC0415 - the notes only for the commands that read them
+    from ianaports.explain_render import render_explain  # noqa: PLC0415 - the page renderer only for explain
+
+    fmt = output_format(args, "text")
+    query: str = args.query.strip()
+    wanted = port_or_name(without_protocol(args), "explain")  # its page covers every protocol
+    notes = load_notes(args.notes)
+    with release(args, out) as registry:
+        try:
+            view = explain(registry, wanted, notes)
+        except NotFoundError:
+            if fmt == "json":  # every --json answers with a document, an empty one included
+                out.json(_json.no_explanation_document(query, registry))
+            out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
+            return EXIT_NOT_FOUND
+    out.stdout.write(render_explain(view, fmt))
+    return EXIT_OK
+
+
+def add_explain(commands: Commands) -> None:
+    """Register ``explain``."""
+    explain = add_command(
+        commands,
+        "explain",
+        cmd_explain,
+        help="explain a port or service name as a page (text, markdown, html, json)",
+        description="Explain a port or a service name: IANA's entry, the range it sits in, curated history, "
+        "unofficial uses, how to check what listens on it, and why an unexpected listener matters.",
+        examples=[
+            "ianaports explain 2304",
+            "ianaports explain ssh --format markdown",
+            "ianaports explain 2402 --format html > port-2402.html",
+        ],
+    )
+    explain.add_argument("query", metavar="PORT|NAME", help="a port number or a service name")
+    add_output_options(explain, ["text", "markdown", "html", "json"])
+    add_registry_source(explain)
+    add_notes_source(explain)
+
+
+# --- free -----------------------------------------------------------------------------------------
+
+#: Linux's default ephemeral range starts at 32768; Windows and RFC 6335 use 49152-65535.
+EPHEMERAL_START = 32768
+
+
+def _port_span(text: str) -> tuple[int, int]:
+    # Only ASCII digits are a port, as read_query reads them for show ("١٢٣" is not 123).
+    if not text.isascii():
+        raise argparse.ArgumentTypeError(f"not a port or port range: {text!r}")
+    try:
+        span = PortRange.from_text(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return span.start, span.end
+
+
+def cmd_free(args: argparse.Namespace, out: Output) -> int:
+    """List ports with no IANA assignment in a span, for picking a quiet internal port."""
+    start, end = args.range
+    with release(args, out, whole=True) as registry:
+        ports = registry.unassigned(start, end, args.protocol)
+    if not args.include_ephemeral:
+        ports = [port for port in ports if port < EPHEMERAL_START]
+    ports = ports[: args.count]
+    if args.json:
+        out.json(_json.free_ports_document(registry, args.range, args.protocol, ports))
+    else:
+        for port in ports:
+            out.line(str(port))
+    if not ports:
+        hint = ""
+        if not args.include_ephemeral and end >= EPHEMERAL_START:
+            # Say why ports in the span were left out, or it reads as if IANA had assigned them.
+            hint = f" (ports from {EPHEMERAL_START} up are left out as OS ephemeral ports: add --include-ephemeral)"
+        out.message(f"ianaports: no unassigned port in {start}-{end}{hint}")
+        return EXIT_NOT_FOUND
+    return EXIT_OK
+
+
+def add_free(commands: Commands) -> None:
+    """Register ``free``."""
+    free = add_command(
+        commands,
+        "free",
+        cmd_free,
+        help="list ports IANA has not assigned, for an internal service",
+        description="List ports that IANA lists as unassigned in a span (for every protocol unless --protocol). "
+        f"Ports from {EPHEMERAL_START} up are left out unless --include-ephemeral: operating systems hand them "
+        "out to outgoing connections (Linux 32768-60999, Windows and RFC 6335 49152-65535).",
+        examples=["ianaports free --count 5", "ianaports free --range 8000-8999 --protocol tcp --json"],
+    )
+    free.add_argument(
+        "--range", type=_port_span, default=(1024, EPHEMERAL_START - 1), metavar="A-B", help="span (1024-32767)"
+    )
+    free.add_argument("--count", type=positive_int, default=10, metavar="N", help="how many ports to list (10)")
+    add_protocol_option(free, "free for this protocol only")
+    free.add_argument("--include-ephemeral", action="store_true", help="also list ports in OS ephemeral ranges")
+    add_json_option(free)
+    add_registry_source(free)
+
+
+# --- stats ----------------------------------------------------------------------------------------
+
+
+def cmd_stats(args: argparse.Namespace, out: Output) -> int:
+    """Count assigned, reserved and unassigned ports per RFC 6335 range and protocol."""
+    with release(args, out, whole=True) as registry:
+        stats = port_statistics(registry)
+    if args.json:
+        out.json(_json.stats_document(registry, stats))
+        return EXIT_OK
+    rows = [
+        [row["range"], row["protocol"], str(row["assigned"]), str(row["reserved"]), str(row["unassigned"])]
+        for row in stats["ports"]
+    ]
+    out.line(f"IANA registry of {registry.updated}: {stats['records']} records, {stats['service_names']} names")
+    out.line(format_table(["RANGE", "PROTO", "ASSIGNED", "RESERVED", "UNASSIGNED"], rows, aligned=out.is_terminal))
+    out.line(f"service names without a port: {stats['names_without_port']}")
+    return EXIT_OK
+
+
+def add_stats(commands: Commands) -> None:
+    """Register ``stats``."""
+    stats = add_command(
+        commands,
+        "stats",
+        cmd_stats,
+        help="count assignments per RFC 6335 range and protocol",
+        description="Count, per RFC 6335 range (system, user, dynamic) and protocol, the ports with an assignment, "
+        "the reserved ports and the rest; and the service names registered without a port.",
+        examples=["ianaports stats", "ianaports stats --json"],
+    )
+    add_json_option(stats)
+    add_registry_source(stats)
