@@ -21,7 +21,7 @@ Where things are:
 ``changes``
     ``diff``, ``history`` (and :func:`resolve_release`).
 ``cache``
-    ``sync``, ``versions``, ``export``.
+    ``sync``, ``versions``, ``export``, ``rebuild``, ``backup``.
 ``audit``
     ``listening``, ``notes``.
 ``completion``
@@ -103,6 +103,8 @@ _COMMANDS = (
     changes.add_history,
     cache.add_sync,
     cache.add_versions,
+    cache.add_rebuild,
+    cache.add_backup,
 )
 
 

@@ -33,13 +33,9 @@ import attrs
 from ianaports._files import atomic_write
 from ianaports.errors import CacheError
 
-if sys.version_info >= (3, 14):  # pragma: no cover - the standard library's own binding
-    from compression import zstd
-else:
-    from backports import zstd
-
 if TYPE_CHECKING:
     from pathlib import Path
+    from types import ModuleType
 
 __all__ = ["ARCHIVE_FORMAT", "Archive", "Entry"]
 
@@ -115,6 +111,16 @@ def _parse_name(name: str) -> tuple[dt.date, str, str, bool] | None:
     except ValueError:
         return None
     return updated, match.group(2), match.group(3), match.group(4) is not None
+
+
+def _zstd() -> ModuleType:
+    """The zstd binding: the standard library's from Python 3.14, its backport before (imported on use)."""
+    if sys.version_info >= (3, 14):  # pragma: no cover - the standard library's own binding
+        from compression import zstd  # noqa: PLC0415 - only readers and writers of entries pay for it
+    else:
+        from backports import zstd  # noqa: PLC0415 - same
+
+    return zstd
 
 
 def _window_log(total: int) -> int:
@@ -203,6 +209,7 @@ class Archive:
         if cached is not None:
             return entry, cached
         path = self.folder / name
+        zstd = _zstd()
         try:
             if entry.base is None:
                 payload = zstd.decompress(frame)
@@ -274,6 +281,7 @@ class Archive:
         return entry
 
     def _compress(self, payload: bytes, *, kind: str, updated: dt.date) -> tuple[bytes, str | None]:
+        zstd = _zstd()
         keyframe = self._nearest_keyframe(kind, updated)
         if keyframe is not None:
             _, base = self.read(keyframe)

@@ -14,11 +14,8 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
-import logging
 import os
 import sqlite3
-import tarfile
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +27,7 @@ from ianaports.model import PORT_MAX, PortRange, Protocol, ServiceRecord
 
 from . import codec, schema
 from .archive import Archive, Entry
-from .layout import ARCHIVE_DIR, DB_NAME, LOCK_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIX, resolve_data_dir
+from .layout import ARCHIVE_DIR, DB_NAME, LOCK_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIX, notice, resolve_data_dir
 from .write import Interned, chunks, insert_release, unpack_ids
 
 if TYPE_CHECKING:
@@ -44,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CheckReport", "ReleaseInfo", "Store"]
 
-logger = logging.getLogger("ianaports")
 
 #: What every message about a damaged index tells the user to run.
 REBUILD_HINT = "run 'ianaports rebuild' to recreate it from the archive"
@@ -99,12 +95,12 @@ class CheckReport:
         return not self.problems
 
     def summary(self) -> str:
-        """One line: what was checked and the verdict."""
-        verdict = "sound" if self.ok else f"{len(self.problems)} problem(s)"
+        """What was checked, in one line: ``13 releases, 13 archive entries (1 keyframe, 0.7 MB), index 5.4 MB``."""
         pending = f", {self.pending} archived release(s) waiting to be indexed" if self.pending else ""
+        problems = f", {len(self.problems)} problem(s)" if self.problems else ""
         return (
             f"{self.releases} releases, {self.entries} archive entries ({self.keyframes} keyframes,"
-            f" {self.archive_bytes / 1e6:.1f} MB), index {self.index_bytes / 1e6:.1f} MB{pending}: {verdict}"
+            f" {self.archive_bytes / 1e6:.1f} MB), index {self.index_bytes / 1e6:.1f} MB{pending}{problems}"
         )
 
 
@@ -296,7 +292,7 @@ class Store:
                 f" read-only; run 'ianaports rebuild' where it can be written"
             )
         kind = "converting" if legacy.is_legacy(self.db_path) else "rebuilding"
-        logger.warning(
+        notice(
             "ianaports: %s the index %s, written by another version of ianaports, from the archive", kind, self.db_path
         )
         self.rebuild()
@@ -1010,6 +1006,9 @@ class Store:
         immutable and copied as they are.  Extract the tar into an empty data
         folder to restore.
         """
+        import tarfile  # noqa: PLC0415 - only backups need it
+        import tempfile  # noqa: PLC0415 - same
+
         target = Path(path).expanduser()
         with tempfile.TemporaryDirectory(prefix="ianaports-backup-") as scratch:
             snapshot = Path(scratch) / DB_NAME

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import logging
 import os
 import shutil
 from pathlib import Path
@@ -49,7 +48,17 @@ TEMP_PREFIX = ".tmp-"
 #: How long a writer waits for another one before giving up.
 LOCK_TIMEOUT_SECONDS = 300.0
 
-logger = logging.getLogger("ianaports")
+
+def notice(message: str, *args: object) -> None:
+    """Say one line to the user: a warning of the ``ianaports`` logger.
+
+    With no logging configured, Python prints a warning's bare message on
+    stderr, so a command-line user sees the line as it is; a program that
+    configures logging gets it like any other warning.
+    """
+    import logging  # noqa: PLC0415 - only when there is something to say
+
+    logging.getLogger("ianaports").warning(message, *args)
 
 
 def legacy_cache_dir() -> Path:
@@ -114,5 +123,5 @@ def move_legacy_store(old: Path, new: Path) -> bool:
             shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
         raise CacheError(f"cannot move the store from {old} to {new}: {exc.strerror or exc}") from exc
-    logger.warning("ianaports: moved the store from the cache folder %s to the data folder %s", old, new)
+    notice("ianaports: moved the store from the cache folder %s to the data folder %s", old, new)
     return True
