@@ -134,6 +134,8 @@ class Archive:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._payloads: dict[str, bytes] = {}
+        #: Keyframe name -> its zstd dictionary, digested once and reused for every delta of a long import.
+        self._dictionaries: dict[str, Any] = {}
 
     # -- listing ---------------------------------------------------------------
 
@@ -290,7 +292,13 @@ class Archive:
                 zstd.CompressionParameter.window_log: _window_log(len(base) + len(payload)),
                 zstd.CompressionParameter.checksum_flag: 1,
             }
-            delta = zstd.compress(payload, options=options, zstd_dict=zstd.ZstdDict(base, is_raw=True).as_prefix)
+            dictionary = self._dictionaries.get(keyframe)
+            if dictionary is None:
+                dictionary = self._dictionaries[keyframe] = zstd.ZstdDict(base, is_raw=True)
+            # A raw-content dictionary and a prefix make the same frame (read() decodes it with the prefix);
+            # the digested dictionary is built once per keyframe, where a prefix is indexed again for each delta.
+            compressor = zstd.ZstdCompressor(options=options, zstd_dict=dictionary.as_digested_dict)
+            delta = compressor.compress(payload, mode=zstd.ZstdCompressor.FLUSH_FRAME)
             with contextlib.suppress(OSError):
                 if len(delta) * KEYFRAME_RATIO <= (self.folder / keyframe).stat().st_size:
                     return delta, keyframe

@@ -30,7 +30,7 @@ def pack_ids(ids: Sequence[int]) -> bytes:
     packed = array.array("I", ids)
     if sys.byteorder != "little":
         packed.byteswap()
-    return zlib.compress(packed.tobytes(), 6)
+    return zlib.compress(packed.tobytes(), 1)
 
 
 def unpack_ids(blob: bytes) -> array.array[int]:
@@ -66,15 +66,24 @@ class Interned:
     records: dict[tuple[ServiceRecord, str | None], int] = attrs.Factory(dict)
     people: dict[Person, int] = attrs.Factory(dict)
     blocks: dict[bytes, _Block] = attrs.Factory(dict)
+    #: The same for ``<person>`` elements: their bytes -> (people row id, person id).
+    person_blocks: dict[bytes, tuple[int, str]] = attrs.Factory(dict)
     pending_records: dict[tuple[ServiceRecord, str | None], int] = attrs.Factory(dict)
     pending_people: dict[Person, int] = attrs.Factory(dict)
     pending_blocks: dict[bytes, _Block] = attrs.Factory(dict)
+    pending_person_blocks: dict[bytes, tuple[int, str]] = attrs.Factory(dict)
+    #: Order keys known per epoch (epoch -> record id -> key), so the next release's are not read back.
+    order_keys: dict[int, dict[int, float]] = attrs.Factory(dict)
+    pending_order_keys: dict[int, dict[int, float]] = attrs.Factory(dict)
 
     def commit(self) -> None:
         """Keep the ids of the transaction that just committed."""
         self.records.update(self.pending_records)
         self.people.update(self.pending_people)
         self.blocks.update(self.pending_blocks)
+        self.person_blocks.update(self.pending_person_blocks)
+        for epoch, keys in self.pending_order_keys.items():
+            self.order_keys.setdefault(epoch, {}).update(keys)
         self.rollback()
 
     def rollback(self) -> None:
@@ -82,18 +91,41 @@ class Interned:
         self.pending_records.clear()
         self.pending_people.clear()
         self.pending_blocks.clear()
+        self.pending_person_blocks.clear()
+        self.pending_order_keys.clear()
 
 
-#: A known ``<record>`` element: its row id, the (person id, people row id or None) it names, its name and description.
-_Block = tuple[int, tuple[tuple[str, "int | None"], ...], "str | None", str]
+#: A known ``<record>`` element: its row id, the ids of the people it names and their people row ids
+#: then (None for a person the people section lacked), its name and its description.
+_Block = tuple[int, tuple[str, ...], tuple["int | None", ...], "str | None", str]
 
 
-def record_blocks(xml: bytes | None, count: int) -> list[bytes] | None:
-    """The bytes of each ``<record>`` element of *xml* in order, or None when they do not number *count*."""
+def record_blocks(xml: bytes | None, count: int, tag: bytes = b"<record") -> list[bytes] | None:
+    """The bytes of each ``<record>`` (or *tag*) element of *xml* in order, or None when they do not number *count*."""
     if xml is None:
         return None
-    blocks = xml.split(b"<record")[1:]
+    blocks = xml.split(tag)[1:]
     return blocks if len(blocks) == count else None
+
+
+def _people_ids(connection: sqlite3.Connection, registry: Registry, interned: Interned, xml: bytes | None) -> list[int]:
+    """The people row ids of the release's people section, found by their bytes where met before."""
+    people = list(registry.people.values())
+    blocks = record_blocks(xml, len(people), b"<person")
+    if blocks is None:
+        return _intern_people(connection, people, interned)
+    known, pending = interned.person_blocks.get, interned.pending_person_blocks.get
+    ids = []
+    for person, block in zip(people, blocks, strict=True):
+        hit = known(block) or pending(block)
+        ids.append(hit[0] if hit is not None and hit[1] == person.id else -1)
+    missing = [position for position, row_id in enumerate(ids) if row_id < 0]
+    if missing:
+        found = _intern_people(connection, [people[position] for position in missing], interned)
+        for position, row_id in zip(missing, found, strict=True):
+            ids[position] = row_id
+            interned.pending_person_blocks[blocks[position]] = (row_id, people[position].id)
+    return ids
 
 
 def insert_release(
@@ -103,11 +135,11 @@ def insert_release(
 
     *xml*, the release's original bytes when at hand, lets records met before be found by their bytes.
     """
-    people_ids = _intern_people(connection, list(registry.people.values()), interned)
+    people_ids = _people_ids(connection, registry, interned, xml)
     current = dict(zip(registry.people, people_ids, strict=True))
     member_ids = _intern_records(connection, registry.records, interned, record_blocks(xml, len(registry)), current)
     updated = registry.updated.isoformat()
-    epoch = _assign_order_keys(connection, member_ids, updated)
+    epoch = _assign_order_keys(connection, member_ids, updated, interned)
     # The new release's place in date order; releases of one date keep the order they were stored in.
     seq = connection.execute(
         "SELECT count(*) FROM releases WHERE updated < ?1 OR (updated = ?1 AND stored_at <= ?2)",
@@ -214,12 +246,12 @@ def _ids_by_block(
         if hit is None:
             append(-1)
             continue
-        record_id, named, name, description = hit
+        record_id, persons, rows, name, description = hit
         # The name and description catch a block paired with the wrong record (a "<record" in a
         # comment, a record a lenient parse skipped); the people rows, a person edited since.
         if record.name != name or record.description != description:  # noqa: SIM114 - two reasons, each explained
             append(-1)
-        elif named and any(person_row(person) != row for person, row in named):
+        elif persons and tuple(map(person_row, persons)) != rows:
             append(-1)
         else:
             append(record_id)
@@ -239,8 +271,9 @@ def _remember_blocks(  # noqa: PLR0917 - a private step of _intern_records, call
         if record_id < 0:
             continue
         record = records[position]
-        named = tuple((person.id, current.get(person.id)) for person in (*record.assignees, *record.contacts))
-        interned.pending_blocks[blocks[position]] = (record_id, named, record.name, record.description)
+        persons = tuple(person.id for person in (*record.assignees, *record.contacts))
+        rows = tuple(map(current.get, persons))
+        interned.pending_blocks[blocks[position]] = (record_id, persons, rows, record.name, record.description)
 
 
 def _intern_people(connection: sqlite3.Connection, people: Sequence[Person], interned: Interned) -> list[int]:
@@ -274,7 +307,9 @@ def _known_ids(connection: sqlite3.Connection, table: str, digests: Sequence[byt
     return known
 
 
-def _assign_order_keys(connection: sqlite3.Connection, member_ids: list[int], updated: str) -> int | None:
+def _assign_order_keys(
+    connection: sqlite3.Connection, member_ids: list[int], updated: str, interned: Interned
+) -> int | None:
     """Choose the release's ordering epoch, giving new records keys between their neighbours'.
 
     IANA's file order changes rarely, so one real number per record and
@@ -294,8 +329,11 @@ def _assign_order_keys(connection: sqlite3.Connection, member_ids: list[int], up
     for (epoch,) in neighbours:
         if epoch is None:
             continue
-        stored: dict[int, float] = {}
-        for chunk in chunks(member_ids, 900):
+        known = {**interned.order_keys.get(epoch, {}), **interned.pending_order_keys.get(epoch, {})}
+        stored = {record_id: known[record_id] for record_id in member_ids if record_id in known}
+        # Ids the cache lacks may still have a key of this epoch, from a release this Store did not write.
+        unknown = [record_id for record_id in member_ids if record_id not in stored]
+        for chunk in chunks(unknown, 900):
             marks = ",".join("?" * len(chunk))
             query = f"SELECT record_id, key FROM order_keys WHERE epoch = ? AND record_id IN ({marks})"  # noqa: S608
             stored.update(connection.execute(query, [epoch, *chunk]))
@@ -307,12 +345,14 @@ def _assign_order_keys(connection: sqlite3.Connection, member_ids: list[int], up
                 if record_id not in stored
             ]
             connection.executemany("INSERT INTO order_keys VALUES (?, ?, ?)", new)
+            pending = interned.pending_order_keys.setdefault(epoch, {})
+            pending.update((record_id, key) for record_id, key in stored.items() if record_id not in known)
+            pending.update((record_id, key) for record_id, _, key in new)
             return int(epoch)
     epoch = connection.execute("SELECT coalesce(max(epoch), -1) + 1 FROM order_keys").fetchone()[0]
-    connection.executemany(
-        "INSERT INTO order_keys VALUES (?, ?, ?)",
-        [(record_id, epoch, float(position)) for position, record_id in enumerate(member_ids)],
-    )
+    fresh = [(record_id, epoch, float(position)) for position, record_id in enumerate(member_ids)]
+    connection.executemany("INSERT INTO order_keys VALUES (?, ?, ?)", fresh)
+    interned.pending_order_keys.setdefault(epoch, {}).update((record_id, key) for record_id, _, key in fresh)
     return int(epoch)
 
 
