@@ -95,7 +95,7 @@ class CheckReport:
         return not self.problems
 
     def summary(self) -> str:
-        """What was checked, in one line: ``13 releases, 13 archive entries (1 keyframe, 0.7 MB), index 5.4 MB``."""
+        """What was checked, in one line: ``13 releases, 13 archive entries (2 keyframes, 1.0 MB), index 5.5 MB``."""
         pending = f", {self.pending} archived release(s) waiting to be indexed" if self.pending else ""
         problems = f", {len(self.problems)} problem(s)" if self.problems else ""
         return (
