@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import logging
 import lzma
+import os
 import random
 import shutil
 import sqlite3
@@ -282,10 +284,10 @@ class TestImportCache:
             def fail(*args, **kwargs):
                 raise sqlite3.OperationalError("disk I/O error")
 
-            monkeypatch.setattr(store_write, "_append_presence", fail)
-            with pytest.raises(CacheError):
-                add(store, registry_xml("2025-02-01", 5))
-            monkeypatch.undo()
+            with monkeypatch.context() as patch:
+                patch.setattr(store_write, "_append_presence", fail)
+                with pytest.raises(CacheError):
+                    add(store, registry_xml("2025-02-01", 5))
             assert [r.updated.isoformat() for r in store.releases()] == ["2025-01-01"]
             assert store.check_report().pending == 1
             with store.lock():
@@ -720,6 +722,25 @@ class TestLegacyStore:
         with caplog.at_level(logging.WARNING, logger="ianaports"):
             assert Store().path == new
         assert caplog.records == []
+
+    def test_moved_across_file_systems(self, tmp_path, monkeypatch):
+        """When the cache and data folders are on different file systems the store is copied, then removed."""
+        old, new = tmp_path / "cache" / "ianaports", tmp_path / "data" / "ianaports"
+        write_legacy_store(old, list(self.XMLS))
+        real_rename = Path.rename
+
+        def rename(self, target):
+            if self == old:
+                raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+            return real_rename(self, target)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(Path, "rename", rename)
+            assert layout.move_legacy_store(old, new)
+        assert not old.exists()
+        assert not list(new.parent.glob(".tmp-*"))
+        with Store(new) as store:
+            assert [r.record_count for r in store.releases()] == [20, 21, 22]
 
     def test_history_survives_conversion_and_rebuild(self, tmp_path):
         """Every release of a 0.1 store keeps its answers after conversion and after a later rebuild."""

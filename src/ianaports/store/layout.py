@@ -114,6 +114,8 @@ def move_legacy_store(old: Path, new: Path) -> bool:
         try:
             old.rename(new)
         except OSError as exc:
+            if (new / DB_NAME).exists() and not (old / DB_NAME).exists():
+                return False  # another process moved it first
             if exc.errno != errno.EXDEV:
                 raise
             staging = new.with_name(f"{TEMP_PREFIX}{os.getpid()}-{new.name}")
