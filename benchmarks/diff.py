@@ -22,7 +22,7 @@ import attrs
 
 from common import NEWEST, REGISTRY_DIR, median_seconds, require
 from ianaports import Person, PortRange, ServiceRecord, diff, history
-from ianaports.diff import record_matches
+from ianaports.changes import record_matches
 from ianaports.model import PartialDate
 from ianaports.parser import parse_bytes, read_source_bytes
 

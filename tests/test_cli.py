@@ -339,6 +339,7 @@ class TestExport:
         code, out, err = run("export", "--format", "services", "-o", str(target), "--json", "--file", fixture)
         assert (code, err) == (EXIT_OK, "")
         assert json.loads(out) == {
+            "schema_version": 1,
             "format": "services",
             "output": str(target),
             "updated": "2025-12-15",
@@ -599,7 +600,7 @@ class TestStartup:
         """Importing the CLI loads neither lxml, requests nor the diff engine."""
         code = (
             "import sys, ianaports.cli; "
-            "print(sorted(m for m in ('lxml', 'requests', 'ianaports.diff') if m in sys.modules))"
+            "print(sorted(m for m in ('lxml', 'requests', 'ianaports.changes') if m in sys.modules))"
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
         assert result.stdout.strip() == "[]"
@@ -616,13 +617,13 @@ class TestStartup:
         assert result.stdout.splitlines()[-1] == "[]"
 
     def test_diff_stays_the_function(self):
-        """ianaports.diff is the diff() function even after the ianaports.diff module is imported."""
+        """ianaports.diff is the diff() function, before and after its module ianaports.changes is imported."""
         code = (
-            "import ianaports, ianaports.diff, ianaports.cli; from ianaports.diff import RegistryDiff; "
-            "print(callable(ianaports.diff), ianaports.diff.__module__)"
+            "import ianaports; before = ianaports.diff; import ianaports.changes, ianaports.cli; "
+            "print(before is ianaports.diff, callable(ianaports.diff), ianaports.diff.__module__)"
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-        assert result.stdout.split() == ["True", "ianaports.diff"]
+        assert result.stdout.split() == ["True", "True", "ianaports.changes"]
 
 
 class TestEmptyPaths:

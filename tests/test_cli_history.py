@@ -11,8 +11,8 @@ import pytest
 from cli_helpers import run
 from ianaports import diff, history, parse
 from ianaports._sync import sync
+from ianaports.changes import FIELD_NAMES
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, resolve_release
-from ianaports.diff import FIELD_NAMES
 from ianaports.errors import CacheError, NotFoundError
 from ianaports.render import record_to_json
 from ianaports.store import Store

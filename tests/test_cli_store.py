@@ -86,7 +86,7 @@ class TestDamagedIndex:
         """rebuild --json prints the folder and the number of releases indexed."""
         code, out, _ = run("rebuild", "--json")
         assert code == EXIT_OK
-        assert json.loads(out) == {"data_dir": str(two_releases), "releases": 2}
+        assert json.loads(out) == {"schema_version": 1, "data_dir": str(two_releases), "releases": 2}
 
     def test_schema_change_rebuilds_with_one_line(self, two_releases):
         """An index of another schema version is rebuilt on the next command, which prints one notice line."""

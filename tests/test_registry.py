@@ -12,6 +12,7 @@ from ianaports import (
     classify,
     parse,
 )
+from ianaports.registry import PortCounts, PortStatistics, port_statistics
 from realdata import FIXTURES
 
 
@@ -82,25 +83,6 @@ class TestServiceAndSearch:
 
 
 class TestClassification:
-    @pytest.mark.parametrize(
-        ("port", "expected"),
-        [
-            (0, PortClass.SYSTEM),
-            (1023, PortClass.SYSTEM),
-            (1024, PortClass.USER),
-            (49151, PortClass.USER),
-            (49152, PortClass.DYNAMIC),
-            (65535, PortClass.DYNAMIC),
-        ],
-    )
-    def test_rfc6335_ranges(self, port, expected):
-        """Ports fall into RFC 6335's System, User and Dynamic ranges at the documented edges."""
-        assert classify(port) is expected
-
-    def test_everyday_names(self):
-        """Each class has the name people use for it."""
-        assert [c.everyday_name for c in PortClass] == ["well-known", "registered", "dynamic/private"]
-
     def test_unassigned_in_span(self, newest):
         """Unassigned ports are the ones IANA lists as Unassigned (2684 is taken, 2685 is not neighbouring)."""
         free = newest.unassigned(6400, 6420)
@@ -110,6 +92,35 @@ class TestClassification:
     def test_repr(self, newest):
         """The repr names the record count and release date."""
         assert repr(newest) == "<Registry 14496 records, updated 2025-12-15>"
+
+
+class TestPortStatistics:
+    def test_counts_of_a_small_release(self, small):
+        """Spans count every port, a record with no protocol counts for all four, Unassigned entries as free."""
+        user = {"tcp": 64 + 1, "udp": 64 + 1, "sctp": 1, "dccp": 1}
+        expected = tuple(
+            PortCounts(
+                port_class=port_class,
+                protocol=protocol,
+                assigned=user[protocol.value] if port_class is PortClass.USER else 0,
+                reserved=0,
+                unassigned=len(port_class.span) - (user[protocol.value] if port_class is PortClass.USER else 0),
+            )
+            for port_class in PortClass
+            for protocol in (Protocol.TCP, Protocol.UDP, Protocol.SCTP, Protocol.DCCP)
+        )
+        assert port_statistics(small) == PortStatistics(
+            updated=small.updated, records=4, service_names=2, names_without_port=0, ports=expected
+        )
+
+    def test_reserved_is_apart_from_assigned(self, newest):
+        """Each row's three counts add up to its range, and TCP system ports include Reserved ones."""
+        stats = port_statistics(newest)
+        assert all(row.assigned + row.reserved + row.unassigned == len(row.port_class.span) for row in stats.ports)
+        system_tcp = next(
+            row for row in stats.ports if (row.port_class, row.protocol) == (PortClass.SYSTEM, Protocol.TCP)
+        )
+        assert system_tcp.reserved >= 1
 
 
 class TestInvalidArguments:

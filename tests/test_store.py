@@ -18,11 +18,11 @@ import pytest
 
 import ianaports
 from ianaports import parse
-from ianaports.diff import diff
+from ianaports.changes import diff
 from ianaports.errors import CacheError, InvalidArgumentError, NotFoundError
 from ianaports.model import PortRange
 from ianaports.parser import parse_bytes
-from ianaports.render import person_to_json, record_to_json
+from ianaports.render.json import person_to_json, record_to_json
 from ianaports.store import ARCHIVE_DIR, DB_NAME, Store, codec, layout, schema
 from ianaports.store import write as store_write
 from ianaports.store.archive import KEYFRAME_RATIO

@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -25,11 +23,12 @@ from .errors import (
     SuspectReleaseError,
 )
 from .model import PartialDate, Person, PortRange, Protocol, Reference, ReferenceKind, ServiceRecord
-from .registry import PortClass, RecordSource, Registry, classify
+from .ranges import PortClass, classify
+from .registry import RecordSource, Registry
 
 if TYPE_CHECKING:
     from ._sync import SourceOutcome, SyncResult, load, sync, versions
-    from .diff import (
+    from .changes import (
         Deassignment,
         DeassignmentStatus,
         FieldChange,
@@ -42,8 +41,9 @@ if TYPE_CHECKING:
         diff,
         history,
     )
-    from .enrich import ExplainView, Note, NoteSet, explain, load_notes
+    from .explainer import ExplainView, explain
     from .listen import AuditedListener, Flag, FlagCode, Listener, listening
+    from .notes import Note, NoteSet, load_notes
     from .parser import ParseWarning, parse
     from .store import ReleaseInfo, Store
 
@@ -107,17 +107,17 @@ __all__ = [
 # Names whose modules import lxml or requests, or read data files: loaded on
 # first use so that answering from the cache never pays for them.
 _LAZY = {
-    "Deassignment": ".diff",
-    "DeassignmentStatus": ".diff",
-    "FieldChange": ".diff",
-    "History": ".diff",
-    "HistoryEvent": ".diff",
-    "PortChange": ".diff",
-    "RecordChange": ".diff",
-    "RegistryDiff": ".diff",
-    "SpanSplit": ".diff",
-    "diff": ".diff",
-    "history": ".diff",
+    "Deassignment": ".changes",
+    "DeassignmentStatus": ".changes",
+    "FieldChange": ".changes",
+    "History": ".changes",
+    "HistoryEvent": ".changes",
+    "PortChange": ".changes",
+    "RecordChange": ".changes",
+    "RegistryDiff": ".changes",
+    "SpanSplit": ".changes",
+    "diff": ".changes",
+    "history": ".changes",
     "parse": ".parser",
     "ParseWarning": ".parser",
     "ReleaseInfo": ".store",
@@ -127,11 +127,11 @@ _LAZY = {
     "load": "._sync",
     "sync": "._sync",
     "versions": "._sync",
-    "ExplainView": ".enrich",
-    "Note": ".enrich",
-    "NoteSet": ".enrich",
-    "explain": ".enrich",
-    "load_notes": ".enrich",
+    "ExplainView": ".explainer",
+    "explain": ".explainer",
+    "Note": ".notes",
+    "NoteSet": ".notes",
+    "load_notes": ".notes",
     "AuditedListener": ".listen",
     "Flag": ".listen",
     "FlagCode": ".listen",
@@ -150,17 +150,3 @@ def __getattr__(name: str) -> Any:  # noqa: ANN401 - returns whatever the lazy n
     value = getattr(importlib.import_module(module_name, __name__), name)
     globals()[name] = value
     return value
-
-
-class _Package(types.ModuleType):
-    """The package module; its one quirk keeps ``ianaports.diff`` the function once loaded lazily."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        # Importing the submodule ianaports.diff sets this attribute to the module,
-        # which would hide the diff() function loaded lazily above.
-        if name == "diff" and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -7,7 +7,6 @@ parsing ``/proc`` by hand, so the same code answers on Linux, macOS and Windows.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
 import socket
 from typing import TYPE_CHECKING, Any
@@ -16,18 +15,18 @@ import attrs
 
 from ._files import atomic_write
 from .errors import InvalidArgumentError, MissingDependencyError
-from .model import PORT_MAX, Protocol, ServiceRecord
-from .registry import PortClass, classify
+from .model import Protocol, ServiceRecord, TextEnum, check_port
+from .ranges import PortClass, classify, in_ephemeral_range
+from .render.json import baseline_to_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
     from pathlib import Path
 
-    from .enrich import NoteSet
+    from .notes import NoteSet
     from .registry import RecordSource, Registry
 
 __all__ = [
-    "BASELINE_SCHEMA_VERSION",
     "AuditedListener",
     "BaselineDiff",
     "Flag",
@@ -42,13 +41,6 @@ __all__ = [
     "note_lookup",
     "save_baseline",
 ]
-
-BASELINE_SCHEMA_VERSION = 1
-
-#: Linux's default ephemeral range (net.ipv4.ip_local_port_range).
-LINUX_EPHEMERAL = (32768, 60999)
-#: Windows (since Vista) and RFC 6335's dynamic range.
-IANA_EPHEMERAL = (49152, 65535)
 
 
 @attrs.frozen(kw_only=True, order=True)
@@ -72,16 +64,13 @@ class Listener:
         return (self.protocol.value, self.address, self.port)
 
 
-class FlagCode(str, enum.Enum):
+class FlagCode(TextEnum):
     """Why a listener deserves a second look."""
 
     UNASSIGNED = "unassigned"
     OTHER_PROTOCOL = "other-protocol"
     NO_KNOWN_USE = "no-known-use"
     UNKNOWN_OWNER = "unknown-owner"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @attrs.frozen
@@ -107,11 +96,6 @@ class AuditedListener:
     def service_names(self) -> tuple[str, ...]:
         """IANA's names for this port and protocol, without repeats."""
         return tuple(dict.fromkeys(record.name for record in self.records if record.name))
-
-
-def in_ephemeral_range(port: int) -> bool:
-    """True when *port* is in Linux's default or Windows'/RFC 6335's ephemeral range."""
-    return any(low <= port <= high for low, high in (LINUX_EPHEMERAL, IANA_EPHEMERAL))
 
 
 def current_listeners() -> tuple[Listener, ...]:
@@ -249,43 +233,10 @@ def note_lookup(registry: RecordSource, notes: NoteSet) -> Callable[[int, Protoc
     return note_for
 
 
-def listener_to_json(listener: Listener) -> dict[str, Any]:
-    """A listener as a JSON object (the baseline's entry)."""
-    return {
-        "protocol": listener.protocol.value,
-        "address": listener.address,
-        "port": listener.port,
-        "pid": listener.pid,
-        "process": listener.process,
-    }
-
-
-def audited_to_json(item: AuditedListener) -> dict[str, Any]:
-    """An audited listener as a JSON object."""
-    from .render import record_to_json  # noqa: PLC0415 - imported on use to keep start-up fast
-
-    return {
-        **listener_to_json(item.listener),
-        "range": item.port_class.value,
-        "in_ephemeral_range": item.in_ephemeral_range,
-        "services": list(item.service_names),
-        "records": [record_to_json(record) for record in item.records],
-        "note": item.note,
-        "flags": [{"code": flag.code.value, "reason": flag.reason} for flag in item.flags],
-    }
-
-
 def save_baseline(listeners: Sequence[Listener], path: Path, *, now: dt.datetime | None = None) -> None:
     """Write what listens now as stable, diffable JSON (sorted; pids left out, they change)."""
-    document = {
-        "schema_version": BASELINE_SCHEMA_VERSION,
-        "host": socket.gethostname(),
-        "saved": (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds"),
-        "listeners": [
-            {key: value for key, value in listener_to_json(listener).items() if key != "pid"}
-            for listener in sorted(listeners)
-        ],
-    }
+    saved = now or dt.datetime.now(dt.timezone.utc)
+    document = baseline_to_json(listeners, host=socket.gethostname(), saved=saved)
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     atomic_write(path, text.encode("utf-8"), what="baseline ")
 
@@ -315,10 +266,10 @@ def _baseline_listener(entry: dict[str, Any]) -> Listener:
     if not isinstance(address, str) or not isinstance(process, str | None):
         msg = f"address must be text and process text or null, not {address!r} and {process!r}"
         raise TypeError(msg)
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= PORT_MAX:
-        msg = f"port must be a whole number within 0-{PORT_MAX}, not {port!r}"
-        raise ValueError(msg)
-    return Listener(protocol=Protocol(entry["protocol"]), address=address, port=port, process=process)
+    if isinstance(port, bool) or not isinstance(port, int):
+        msg = f"port must be a whole number, not {port!r}"
+        raise TypeError(msg)
+    return Listener(protocol=Protocol(entry["protocol"]), address=address, port=check_port(port), process=process)
 
 
 @attrs.frozen(kw_only=True)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
 from .errors import InvalidArgumentError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Iterable, Iterator
 
 __all__ = [
     "PORT_MAX",
@@ -23,6 +23,10 @@ __all__ = [
     "Reference",
     "ReferenceKind",
     "ServiceRecord",
+    "TextEnum",
+    "check_port",
+    "is_digits",
+    "read_port",
     "read_query",
     "tidy_text",
     "xref_token",
@@ -31,24 +35,30 @@ __all__ = [
 PORT_MAX = 65535
 
 _ALIAS_NOTE_RE = re.compile(r'This entry is an alias to "([^"]+)"')
-_PORT_RANGE_RE = re.compile(r"\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?")
 _PARTIAL_DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
-# ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
-_QUERY_PORT_RE = re.compile(r"[0-9]+")
-_QUERY_SPAN_RE = re.compile(r"([0-9]+)\s*-\s*([0-9]+)")
+_SPAN_RE = re.compile(r"\s*([0-9]+)\s*-\s*([0-9]+)\s*")
 _SHOWN_DIGITS = 12
+_PORT_DIGITS = len(str(PORT_MAX))
 
 
-class Protocol(str, enum.Enum):
+class TextEnum(str, enum.Enum):
+    """An enum of strings whose ``str()`` is its value, as :class:`enum.StrEnum` (Python 3.11+) does.
+
+    >>> str(Protocol.TCP), f"{Protocol.UDP}"
+    ('tcp', 'udp')
+    """
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Protocol(TextEnum):
     """A transport protocol named by the registry."""
 
     TCP = "tcp"
     UDP = "udp"
     SCTP = "sctp"
     DCCP = "dccp"
-
-    def __str__(self) -> str:
-        return self.value
 
     @classmethod
     def _missing_(cls, value: object) -> Protocol:
@@ -57,7 +67,7 @@ class Protocol(str, enum.Enum):
         raise InvalidArgumentError(msg)
 
 
-class ReferenceKind(str, enum.Enum):
+class ReferenceKind(TextEnum):
     """What a reference points at, as the registry's ``xref`` types name it."""
 
     RFC = "rfc"
@@ -67,9 +77,6 @@ class ReferenceKind(str, enum.Enum):
     TEXT = "text"
     NOTE = "note"
     OTHER = "other"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def xref_token(kind: str | None, data: str | None, text: str | None) -> str:
@@ -97,11 +104,56 @@ def tidy_text(text: str, *, legacy: bool = False) -> str:
     return _SOFT_WRAP_RE.sub(" ", text).strip()
 
 
+def check_port(port: int, *, what: str = "port") -> int:
+    """Return *port* when it is a port number, 0-65535; raise InvalidArgumentError otherwise.
+
+    The one range check every part of the library shares.
+
+    >>> check_port(2304)
+    2304
+    """
+    if not 0 <= port <= PORT_MAX:
+        msg = f"{what} must be within 0-{PORT_MAX}, not {port}"
+        raise InvalidArgumentError(msg)
+    return port
+
+
+def is_digits(text: str) -> bool:
+    """True for ASCII digits only: ``str.isdigit()`` alone also accepts "²" and "٨٠", no port numbers.
+
+    >>> is_digits("080"), is_digits("²"), is_digits("")
+    (True, False, False)
+    """
+    return text.isascii() and text.isdigit()
+
+
+def read_port(text: str) -> int:
+    """Read a port number written in ASCII digits (leading zeros allowed), nothing around them.
+
+    The one port reader: :meth:`PortRange.from_text`, :func:`read_query` and the
+    parser all read numbers with it.  Raises
+    :class:`~ianaports.errors.InvalidArgumentError` for anything else, or for a
+    number above 65535.
+
+    >>> read_port("2304"), read_port("080")
+    (2304, 80)
+    """
+    # is_digits() and check_port() written out: the parser reads 7,000 numbers a release.
+    if not (text.isascii() and text.isdigit()):
+        msg = f"not a port number: {text!r}"
+        raise InvalidArgumentError(msg)
+    # Compare lengths first: int() refuses strings of over 4,300 digits.
+    if len(text) > _PORT_DIGITS and len(text.lstrip("0")) > _PORT_DIGITS:
+        shown = text if len(text) <= _SHOWN_DIGITS else f"{text[:_SHOWN_DIGITS]}... ({len(text)} digits)"
+        msg = f"port must be within 0-{PORT_MAX}, not {shown}"
+        raise InvalidArgumentError(msg)
+    port = int(text)
+    return port if port <= PORT_MAX else check_port(port)
+
+
 def _validate_port(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     del instance
-    if not 0 <= value <= PORT_MAX:
-        msg = f"{attribute.name} must be within 0-{PORT_MAX}, not {value}"
-        raise InvalidArgumentError(msg)
+    check_port(value, what=attribute.name)
 
 
 @attrs.frozen(order=True)
@@ -131,13 +183,19 @@ class PortRange:
 
     @classmethod
     def from_text(cls, text: str) -> PortRange:
-        """Read ``"80"`` or ``"6000-6063"``; raise ValueError for anything else."""
-        match = _PORT_RANGE_RE.fullmatch(text)
-        if match is None:
+        """Read ``"80"`` or ``"6000-6063"`` (blanks allowed around each number); raise ValueError for anything else.
+
+        Each number is read by :func:`read_port`; the text is kept in
+        ``written`` when it differs from the canonical form.
+        """
+        single = text.strip()
+        if is_digits(single):
+            start = end = read_port(single)
+        elif (span := _SPAN_RE.fullmatch(text)) is not None:
+            start, end = read_port(span.group(1)), read_port(span.group(2))
+        else:
             msg = f"not a port or port range: {text!r}"
             raise InvalidArgumentError(msg)
-        start = int(match.group(1))
-        end = int(match.group(2)) if match.group(2) is not None else start
         canonical = str(start) if start == end else f"{start}-{end}"
         return cls(start, end, written=None if text == canonical else text)
 
@@ -189,24 +247,15 @@ def read_query(text: str) -> int | PortRange | str:
     65535, a span that ends before it starts, and text that is none of the three.
     """
     query = text.strip()
-    if _QUERY_PORT_RE.fullmatch(query):
-        return _query_port(query)
-    span = _QUERY_SPAN_RE.fullmatch(query)
+    if is_digits(query):
+        return read_port(query)
+    span = _SPAN_RE.fullmatch(query)
     if span is not None:
-        return PortRange(_query_port(span.group(1)), _query_port(span.group(2)))
+        return PortRange(read_port(span.group(1)), read_port(span.group(2)))
     if any(character.isalpha() for character in query):
         return query
     msg = f"not a port, a span A-B or a service name: {text!r}"
     raise InvalidArgumentError(msg)
-
-
-def _query_port(digits: str) -> int:
-    # Compare lengths first: int() refuses strings of over 4,300 digits.
-    if len(digits.lstrip("0")) > len(str(PORT_MAX)) or int(digits) > PORT_MAX:
-        shown = digits if len(digits) <= _SHOWN_DIGITS else f"{digits[:_SHOWN_DIGITS]}... ({len(digits)} digits)"
-        msg = f"port must be within 0-{PORT_MAX}, not {shown}"
-        raise InvalidArgumentError(msg)
-    return int(digits)
 
 
 @attrs.frozen(order=True)
@@ -283,7 +332,7 @@ class Person:
 
 
 def _reference_kind(value: ReferenceKind | str) -> ReferenceKind:
-    # The parser passes members already; skipping the Enum lookup keeps its hot loop cheap.
+    # A member (what the parser and the store pass) needs no Enum lookup.
     return value if type(value) is ReferenceKind else ReferenceKind(value)
 
 
@@ -323,7 +372,7 @@ class Reference:
 
 
 def _optional_protocol(value: Protocol | str | None) -> Protocol | None:
-    # A member (what the parser passes) needs no Enum lookup.
+    # A member (what the store passes) needs no Enum lookup.
     if value is None or type(value) is Protocol:
         return value
     return Protocol(value)
@@ -405,119 +454,3 @@ class ServiceRecord:
     def __repr__(self) -> str:
         where = f"{self.ports}/{self.protocol}" if self.protocol else str(self.ports or "-")
         return f"<ServiceRecord {self.name or '-'} {where}: {self.description[:40]!r}>"
-
-
-# The parser's constructors. attrs' __init__ on a frozen class costs a bound
-# object.__setattr__ call plus a converter per field, which for the 14,000
-# records and 5,000 people of a release is a third of the whole parse.  The
-# parser hands over values already in canonical form (tuples, enum members),
-# and these two classes have no validators or post-init checks, so writing
-# the slots directly builds the very same objects.  tests/test_model.py
-# checks that both paths stay field-for-field identical.
-
-
-def _slot_writer(cls: type, field: str) -> Callable[[Any, Any], None]:
-    writer: Callable[[Any, Any], None] = cls.__dict__[field].__set__
-    return writer
-
-
-_new = object.__new__
-_set_name = _slot_writer(ServiceRecord, "name")
-_set_protocol = _slot_writer(ServiceRecord, "protocol")
-_set_ports = _slot_writer(ServiceRecord, "ports")
-_set_description = _slot_writer(ServiceRecord, "description")
-_set_assignees = _slot_writer(ServiceRecord, "assignees")
-_set_contacts = _slot_writer(ServiceRecord, "contacts")
-_set_references = _slot_writer(ServiceRecord, "references")
-_set_registered = _slot_writer(ServiceRecord, "registered")
-_set_modified = _slot_writer(ServiceRecord, "modified")
-_set_notes = _slot_writer(ServiceRecord, "notes")
-_set_unauthorized_use = _slot_writer(ServiceRecord, "unauthorized_use")
-_set_service_code = _slot_writer(ServiceRecord, "service_code")
-_set_start = _slot_writer(PortRange, "start")
-_set_end = _slot_writer(PortRange, "end")
-_set_written = _slot_writer(PortRange, "written")
-_set_year = _slot_writer(PartialDate, "year")
-_set_month = _slot_writer(PartialDate, "month")
-_set_day = _slot_writer(PartialDate, "day")
-_set_person_id = _slot_writer(Person, "id")
-_set_person_name = _slot_writer(Person, "name")
-_set_person_org = _slot_writer(Person, "org")
-_set_person_uri = _slot_writer(Person, "uri")
-_set_person_updated = _slot_writer(Person, "updated")
-
-
-def _canonical_record(  # noqa: PLR0917 - positional keeps the parser's hot loop cheap
-    name: str | None,
-    protocol: Protocol | None,
-    ports: PortRange | None,
-    description: str,
-    assignees: tuple[Person, ...],
-    contacts: tuple[Person, ...],
-    references: tuple[Reference, ...],
-    registered: PartialDate | None,
-    modified: PartialDate | None,
-    notes: str | None,
-    unauthorized_use: str | None,
-    service_code: int | None,
-) -> ServiceRecord:
-    """A ServiceRecord from values already in the form its converters produce."""
-    record: ServiceRecord = _new(ServiceRecord)
-    _set_name(record, name)
-    _set_protocol(record, protocol)
-    _set_ports(record, ports)
-    _set_description(record, description)
-    _set_assignees(record, assignees)
-    _set_contacts(record, contacts)
-    _set_references(record, references)
-    _set_registered(record, registered)
-    _set_modified(record, modified)
-    _set_notes(record, notes)
-    _set_unauthorized_use(record, unauthorized_use)
-    _set_service_code(record, service_code)
-    return record
-
-
-def _canonical_person(
-    person_id: str, name: str | None, org: str | None, uri: str | None, updated: PartialDate | None
-) -> Person:
-    """A Person built without attrs' keyword-argument __init__ (it has nothing to convert)."""
-    person: Person = _new(Person)
-    _set_person_id(person, person_id)
-    _set_person_name(person, name)
-    _set_person_org(person, org)
-    _set_person_uri(person, uri)
-    _set_person_updated(person, updated)
-    return person
-
-
-def _port_range_from_text(text: str) -> PortRange:
-    """:meth:`PortRange.from_text`, with a quick path for a plain single port (most records)."""
-    # str.isdecimal() accepts exactly the characters the pattern's \d does.
-    if len(text) <= 5 and text.isdecimal():  # noqa: PLR2004 - five digits, as the pattern says
-        port = int(text)
-        if port <= PORT_MAX:
-            span: PortRange = _new(PortRange)
-            _set_start(span, port)
-            _set_end(span, port)
-            _set_written(span, None if text == str(port) else text)
-            return span
-    return PortRange.from_text(text)
-
-
-def _partial_date_from_text(text: str) -> PartialDate:
-    """:meth:`PartialDate.from_text` without attrs' __init__ for a well-formed date."""
-    match = _PARTIAL_DATE_RE.fullmatch(text)
-    if match is not None:
-        year, month, day = (None if group is None else int(group) for group in match.groups())
-        try:
-            dt.date(year, month, 1 if day is None else day)  # type: ignore[arg-type]  # the regex always sets year and month
-        except ValueError:
-            pass  # from_text below raises with its own message
-        else:
-            date: PartialDate = _new(PartialDate)
-            _set_year(date, year)
-            _set_month(date, month)
-            _set_day(date, day)
-            return date
-    return PartialDate.from_text(text)

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import bisect
-import enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from typing import Protocol as TypingProtocol
 
 import attrs
 
-from .errors import InvalidArgumentError, NotFoundError
-from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord
+from .errors import NotFoundError
+from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord, check_port
+from .ranges import PortClass, classify
 
 if TYPE_CHECKING:
     import datetime as dt
-    import os
     from collections.abc import Iterable, Iterator, Mapping
 
-    from .enrich import ExplainView, NoteSet
-
-__all__ = ["PortClass", "RecordSource", "Registry", "classify", "port_statistics"]
+__all__ = ["PortCounts", "PortStatistics", "RecordSource", "Registry", "port_statistics"]
 
 
 class RecordSource(TypingProtocol):
@@ -42,55 +39,6 @@ class RecordSource(TypingProtocol):
     def service(self, name: str, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
         """Every record of the service *name*, case-insensitively; NotFoundError when none."""
         ...
-
-
-SYSTEM_PORTS_END = 1023
-USER_PORTS_END = 49151
-
-
-class PortClass(str, enum.Enum):
-    """The three port ranges of RFC 6335, section 6."""
-
-    SYSTEM = "system"
-    USER = "user"
-    DYNAMIC = "dynamic"
-
-    @property
-    def span(self) -> PortRange:
-        """The ports this class covers."""
-        return {
-            PortClass.SYSTEM: PortRange(0, SYSTEM_PORTS_END),
-            PortClass.USER: PortRange(SYSTEM_PORTS_END + 1, USER_PORTS_END),
-            PortClass.DYNAMIC: PortRange(USER_PORTS_END + 1, PORT_MAX),
-        }[self]
-
-    @property
-    def everyday_name(self) -> str:
-        """The name people use: well-known, registered, or dynamic/private (ephemeral)."""
-        return {
-            PortClass.SYSTEM: "well-known",
-            PortClass.USER: "registered",
-            PortClass.DYNAMIC: "dynamic/private",
-        }[self]
-
-    def __str__(self) -> str:
-        return self.value
-
-
-def classify(port: int) -> PortClass:
-    """Return the RFC 6335 range of *port*.
-
-    >>> classify(22), classify(2304), classify(50000)
-    (<PortClass.SYSTEM: 'system'>, <PortClass.USER: 'user'>, <PortClass.DYNAMIC: 'dynamic'>)
-    """
-    if not 0 <= port <= PORT_MAX:
-        msg = f"port must be within 0-{PORT_MAX}, not {port}"
-        raise InvalidArgumentError(msg)
-    if port <= SYSTEM_PORTS_END:
-        return PortClass.SYSTEM
-    if port <= USER_PORTS_END:
-        return PortClass.USER
-    return PortClass.DYNAMIC
 
 
 def _protocol_or_none(value: Protocol | str | None) -> Protocol | None:
@@ -154,13 +102,6 @@ class Registry:
     footnotes: Mapping[str, str] = attrs.field(factory=dict, hash=False)
     _indexes: list[_Indexes] = attrs.field(factory=list, init=False, eq=False, hash=False, repr=False)
 
-    @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> Registry:
-        """Parse a registry file (``.xml``, ``.gz``, ``.xz`` or ``.bz2``)."""
-        from .parser import parse  # noqa: PLC0415 - keeps lxml off the cache-only path
-
-        return parse(path)
-
     def _index(self) -> _Indexes:
         # Built on first use so that loading a release stays cheap.
         if not self._indexes:
@@ -178,9 +119,7 @@ class Registry:
 
     def lookup(self, port: int, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
         """Every record whose port or span holds *port*, in file order; ``()`` if none."""
-        if not 0 <= port <= PORT_MAX:
-            msg = f"port must be within 0-{PORT_MAX}, not {port}"
-            raise InvalidArgumentError(msg)
+        check_port(port)
         wanted = _protocol_or_none(protocol)
         index = self._index()
         positions = list(index.single.get(port, ()))
@@ -273,12 +212,6 @@ class Registry:
             taken.update(range(max(record.ports.start, start), min(record.ports.end, end) + 1))
         return [port for port in span if port not in taken]
 
-    def explain(self, port_or_name: int | str, notes: NoteSet | None = None) -> ExplainView:
-        """The enriched view of a port or service name: see :func:`ianaports.enrich.explain`."""
-        from .enrich import explain  # noqa: PLC0415 - enrich imports this module
-
-        return explain(self, port_or_name, notes)
-
     def _select(self, positions: Iterable[int], protocol: Protocol | None) -> tuple[ServiceRecord, ...]:
         records = self.records
         return tuple(
@@ -289,12 +222,35 @@ class Registry:
 _STATISTICS_PROTOCOLS = (Protocol.TCP, Protocol.UDP, Protocol.SCTP, Protocol.DCCP)
 
 
-def port_statistics(registry: Registry) -> dict[str, Any]:
+@attrs.frozen(kw_only=True)
+class PortCounts:
+    """The ports of one RFC 6335 range for one protocol: assigned, reserved only, and the rest."""
+
+    port_class: PortClass
+    protocol: Protocol
+    assigned: int
+    reserved: int
+    unassigned: int
+
+
+@attrs.frozen(kw_only=True)
+class PortStatistics:
+    """What :func:`port_statistics` counts in one release."""
+
+    updated: dt.date
+    records: int
+    service_names: int
+    names_without_port: int
+    ports: tuple[PortCounts, ...]
+
+
+def port_statistics(registry: Registry) -> PortStatistics:
     """Counts per RFC 6335 range and protocol: assigned, reserved and unassigned ports.
 
     A port is *assigned* for a protocol when an assignment covers it for that
     protocol (or for no stated protocol), *reserved* when only a Reserved entry
-    does, and *unassigned* otherwise.
+    does, and *unassigned* otherwise.  Rows come range by range (system, user,
+    dynamic), each in the order TCP, UDP, SCTP, DCCP.
     """
     assigned: dict[Protocol, set[int]] = {protocol: set() for protocol in _STATISTICS_PROTOCOLS}
     reserved: dict[Protocol, set[int]] = {protocol: set() for protocol in _STATISTICS_PROTOCOLS}
@@ -312,18 +268,19 @@ def port_statistics(registry: Registry) -> dict[str, Any]:
             taken = sum(1 for port in assigned[protocol] if port in span)
             held = sum(1 for port in reserved[protocol] - assigned[protocol] if port in span)
             rows.append(
-                {
-                    "range": port_class.value,
-                    "protocol": protocol.value,
-                    "assigned": taken,
-                    "reserved": held,
-                    "unassigned": len(span) - taken - held,
-                }
+                PortCounts(
+                    port_class=port_class,
+                    protocol=protocol,
+                    assigned=taken,
+                    reserved=held,
+                    unassigned=len(span) - taken - held,
+                )
             )
     names = {record.name.lower() for record in registry.records if record.name}
-    return {
-        "records": len(registry.records),
-        "service_names": len(names),
-        "names_without_port": sum(1 for record in registry.records if record.name and record.ports is None),
-        "ports": rows,
-    }
+    return PortStatistics(
+        updated=registry.updated,
+        records=len(registry.records),
+        service_names=len(names),
+        names_without_port=sum(1 for record in registry.records if record.name and record.ports is None),
+        ports=tuple(rows),
+    )

@@ -1,6 +1,7 @@
 """The ``ianaports`` command line: the only package that prints.
 
-Where things are:
+What it prints with ``--json`` it does not build: every document comes from
+:mod:`ianaports.render.json`.  Where things are:
 
 ``__init__``
     :func:`main` (the one handler that turns every error into one stderr line
@@ -14,8 +15,6 @@ Where things are:
     options and argument types several commands share, query reading, and
     :func:`release`, the one way a command gets its registry (``--file``, else
     the store, synced on first use).
-``_json``
-    every JSON document the command line builds itself.
 ``lookup``
     ``show``, ``search``, ``explain``, ``free``, ``stats``.
 ``changes``
@@ -129,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for add in _COMMANDS:
         add(commands)
+    # completion prints a script generated from this very parser; handing it over here
+    # keeps the command modules from importing this package back.
+    parser.set_defaults(root_parser=parser)
     return parser
 
 

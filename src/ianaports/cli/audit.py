@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ianaports.render import format_table
+from ianaports.render.json import audit_to_json, baseline_diff_to_json, note_checks_to_json, note_set_to_json
 
-from . import _json
 from ._common import add_command, add_json_option, add_notes_source, add_registry_source, path_argument, release
 from ._exit import EXIT_NEW_LISTENERS, EXIT_NOT_FOUND, EXIT_OK
 
@@ -28,7 +28,7 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
     from pathlib import Path  # noqa: PLC0415 - imported with the socket audit, which needs it
 
     from ianaports import listen  # noqa: PLC0415 - the socket audit only for this command
-    from ianaports.enrich import load_notes  # noqa: PLC0415 - the notes only for the commands that read them
+    from ianaports.notes import load_notes  # noqa: PLC0415 - the notes only for the commands that read them
 
     # Read the baseline first: a wrong path fails at once, before any socket is listed.
     baseline = listen.load_baseline(Path(args.baseline)) if args.baseline else None
@@ -50,7 +50,7 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
             if not (item.listener.protocol.value == "udp" and item.in_ephemeral_range and not item.flags)
         )
     if args.json:
-        out.json(_json.listeners_document(registry, audited))
+        out.json(audit_to_json(registry, audited))
         return EXIT_OK
     rows = [
         [
@@ -71,7 +71,7 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
 
 def _report_baseline(out: Output, change: BaselineDiff, *, as_json: bool) -> int:
     if as_json:
-        out.json(_json.baseline_change_document(change))
+        out.json(baseline_diff_to_json(change))
     else:
         for item in change.new:
             out.line(f"new      {item.protocol.value} {item.address}:{item.port} {item.process or '?'}")
@@ -120,12 +120,12 @@ def add_listening(commands: Commands) -> None:
 
 def cmd_notes(args: argparse.Namespace, out: Output) -> int:
     """List the curated notes in effect, or check them against the registry."""
-    from ianaports.enrich import check_notes, load_notes  # noqa: PLC0415 - the notes only for the commands that read them
+    from ianaports.notes import check_notes, load_notes  # noqa: PLC0415 - the notes only for the commands that read them
 
     notes = load_notes(args.notes)
     if args.action == "list":
         if args.json:
-            out.json(_json.notes_document(notes))
+            out.json(note_set_to_json(notes))
             return EXIT_OK
         rows = [
             [
@@ -143,7 +143,7 @@ def cmd_notes(args: argparse.Namespace, out: Output) -> int:
         checks = check_notes(notes, registry)
     attention = [check for check in checks if check.needs_attention]
     if args.json:
-        out.json(_json.note_checks_document(registry, checks))
+        out.json(note_checks_to_json(registry, checks))
     else:
         for check in attention:
             out.line(f"{check.note.id}\t{check.status}\t{check.explanation}\t{check.note.sources[-1]}")

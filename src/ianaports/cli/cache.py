@@ -10,8 +10,15 @@ from typing import TYPE_CHECKING, TextIO
 from ianaports import __version__, render
 from ianaports.errors import FetchError
 from ianaports.render import format_table
+from ianaports.render.json import (
+    backup_to_json,
+    export_summary_to_json,
+    rebuild_to_json,
+    sync_to_json,
+    versions_to_json,
+    xml_export_summary_to_json,
+)
 
-from . import _json
 from ._common import (
     add_cache_dir,
     add_command,
@@ -80,7 +87,7 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     )
     if args.json:
         # Failed sources are reported too ("ok": false), then the error line and exit 3.
-        out.json(result.to_json())
+        out.json(sync_to_json(result))
     try:
         raise_for_failure(result)
     except FetchError as exc:
@@ -144,7 +151,7 @@ def cmd_versions(args: argparse.Namespace, out: Output) -> int:
         report = store.check_report() if args.check else None
     problems = list(report.problems) if report is not None else []
     if args.json:
-        out.json(_json.versions_document(store.path, releases, problems if args.check else None))
+        out.json(versions_to_json(store.path, releases, problems if args.check else None))
     elif releases:
         rows = [
             [
@@ -215,7 +222,10 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
             text.flush()
             text.detach()  # the handle is replacing()'s to close
     if args.json:
-        out.json(_json.export_summary_document(fmt, args.output, registry))
+        from pathlib import Path  # noqa: PLC0415 - pathlib only once a file is written
+
+        written = Path(args.output).absolute()
+        out.json(export_summary_to_json(registry, fmt=fmt, output=written, size=written.stat().st_size))
     else:
         out.message(f"ianaports: wrote {fmt} of the {registry.updated} release to {args.output}")
     return EXIT_OK
@@ -230,12 +240,11 @@ def _export_xml(args: argparse.Namespace, out: Output) -> int:
         from ianaports.parser import read_source_bytes  # noqa: PLC0415 - only to read a file
 
         data = read_source_bytes(args.file)
-        updated, records = None, None
+        info = None
     else:
         with open_store(args.cache_dir) as store:
             info = store.release(version, as_of=as_of)
             data = store.raw(info.updated)
-        updated, records = info.updated.isoformat(), info.record_count
     if args.output in (None, "-"):
         buffer = getattr(out.stdout, "buffer", None)
         if buffer is None:
@@ -249,17 +258,10 @@ def _export_xml(args: argparse.Namespace, out: Output) -> int:
     if args.json:
         from pathlib import Path  # noqa: PLC0415 - only once a file is written
 
-        out.json(
-            {
-                "format": "xml",
-                "output": str(Path(args.output).absolute()),
-                "updated": updated,
-                "records": records,
-                "bytes": len(data),
-            }
-        )
+        out.json(xml_export_summary_to_json(info, output=Path(args.output).absolute(), size=len(data)))
     else:
-        out.message(f"ianaports: wrote the original XML of the {updated or args.file} release to {args.output}")
+        what = args.file if info is None else f"the {info.updated} release"
+        out.message(f"ianaports: wrote the original XML of {what} to {args.output}")
     return EXIT_OK
 
 
@@ -323,7 +325,7 @@ def cmd_rebuild(args: argparse.Namespace, out: Output) -> int:
         count = store.rebuild(progress=show)
         path = store.path
     if args.json:
-        out.json({"data_dir": str(path), "releases": count})
+        out.json(rebuild_to_json(path, count))
     elif not args.quiet:
         out.message(f"ianaports: rebuilt the index of {path} from its archive ({count} releases)")
     return EXIT_OK
@@ -356,7 +358,7 @@ def cmd_backup(args: argparse.Namespace, out: Output) -> int:
         path = store.path
     size = Path(target).stat().st_size
     if args.json:
-        out.json({"data_dir": str(path), "output": str(Path(target).absolute()), "releases": releases, "bytes": size})
+        out.json(backup_to_json(path, output=Path(target).absolute(), releases=releases, size=size))
     else:
         out.message(f"ianaports: wrote a backup of {path} ({releases} releases, {size / 1e6:.1f} MB) to {target}")
     return EXIT_OK

@@ -27,7 +27,7 @@ from ._exit import EXIT_NOT_FOUND, EXIT_OK, UsageError
 if TYPE_CHECKING:
     import os
 
-    from ianaports.diff import RegistryDiff
+    from ianaports.changes import RegistryDiff
     from ianaports.registry import Registry
     from ianaports.store import Store
 
@@ -87,7 +87,7 @@ def _check_stored(store: Store, spec: str) -> None:
 
 def _diff_specs(old: str, new: str, cache_dir: str | None) -> RegistryDiff:
     if not (_is_store_spec(old) and _is_store_spec(new)):
-        from ianaports.diff import diff  # noqa: PLC0415 - the diff engine only for the commands that compare
+        from ianaports.changes import diff  # noqa: PLC0415 - the diff engine only for the commands that compare
 
         return diff(resolve_release(old, cache_dir=cache_dir), resolve_release(new, cache_dir=cache_dir))
     # Two stored releases: the store compares only the records they do not share.
@@ -99,7 +99,8 @@ def _diff_specs(old: str, new: str, cache_dir: str | None) -> RegistryDiff:
 
 def cmd_diff(args: argparse.Namespace, out: Output) -> int:
     """Show what changed between two releases."""
-    from ianaports.render_diff import diff_to_json, diff_to_markdown, diff_to_text  # noqa: PLC0415 - imports the diff engine
+    from ianaports.render.changes import diff_to_markdown, diff_to_text  # noqa: PLC0415 - imports the diff engine
+    from ianaports.render.json import diff_to_json  # noqa: PLC0415 - imports the diff engine
 
     fmt = output_format(args, "text")
     changes = _diff_specs(args.old, args.new, args.cache_dir).restricted(
@@ -159,7 +160,8 @@ def add_diff(commands: Commands) -> None:
 
 def cmd_history(args: argparse.Namespace, out: Output) -> int:
     """Show when a port's or name's records appeared, changed and disappeared across stored releases."""
-    from ianaports.render_diff import history_to_json, history_to_markdown, history_to_text  # noqa: PLC0415 - imports the diff engine
+    from ianaports.render.changes import history_to_markdown, history_to_text  # noqa: PLC0415 - imports the diff engine
+    from ianaports.render.json import history_to_json  # noqa: PLC0415 - imports the diff engine
 
     fmt = output_format(args, "text")
     wanted = port_or_name(without_protocol(args), "history")

@@ -7,10 +7,16 @@ from typing import TYPE_CHECKING
 
 from ianaports.errors import NotFoundError
 from ianaports.model import PortRange
+from ianaports.ranges import EPHEMERAL_START, IANA_DYNAMIC, LINUX_EPHEMERAL
 from ianaports.registry import port_statistics
 from ianaports.render import format_table
+from ianaports.render.json import (
+    free_ports_to_json,
+    no_explanation_to_json,
+    records_to_json,
+    statistics_to_json,
+)
 
-from . import _json
 from ._common import (
     add_command,
     add_json_option,
@@ -58,7 +64,7 @@ def _answer_records(
 ) -> int:
     """Print *records* and exit 0; with none, say *nothing* on stderr (after empty JSON if asked) and exit 1."""
     if as_json:  # JSON answers even an empty result; a text table would be a bare header
-        out.json(_json.records_document(registry, records))
+        out.json(records_to_json(registry, records))
     elif records:
         rows = [
             [
@@ -160,8 +166,9 @@ def add_search(commands: Commands) -> None:
 
 def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     """Explain a port or service name: IANA's entry, range facts and curated notes."""
-    from ianaports.enrich import explain, load_notes  # noqa: PLC0415 - the notes only for the commands that read them
-    from ianaports.explain_render import render_explain  # noqa: PLC0415 - the page renderer only for explain
+    from ianaports.explainer import explain  # noqa: PLC0415 - the notes only for the commands that read them
+    from ianaports.notes import load_notes  # noqa: PLC0415 - the notes only for the commands that read them
+    from ianaports.render.explain import render_explain  # noqa: PLC0415 - the page renderer only for explain
 
     fmt = output_format(args, "text")
     query: str = args.query.strip()
@@ -172,7 +179,7 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
             view = explain(registry, wanted, notes)
         except NotFoundError:
             if fmt == "json":  # every --json answers with a document, an empty one included
-                out.json(_json.no_explanation_document(query, registry))
+                out.json(no_explanation_to_json(query, registry))
             out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
             return EXIT_NOT_FOUND
     out.stdout.write(render_explain(view, fmt))
@@ -202,9 +209,6 @@ def add_explain(commands: Commands) -> None:
 
 # --- free -----------------------------------------------------------------------------------------
 
-#: Linux's default ephemeral range starts at 32768; Windows and RFC 6335 use 49152-65535.
-EPHEMERAL_START = 32768
-
 
 def _port_span(text: str) -> tuple[int, int]:
     # Only ASCII digits are a port, as read_query reads them for show ("١٢٣" is not 123).
@@ -226,7 +230,7 @@ def cmd_free(args: argparse.Namespace, out: Output) -> int:
         ports = [port for port in ports if port < EPHEMERAL_START]
     ports = ports[: args.count]
     if args.json:
-        out.json(_json.free_ports_document(registry, args.range, args.protocol, ports))
+        out.json(free_ports_to_json(registry, args.range, args.protocol, ports))
     else:
         for port in ports:
             out.line(str(port))
@@ -249,7 +253,7 @@ def add_free(commands: Commands) -> None:
         help="list ports IANA has not assigned, for an internal service",
         description="List ports that IANA lists as unassigned in a span (for every protocol unless --protocol). "
         f"Ports from {EPHEMERAL_START} up are left out unless --include-ephemeral: operating systems hand them "
-        "out to outgoing connections (Linux 32768-60999, Windows and RFC 6335 49152-65535).",
+        f"out to outgoing connections (Linux {LINUX_EPHEMERAL}, Windows and RFC 6335 {IANA_DYNAMIC}).",
         examples=["ianaports free --count 5", "ianaports free --range 8000-8999 --protocol tcp --json"],
     )
     free.add_argument(
@@ -270,15 +274,15 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
     with release(args, out, whole=True) as registry:
         stats = port_statistics(registry)
     if args.json:
-        out.json(_json.stats_document(registry, stats))
+        out.json(statistics_to_json(stats))
         return EXIT_OK
     rows = [
-        [row["range"], row["protocol"], str(row["assigned"]), str(row["reserved"]), str(row["unassigned"])]
-        for row in stats["ports"]
+        [row.port_class.value, row.protocol.value, str(row.assigned), str(row.reserved), str(row.unassigned)]
+        for row in stats.ports
     ]
-    out.line(f"IANA registry of {registry.updated}: {stats['records']} records, {stats['service_names']} names")
+    out.line(f"IANA registry of {stats.updated}: {stats.records} records, {stats.service_names} names")
     out.line(format_table(["RANGE", "PROTO", "ASSIGNED", "RESERVED", "UNASSIGNED"], rows, aligned=out.is_terminal))
-    out.line(f"service names without a port: {stats['names_without_port']}")
+    out.line(f"service names without a port: {stats.names_without_port}")
     return EXIT_OK
 
 

@@ -11,8 +11,9 @@ private record format), :mod:`.schema` (the index's tables), :mod:`.write`
 from __future__ import annotations
 
 from .archive import ARCHIVE_FORMAT
+from .check import CheckReport
 from .codec import CODEC_VERSION
-from .core import CheckReport, ReleaseInfo, Store
+from .core import ReleaseInfo, Store
 from .layout import (
     ARCHIVE_DIR,
     DB_NAME,

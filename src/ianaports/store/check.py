@@ -6,6 +6,8 @@ import itertools
 import zlib
 from typing import TYPE_CHECKING
 
+import attrs
+
 from ianaports.errors import CacheError
 
 from . import codec
@@ -16,15 +18,44 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from .archive import Entry
-    from .core import CheckReport, Store
+    from .core import Store
 
-__all__ = ["check_store"]
+__all__ = ["MAX_PROBLEMS", "CheckReport", "check_store"]
+
+#: At most this many problem lines are reported; the rest are counted.
+MAX_PROBLEMS = 20
+
+
+@attrs.frozen(kw_only=True)
+class CheckReport:
+    """What :meth:`Store.check_report` found: counts for a summary, and the problems."""
+
+    releases: int
+    entries: int
+    keyframes: int
+    archive_bytes: int
+    index_bytes: int
+    #: Archived releases the index does not hold yet (a writer was interrupted); the next writer adds them.
+    pending: int
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+    def summary(self) -> str:
+        """What was checked, in one line: ``13 releases, 13 archive entries (2 keyframes, 1.0 MB), index 5.5 MB``."""
+        pending = f", {self.pending} archived release(s) waiting to be indexed" if self.pending else ""
+        problems = f", {len(self.problems)} problem(s)" if self.problems else ""
+        return (
+            f"{self.releases} releases, {self.entries} archive entries ({self.keyframes} keyframes,"
+            f" {self.archive_bytes / 1e6:.1f} MB), index {self.index_bytes / 1e6:.1f} MB{pending}{problems}"
+        )
 
 
 def check_store(store: Store) -> CheckReport:
     """Check *store* (see :meth:`Store.check_report`)."""
-    from .core import MAX_PROBLEMS, CheckReport  # noqa: PLC0415 - core imports this module on use
-
     problems: list[str] = []
     archive = store.archive
     names = archive.names()

@@ -31,13 +31,6 @@ from ianaports.model import (
     Reference,
     ReferenceKind,
     ServiceRecord,
-    _canonical_person,
-    _canonical_record,
-    _new,
-    _partial_date_from_text,
-    _set_end,
-    _set_start,
-    _set_written,
 )
 
 if TYPE_CHECKING:
@@ -83,6 +76,103 @@ RECORD_COLUMNS = (
 PERSON_COLUMNS = ("person_id", "name", "org", "uri", "updated")
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+# Decoding builds records by writing their slots, as the parser does: attrs' keyword __init__ on a
+# frozen class costs a converter and a bound __setattr__ per field, and stored values are already
+# in canonical form (tuples, enum members).  The store keeps its own writers so that loading never
+# imports the parser (and lxml).  tests/test_store.py checks that decoded records equal parsed ones.
+_new = object.__new__
+
+
+def _slot_writer(cls: type, field: str) -> Callable[[Any, Any], None]:
+    writer: Callable[[Any, Any], None] = cls.__dict__[field].__set__
+    return writer
+
+
+(
+    _set_name,
+    _set_protocol,
+    _set_ports,
+    _set_description,
+    _set_assignees,
+    _set_contacts,
+    _set_references,
+    _set_registered,
+    _set_modified,
+    _set_notes,
+    _set_unauthorized_use,
+    _set_service_code,
+) = (
+    _slot_writer(ServiceRecord, field)
+    for field in (
+        "name",
+        "protocol",
+        "ports",
+        "description",
+        "assignees",
+        "contacts",
+        "references",
+        "registered",
+        "modified",
+        "notes",
+        "unauthorized_use",
+        "service_code",
+    )
+)
+_set_person_id, _set_person_name, _set_person_org, _set_person_uri, _set_person_updated = (
+    _slot_writer(Person, field) for field in ("id", "name", "org", "uri", "updated")
+)
+_set_start = _slot_writer(PortRange, "start")
+_set_end = _slot_writer(PortRange, "end")
+_set_written = _slot_writer(PortRange, "written")
+
+
+def _canonical_record(  # noqa: PLR0917 - positional keeps the decoding loop cheap
+    name: str | None,
+    protocol: Protocol | None,
+    ports: PortRange | None,
+    description: str,
+    assignees: tuple[Person, ...],
+    contacts: tuple[Person, ...],
+    references: tuple[Reference, ...],
+    registered: PartialDate | None,
+    modified: PartialDate | None,
+    notes: str | None,
+    unauthorized_use: str | None,
+    service_code: int | None,
+) -> ServiceRecord:
+    record: ServiceRecord = _new(ServiceRecord)
+    _set_name(record, name)
+    _set_protocol(record, protocol)
+    _set_ports(record, ports)
+    _set_description(record, description)
+    _set_assignees(record, assignees)
+    _set_contacts(record, contacts)
+    _set_references(record, references)
+    _set_registered(record, registered)
+    _set_modified(record, modified)
+    _set_notes(record, notes)
+    _set_unauthorized_use(record, unauthorized_use)
+    _set_service_code(record, service_code)
+    return record
+
+
+def _canonical_person(
+    person_id: str, name: str | None, org: str | None, uri: str | None, updated: PartialDate | None
+) -> Person:
+    person: Person = _new(Person)
+    _set_person_id(person, person_id)
+    _set_person_name(person, name)
+    _set_person_org(person, org)
+    _set_person_uri(person, uri)
+    _set_person_updated(person, updated)
+    return person
+
+
+def _partial_date_from_text(text: str) -> PartialDate:
+    return PartialDate.from_text(text)
+
+
 _PROTOCOLS: dict[str | None, Protocol | None] = {None: None, **{member.value: member for member in Protocol}}
 _KINDS = {member.value: member for member in ReferenceKind}
 _NO_PEOPLE: tuple[Person, ...] = ()
@@ -155,7 +245,7 @@ class Decoder:
         try:
             return self._dates[text]
         except KeyError:
-            date = self._dates[text] = _partial_date_from_text(text)  # type: ignore[arg-type]  # None is always cached
+            date = self._dates[text] = _partial_date_from_text(text)  # type: ignore[arg-type]  # None is cached
             return date
 
     def _people_list(self, text: str) -> tuple[Person, ...]:

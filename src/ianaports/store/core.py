@@ -27,6 +27,7 @@ from ianaports.model import PORT_MAX, PortRange, Protocol, ServiceRecord
 
 from . import codec, schema
 from .archive import Archive, Entry
+from .check import CheckReport, check_store
 from .layout import ARCHIVE_DIR, DB_NAME, LOCK_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIX, notice, resolve_data_dir
 from .write import Interned, chunks, insert_release, unpack_ids
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     import array
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
-    from ianaports.diff import History, RegistryDiff
+    from ianaports.changes import History, RegistryDiff
     from ianaports.registry import Registry
 
     from .view import ReleaseView
@@ -44,8 +45,6 @@ __all__ = ["CheckReport", "ReleaseInfo", "Store"]
 
 #: What every message about a damaged index tells the user to run.
 REBUILD_HINT = "run 'ianaports rebuild' to recreate it from the archive"
-#: At most this many problem lines are reported; the rest are counted.
-MAX_PROBLEMS = 20
 
 
 @attrs.frozen(kw_only=True)
@@ -74,34 +73,6 @@ class ReleaseInfo:
             "title": self.title,
             "raw": self.has_raw,
         }
-
-
-@attrs.frozen(kw_only=True)
-class CheckReport:
-    """What :meth:`Store.check_report` found: counts for a summary, and the problems."""
-
-    releases: int
-    entries: int
-    keyframes: int
-    archive_bytes: int
-    index_bytes: int
-    #: Archived releases the index does not hold yet (a writer was interrupted); the next writer adds them.
-    pending: int
-    problems: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing is wrong."""
-        return not self.problems
-
-    def summary(self) -> str:
-        """What was checked, in one line: ``13 releases, 13 archive entries (2 keyframes, 1.0 MB), index 5.5 MB``."""
-        pending = f", {self.pending} archived release(s) waiting to be indexed" if self.pending else ""
-        problems = f", {len(self.problems)} problem(s)" if self.problems else ""
-        return (
-            f"{self.releases} releases, {self.entries} archive entries ({self.keyframes} keyframes,"
-            f" {self.archive_bytes / 1e6:.1f} MB), index {self.index_bytes / 1e6:.1f} MB{pending}{problems}"
-        )
 
 
 _RELEASE_COLUMNS = "updated, sha256, record_count, source, fetched_at, title, seq, kind"
@@ -934,10 +905,10 @@ class Store:
     ) -> History:
         """When the records holding *port* (or named *name*) appeared, changed and disappeared.
 
-        Built from :meth:`snapshots` by :func:`ianaports.diff.history`, so no
+        Built from :meth:`snapshots` by :func:`ianaports.changes.history`, so no
         release is parsed or loaded whole.  An empty store gives an empty history.
         """
-        from ianaports.diff import history  # noqa: PLC0415 - the store does not need diff to open
+        from ianaports.changes import history  # noqa: PLC0415 - the store does not need diff to open
 
         return history(self.snapshots(port=port, name=name, protocol=protocol), port=port, name=name, protocol=protocol)
 
@@ -948,7 +919,7 @@ class Store:
         releases share (same stored content) are only counted: just the
         identities where something differs are rebuilt and compared.
         """
-        from ianaports.diff import diff_subsets  # noqa: PLC0415 - the store does not need diff to open
+        from ianaports.changes import diff_subsets  # noqa: PLC0415 - the store does not need diff to open
 
         with self._snapshot():
             old_info, new_info = self.release(old), self.release(new)
@@ -1037,8 +1008,6 @@ class Store:
 
     def check_report(self) -> CheckReport:
         """Check every archive entry's sha256, the index's own consistency and its agreement with the archive."""
-        from .check import check_store  # noqa: PLC0415 - checks are rare
-
         return check_store(self)
 
 

@@ -1,139 +1,23 @@
-"""Output of diffs and histories: plain text for a terminal, markdown, JSON.
+"""Diffs and histories for people: plain text for a terminal, and markdown for release notes.
 
-Kept beside :mod:`ianaports.render` (whose JSON record schema every record
-object here uses) so that the record formats and the change formats can grow
-apart without stepping on each other.
+Their JSON is :func:`ianaports.render.json.diff_to_json` and
+:func:`~ianaports.render.json.history_to_json`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .diff import (
-    Deassignment,
-    DeassignmentStatus,
-    FieldChange,
-    FieldValue,
-    History,
-    PortChange,
-    RegistryDiff,
-    SpanSplit,
-)
-from .model import PartialDate, Person, Reference, ServiceRecord
-from .render import JSON_SCHEMA_VERSION, person_to_json, record_to_json
+from ianaports.changes import Deassignment, DeassignmentStatus, PortChange, SpanSplit
+from ianaports.model import Person
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = [
-    "diff_to_json",
-    "diff_to_markdown",
-    "diff_to_text",
-    "field_change_to_json",
-    "history_to_json",
-    "history_to_markdown",
-    "history_to_text",
-]
+    from ianaports.changes import FieldChange, FieldValue, History, RegistryDiff
+    from ianaports.model import Reference, ServiceRecord
 
-JsonDict = dict[str, Any]
-
-
-# --- JSON ------------------------------------------------------------------
-
-
-def _value_to_json(value: FieldValue) -> Any:  # noqa: ANN401 - any JSON value
-    if isinstance(value, PartialDate):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return [
-            person_to_json(item)
-            if isinstance(item, Person)
-            else {"type": item.kind.value, "data": item.data, "text": item.text}
-            for item in value
-        ]
-    return value
-
-
-def field_change_to_json(change: FieldChange) -> JsonDict:
-    """A changed field as ``{"name", "old", "new"}``, values as the record schema writes them."""
-    return {"name": change.name, "old": _value_to_json(change.old), "new": _value_to_json(change.new)}
-
-
-def _records(records: Iterable[ServiceRecord]) -> list[JsonDict]:
-    return [record_to_json(record) for record in records]
-
-
-def diff_to_json(diff: RegistryDiff) -> JsonDict:
-    """A diff as JSON: both release dates, counts, the changes and the moves."""
-    return {
-        "schema_version": JSON_SCHEMA_VERSION,
-        "old": {"updated": diff.old_updated.isoformat()},
-        "new": {"updated": diff.new_updated.isoformat()},
-        "counts": _counts(diff),
-        "added": _records(diff.added),
-        "removed": _records(diff.removed),
-        "changed": [
-            {
-                "old": record_to_json(change.old),
-                "new": record_to_json(change.new),
-                "fields": [field_change_to_json(field) for field in change.fields],
-            }
-            for change in diff.changed
-        ],
-        "moves": {
-            "port_changes": [
-                {"old": record_to_json(move.old), "new": record_to_json(move.new)} for move in diff.port_changes
-            ],
-            "span_splits": [
-                {
-                    "span": record_to_json(move.span),
-                    "assigned": _records(move.assigned),
-                    "remainder": _records(move.remainder),
-                }
-                for move in diff.span_splits
-            ],
-            "deassignments": [
-                {"record": record_to_json(move.record), "status": move.status.value, "now": _records(move.now)}
-                for move in diff.deassignments
-            ],
-        },
-    }
-
-
-def _counts(diff: RegistryDiff) -> dict[str, int]:
-    return {
-        "added": len(diff.added),
-        "removed": len(diff.removed),
-        "changed": len(diff.changed),
-        "unchanged": diff.unchanged,
-        "port_changes": len(diff.port_changes),
-        "span_splits": len(diff.span_splits),
-        "deassignments": len(diff.deassignments),
-    }
-
-
-def history_to_json(history: History) -> JsonDict:
-    """A history as JSON: the query, the releases looked at, and the events oldest first."""
-    return {
-        "schema_version": JSON_SCHEMA_VERSION,
-        "query": {
-            "port": history.port,
-            "name": history.name,
-            "protocol": None if history.protocol is None else history.protocol.value,
-        },
-        "releases": len(history.versions),
-        "first": history.versions[0].isoformat() if history.versions else None,
-        "last": history.versions[-1].isoformat() if history.versions else None,
-        "events": [
-            {
-                "version": event.version.isoformat(),
-                "change": event.change,
-                "record": record_to_json(event.record),
-                "fields": [field_change_to_json(field) for field in event.fields],
-            }
-            for event in history.events
-        ],
-    }
+__all__ = ["diff_to_markdown", "diff_to_text", "history_to_markdown", "history_to_text"]
 
 
 # --- words shared by text and markdown -------------------------------------

@@ -1,3 +1,5 @@
+"""Curated notes: shipped notes, validation, overlays, matching and checks against releases."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,21 +9,19 @@ import textwrap
 import attrs
 import pytest
 
-import ianaports
-from ianaports import NotesError, NotFoundError, PortClass, Protocol, ServiceRecord
-from ianaports.enrich import (
+from ianaports import NotesError, ServiceRecord
+from ianaports.explainer import explain
+from ianaports.model import PortRange
+from ianaports.notes import (
     NOTES_PATH_ENV,
     CheckStatus,
     Confidence,
     NoteStatus,
     builtin_notes_dir,
     check_notes,
-    explain,
     load_notes,
-    range_facts,
     records_fingerprint,
 )
-from ianaports.model import PortRange
 from realdata import parsed, require_real
 
 OLDER = "service-names-port-numbers.20250114.xml.xz"
@@ -312,87 +312,3 @@ class TestNotesCheck:
             [two, attrs.evolve(one, description="Some text here")]
         )
         assert records_fingerprint([one]) != records_fingerprint([attrs.evolve(one, description="Other")])
-
-
-class TestRangeFacts:
-    def test_classes_and_names(self):
-        """Each port gets its RFC 6335 class and everyday name."""
-        assert (range_facts(22).port_class, range_facts(22).everyday_name) == (PortClass.SYSTEM, "well-known")
-        assert range_facts(2304).everyday_name == "registered"
-        assert range_facts(50000).port_class is PortClass.DYNAMIC
-
-    def test_privileges(self):
-        """Below 1024 binding needs privileges on Linux and FreeBSD, never on Windows."""
-        low = {rule.system: rule.needs_privilege for rule in range_facts(80).binding}
-        high = {rule.system: rule.needs_privilege for rule in range_facts(1024).binding}
-        assert low == {"Linux": True, "macOS": False, "FreeBSD": True, "Windows": False}
-        assert not any(high.values())
-        assert "CAP_NET_BIND_SERVICE" in range_facts(1023).binding[0].detail
-        assert "ephemeral" in range_facts(0).binding[0].detail
-
-    @pytest.mark.parametrize(
-        ("port", "linux", "others"),
-        [(32767, False, False), (32768, True, False), (60999, True, True), (61000, False, True), (49151, True, False)],
-    )
-    def test_ephemeral_edges(self, port, linux, others):
-        """Linux's default ephemeral range is 32768-60999; Windows, macOS and FreeBSD use 49152-65535."""
-        contains = {item.system: item.contains for item in range_facts(port).ephemeral}
-        assert contains == {"Linux": linux, "Windows": others, "macOS and FreeBSD": others}
-
-    def test_out_of_range(self):
-        """A number that is not a port is a ValueError."""
-        with pytest.raises(ValueError, match="65535"):
-            range_facts(65536)
-
-
-class TestExplainView:
-    def test_port_view(self, newest):
-        """A port's view holds its assignments across protocols, people, range facts and notes."""
-        view = newest.explain(2304)
-        assert view.names == ("attachmate-uts",)
-        assert view.protocols == (Protocol.TCP, Protocol.UDP)
-        assert [person.id for person in view.people] == ["George_Gianelos"]
-        assert [facts.port for facts in view.ranges] == [2304]
-        assert [note.id for note in view.notes] == ["attachmate-uts"]
-        assert view.internal_use is None
-        assert view.release == newest.updated
-
-    def test_name_view_spans_ports(self, newest):
-        """A name's view covers every port of that name."""
-        view = ianaports.explain(newest, "TaskMaster2000")
-        assert view.ports == (2402, 2403)
-        assert len(view.records) == 4
-
-    def test_unassigned_view(self, newest):
-        """An unassigned port gets a view with its range and advice for internal use."""
-        view = explain(newest, str(UNASSIGNED_PORT), load_notes(environ={}))
-        assert not view.is_assigned
-        assert [record.is_unassigned for record in view.spans] == [True] * len(view.spans)
-        assert view.internal_use is not None
-        assert view.internal_use.sensible
-
-    @pytest.mark.parametrize("port", [80, 40000, 50000])
-    def test_internal_use_advice_against(self, newest, port):
-        """Assigned, ephemeral and dynamic ports are not advised for internal services."""
-        view = explain(newest, port, load_notes(environ={}))
-        if view.internal_use is not None:
-            assert not view.internal_use.sensible
-        else:
-            assert view.is_assigned
-
-    def test_unknown_name(self, newest):
-        """An unknown service name raises NotFoundError."""
-        with pytest.raises(NotFoundError):
-            explain(newest, "no-such-service-xyz", load_notes(environ={}))
-
-    @pytest.mark.parametrize("query", ["6000-6063", "6000 - 6063", "1-2-3", "-5", ""])
-    def test_span_or_nonsense_is_invalid(self, newest, query):
-        """A span or text that is neither a port nor a name raises InvalidArgumentError, not NotFoundError."""
-        with pytest.raises(ianaports.InvalidArgumentError):
-            explain(newest, query, load_notes(environ={}))
-
-    def test_records_are_not_changed(self, newest):
-        """Explaining leaves the registry's records untouched (views sit beside them)."""
-        before = newest.lookup(22)
-        explain(newest, 22)
-        assert newest.lookup(22) == before

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from ianaports import NotFoundError, parse
-from ianaports.render import is_services_name, services_lines, write_services
+from ianaports.render.services import is_services_name, services_lines, write_services
 from realdata import FIXTURES, parsed, require_real
 
 # services(5): name, port/protocol, optional aliases, optional comment; fields split on blanks.

@@ -1,82 +1,21 @@
+"""Diffs and histories as text for a terminal and as markdown."""
+
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import attrs
 import pytest
 
 from ianaports import PortRange, Protocol, ServiceRecord, diff, history
-from ianaports.render import record_from_json
-from ianaports.render_diff import (
-    diff_to_json,
-    diff_to_markdown,
-    diff_to_text,
-    field_change_to_json,
-    history_to_json,
-    history_to_text,
-)
+from ianaports.render.changes import diff_to_markdown, diff_to_text, history_to_text
+from ianaports.render.json import history_to_json
 from realdata import FIXTURES, parsed
 
 
 @pytest.fixture(scope="module")
 def fixture_diff():
     return diff(parsed(FIXTURES / "diff-old.xml"), parsed(FIXTURES / "diff-new.xml"))
-
-
-class TestJson:
-    def test_shape(self, fixture_diff):
-        """The JSON has both dates, counts, record lists, changes and moves."""
-        data = diff_to_json(fixture_diff)
-        assert data["old"] == {"updated": "2025-11-20"}
-        assert data["new"] == {"updated": "2025-12-15"}
-        assert data["counts"] == {
-            "added": 10,
-            "removed": 8,
-            "changed": 4,
-            "unchanged": 3,
-            "port_changes": 1,
-            "span_splits": 2,
-            "deassignments": 5,
-        }
-        assert (len(data["added"]), len(data["removed"]), len(data["changed"])) == (10, 8, 4)
-        assert set(data["moves"]) == {"port_changes", "span_splits", "deassignments"}
-        json.dumps(data)
-
-    def test_records_use_the_record_schema(self, fixture_diff):
-        """Every record object reads back into the record it came from."""
-        data = diff_to_json(fixture_diff)
-        assert [record_from_json(item) for item in data["added"]] == list(fixture_diff.added)
-        assert record_from_json(data["changed"][0]["new"]) == fixture_diff.changed[0].new
-
-    def test_field_values(self, fixture_diff):
-        """Field values are written as the record schema writes them."""
-        fields = {field["name"]: field for field in diff_to_json(fixture_diff)["changed"][0]["fields"]}
-        assert fields["modified"] == {"name": "modified", "old": "2002-02", "new": "2025-12-01"}
-        assert fields["references"]["new"] == [{"type": "rfc", "data": "rfc2000", "text": None}]
-        assert fields["contact"]["new"][0]["email"] == "tom@example.com"
-        assert fields["service_code"]["new"] == 200
-
-    def test_field_change_to_json(self, fixture_diff):
-        """A field change is an object with name, old and new."""
-        assert field_change_to_json(fixture_diff.changed[2].fields[0]) == {
-            "name": "service_name",
-            "old": "rep",
-            "new": "REP",
-        }
-
-    def test_moves(self, fixture_diff):
-        """Moves name their records and, for de-assignments, the status."""
-        moves = diff_to_json(fixture_diff)["moves"]
-        assert moves["port_changes"][0]["new"]["port_start"] == 5001
-        assert [item["port_start"] for item in moves["span_splits"][0]["remainder"]] == [2305, 2307]
-        assert [item["status"] for item in moves["deassignments"]] == [
-            "reserved",
-            "unassigned",
-            "reassigned",
-            "removed",
-            "removed",
-        ]
 
 
 class TestText:

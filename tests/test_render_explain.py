@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import html.parser
-import json
 
 import pytest
 
-from ianaports.enrich import explain, load_notes
-from ianaports.explain_render import FORMATS, build_page, render_explain, render_html, render_markdown, render_text
+from ianaports.explainer import explain
+from ianaports.notes import load_notes
+from ianaports.render.explain import FORMATS, render_explain, render_html, render_markdown, render_text
+from ianaports.render.page import build_page
 
 PORTS = [2304, 2402, 2684, 22, 28005]
 SECTION_KEYS = ["what", "range", "history", "unofficial", "check", "second-look"]
@@ -195,22 +196,3 @@ class TestHtml:
         assert "u=&lt;username&gt;" in page
         assert "<username>" not in page
         assert "u=<username>" in "".join(check_html(page).text)
-
-
-class TestJson:
-    def test_structure(self, views):
-        """The JSON view holds records in the record schema, range facts, notes and check commands."""
-        data = json.loads(render_explain(views[2304], "json"))
-        assert data["ports"] == [2304]
-        assert {record["protocol"] for record in data["records"]} == {"tcp", "udp"}
-        assert data["ranges"][0]["class"] == "user"
-        assert data["notes"][0]["id"] == "attachmate-uts"
-        assert "netstat -ano | findstr :2304" in data["check_commands"]["2304"]
-        assert data["internal_use"] is None
-
-    def test_unassigned(self, views):
-        """The JSON of an unassigned port says so and carries the advice."""
-        data = json.loads(render_explain(views[28005], "json"))
-        assert data["assigned"] is False
-        assert data["records"] == []
-        assert data["internal_use"]["sensible"] is True

@@ -19,12 +19,11 @@ Pure functions over model values: no I/O and no XML here.  The rules, in short
 from __future__ import annotations
 
 import bisect
-import enum
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import attrs
 
-from .model import PartialDate, Person, PortRange, Protocol, Reference, ServiceRecord
+from .model import PartialDate, Person, PortRange, Protocol, Reference, ServiceRecord, TextEnum
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -110,16 +109,13 @@ class SpanSplit:
         return (self.span, *self.assigned, *self.remainder)
 
 
-class DeassignmentStatus(str, enum.Enum):
+class DeassignmentStatus(TextEnum):
     """What became of the port (or name) of an assignment that disappeared."""
 
     UNASSIGNED = "unassigned"  #: its ports are listed as Unassigned
     RESERVED = "reserved"  #: its ports are listed as Reserved
     REASSIGNED = "reassigned"  #: another service holds its ports now
     REMOVED = "removed"  #: nothing new lists its ports (or it had none)
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @attrs.frozen(kw_only=True)

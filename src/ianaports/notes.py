@@ -1,14 +1,14 @@
-"""Curated notes merged onto IANA's bare records, range facts, and the explain view.
+"""Curated notes beside IANA's bare records: their types, reading and checking.
 
 Notes are data (``notes/*.toml`` inside the package, plus user overlays), read
-and validated here; records are never changed, views are built beside them.
-This module does not import lxml: explaining from the cache stays cheap.
+and validated here; records are never changed, views are built beside them
+(:mod:`ianaports.explainer`).  :func:`check_notes` says which notes IANA's
+records have moved away from since a curator last checked them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 import json
 import os
@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import InvalidArgumentError, NotesError
-from .model import PortRange, Protocol, ServiceRecord, read_query
-from .registry import PortClass, classify
+from .errors import NotesError
+from .model import PortRange, Protocol, ServiceRecord, TextEnum
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,44 +29,37 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 if TYPE_CHECKING:
+    import enum
     from collections.abc import Iterable, Iterator, Mapping
 
-    from .model import Person
-    from .registry import RecordSource, Registry
+    from .registry import Registry
 
 __all__ = [
     "NOTES_PATH_ENV",
-    "BindRule",
     "CheckStatus",
     "CheckedAgainst",
     "Confidence",
-    "EphemeralRange",
-    "ExplainView",
-    "InternalUse",
     "Note",
     "NoteCheck",
     "NoteMatch",
     "NoteReference",
     "NoteSet",
     "NoteStatus",
-    "RangeFacts",
     "TimelineEvent",
     "UnofficialUse",
     "builtin_notes_dir",
     "check_notes",
-    "explain",
     "load_notes",
-    "range_facts",
     "records_fingerprint",
 ]
 
 #: Extra note files or folders, separated by ``os.pathsep``; later ones win.
 NOTES_PATH_ENV = "IANAPORTS_NOTES_PATH"
 
-# --- notes: the typed values ---
+# --- the typed values ---
 
 
-class NoteStatus(str, enum.Enum):
+class NoteStatus(TextEnum):
     """Whether the product behind a port is still around."""
 
     ACTIVE = "active"
@@ -75,19 +67,13 @@ class NoteStatus(str, enum.Enum):
     DEFUNCT = "defunct"
     UNKNOWN = "unknown"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Confidence(str, enum.Enum):
+class Confidence(TextEnum):
     """How far a claimed unofficial use can be trusted."""
 
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @attrs.frozen(kw_only=True)
@@ -176,7 +162,7 @@ class Note:
         return self.match.matches(record)
 
 
-# --- notes: reading and validating ---
+# --- reading and validating ---
 
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
 _EVENT_DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -481,7 +467,7 @@ def load_notes(
     return NoteSet(tuple(notes), tuple(files))
 
 
-# --- notes: staying honest as IANA changes ---
+# --- staying honest as IANA changes ---
 
 
 def _record_essence(record: ServiceRecord) -> dict[str, Any]:
@@ -517,16 +503,13 @@ def records_fingerprint(records: Iterable[ServiceRecord]) -> str:
     return f"sha256:{digest[:16]}"
 
 
-class CheckStatus(str, enum.Enum):
+class CheckStatus(TextEnum):
     """The outcome of checking one note against a release."""
 
     OK = "ok"
     NO_MATCH = "no-match"
     CHANGED = "changed"
     UNCHECKED = "unchecked"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @attrs.frozen(kw_only=True)
@@ -575,228 +558,3 @@ def check_notes(notes: Iterable[Note], registry: Registry) -> tuple[NoteCheck, .
             status = CheckStatus.OK
         checks.append(NoteCheck(note=note, status=status, records=records, fingerprint=fingerprint))
     return tuple(checks)
-
-
-# --- range facts (sources in docs/ranges.md) ---
-
-LINUX_EPHEMERAL = PortRange(32768, 60999)
-IANA_DYNAMIC = PortClass.DYNAMIC.span
-
-
-@attrs.frozen(kw_only=True)
-class BindRule:
-    """Whether an ordinary (unprivileged) process may bind the port on one system."""
-
-    system: str
-    needs_privilege: bool
-    detail: str
-
-
-@attrs.frozen(kw_only=True)
-class EphemeralRange:
-    """A system's default range for automatically chosen (ephemeral) local ports."""
-
-    system: str
-    span: PortRange
-    contains: bool
-
-
-@attrs.frozen(kw_only=True)
-class RangeFacts:
-    """What the number alone says about a port: its RFC 6335 range and how systems treat it."""
-
-    port: int
-    port_class: PortClass
-    binding: tuple[BindRule, ...]
-    ephemeral: tuple[EphemeralRange, ...]
-
-    @property
-    def everyday_name(self) -> str:
-        """well-known, registered or dynamic/private."""
-        return self.port_class.everyday_name
-
-    @property
-    def span(self) -> PortRange:
-        """The ports of the RFC 6335 range."""
-        return self.port_class.span
-
-    @property
-    def in_any_ephemeral_range(self) -> bool:
-        """True when some common system may hand this port out to outgoing connections."""
-        return any(item.contains for item in self.ephemeral)
-
-
-_EPHEMERAL_DEFAULTS = (
-    ("Linux", LINUX_EPHEMERAL),
-    ("Windows", IANA_DYNAMIC),
-    ("macOS and FreeBSD", IANA_DYNAMIC),
-)
-
-
-def _binding(port: int) -> tuple[BindRule, ...]:
-    low = port < PortClass.USER.span.start
-    if port == 0:
-        zero = "Binding port 0 asks the system to choose a free ephemeral port instead."
-        return (BindRule(system="any system", needs_privilege=False, detail=zero),)
-    linux = (
-        "Below 1024 a process needs CAP_NET_BIND_SERVICE (root has it), unless "
-        "the sysctl net.ipv4.ip_unprivileged_port_start was lowered (Linux 4.11+)."
-        if low
-        else "Any user may bind it; only ports below 1024 are privileged by default."
-    )
-    macos = (
-        "Since macOS 10.14 (Mojave) an ordinary user may listen on it on all "
-        "interfaces; binding it to one specific address still needs root."
-        if low
-        else "Any user may bind it."
-    )
-    freebsd = (
-        "Needs root unless net.inet.ip.portrange.reservedhigh was lowered (default 1023)."
-        if low
-        else "Any user may bind it."
-    )
-    windows = "Windows has no privileged ports: any process may bind it; the firewall decides who can reach it."
-    return (
-        BindRule(system="Linux", needs_privilege=low, detail=linux),
-        BindRule(system="macOS", needs_privilege=False, detail=macos),
-        BindRule(system="FreeBSD", needs_privilege=low, detail=freebsd),
-        BindRule(system="Windows", needs_privilege=False, detail=windows),
-    )
-
-
-def range_facts(port: int) -> RangeFacts:
-    """The range facts of *port*.
-
-    >>> facts = range_facts(2304)
-    >>> facts.everyday_name, facts.in_any_ephemeral_range
-    ('registered', False)
-    >>> range_facts(40000).in_any_ephemeral_range
-    True
-    """
-    port_class = classify(port)
-    ephemeral = tuple(
-        EphemeralRange(system=system, span=span, contains=port in span) for system, span in _EPHEMERAL_DEFAULTS
-    )
-    return RangeFacts(port=port, port_class=port_class, binding=_binding(port), ephemeral=ephemeral)
-
-
-@attrs.frozen(kw_only=True)
-class InternalUse:
-    """Whether a port is a sensible choice for an internal service, and why."""
-
-    sensible: bool
-    reasons: tuple[str, ...]
-
-
-def internal_use(assigned: bool, facts: RangeFacts) -> InternalUse:
-    """Judge the port of *facts* as a home for an internal service."""
-    reasons = []
-    if assigned:
-        reasons.append("IANA has assigned it; software for that service may expect it.")
-    if facts.port_class is PortClass.SYSTEM:
-        reasons.append("It is a System (well-known) port: binding it needs privileges on Linux and FreeBSD.")
-    if facts.port_class is PortClass.DYNAMIC:
-        reasons.append("It is in the Dynamic range, which IANA never assigns and systems use for outgoing connections.")
-    if facts.port_class is not PortClass.DYNAMIC:
-        reasons.extend(
-            f"It falls in the default ephemeral range of {item.system} ({item.span})."
-            for item in facts.ephemeral
-            if item.contains
-        )
-    sensible = not reasons
-    if sensible:
-        reasons.append(
-            "It is unassigned, in the User (registered) range and outside the common "
-            "ephemeral ranges; registering it with IANA is the way to claim it for good."
-        )
-    return InternalUse(sensible=sensible, reasons=tuple(reasons))
-
-
-# --- the explain view ---
-
-
-@attrs.frozen(kw_only=True)
-class ExplainView:
-    """Everything known about a port or a service name in one release, IANA's and ours.
-
-    ``records`` are the assignments; ``spans`` the unassigned or reserved
-    entries covering the port. ``ranges`` holds one :class:`RangeFacts` per port.
-    """
-
-    query: str
-    release: dt.date
-    ports: tuple[int, ...]
-    records: tuple[ServiceRecord, ...]
-    spans: tuple[ServiceRecord, ...]
-    people: tuple[Person, ...]
-    ranges: tuple[RangeFacts, ...]
-    notes: tuple[Note, ...]
-    internal_use: InternalUse | None
-
-    @property
-    def is_assigned(self) -> bool:
-        """True when IANA assigns something here."""
-        return bool(self.records)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The distinct service names of the records, in order."""
-        return tuple(dict.fromkeys(record.name for record in self.records if record.name))
-
-    @property
-    def protocols(self) -> tuple[Protocol, ...]:
-        """The distinct protocols of the records, in order."""
-        return tuple(dict.fromkeys(record.protocol for record in self.records if record.protocol))
-
-
-def _people(records: Iterable[ServiceRecord]) -> tuple[Person, ...]:
-    found: dict[str, Person] = {}
-    for record in records:
-        for person in (*record.assignees, *record.contacts):
-            found.setdefault(person.id, person)
-    return tuple(found.values())
-
-
-def _as_port(query: int | str) -> int | None:
-    """The port *query* names, or None for a name; a span, or text that is neither, is refused."""
-    if isinstance(query, int):
-        return query
-    found = read_query(query)
-    if isinstance(found, PortRange):
-        msg = f"explain takes one port or a service name, not the span {found}"
-        raise InvalidArgumentError(msg)
-    return found if isinstance(found, int) else None
-
-
-def explain(registry: RecordSource, port_or_name: int | str, notes: NoteSet | None = None) -> ExplainView:
-    """The enriched view of a port (``2304``, ``"2304"``) or a service name (``"ssh"``).
-
-    Unassigned ports get a view too; an unknown name raises
-    :class:`~ianaports.NotFoundError`; a span (``"6000-6063"``) or text that is
-    neither a port nor a name (``"1-2-3"``) raises
-    :class:`~ianaports.InvalidArgumentError`, read as
-    :func:`ianaports.model.read_query` reads it. *notes* defaults to :func:`load_notes`.
-    """
-    notes = load_notes() if notes is None else notes
-    port = _as_port(port_or_name)
-    if port is not None:
-        found = registry.lookup(port)
-        ports: tuple[int, ...] = (port,)
-    else:
-        found = registry.service(str(port_or_name))
-        ports = tuple(sorted({record.ports.start for record in found if record.ports is not None}))
-    records = tuple(record for record in found if record.is_assignment)
-    spans = tuple(record for record in found if not record.is_assignment)
-    facts = tuple(range_facts(each) for each in ports)
-    single = port is not None and facts
-    return ExplainView(
-        query=str(port_or_name).strip(),
-        release=registry.updated,
-        ports=ports,
-        records=records,
-        spans=spans,
-        people=_people(records),
-        ranges=facts,
-        notes=notes.about(records, port),
-        internal_use=internal_use(bool(records), facts[0]) if single and not records else None,
-    )

@@ -1,48 +1,40 @@
-"""Explainer pages: an :class:`~ianaports.enrich.ExplainView` as text, markdown, HTML or JSON.
+"""The explainer page as a format-neutral document, built from an :class:`~ianaports.explainer.ExplainView`.
 
 The page is built once as a small document (sections of paragraphs, lists,
-fields and commands) and each format renders that document, so the four
-outputs always carry the same facts.
+fields and commands); :mod:`ianaports.render.explain` writes it as text,
+markdown or HTML and :func:`ianaports.render.json.explain_to_json` takes its
+title and sections, so every format carries the same facts.
 """
 
 from __future__ import annotations
 
-import html
-import json
-import re
-import textwrap
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from .errors import InvalidArgumentError
-from .model import PortRange, Protocol
-from .registry import PortClass
-from .render import person_to_json, record_to_json
+from ianaports.model import PortRange, Protocol, read_query
+from ianaports.ranges import PortClass
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from .enrich import ExplainView, Note, RangeFacts
-    from .model import Person, ServiceRecord
+    from ianaports.explainer import ExplainView
+    from ianaports.model import Person, ServiceRecord
+    from ianaports.notes import Note
+    from ianaports.ranges import RangeFacts
 
 __all__ = [
-    "FORMATS",
+    "Block",
+    "Bullets",
+    "Commands",
+    "Fields",
+    "Link",
     "Page",
+    "Paragraph",
+    "Section",
     "build_page",
-    "explain_to_json",
-    "note_to_json",
-    "render_explain",
-    "render_html",
-    "render_markdown",
-    "render_text",
+    "check_commands",
 ]
-
-FORMATS = ("text", "markdown", "html", "json")
-TEXT_WIDTH = 80
-
-
-# --- the document ---
 
 
 @attrs.frozen
@@ -164,7 +156,7 @@ def _record_spans(view: ExplainView) -> list[PortRange]:
 
 
 def _is_port_query(view: ExplainView) -> bool:
-    return view.query.isdigit() and bool(view.ports)
+    return bool(view.ports) and isinstance(read_query(view.query), int)
 
 
 def _where(view: ExplainView) -> str:
@@ -261,13 +253,15 @@ def _range_blocks(facts: RangeFacts) -> list[Block]:
     return blocks
 
 
+def _section(key: str, title: str, blocks: Iterable[Block], otherwise: str) -> Section:
+    """A section of *blocks*, or of one paragraph saying *otherwise* when there are none."""
+    found = tuple(blocks)
+    return Section(key, title, found or (Paragraph(otherwise),))
+
+
 def _range_section(view: ExplainView) -> Section:
-    blocks: list[Block] = []
-    for facts in view.ranges:
-        blocks.extend(_range_blocks(facts))
-    if not blocks:
-        blocks.append(Paragraph(f"{view.query} has no port number, so no range applies."))
-    return Section("range", "The range it sits in", tuple(blocks))
+    blocks = (block for facts in view.ranges for block in _range_blocks(facts))
+    return _section("range", "The range it sits in", blocks, f"{view.query} has no port number, so no range applies.")
 
 
 def _note_blocks(note: Note) -> list[Block]:
@@ -283,28 +277,23 @@ def _note_blocks(note: Note) -> list[Block]:
 
 
 def _history_section(view: ExplainView) -> Section:
-    blocks: list[Block] = []
-    for note in view.notes:
-        blocks.extend(_note_blocks(note))
-    if not blocks:
-        blocks.append(
-            Paragraph(
-                "There are no curated notes for this port yet. You can add your own in a "
-                "TOML file named by IANAPORTS_NOTES_PATH (see the notes documentation)."
-            )
-        )
-    return Section("history", "Curated history", tuple(blocks))
+    blocks = (block for note in view.notes for block in _note_blocks(note))
+    none = (
+        "There are no curated notes for this port yet. You can add your own in a "
+        "TOML file named by IANAPORTS_NOTES_PATH (see the notes documentation)."
+    )
+    return _section("history", "Curated history", blocks, none)
 
 
 def _unofficial_section(view: ExplainView) -> Section:
     uses = [use for note in view.notes for use in note.unofficial_uses]
-    if not uses:
-        return Section("unofficial", "Known unofficial uses", (Paragraph("None recorded in the curated notes."),))
     items = tuple(f"{use.description} (confidence: {use.confidence}; source: {use.source})" for use in uses)
-    return Section("unofficial", "Known unofficial uses", (Bullets(items),))
+    blocks = (Bullets(items),) if items else ()
+    return _section("unofficial", "Known unofficial uses", blocks, "None recorded in the curated notes.")
 
 
-def _check_commands(port: int) -> tuple[Block, ...]:
+def check_commands(port: int) -> tuple[Commands, ...]:
+    """The shell commands that show what listens on *port*, on Linux, macOS and Windows."""
     return (
         Commands(
             "Linux (ss; run with sudo to see other users' processes):",
@@ -324,7 +313,7 @@ def _check_commands(port: int) -> tuple[Block, ...]:
 def _check_section(view: ExplainView) -> Section:
     blocks: list[Block] = []
     for port in view.ports:
-        blocks.extend(_check_commands(port))
+        blocks.extend(check_commands(port))
     if not blocks:
         blocks.append(Paragraph("This service has no port number to check."))
     elif any(protocol not in (Protocol.TCP, Protocol.UDP) for protocol in view.protocols):
@@ -401,231 +390,3 @@ def build_page(view: ExplainView) -> Page:
         footer += f" Curated notes: {', '.join(note.id for note in view.notes)}"
         footer += f" (checked against {', '.join(checked)})." if checked else "."
     return Page(title=title, lead=lead or "no port", sections=tuple(sections), footer=footer)
-
-
-# --- text ---
-
-
-def _wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
-    return textwrap.wrap(
-        text,
-        width=TEXT_WIDTH,
-        initial_indent=indent if first is None else first,
-        subsequent_indent=indent,
-        break_on_hyphens=False,
-        # A URL cut in two stops working; only a URL longer than a line overflows.
-        break_long_words=False,
-    ) or [indent.rstrip()]
-
-
-def _text_block(block: Block) -> list[str]:
-    if isinstance(block, Paragraph):
-        return _wrap(block.text)
-    if isinstance(block, Bullets):
-        lines: list[str] = []
-        for item in block.items:
-            if isinstance(item, Link):
-                lines.extend([*_wrap(item.title, "    ", "  - "), f"    {item.url}"])
-            else:
-                lines.extend(_wrap(item, "    ", "  - "))
-        return lines
-    if isinstance(block, Fields):
-        width = max(len(label) for label, _ in block.rows) + 2
-        lines = []
-        for label, value in block.rows:
-            lines.extend(_wrap(value, " " * (width + 2), f"  {label + ':':<{width}}"))
-        return lines
-    return [*_wrap(block.caption), *(f"    {line}" for line in block.lines)]
-
-
-def render_text(page: Page) -> str:
-    """The page as plain text that fits an 80-column terminal."""
-    lines = [*_wrap(page.title), "=" * min(len(page.title), TEXT_WIDTH), *_wrap(page.lead)]
-    for section in page.sections:
-        lines.extend(["", section.title, "-" * len(section.title)])
-        for block in section.blocks:
-            lines.extend(["", *_text_block(block)])
-    lines.extend(["", *_wrap(page.footer)])
-    return "\n".join(lines) + "\n"
-
-
-# --- markdown ---
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~])")
-
-
-def _md(text: str) -> str:
-    # Escape what CommonMark could read as inline markup, and block markers at the start.
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    escaped = re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)
-    return re.sub(r"^([-+#=])", r"\\\1", escaped)
-
-
-def _md_link(link: Link) -> str:
-    return f"[{_md(link.title)}](<{link.url}>)"
-
-
-def _markdown_block(block: Block) -> list[str]:
-    if isinstance(block, Paragraph):
-        return [_md(block.text)]
-    if isinstance(block, Bullets):
-        return [f"- {_md_link(item) if isinstance(item, Link) else _md(item)}" for item in block.items]
-    if isinstance(block, Fields):
-        return [f"- **{_md(label)}:** {_md(value)}" for label, value in block.rows]
-    return [_md(block.caption), "", "```sh", *block.lines, "```"]
-
-
-def render_markdown(page: Page) -> str:
-    """The page as CommonMark."""
-    lines = [f"# {_md(page.title)}", "", f"*{_md(page.lead)}*"]
-    for section in page.sections:
-        lines.extend(["", f"## {_md(section.title)}"])
-        for block in section.blocks:
-            lines.extend(["", *_markdown_block(block)])
-    lines.extend(["", "---", "", _md(page.footer)])
-    return "\n".join(lines) + "\n"
-
-
-# --- HTML ---
-
-_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.5;margin:0;color:#1d1d1f;background:#fff}
-main{max-width:46rem;margin:0 auto;padding:1.5rem}
-h1{font-size:1.8rem;margin-bottom:.2rem}
-.lead{color:#555;margin-top:0}
-h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;background:#f6f6f8;padding:.8rem;border-radius:6px}
-dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
-pre{background:#1d1d1f;color:#f5f5f7;padding:.8rem;border-radius:6px;overflow-x:auto}
-footer{color:#777;font-size:.9rem;margin-top:2rem;border-top:1px solid #ddd;padding-top:.5rem}
-@media (prefers-color-scheme:dark){body{background:#1d1d1f;color:#f5f5f7}dl{background:#2c2c2e}a{color:#6cb4ff}}
-"""
-
-
-def _h(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def _html_block(block: Block) -> str:
-    if isinstance(block, Paragraph):
-        return f"<p>{_h(block.text)}</p>"
-    if isinstance(block, Bullets):
-        items = "".join(
-            f'<li><a href="{_h(item.url)}">{_h(item.title)}</a></li>'
-            if isinstance(item, Link)
-            else f"<li>{_h(item)}</li>"
-            for item in block.items
-        )
-        return f"<ul>{items}</ul>"
-    if isinstance(block, Fields):
-        rows = "".join(f"<dt>{_h(label)}</dt><dd>{_h(value)}</dd>" for label, value in block.rows)
-        return f"<dl>{rows}</dl>"
-    code = "\n".join(_h(line) for line in block.lines)
-    return f"<p>{_h(block.caption)}</p>\n<pre><code>{code}</code></pre>"
-
-
-def render_html(page: Page) -> str:
-    """The page as one self-contained HTML5 document (inline style, no scripts)."""
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_h(page.title)}</title>",
-        f"<style>{_STYLE}</style>",
-        "</head>",
-        "<body>",
-        "<main>",
-        f"<h1>{_h(page.title)}</h1>",
-        f'<p class="lead">{_h(page.lead)}</p>',
-    ]
-    for section in page.sections:
-        parts.append(f'<section id="{_h(section.key)}">')
-        parts.append(f"<h2>{_h(section.title)}</h2>")
-        parts.extend(_html_block(block) for block in section.blocks)
-        parts.append("</section>")
-    parts.extend([f"<footer>{_h(page.footer)}</footer>", "</main>", "</body>", "</html>"])
-    return "\n".join(parts) + "\n"
-
-
-# --- JSON ---
-
-
-def note_to_json(note: Note) -> dict[str, Any]:
-    """One curated note as JSON (the TOML schema, plus the files it came from)."""
-    checked = note.checked_against
-    return {
-        "id": note.id,
-        "match": {
-            "names": list(note.match.names),
-            "ports": [str(span) for span in note.match.ports],
-            "protocols": [protocol.value for protocol in note.match.protocols],
-        },
-        "summary": note.summary,
-        "vendor": note.vendor,
-        "product": note.product,
-        "status": note.status.value,
-        "timeline": [{"date": event.date, "event": event.event} for event in note.timeline],
-        "unofficial_uses": [
-            {"description": use.description, "confidence": use.confidence.value, "source": use.source}
-            for use in note.unofficial_uses
-        ],
-        "security": list(note.security),
-        "references": [{"title": reference.title, "url": reference.url} for reference in note.references],
-        "checked_against": None
-        if checked is None
-        else {"release": checked.release.isoformat(), "fingerprint": checked.fingerprint},
-        "sources": list(note.sources),
-    }
-
-
-def _range_to_json(facts: RangeFacts) -> dict[str, Any]:
-    return {
-        "port": facts.port,
-        "class": facts.port_class.value,
-        "everyday_name": facts.everyday_name,
-        "class_span": str(facts.span),
-        "binding": [
-            {"system": rule.system, "needs_privilege": rule.needs_privilege, "detail": rule.detail}
-            for rule in facts.binding
-        ],
-        "ephemeral": [
-            {"system": item.system, "span": str(item.span), "contains": item.contains} for item in facts.ephemeral
-        ],
-    }
-
-
-def explain_to_json(view: ExplainView) -> dict[str, Any]:
-    """The view as JSON: records in the record schema, range facts, notes, and the page's sections."""
-    page = build_page(view)
-    advice = view.internal_use
-    return {
-        "query": view.query,
-        "updated": view.release.isoformat(),
-        "ports": list(view.ports),
-        "assigned": view.is_assigned,
-        "records": [record_to_json(record) for record in view.records],
-        "spans": [record_to_json(record) for record in view.spans],
-        "people": [person_to_json(person) for person in view.people],
-        "ranges": [_range_to_json(facts) for facts in view.ranges],
-        "notes": [note_to_json(note) for note in view.notes],
-        "internal_use": None if advice is None else {"sensible": advice.sensible, "reasons": list(advice.reasons)},
-        "check_commands": {
-            str(port): [line for block in _check_commands(port) if isinstance(block, Commands) for line in block.lines]
-            for port in view.ports
-        },
-        "title": page.title,
-        "sections": [section.title for section in page.sections],
-    }
-
-
-def render_explain(view: ExplainView, fmt: str = "text") -> str:
-    """Render *view* as ``text``, ``markdown``, ``html`` or ``json``."""
-    if fmt == "json":
-        return json.dumps(explain_to_json(view), indent=2, ensure_ascii=False) + "\n"
-    renderers = {"text": render_text, "markdown": render_markdown, "html": render_html}
-    if fmt not in renderers:
-        msg = f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"
-        raise InvalidArgumentError(msg)
-    return renderers[fmt](build_page(view))

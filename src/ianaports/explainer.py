@@ -1,0 +1,115 @@
+"""The explain view: everything known about one port or service name, IANA's and ours.
+
+:func:`explain` gathers a release's records, the range facts of
+:mod:`ianaports.ranges` and the curated notes of :mod:`ianaports.notes` into
+one :class:`ExplainView`; :mod:`ianaports.render.page` and :mod:`ianaports.render.explain`
+turn it into pages.
+This module does not import lxml: explaining from the cache stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+
+from .errors import InvalidArgumentError
+from .model import PortRange, Protocol, ServiceRecord, read_query
+from .notes import Note, NoteSet, load_notes
+from .ranges import InternalUse, RangeFacts, internal_use, range_facts
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Iterable
+
+    from .model import Person
+    from .registry import RecordSource
+
+__all__ = ["ExplainView", "explain"]
+
+
+@attrs.frozen(kw_only=True)
+class ExplainView:
+    """Everything known about a port or a service name in one release, IANA's and ours.
+
+    ``records`` are the assignments; ``spans`` the unassigned or reserved
+    entries covering the port. ``ranges`` holds one :class:`RangeFacts` per port.
+    """
+
+    query: str
+    release: dt.date
+    ports: tuple[int, ...]
+    records: tuple[ServiceRecord, ...]
+    spans: tuple[ServiceRecord, ...]
+    people: tuple[Person, ...]
+    ranges: tuple[RangeFacts, ...]
+    notes: tuple[Note, ...]
+    internal_use: InternalUse | None
+
+    @property
+    def is_assigned(self) -> bool:
+        """True when IANA assigns something here."""
+        return bool(self.records)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The distinct service names of the records, in order."""
+        return tuple(dict.fromkeys(record.name for record in self.records if record.name))
+
+    @property
+    def protocols(self) -> tuple[Protocol, ...]:
+        """The distinct protocols of the records, in order."""
+        return tuple(dict.fromkeys(record.protocol for record in self.records if record.protocol))
+
+
+def _people(records: Iterable[ServiceRecord]) -> tuple[Person, ...]:
+    found: dict[str, Person] = {}
+    for record in records:
+        for person in (*record.assignees, *record.contacts):
+            found.setdefault(person.id, person)
+    return tuple(found.values())
+
+
+def _as_port(query: int | str) -> int | None:
+    """The port *query* names, or None for a name; a span, or text that is neither, is refused."""
+    if isinstance(query, int):
+        return query
+    found = read_query(query)
+    if isinstance(found, PortRange):
+        msg = f"explain takes one port or a service name, not the span {found}"
+        raise InvalidArgumentError(msg)
+    return found if isinstance(found, int) else None
+
+
+def explain(registry: RecordSource, port_or_name: int | str, notes: NoteSet | None = None) -> ExplainView:
+    """The enriched view of a port (``2304``, ``"2304"``) or a service name (``"ssh"``).
+
+    Unassigned ports get a view too; an unknown name raises
+    :class:`~ianaports.NotFoundError`; a span (``"6000-6063"``) or text that is
+    neither a port nor a name (``"1-2-3"``) raises
+    :class:`~ianaports.InvalidArgumentError`, read as
+    :func:`ianaports.model.read_query` reads it. *notes* defaults to :func:`load_notes`.
+    """
+    notes = load_notes() if notes is None else notes
+    port = _as_port(port_or_name)
+    if port is not None:
+        found = registry.lookup(port)
+        ports: tuple[int, ...] = (port,)
+    else:
+        found = registry.service(str(port_or_name))
+        ports = tuple(sorted({record.ports.start for record in found if record.ports is not None}))
+    records = tuple(record for record in found if record.is_assignment)
+    spans = tuple(record for record in found if not record.is_assignment)
+    facts = tuple(range_facts(each) for each in ports)
+    single = port is not None and facts
+    return ExplainView(
+        query=str(port_or_name).strip(),
+        release=registry.updated,
+        ports=ports,
+        records=records,
+        spans=spans,
+        people=_people(records),
+        ranges=facts,
+        notes=notes.about(records, port),
+        internal_use=internal_use(bool(records), facts[0]) if single and not records else None,
+    )

@@ -1,0 +1,101 @@
+"""A services(5) file, like ``/etc/services``, written from a release."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TextIO
+
+import attrs
+
+from ianaports.model import ServiceRecord, tidy_text
+
+from .text import one_line
+
+if TYPE_CHECKING:
+    from ianaports.registry import Registry
+
+__all__ = ["is_services_name", "services_lines", "write_services"]
+
+
+def is_services_name(name: str) -> bool:
+    """True when *name* can stand in a services(5) file.
+
+    The format splits fields on blanks, starts comments at ``#`` and separates
+    port from protocol with ``/``; IANA still lists names with spaces and
+    slashes (``cl/1``, ``Apple Remote Desktop (Net Assistant)`` in 2024), which
+    would corrupt a line, so they are left out.
+    """
+    return bool(name) and name.isascii() and name.isprintable() and not any(c in name for c in " \t#/")
+
+
+@attrs.define
+class _ServicesLine:
+    name: str
+    port: int
+    protocol: str
+    description: str
+    aliases: list[str] = attrs.field(factory=list)
+
+
+def services_lines(registry: Registry) -> list[_ServicesLine]:
+    """The lines of a services(5) file: one per port and protocol, spans expanded.
+
+    Aliases (records whose note says "This entry is an alias to X") join X's
+    line at the same port and protocol.  Records without a protocol or port,
+    unassigned and reserved spans, and names the format cannot hold are left out.
+    """
+    lines: list[_ServicesLine] = []
+    by_key: dict[tuple[int, str, str], _ServicesLine] = {}
+    aliases: list[tuple[ServiceRecord, str]] = []
+    for record in registry.records:
+        if record.name is None or record.ports is None or record.protocol is None or not record.is_assignment:
+            continue
+        if not is_services_name(record.name):
+            continue
+        target = record.alias_of
+        if target is not None:
+            aliases.append((record, target))
+            continue
+        for port in record.ports:
+            _add_services_line(lines, by_key, record, port)
+    for record, target in aliases:
+        assert record.name is not None
+        assert record.ports is not None
+        assert record.protocol is not None
+        for port in record.ports:
+            primary = by_key.get((port, record.protocol.value, target.lower()))
+            if primary is not None:
+                if record.name.lower() not in (alias.lower() for alias in primary.aliases):
+                    primary.aliases.append(record.name)
+                continue
+            _add_services_line(lines, by_key, record, port)
+    lines.sort(key=lambda line: (line.port, _PROTOCOL_ORDER.get(line.protocol, 9)))
+    return lines
+
+
+def _add_services_line(
+    lines: list[_ServicesLine], by_key: dict[tuple[int, str, str], _ServicesLine], record: ServiceRecord, port: int
+) -> None:
+    name, protocol = record.name or "", record.protocol.value if record.protocol else ""
+    key = (port, protocol, name.lower())
+    if key not in by_key:
+        line = _ServicesLine(name, port, protocol, one_line(tidy_text(record.description)))
+        by_key[key] = line
+        lines.append(line)
+
+
+_PROTOCOL_ORDER = {"tcp": 0, "udp": 1, "sctp": 2, "dccp": 3}
+
+
+def write_services(registry: Registry, stream: TextIO, *, generator: str = "ianaports") -> None:
+    """Write *registry* as a services(5) file, like ``/etc/services``."""
+    stream.write(
+        f"# services(5) written by {generator} from IANA's {registry.title},\n"
+        f"# release {registry.updated.isoformat()}: "
+        "https://www.iana.org/assignments/service-names-port-numbers/\n"
+        "# Format: name port/protocol [aliases...] [# description]\n"
+    )
+    for line in services_lines(registry):
+        head = f"{line.name:<15} {f'{line.port}/{line.protocol}':<11}"
+        if line.aliases:
+            head = f"{head} {' '.join(line.aliases)}"
+        stream.write(f"{head}  # {line.description}\n" if line.description else f"{head.rstrip()}\n")
