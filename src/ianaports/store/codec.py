@@ -7,11 +7,14 @@ output never changes what the store holds, and changing this format bumps
 archive on next use.  Nothing here does I/O.
 
 A record is one row of scalar columns (:data:`RECORD_COLUMNS`): text as IANA
-wrote it, ports as ``port_start``/``port_end`` plus the written text, dates as
-ISO text, assignees and contacts as comma-separated people row ids, and
-references as a JSON list.  Reading columns straight from SQLite, with the
-values that repeat across records (people lists, references, dates, spans)
-decoded once per load, is what makes loading a release cheaper than parsing it.
+wrote it; the span as ``port_start``/``port_end`` (for queries) and as one
+integer ``start * 65536 + end``, with IANA's text only where it is not the
+canonical one; dates as integers ``YYYYMMDD`` (``DD`` 00 when IANA gave no day);
+assignees and contacts as a people row id, or comma-separated ids for
+several; references as a JSON list; NULL for every empty value.  Integers
+and NULLs are what SQLite hands back cheapest, and the values that repeat
+across records (people lists, references, dates, spans) are decoded once per
+load: that is what makes loading a release cheaper than parsing it.
 
 A whole release (used only for releases whose XML was never kept, see
 ``docs/store.md``) is one JSON document of the same values, people by value.
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CODEC_VERSION",
+    "DECODED_COLUMNS",
     "PERSON_COLUMNS",
     "RECORD_COLUMNS",
     "Decoder",
@@ -61,7 +65,8 @@ RECORD_COLUMNS = (
     "protocol",
     "port_start",
     "port_end",
-    "port_text",
+    "span",
+    "port_written",
     "description",
     "assignees",
     "contacts",
@@ -72,6 +77,8 @@ RECORD_COLUMNS = (
     "unauthorized_use",
     "service_code",
 )
+#: The columns a load reads back (after the row id): all but the port columns kept for queries.
+DECODED_COLUMNS = tuple(column for column in RECORD_COLUMNS if column not in ("port_start", "port_end"))
 #: The stored columns of a person, in this order.
 PERSON_COLUMNS = ("person_id", "name", "org", "uri", "updated")
 
@@ -176,6 +183,8 @@ def _partial_date_from_text(text: str) -> PartialDate:
 _PROTOCOLS: dict[str | None, Protocol | None] = {None: None, **{member.value: member for member in Protocol}}
 _KINDS = {member.value: member for member in ReferenceKind}
 _NO_PEOPLE: tuple[Person, ...] = ()
+#: A span is stored as ``start * _SPAN_BASE + end``.
+_SPAN_BASE = 65536
 _NO_REFERENCES: tuple[Reference, ...] = ()
 
 
@@ -183,14 +192,24 @@ def _date_text(value: PartialDate | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _date_number(value: PartialDate | None) -> int | None:
+    return None if value is None else value.year * 10000 + value.month * 100 + (value.day or 0)
+
+
+def _people_value(ids: list[int]) -> int | str | None:
+    if not ids:
+        return None
+    return ids[0] if len(ids) == 1 else ",".join(map(str, ids))
+
+
 def person_row(person: Person) -> tuple[str, str | None, str | None, str | None, str | None]:
     """A person's stored columns (:data:`PERSON_COLUMNS`)."""
     return (person.id, person.name, person.org, person.uri, _date_text(person.updated))
 
 
-def _references_text(references: Sequence[Reference]) -> str:
+def _references_text(references: Sequence[Reference]) -> str | None:
     if not references:
-        return ""
+        return None
     return _ENCODER.encode([[reference.kind.value, reference.data, reference.text] for reference in references])
 
 
@@ -202,12 +221,13 @@ def record_row(record: ServiceRecord, person_id: Callable[[Person], int]) -> tup
         None if record.protocol is None else record.protocol.value,
         None if ports is None else ports.start,
         None if ports is None else ports.end,
-        None if ports is None else ports.as_written,
+        None if ports is None else ports.start * _SPAN_BASE + ports.end,
+        None if ports is None else ports.written,
         record.description,
-        ",".join(str(person_id(person)) for person in record.assignees),
-        ",".join(str(person_id(person)) for person in record.contacts),
-        _date_text(record.registered),
-        _date_text(record.modified),
+        _people_value([person_id(person) for person in record.assignees]),
+        _people_value([person_id(person) for person in record.contacts]),
+        _date_number(record.registered),
+        _date_number(record.modified),
         _references_text(record.references),
         record.notes,
         record.unauthorized_use,
@@ -231,35 +251,40 @@ class Decoder:
     def __init__(self, fetch_people: Callable[[Sequence[int]], Mapping[int, Sequence[Any]]]) -> None:
         self._fetch_people = fetch_people
         self.people: dict[int, Person] = {}
-        self._people_lists: dict[str, tuple[Person, ...]] = {"": _NO_PEOPLE}
-        self._references: dict[str, tuple[Reference, ...]] = {"": _NO_REFERENCES}
-        self._dates: dict[str | None, PartialDate | None] = {None: None}
-        self._ports: dict[str, PortRange] = {}
+        self._people_lists: dict[int | str, tuple[Person, ...]] = {}
+        self._references: dict[str, tuple[Reference, ...]] = {}
+        self._dates: dict[int, PartialDate] = {}
+        self._person_dates: dict[str | None, PartialDate | None] = {None: None}
+        self._ports: dict[int, PortRange] = {}
 
     def add_people(self, rows: Iterable[Sequence[Any]]) -> None:
         """Decode ``(row id, *PERSON_COLUMNS)`` rows into :attr:`people`."""
+        dates = self._person_dates
         for row_id, person_id, name, org, uri, updated in rows:
-            self.people[row_id] = _canonical_person(person_id, name, org, uri, self._date(updated))
+            if updated not in dates:
+                dates[updated] = PartialDate.from_text(updated)
+            self.people[row_id] = _canonical_person(person_id, name, org, uri, dates[updated])
 
-    def _date(self, text: str | None) -> PartialDate | None:
-        try:
-            return self._dates[text]
-        except KeyError:
-            date = self._dates[text] = _partial_date_from_text(text)  # type: ignore[arg-type]  # None is cached
-            return date
+    def _date(self, number: int) -> PartialDate:
+        year, rest = divmod(number, 10000)
+        month, day = divmod(rest, 100)
+        date = self._dates[number] = PartialDate(year, month, day or None)
+        return date
 
-    def _people_list(self, text: str) -> tuple[Person, ...]:
-        if "," not in text:
-            person = self.people.get(int(text))
+    def _people_list(self, value: int | str) -> tuple[Person, ...]:
+        if isinstance(value, int):
+            person = self.people.get(value)
             if person is not None:
                 single: tuple[Person, ...] = (person,)
-                self._people_lists[text] = single
+                self._people_lists[value] = single
                 return single
-        ids = [int(item) for item in text.split(",")]
+            ids = [value]
+        else:
+            ids = [int(item) for item in value.split(",")]
         missing = [row_id for row_id in ids if row_id not in self.people]
         if missing:
             self.add_people((row_id, *columns) for row_id, columns in self._fetch_people(missing).items())
-        found = self._people_lists[text] = tuple(self.people[row_id] for row_id in ids)
+        found = self._people_lists[value] = tuple(self.people[row_id] for row_id in ids)
         return found
 
     def _reference_list(self, text: str) -> tuple[Reference, ...]:
@@ -268,16 +293,18 @@ class Decoder:
         )
         return found
 
-    def _span(self, start: int, end: int, text: str) -> PortRange:
+    def _span(self, number: int, written: str | None) -> PortRange:
+        start, end = divmod(number, _SPAN_BASE)
         span: PortRange = _new(PortRange)
         _set_start(span, start)
         _set_end(span, end)
-        _set_written(span, None if text == (str(start) if start == end else f"{start}-{end}") else text)
-        self._ports[text] = span
+        _set_written(span, written)
+        if written is None:
+            self._ports[number] = span
         return span
 
     def records(self, rows: Iterable[Sequence[Any]]) -> dict[int, ServiceRecord]:
-        """Decode rows of a row id and :data:`RECORD_COLUMNS` (in that order); return them by row id."""
+        """Decode rows of a row id and :data:`DECODED_COLUMNS` (in that order); return them by row id."""
         people_lists, references, dates, spans = self._people_lists, self._references, self._dates, self._ports
         protocols = _PROTOCOLS
         out: dict[int, ServiceRecord] = {}
@@ -285,9 +312,8 @@ class Decoder:
             row_id,
             name,
             protocol,
-            start,
-            end,
-            port_text,
+            span,
+            written,
             description,
             assignees,
             contacts,
@@ -301,13 +327,13 @@ class Decoder:
             out[row_id] = _canonical_record(
                 name,
                 protocols[protocol],
-                None if port_text is None else (spans.get(port_text) or self._span(start, end, port_text)),
+                None if span is None else ((spans.get(span) if written is None else None) or self._span(span, written)),
                 description,
-                (people_lists.get(assignees) or self._people_list(assignees)) if assignees else _NO_PEOPLE,
-                (people_lists.get(contacts) or self._people_list(contacts)) if contacts else _NO_PEOPLE,
-                (references.get(refs) or self._reference_list(refs)) if refs else _NO_REFERENCES,
-                dates[registered] if registered in dates else self._date(registered),
-                dates[modified] if modified in dates else self._date(modified),
+                _NO_PEOPLE if assignees is None else (people_lists.get(assignees) or self._people_list(assignees)),
+                _NO_PEOPLE if contacts is None else (people_lists.get(contacts) or self._people_list(contacts)),
+                _NO_REFERENCES if refs is None else (references.get(refs) or self._reference_list(refs)),
+                None if registered is None else (dates.get(registered) or self._date(registered)),
+                None if modified is None else (dates.get(modified) or self._date(modified)),
                 notes,
                 unauthorized_use,
                 service_code,

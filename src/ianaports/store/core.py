@@ -76,7 +76,7 @@ class ReleaseInfo:
 
 
 _RELEASE_COLUMNS = "updated, sha256, record_count, source, fetched_at, title, seq, kind"
-_RECORD_SELECT = ", ".join(f"r.{column}" for column in codec.RECORD_COLUMNS)
+_RECORD_SELECT = ", ".join(f"r.{column}" for column in codec.DECODED_COLUMNS)
 
 
 def _now() -> dt.datetime:
