@@ -636,7 +636,8 @@ class TestEmptyPaths:
             (["explain", "80", "--file", RANGES, "--notes", ""], "--notes"),
             (["export", "--file", RANGES, "-o", ""], "-o/--output"),
             (["sync", "--source", ""], "--source"),
-            (["versions", "--cache-dir", ""], "--cache-dir"),
+            (["versions", "--cache-dir", ""], "--data-dir/--cache-dir"),
+            (["versions", "--data-dir", ""], "--data-dir/--cache-dir"),
             (["diff", "", "latest"], "OLD"),
         ],
     )

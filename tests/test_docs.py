@@ -164,6 +164,8 @@ class TestSchemaVersion:
             "history": [("history", "2304", *cache)],
             "sync": [("sync", "--source", str(FIXTURES / "child-order.xml"), "--cache-dir", str(tmp_path / "c"))],
             "versions": [("versions", "--check", *cache)],
+            "rebuild": [("rebuild", "--cache-dir", str(tmp_path / "c"))],
+            "backup": [("backup", str(tmp_path / "b.tar"), *cache)],
         }
         (commands,) = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
         assert set(answers) == set(commands.choices)

@@ -233,7 +233,6 @@ def _sync_source(
     else:
         return SourceOutcome(source=source, status="failed", error="no such file or folder")
     added: list[ReleaseInfo] = []
-    newest: tuple[ReleaseInfo, bytes] | None = None
     try:
         for file in files:
             data = _read_release(file)
@@ -241,22 +240,13 @@ def _sync_source(
             # A file already stored is known by its hash alone: no need to parse it again.
             info = store.find(sha256)
             if info is None:
-                # Compressing the raw XML is slow: keep only the newest one, once, at the end.
-                info = _import_bytes(
-                    store, data, sha256=sha256, source=str(file.resolve()), force=force, keep_raw=len(files) == 1
-                )
+                info = _import_bytes(store, data, sha256=sha256, source=str(file.resolve()), force=force)
                 if info is not None:
                     added.append(info)
-            if info is not None and (newest is None or info.updated >= newest[0].updated):
-                newest = (info, data)
     except SuspectReleaseError as exc:
         return SourceOutcome(source=source, status="refused", releases=tuple(added), error=f"{file.name}: {exc}")
     except (FetchError, ParseError) as exc:
         return SourceOutcome(source=source, status="failed", releases=tuple(added), error=f"{file.name}: {exc}")
-    finally:
-        # Also mends a store whose last import was killed before it kept the newest XML.
-        if newest is not None:
-            store.keep_raw(*newest)
     return SourceOutcome(source=source, status="added" if added else "unchanged", releases=tuple(added))
 
 
@@ -322,7 +312,7 @@ def _strip_url(message: str, url: str) -> str:
 
 
 def _import_bytes(
-    store: Store, data: bytes, *, source: str, force: bool, keep_raw: bool = True, sha256: str | None = None
+    store: Store, data: bytes, *, source: str, force: bool, sha256: str | None = None
 ) -> ReleaseInfo | None:
     from .parser import parse_bytes  # noqa: PLC0415 - lxml only when importing
 
@@ -330,7 +320,7 @@ def _import_bytes(
     if not force:
         _guard(store, registry)
     digest = sha256 or hashlib.sha256(data).hexdigest()
-    return store.add(registry, sha256=digest, source=source, xml=data if keep_raw else None)
+    return store.add(registry, xml=data, sha256=digest, source=source)
 
 
 def _guard(store: Store, registry: Registry) -> None:
@@ -373,23 +363,25 @@ def load(
     version: str | dt.date | None = None,
     max_age: dt.timedelta | float | None = None,
     session: requests.Session | None = None,
+    as_of: str | dt.date | None = None,
 ) -> Registry:
     """The newest (or the named) release from the cache, as a :class:`Registry`.
 
     An empty cache is filled by :func:`sync` first.  With *max_age* (a
     timedelta or seconds), a cache last checked longer ago is refreshed; when
     that fails the cached release is used with a :class:`StaleDataWarning`.
-    *version* is a date, ``"latest"`` or ``"previous"``.
+    *version* is a date, ``"latest"`` or ``"previous"``; *as_of* a date, naming
+    the newest stored release on or before it.
     """
     folder = resolve_cache_dir(cache_dir)
     with Store(folder) as store:
         latest = store.latest()
         if latest is None:
-            if version not in (None, "latest"):
+            if version not in (None, "latest") or as_of is not None:
                 raise NotFoundError(f"the cache at {folder} holds no release yet")
             logger.info("no registry in %s yet; syncing from %s", folder, " ".join(default_sources()))
             sync(cache_dir=folder, session=session)
-        elif max_age is not None and version in (None, "latest"):
+        elif max_age is not None and version in (None, "latest") and as_of is None:
             limit = max_age if isinstance(max_age, dt.timedelta) else dt.timedelta(seconds=max_age)
             age = _age(store, latest)
             if age > limit:
@@ -402,4 +394,4 @@ def load(
                         StaleDataWarning,
                         stacklevel=2,
                     )
-        return store.load(version)
+        return store.load(version, as_of=as_of)

@@ -20,7 +20,7 @@ What it prints with ``--json`` it does not build: every document comes from
 ``changes``
     ``diff``, ``history`` (and :func:`resolve_release`).
 ``cache``
-    ``sync``, ``versions``, ``export``.
+    ``sync``, ``versions``, ``export``, ``rebuild``, ``backup``.
 ``audit``
     ``listening``, ``notes``.
 ``completion``
@@ -102,6 +102,8 @@ _COMMANDS = (
     changes.add_history,
     cache.add_sync,
     cache.add_versions,
+    cache.add_rebuild,
+    cache.add_backup,
 )
 
 

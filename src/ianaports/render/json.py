@@ -45,6 +45,7 @@ __all__ = [
     "JSON_SCHEMA_VERSION",
     "audit_to_json",
     "audited_to_json",
+    "backup_to_json",
     "baseline_diff_to_json",
     "baseline_to_json",
     "completion_to_json",
@@ -64,6 +65,7 @@ __all__ = [
     "person_to_json",
     "port_counts_to_json",
     "range_facts_to_json",
+    "rebuild_to_json",
     "record_from_json",
     "record_to_json",
     "records_to_json",
@@ -72,6 +74,7 @@ __all__ = [
     "statistics_to_json",
     "sync_to_json",
     "versions_to_json",
+    "xml_export_summary_to_json",
 ]
 
 #: Bumped when a key of a document (the record schema included) changes meaning or disappears.
@@ -266,6 +269,34 @@ def versions_to_json(cache_dir: Path, releases: Iterable[ReleaseInfo], problems:
     if problems is not None:
         data["problems"] = list(problems)
     return data
+
+
+def xml_export_summary_to_json(release: ReleaseInfo | None, *, output: Path, size: int) -> JsonDict:
+    """What ``export --format xml -o FILE`` wrote: a stored *release*'s original bytes (None: a --file's)."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "format": "xml",
+        "output": str(output),
+        "updated": None if release is None else release.updated.isoformat(),
+        "records": None if release is None else release.record_count,
+        "bytes": size,
+    }
+
+
+def rebuild_to_json(data_dir: Path, releases: int) -> JsonDict:
+    """What ``rebuild`` did: the store's folder and the number of releases indexed from its archive."""
+    return {"schema_version": JSON_SCHEMA_VERSION, "data_dir": str(data_dir), "releases": releases}
+
+
+def backup_to_json(data_dir: Path, *, output: Path, releases: int, size: int) -> JsonDict:
+    """What ``backup FILE`` wrote: the store's folder, the tar file (absolute), its releases and size."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "data_dir": str(data_dir),
+        "output": str(output),
+        "releases": releases,
+        "bytes": size,
+    }
 
 
 def sync_to_json(result: SyncResult) -> JsonDict:
