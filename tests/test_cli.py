@@ -339,6 +339,7 @@ class TestExport:
         code, out, err = run("export", "--format", "services", "-o", str(target), "--json", "--file", fixture)
         assert (code, err) == (EXIT_OK, "")
         assert json.loads(out) == {
+            "schema_version": 1,
             "format": "services",
             "output": str(target),
             "updated": "2025-12-15",
@@ -635,7 +636,8 @@ class TestEmptyPaths:
             (["explain", "80", "--file", RANGES, "--notes", ""], "--notes"),
             (["export", "--file", RANGES, "-o", ""], "-o/--output"),
             (["sync", "--source", ""], "--source"),
-            (["versions", "--cache-dir", ""], "--cache-dir"),
+            (["versions", "--cache-dir", ""], "--data-dir/--cache-dir"),
+            (["versions", "--data-dir", ""], "--data-dir/--cache-dir"),
             (["diff", "", "latest"], "OLD"),
         ],
     )

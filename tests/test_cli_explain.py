@@ -40,7 +40,12 @@ class TestExplain:
         """With --json an unknown name still prints a JSON document, empty, and exits 1."""
         code, out, err = run("explain", "no-such-service-xyz", "--json", "--file", str(require_real()))
         assert code == EXIT_NOT_FOUND
-        assert json.loads(out) == {"query": "no-such-service-xyz", "updated": "2025-12-15", "records": []}
+        assert json.loads(out) == {
+            "schema_version": 1,
+            "query": "no-such-service-xyz",
+            "updated": "2025-12-15",
+            "records": [],
+        }
         assert len(err.splitlines()) == 1
 
     def test_usage(self):

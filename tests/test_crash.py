@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ianaports.store import RAW_DIR, TEMP_PREFIX, Store
+from ianaports._files import TEMP_PREFIX as FILES_PREFIX
+from ianaports.store import ARCHIVE_DIR, TEMP_PREFIX, Store
 from realdata import PROJECT_ROOT, real_release_paths
 from synthetic import registry_xml
 
@@ -32,8 +33,13 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SI
 
 
 def temp_files(cache: Path) -> list[Path]:
-    """Temporary files in the cache folder and its raw/ folder."""
-    return [path for folder in (cache, cache / RAW_DIR) for path in folder.glob(f"{TEMP_PREFIX}*")]
+    """Temporary files in the store folder and its archive/ folder."""
+    return [
+        path
+        for folder in (cache, cache / ARCHIVE_DIR)
+        for prefix in (TEMP_PREFIX, FILES_PREFIX)
+        for path in folder.glob(f"{prefix}*")
+    ]
 
 
 def stored(cache: Path) -> set[tuple[str, str]]:
@@ -112,8 +118,13 @@ def test_sigkill_loop(tmp_path):
         lost = committed - now
         assert not lost, f"iteration {iteration}: releases lost after a kill: {sorted(lost)} {context}"
         # A killed writer may leave its own temporary files (named by its pid); the next writer sweeps them.
-        writers = {path.name.removeprefix(TEMP_PREFIX).split(".")[0] for path in temp_files(cache)}
-        assert len(writers) <= 1, f"iteration {iteration}: {temp_files(cache)} {context}"
+        leftovers = temp_files(cache)
+        writers = {
+            path.name.removeprefix(TEMP_PREFIX).split(".")[0] for path in leftovers if path.name.startswith(TEMP_PREFIX)
+        }
+        atomic = [path for path in leftovers if path.name.startswith(FILES_PREFIX)]
+        assert len(writers) <= 1, f"iteration {iteration}: {leftovers} {context}"
+        assert len(atomic) <= 1, f"iteration {iteration}: {leftovers} {context}"
         committed = now
     # Each run re-reads the whole folder (stored files are skipped by hash), as a user re-running an
     # interrupted import would; a last run, never killed, imports the rest and sweeps what kills left.

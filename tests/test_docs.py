@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import doctest
+import importlib
+import importlib.util
 import io
 import json
 import re
@@ -15,7 +18,7 @@ import pytest
 import ianaports
 from cli_helpers import run
 from ianaports import errors
-from ianaports.cli import main
+from ianaports.cli import build_parser, main
 from realdata import FIXTURES, PROJECT_ROOT, require_real
 
 DOCS = PROJECT_ROOT / "docs"
@@ -78,6 +81,7 @@ class TestSchemaDoc:
         assert keys(stats["ports"][0]) == schema["Port counts"][0]
         summary = run_json("export", "--format", "jsonl", "-o", str(tmp_path / "out.jsonl"), *cache)
         assert keys(summary) == schema["export"][0]
+        assert keys(run_json("export", *cache)) == schema["Release document"][0]
 
     def test_store_commands(self, schema, real_cache, tmp_path):
         """sync, its source outcomes and releases, and versions --check match the doc."""
@@ -103,6 +107,7 @@ class TestSchemaDoc:
         cache = ("--cache-dir", str(real_cache))
         page = run_json("explain", "2304", *cache)
         assert keys(page) == schema["explain"][0]
+        assert keys(run_json("explain", "no-such-service-xyz", *cache)) == schema["explain"][1]
         assert keys(page["notes"][0]) == schema["Note"][0]
         listed = run_json("notes", "list")
         assert keys(listed) == schema["notes"][0]
@@ -121,16 +126,53 @@ class TestSchemaDoc:
             audit = run_json("listening", "--all", *cache)
             baseline = tmp_path / "baseline.json"
             assert main(["listening", "--save-baseline", str(baseline)], stderr=io.StringIO()) == 0
-            compared = run_json("listening", "--baseline", str(baseline))
+            # Exit 5 when another process started listening meanwhile: the keys are the same.
+            code, out, err = run("listening", "--baseline", str(baseline), "--json")
+            assert code in {0, 5}, err
+            compared = json.loads(out)
+        saved = json.loads(baseline.read_text(encoding="utf-8"))
         assert keys(audit) == schema["listening"][0]
         assert {frozenset(item) for item in audit["listeners"]} == {frozenset(schema["Audited listener"][0])}
         flags = [flag for item in audit["listeners"] for flag in item["flags"]]
         assert {frozenset(flag) for flag in flags} <= {frozenset(schema["Flag"][0])}
         assert keys(compared) == schema["Baseline comparison"][0]
+        assert keys(saved) == schema["Baseline file"][0]
+        assert {frozenset(item) for item in saved["listeners"]} == {
+            frozenset({"protocol", "address", "port", "process"})
+        }
 
     def test_completion(self, schema):
         """completion --json prints the shell and the script."""
         assert keys(run_json("completion", "fish")) == schema["completion"][0]
+
+
+class TestSchemaVersion:
+    def test_every_command_says_its_schema_version_first(self, real_cache, tmp_path):
+        """Every command's --json document, found or not, starts with "schema_version": 1, as docs/schema.md says."""
+        cache = ("--cache-dir", str(real_cache))
+        answers = {
+            "show": [("show", "2304", *cache), ("show", "no-such-service-xyz", *cache)],
+            "search": [("search", "kerberos", *cache)],
+            "free": [("free", *cache)],
+            "stats": [("stats", *cache)],
+            "export": [("export", *cache), ("export", "--format", "services", "-o", str(tmp_path / "s"), *cache)],
+            "listening": [("listening", *cache)],
+            "completion": [("completion", "zsh")],
+            "explain": [("explain", "2304", *cache), ("explain", "no-such-service-xyz", *cache)],
+            "notes": [("notes", "list"), ("notes", "check", *cache)],
+            "diff": [("diff", "2025-11-20", "2025-12-15", *cache)],
+            "history": [("history", "2304", *cache)],
+            "sync": [("sync", "--source", str(FIXTURES / "child-order.xml"), "--cache-dir", str(tmp_path / "c"))],
+            "versions": [("versions", "--check", *cache)],
+            "rebuild": [("rebuild", "--cache-dir", str(tmp_path / "c"))],
+            "backup": [("backup", str(tmp_path / "b.tar"), *cache)],
+        }
+        (commands,) = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
+        assert set(answers) == set(commands.choices)
+        if importlib.util.find_spec("psutil") is None:  # the audit extra is optional
+            del answers["listening"]
+        firsts = {argv: next(iter(run_json(*argv).items())) for argvs in answers.values() for argv in argvs}
+        assert firsts == dict.fromkeys(firsts, ("schema_version", 1))
 
 
 class TestApiDoc:
@@ -150,6 +192,38 @@ class TestApiDoc:
         index = (DOCS / "index.md").read_text(encoding="utf-8")
         pages = {path.relative_to(DOCS).with_suffix("").as_posix() for path in DOCS.rglob("*.md")} - {"index"}
         assert {page for page in pages if page not in index} == set()
+
+
+class TestArchitectureDoc:
+    TEXT = (DOCS / "architecture.md").read_text(encoding="utf-8")
+
+    def test_every_dotted_name_exists(self):
+        """Every ``ianaports.X`` the architecture page names is a module, or a name in one, that imports."""
+        names = set(re.findall(r"\bianaports(?:\.[A-Za-z_]\w*)+", self.TEXT))
+        assert len(names) >= 3
+        missing = []
+        for name in sorted(names):
+            parts = name.split(".")
+            # The longest prefix that imports is the module; the rest are attributes of it.
+            for cut in range(len(parts), 0, -1):
+                try:
+                    found: Any = importlib.import_module(".".join(parts[:cut]))
+                except ImportError:
+                    continue
+                for attribute in parts[cut:]:
+                    found = getattr(found, attribute, None)
+                break
+            if found is None:
+                missing.append(name)
+        assert missing == []
+
+    def test_every_file_named_exists(self):
+        """Every ``*.py`` file the architecture page names is in src/ianaports or the project (tests, globs)."""
+        files = set(re.findall(r"`([\w/*.-]+\.py)`", self.TEXT))
+        assert len(files) >= 10
+        package = PROJECT_ROOT / "src" / "ianaports"
+        missing = sorted(name for name in files if not any(package.glob(name)) and not any(PROJECT_ROOT.glob(name)))
+        assert missing == []
 
 
 class TestTutorials:

@@ -36,6 +36,8 @@ from cli_helpers import run
 from ianaports import _sync, cli, store
 from ianaports.errors import StaleDataWarning
 from ianaports.store import LOCK_NAME, TEMP_PREFIX, Store
+from ianaports.store import core as store_core
+from ianaports.store import write as store_write
 from realdata import FIXTURES
 from synthetic import registry_xml
 
@@ -607,24 +609,40 @@ class TestInjectedDiskFaults:
         assert_untouched(good_cache, before)
 
     def test_raw_xml_write_fails(self, good_cache, tmp_path, monkeypatch):
-        """ENOSPC while keeping the raw XML: exit 4 naming raw/, no temporary file and no new release."""
-        says = [str(good_cache / store.RAW_DIR), "No space left on device"]
-        import_fails_cleanly(good_cache, tmp_path, monkeypatch, (store.os, "fsync", enospc), says)
+        """ENOSPC while archiving the raw XML: exit 4 naming archive/, no temporary file and no new release."""
+        says = [str(good_cache / store.ARCHIVE_DIR), "No space left on device"]
+        import_fails_cleanly(good_cache, tmp_path, monkeypatch, (os, "fsync", enospc), says)
 
     def test_database_write_fails(self, good_cache, tmp_path, monkeypatch):
-        """SQLite's "disk is full" after the rows went in: the transaction is rolled back, exit 4 naming the file."""
-        real = store._insert_release
+        """SQLite's "disk is full" after the rows went in: the index is rolled back, exit 4 naming it.
+
+        The release was archived before the index failed, and the archive is
+        never rolled back: the index is unchanged, and the next writer indexes
+        the archived release.
+        """
+        real = store_write.insert_release
 
         def insert_then_fail(*args: object, **kwargs: object) -> object:
             real(*args, **kwargs)  # type: ignore[arg-type]
             raise sqlite3.OperationalError("database or disk is full")
 
-        says = [str(good_cache / store.DB_NAME), "disk is full"]
-        import_fails_cleanly(good_cache, tmp_path, monkeypatch, (store, "_insert_release", insert_then_fail), says)
+        before = fingerprint(good_cache)
+        with monkeypatch.context() as patch:
+            patch.setattr(store_core, "insert_release", insert_then_fail)
+            says = [str(good_cache / store.DB_NAME), "disk is full"]
+            assert_refused(run("sync", "--source", write_release(tmp_path, NEWER)), exit_code=cli.EXIT_CACHE, says=says)
+        after = fingerprint(good_cache)
+        assert {name: digest for name, digest in after.items() if not name.startswith(store.ARCHIVE_DIR)} == {
+            name: digest for name, digest in before.items() if not name.startswith(store.ARCHIVE_DIR)
+        }
+        assert [release.updated.isoformat() for release in ianaports.versions()] == ["2025-12-15"]
+        assert_check_clean(good_cache)
+        assert run("sync", "--source", write_release(tmp_path, GOOD, "good.xml"), "-q")[0] == cli.EXIT_OK
+        assert [release.updated.isoformat() for release in ianaports.versions()] == ["2025-12-15", "2026-01-05"]
 
     def test_rename_fails_read_only(self, good_cache, tmp_path, monkeypatch):
-        """EROFS when renaming the raw XML into place rolls the release back: nothing half-written."""
-        says = [str(good_cache / store.RAW_DIR), "Read-only file system"]
+        """EROFS when renaming the archive entry into place: nothing half-written, no new release."""
+        says = [str(good_cache / store.ARCHIVE_DIR), "Read-only file system"]
         import_fails_cleanly(good_cache, tmp_path, monkeypatch, (os, "replace", erofs), says)
 
     def test_lock_cannot_be_opened(self, good_cache, tmp_path, monkeypatch):
@@ -643,7 +661,7 @@ class TestInjectedDiskFaults:
     def test_public_api_raises_cache_error(self, good_cache, tmp_path, monkeypatch):
         """The public sync() raises CacheError (never OSError or sqlite3.Error) on a full disk."""
         with monkeypatch.context() as patch:
-            patch.setattr(store.os, "fsync", enospc)
+            patch.setattr(os, "fsync", enospc)
             with pytest.raises(ianaports.CacheError, match="No space left"):
                 ianaports.sync(write_release(tmp_path, NEWER))
         assert [release.updated.isoformat() for release in ianaports.versions()] == ["2025-12-15"]

@@ -6,11 +6,13 @@ from ianaports import (
     IanaportsError,
     InvalidArgumentError,
     NotFoundError,
+    PortClass,
     PortRange,
     Protocol,
     classify,
     parse,
 )
+from ianaports.registry import PortCounts, PortStatistics, port_statistics
 from realdata import FIXTURES
 
 
@@ -90,6 +92,35 @@ class TestClassification:
     def test_repr(self, newest):
         """The repr names the record count and release date."""
         assert repr(newest) == "<Registry 14496 records, updated 2025-12-15>"
+
+
+class TestPortStatistics:
+    def test_counts_of_a_small_release(self, small):
+        """Spans count every port, a record with no protocol counts for all four, Unassigned entries as free."""
+        user = {"tcp": 64 + 1, "udp": 64 + 1, "sctp": 1, "dccp": 1}
+        expected = tuple(
+            PortCounts(
+                port_class=port_class,
+                protocol=protocol,
+                assigned=user[protocol.value] if port_class is PortClass.USER else 0,
+                reserved=0,
+                unassigned=len(port_class.span) - (user[protocol.value] if port_class is PortClass.USER else 0),
+            )
+            for port_class in PortClass
+            for protocol in (Protocol.TCP, Protocol.UDP, Protocol.SCTP, Protocol.DCCP)
+        )
+        assert port_statistics(small) == PortStatistics(
+            updated=small.updated, records=4, service_names=2, names_without_port=0, ports=expected
+        )
+
+    def test_reserved_is_apart_from_assigned(self, newest):
+        """Each row's three counts add up to its range, and TCP system ports include Reserved ones."""
+        stats = port_statistics(newest)
+        assert all(row.assigned + row.reserved + row.unassigned == len(row.port_class.span) for row in stats.ports)
+        system_tcp = next(
+            row for row in stats.ports if (row.port_class, row.protocol) == (PortClass.SYSTEM, Protocol.TCP)
+        )
+        assert system_tcp.reserved >= 1
 
 
 class TestInvalidArguments:

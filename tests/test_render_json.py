@@ -1,33 +1,76 @@
-"""The JSON documents: the record schema round trip, diffs, histories and explainer pages."""
+"""The JSON documents: the record schema round trip, diffs, histories, explainer pages and every command's document."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
-from ianaports import Protocol, diff, history
+from ianaports import PortClass, Protocol, ReleaseInfo, SyncResult, diff, history
 from ianaports.explainer import explain
-from ianaports.listen import Listener
-from ianaports.notes import load_notes
+from ianaports.listen import Listener, audit, compare_baseline
+from ianaports.notes import CheckStatus, NoteCheck, load_notes
+from ianaports.registry import PortCounts, PortStatistics
 from ianaports.render.explain import render_explain
 from ianaports.render.json import (
     BASELINE_SCHEMA_VERSION,
     JSON_SCHEMA_VERSION,
+    audit_to_json,
+    audited_to_json,
+    baseline_diff_to_json,
     baseline_to_json,
+    completion_to_json,
     diff_to_json,
     explain_to_json,
+    export_summary_to_json,
     field_change_to_json,
+    free_ports_to_json,
     history_to_json,
     listener_to_json,
+    no_explanation_to_json,
+    note_check_to_json,
+    note_checks_to_json,
+    note_set_to_json,
+    note_to_json,
     record_from_json,
     record_to_json,
+    records_to_json,
     registry_to_json,
+    statistics_to_json,
+    sync_to_json,
+    versions_to_json,
 )
 from realdata import FIXTURES, parsed
 
 LISTENER = Listener(protocol=Protocol.TCP, address="::", port=22, pid=7, process="sshd")
+RELEASE = ReleaseInfo(
+    updated=dt.date(2025, 12, 15),
+    sha256="ab" * 32,
+    record_count=3,
+    source="child-order.xml",
+    fetched_at=dt.datetime(2025, 12, 16, 8, 0, tzinfo=dt.timezone.utc),
+    title="Service Name and Transport Protocol Port Number Registry",
+    seq=0,
+)
+STATS = PortStatistics(
+    updated=dt.date(2025, 12, 15),
+    records=3,
+    service_names=2,
+    names_without_port=1,
+    ports=(PortCounts(port_class=PortClass.SYSTEM, protocol=Protocol.TCP, assigned=2, reserved=1, unassigned=1021),),
+)
+
+
+@pytest.fixture(scope="module")
+def child():
+    return parsed(FIXTURES / "child-order.xml")
+
+
+@pytest.fixture(scope="module")
+def notes():
+    return load_notes(environ={})
 
 
 @pytest.fixture(scope="module")
@@ -147,18 +190,162 @@ class TestExplainJson:
 
 
 class TestSchemaVersion:
-    def test_every_whole_document_says_its_version(self, newest, fixture_diff, views):
-        """A release, a diff, a history, an explainer page and a baseline each carry schema_version."""
+    def test_every_whole_document_says_its_version_first(self, newest, fixture_diff, views, child, notes):
+        """Every whole document (a release, a diff, a page, each command's answer) starts with its schema_version."""
         documents = [
             registry_to_json(newest, newest.records[:1]),
             diff_to_json(fixture_diff),
             history_to_json(history([], port=22)),
             explain_to_json(views[2304]),
-            baseline_to_json([LISTENER], host="h", saved=dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc)),
+            records_to_json(child, child.records),
+            no_explanation_to_json("nosuch", child),
+            free_ports_to_json(child, (1, 2), None, [1]),
+            statistics_to_json(STATS),
+            export_summary_to_json(child, fmt="json", output=Path("/x"), size=1),
+            versions_to_json(Path("/c"), [RELEASE], None),
+            sync_to_json(SyncResult(cache_dir=Path("/c"), outcomes=(), latest=None)),
+            note_set_to_json(notes),
+            note_checks_to_json(child, []),
+            audit_to_json(child, []),
+            baseline_diff_to_json(compare_baseline([], [])),
+            completion_to_json("bash", ""),
         ]
-        assert [document["schema_version"] for document in documents] == [JSON_SCHEMA_VERSION] * 4 + [
-            BASELINE_SCHEMA_VERSION
-        ]
+        assert [next(iter(document.items())) for document in documents] == [
+            ("schema_version", JSON_SCHEMA_VERSION)
+        ] * len(documents)
+        baseline = baseline_to_json([LISTENER], host="h", saved=dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc))
+        assert next(iter(baseline.items())) == ("schema_version", BASELINE_SCHEMA_VERSION)
+
+
+class TestCommandDocuments:
+    def test_records(self, child):
+        """show and search answer with the release date and the records in the record schema."""
+        assert records_to_json(child, child.records[:1]) == {
+            "schema_version": 1,
+            "updated": "2025-12-15",
+            "records": [record_to_json(child.records[0])],
+        }
+
+    def test_no_explanation(self, child):
+        """explain of nothing answers with the query, the release date and no records."""
+        assert no_explanation_to_json("nosuch", child) == {
+            "schema_version": 1,
+            "query": "nosuch",
+            "updated": "2025-12-15",
+            "records": [],
+        }
+
+    def test_free_ports(self, child):
+        """free answers with the span as a list, the protocol asked and the ports."""
+        assert free_ports_to_json(child, (1024, 1030), "tcp", (1024, 1025)) == {
+            "schema_version": 1,
+            "updated": "2025-12-15",
+            "range": [1024, 1030],
+            "protocol": "tcp",
+            "ports": [1024, 1025],
+        }
+
+    def test_statistics(self):
+        """stats writes the counts, and each row's range and protocol as their names."""
+        assert statistics_to_json(STATS) == {
+            "schema_version": 1,
+            "updated": "2025-12-15",
+            "records": 3,
+            "service_names": 2,
+            "names_without_port": 1,
+            "ports": [{"range": "system", "protocol": "tcp", "assigned": 2, "reserved": 1, "unassigned": 1021}],
+        }
+
+    def test_export_summary(self, child):
+        """export -o FILE --json says the format, the file, the release, its record count and the bytes written."""
+        assert export_summary_to_json(child, fmt="services", output=Path("/tmp/services"), size=42) == {
+            "schema_version": 1,
+            "format": "services",
+            "output": "/tmp/services",
+            "updated": "2025-12-15",
+            "records": 3,
+            "bytes": 42,
+        }
+
+    def test_versions(self):
+        """versions lists the releases; problems appear only when the store was checked."""
+        unchecked = versions_to_json(Path("/c"), [RELEASE], None)
+        assert unchecked == {"schema_version": 1, "cache_dir": "/c", "releases": [RELEASE.to_json()]}
+        assert versions_to_json(Path("/c"), [], ["bad"]) == {
+            "schema_version": 1,
+            "cache_dir": "/c",
+            "releases": [],
+            "problems": ["bad"],
+        }
+
+    def test_sync(self):
+        """sync's document is the result's own object, its schema_version added."""
+        result = SyncResult(cache_dir=Path("/c"), outcomes=(), latest=RELEASE)
+        assert sync_to_json(result) == {
+            "schema_version": 1,
+            "cache_dir": "/c",
+            "ok": False,
+            "latest": RELEASE.to_json(),
+            "sources": [],
+        }
+
+    def test_note_set(self, notes):
+        """notes list writes the files read and every note in the note schema."""
+        assert note_set_to_json(notes) == {
+            "schema_version": 1,
+            "files": list(notes.files),
+            "notes": [note_to_json(note) for note in notes],
+        }
+
+    def test_note_check(self, notes, child):
+        """A note check names the note, the outcome, the record count and the file the note came from."""
+        note = next(note for note in notes if note.id == "attachmate-uts")
+        check = NoteCheck(note=note, status=CheckStatus.NO_MATCH, records=(), fingerprint=None)
+        assert note.checked_against is not None
+        expected = {
+            "id": "attachmate-uts",
+            "status": "no-match",
+            "needs_attention": True,
+            "explanation": check.explanation,
+            "records": 0,
+            "fingerprint": None,
+            "checked_against": note.checked_against.release.isoformat(),
+            "source": note.sources[-1],
+        }
+        assert note_check_to_json(check) == expected
+        assert note_checks_to_json(child, [check]) == {
+            "schema_version": 1,
+            "updated": "2025-12-15",
+            "checks": [expected],
+        }
+
+    def test_audit(self, child):
+        """listening writes the release date and every audited listener."""
+        audited = audit([LISTENER], child)
+        assert audit_to_json(child, audited) == {
+            "schema_version": 1,
+            "updated": "2025-12-15",
+            "listeners": [audited_to_json(audited[0])],
+        }
+
+    def test_baseline_diff(self):
+        """A baseline comparison lists new and gone listeners, and owner changes as before/now pairs."""
+        moved = Listener(protocol=Protocol.TCP, address="::", port=22, pid=8, process="dropbear")
+        web = Listener(protocol=Protocol.TCP, address="::", port=80, pid=9, process="nginx")
+        assert baseline_diff_to_json(compare_baseline([LISTENER], [moved, web])) == {
+            "schema_version": 1,
+            "new": [listener_to_json(web)],
+            "gone": [],
+            "changed_owner": [{"before": listener_to_json(LISTENER), "now": listener_to_json(moved)}],
+        }
+
+    def test_completion(self):
+        """completion --json writes the shell and the script."""
+        assert completion_to_json("fish", "complete -c x\n") == {
+            "schema_version": 1,
+            "shell": "fish",
+            "script": "complete -c x\n",
+        }
 
 
 class TestListenerJson:

@@ -385,7 +385,6 @@ class _LocalImport:
         self.added: list[ReleaseInfo] = []
         self.failures: list[FileFailure] = []
         self.already = 0
-        self.newest: tuple[ReleaseInfo, Candidate, bytes | None] | None = None
         self.seen: set[str] = set()
 
     def run(self, started: float) -> None:
@@ -419,10 +418,6 @@ class _LocalImport:
             contents.close()
             if executor is not None:
                 executor.shutdown(wait=True, cancel_futures=True)
-            # Also mends a store whose last import was stopped before it kept the newest XML.
-            if self.newest is not None:
-                info, candidate, data = self.newest
-                self.store.keep_raw(info, self.local.read(candidate) if data is None else data)
 
     def _prepare(
         self,
@@ -453,20 +448,16 @@ class _LocalImport:
             if info is not None:
                 self.already += 1
             elif step.parsed is not None and step.data is not None and step.sha256 is not None:
-                # Compressing the raw XML is slow: keep only the newest one, once, at the end.
                 info = _import_bytes(
                     self.store,
                     step.data,
                     sha256=step.sha256,
                     source=candidate.origin,
                     force=self.options.force,
-                    keep_raw=len(self.candidates) == 1,
                     registry=step.parsed(),
                 )
                 if info is not None:
                     self.added.append(info)
-            if info is not None and (self.newest is None or info.updated >= self.newest[0].updated):
-                self.newest = (info, candidate, step.data)
         except SuspectReleaseError as exc:
             self.failures.append(FileFailure(name=candidate.name, error=str(exc), refused=True))
         except (FetchError, ParseError) as exc:
@@ -556,7 +547,6 @@ def _import_bytes(
     *,
     source: str,
     force: bool,
-    keep_raw: bool = True,
     sha256: str | None = None,
     registry: Registry | None = None,
 ) -> ReleaseInfo | None:
@@ -566,7 +556,7 @@ def _import_bytes(
     if not force:
         _guard(store, registry)
     digest = sha256 or hashlib.sha256(data).hexdigest()
-    return store.add(registry, sha256=digest, source=source, xml=data if keep_raw else None)
+    return store.add(registry, xml=data, sha256=digest, source=source)
 
 
 def _guard(store: Store, registry: Registry) -> None:
@@ -609,23 +599,25 @@ def load(
     version: str | dt.date | None = None,
     max_age: dt.timedelta | float | None = None,
     session: requests.Session | None = None,
+    as_of: str | dt.date | None = None,
 ) -> Registry:
     """The newest (or the named) release from the cache, as a :class:`Registry`.
 
     An empty cache is filled by :func:`sync` first.  With *max_age* (a
     timedelta or seconds), a cache last checked longer ago is refreshed; when
     that fails the cached release is used with a :class:`StaleDataWarning`.
-    *version* is a date, ``"latest"`` or ``"previous"``.
+    *version* is a date, ``"latest"`` or ``"previous"``; *as_of* a date, naming
+    the newest stored release on or before it.
     """
     folder = resolve_cache_dir(cache_dir)
     with Store(folder) as store:
         latest = store.latest()
         if latest is None:
-            if version not in (None, "latest"):
+            if version not in (None, "latest") or as_of is not None:
                 raise NotFoundError(f"the cache at {folder} holds no release yet")
             logger.info("no registry in %s yet; syncing from %s", folder, " ".join(default_sources()))
             sync(cache_dir=folder, session=session)
-        elif max_age is not None and version in (None, "latest"):
+        elif max_age is not None and version in (None, "latest") and as_of is None:
             limit = max_age if isinstance(max_age, dt.timedelta) else dt.timedelta(seconds=max_age)
             age = _age(store, latest)
             if age > limit:
@@ -638,4 +630,4 @@ def load(
                         StaleDataWarning,
                         stacklevel=2,
                     )
-        return store.load(version)
+        return store.load(version, as_of=as_of)

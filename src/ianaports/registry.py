@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from typing import Protocol as TypingProtocol
 
 import attrs
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["RecordSource", "Registry", "port_statistics"]
+__all__ = ["PortCounts", "PortStatistics", "RecordSource", "Registry", "port_statistics"]
 
 
 class RecordSource(TypingProtocol):
@@ -222,12 +222,35 @@ class Registry:
 _STATISTICS_PROTOCOLS = (Protocol.TCP, Protocol.UDP, Protocol.SCTP, Protocol.DCCP)
 
 
-def port_statistics(registry: Registry) -> dict[str, Any]:
+@attrs.frozen(kw_only=True)
+class PortCounts:
+    """The ports of one RFC 6335 range for one protocol: assigned, reserved only, and the rest."""
+
+    port_class: PortClass
+    protocol: Protocol
+    assigned: int
+    reserved: int
+    unassigned: int
+
+
+@attrs.frozen(kw_only=True)
+class PortStatistics:
+    """What :func:`port_statistics` counts in one release."""
+
+    updated: dt.date
+    records: int
+    service_names: int
+    names_without_port: int
+    ports: tuple[PortCounts, ...]
+
+
+def port_statistics(registry: Registry) -> PortStatistics:
     """Counts per RFC 6335 range and protocol: assigned, reserved and unassigned ports.
 
     A port is *assigned* for a protocol when an assignment covers it for that
     protocol (or for no stated protocol), *reserved* when only a Reserved entry
-    does, and *unassigned* otherwise.
+    does, and *unassigned* otherwise.  Rows come range by range (system, user,
+    dynamic), each in the order TCP, UDP, SCTP, DCCP.
     """
     assigned: dict[Protocol, set[int]] = {protocol: set() for protocol in _STATISTICS_PROTOCOLS}
     reserved: dict[Protocol, set[int]] = {protocol: set() for protocol in _STATISTICS_PROTOCOLS}
@@ -245,18 +268,19 @@ def port_statistics(registry: Registry) -> dict[str, Any]:
             taken = sum(1 for port in assigned[protocol] if port in span)
             held = sum(1 for port in reserved[protocol] - assigned[protocol] if port in span)
             rows.append(
-                {
-                    "range": port_class.value,
-                    "protocol": protocol.value,
-                    "assigned": taken,
-                    "reserved": held,
-                    "unassigned": len(span) - taken - held,
-                }
+                PortCounts(
+                    port_class=port_class,
+                    protocol=protocol,
+                    assigned=taken,
+                    reserved=held,
+                    unassigned=len(span) - taken - held,
+                )
             )
     names = {record.name.lower() for record in registry.records if record.name}
-    return {
-        "records": len(registry.records),
-        "service_names": len(names),
-        "names_without_port": sum(1 for record in registry.records if record.name and record.ports is None),
-        "ports": rows,
-    }
+    return PortStatistics(
+        updated=registry.updated,
+        records=len(registry.records),
+        service_names=len(names),
+        names_without_port=sum(1 for record in registry.records if record.name and record.ports is None),
+        ports=tuple(rows),
+    )

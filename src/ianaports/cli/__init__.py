@@ -1,6 +1,7 @@
 """The ``ianaports`` command line: the only package that prints.
 
-Where things are:
+What it prints with ``--json`` it does not build: every document comes from
+:mod:`ianaports.render.json`.  Where things are:
 
 ``__init__``
     :func:`main` (the one handler that turns every error into one stderr line
@@ -14,14 +15,12 @@ Where things are:
     options and argument types several commands share, query reading, and
     :func:`release`, the one way a command gets its registry (``--file``, else
     the store, synced on first use).
-``_json``
-    every JSON document the command line builds itself.
 ``lookup``
     ``show``, ``search``, ``explain``, ``free``, ``stats``.
 ``changes``
     ``diff``, ``history`` (and :func:`resolve_release`).
 ``cache``
-    ``sync``, ``versions``, ``export``.
+    ``sync``, ``versions``, ``export``, ``rebuild``, ``backup``.
 ``audit``
     ``listening``, ``notes``.
 ``completion``
@@ -103,6 +102,8 @@ _COMMANDS = (
     changes.add_history,
     cache.add_sync,
     cache.add_versions,
+    cache.add_rebuild,
+    cache.add_backup,
 )
 
 

@@ -42,6 +42,8 @@ __all__ = [
     "add_output_options",
     "add_protocol_option",
     "add_registry_source",
+    "add_release_choice",
+    "date_argument",
     "epilog",
     "open_store",
     "output_format",
@@ -52,6 +54,7 @@ __all__ = [
     "read_file",
     "read_query",
     "release",
+    "release_choice",
     "without_protocol",
 ]
 
@@ -183,24 +186,65 @@ def add_json_option(parser: argparse.ArgumentParser, help_text: str = "print JSO
 
 
 def add_cache_dir(parser: argparse.ArgumentParser) -> None:
-    """--cache-dir: the store a command reads or fills."""
+    """--data-dir (and --cache-dir, its deprecated name): the store a command reads or fills."""
     parser.add_argument(
+        "--data-dir",
         "--cache-dir",
+        dest="cache_dir",
         type=path_argument,
         metavar="DIR",
-        help="the cache folder (default: $IANAPORTS_CACHE_DIR, else the user cache folder)",
+        help="the store's folder (default: $IANAPORTS_DATA_DIR, else the user data folder);"
+        " --cache-dir is its deprecated name",
+    )
+
+
+def date_argument(text: str) -> str:
+    """A release date ``YYYY-MM-DD`` (--version also takes ``latest`` and ``previous``)."""
+    import datetime as dt  # noqa: PLC0415 - only when a date is given
+
+    if text in ("latest", "previous"):
+        return text
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def add_release_choice(parser: argparse.ArgumentParser) -> None:
+    """--version and --as-of: which stored release a command answers from (default: the newest)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--version",
+        type=date_argument,
+        metavar="DATE",
+        help="answer from the stored release of this date (or 'latest', 'previous')",
+    )
+    group.add_argument(
+        "--as-of",
+        type=date_argument,
+        metavar="DATE",
+        help="answer from the newest stored release on or before this date",
     )
 
 
 def add_registry_source(parser: argparse.ArgumentParser) -> None:
-    """--file and --cache-dir: where :func:`release` reads the registry from."""
+    """--file, --data-dir, --version and --as-of: where :func:`release` reads the registry from."""
     parser.add_argument(
         "--file",
         type=path_argument,
         metavar="PATH",
-        help="read this registry file (.xml, .gz, .xz, .bz2) instead of the local cache",
+        help="read this registry file (.xml, .gz, .xz, .bz2) instead of the local store",
     )
     add_cache_dir(parser)
+    add_release_choice(parser)
+
+
+def release_choice(args: argparse.Namespace) -> tuple[str, str | None]:
+    """The (version, as_of) a command's --version and --as-of name; a usage error beside --file."""
+    version, as_of = getattr(args, "version", None), getattr(args, "as_of", None)
+    if getattr(args, "file", None) and (version or as_of):
+        raise UsageError("--version and --as-of choose a stored release; they do not apply to --file")
+    return version or "latest", as_of
 
 
 def add_notes_source(parser: argparse.ArgumentParser) -> None:
@@ -310,7 +354,7 @@ def progress(out: Output, *, quiet: bool = False) -> Callable[[int, int | None],
 
 
 def open_store(cache_dir: str | os.PathLike[str] | None) -> Store:
-    """The store in *cache_dir* (default: $IANAPORTS_CACHE_DIR, else the user cache folder), as it is."""
+    """The store in *cache_dir* (default: $IANAPORTS_DATA_DIR, else the user data folder), as it is."""
     from ianaports.store import Store  # noqa: PLC0415 - sqlite3 only for commands that read the store
 
     return Store(cache_dir)
@@ -352,14 +396,15 @@ def release(
 
 @contextlib.contextmanager
 def _release(args: argparse.Namespace, out: Output, *, whole: bool) -> Iterator[Registry | ReleaseView]:
+    version, as_of = release_choice(args)
     if args.file:
         yield read_file(args.file)
         return
     with _filled_store(args.cache_dir, out) as store:
         if not whole:
-            yield store.view()  # it reads the store as the command runs
+            yield store.view(version, as_of=as_of)  # it reads the store as the command runs
             return
-        registry = store.load()
+        registry = store.load(version, as_of=as_of)
     yield registry
 
 

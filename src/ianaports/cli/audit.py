@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ianaports.render import format_table
+from ianaports.render.json import audit_to_json, baseline_diff_to_json, note_checks_to_json, note_set_to_json
 
-from . import _json
 from ._common import add_command, add_json_option, add_notes_source, add_registry_source, path_argument, release
 from ._exit import EXIT_NEW_LISTENERS, EXIT_NOT_FOUND, EXIT_OK
 
@@ -50,7 +50,7 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
             if not (item.listener.protocol.value == "udp" and item.in_ephemeral_range and not item.flags)
         )
     if args.json:
-        out.json(_json.listeners_document(registry, audited))
+        out.json(audit_to_json(registry, audited))
         return EXIT_OK
     rows = [
         [
@@ -71,7 +71,7 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
 
 def _report_baseline(out: Output, change: BaselineDiff, *, as_json: bool) -> int:
     if as_json:
-        out.json(_json.baseline_change_document(change))
+        out.json(baseline_diff_to_json(change))
     else:
         for item in change.new:
             out.line(f"new      {item.protocol.value} {item.address}:{item.port} {item.process or '?'}")
@@ -125,7 +125,7 @@ def cmd_notes(args: argparse.Namespace, out: Output) -> int:
     notes = load_notes(args.notes)
     if args.action == "list":
         if args.json:
-            out.json(_json.notes_document(notes))
+            out.json(note_set_to_json(notes))
             return EXIT_OK
         rows = [
             [
@@ -143,7 +143,7 @@ def cmd_notes(args: argparse.Namespace, out: Output) -> int:
         checks = check_notes(notes, registry)
     attention = [check for check in checks if check.needs_attention]
     if args.json:
-        out.json(_json.note_checks_document(registry, checks))
+        out.json(note_checks_to_json(registry, checks))
     else:
         for check in attention:
             out.line(f"{check.note.id}\t{check.status}\t{check.explanation}\t{check.note.sources[-1]}")

@@ -1,4 +1,4 @@
-"""The local copy and what leaves it: ``sync``, ``versions`` and ``export``."""
+"""The local copy and what leaves it: ``sync``, ``versions``, ``export``, ``rebuild`` and ``backup``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ from typing import TYPE_CHECKING, TextIO
 from ianaports import __version__, render
 from ianaports.errors import FetchError
 from ianaports.render import format_table
+from ianaports.render.json import (
+    backup_to_json,
+    export_summary_to_json,
+    rebuild_to_json,
+    sync_to_json,
+    versions_to_json,
+    xml_export_summary_to_json,
+)
 
-from . import _json
 from ._common import (
     add_cache_dir,
     add_command,
@@ -22,6 +29,7 @@ from ._common import (
     path_argument,
     progress,
     release,
+    release_choice,
 )
 from ._exit import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK
 
@@ -35,7 +43,19 @@ if TYPE_CHECKING:
 
     from ._common import Commands, Output
 
-__all__ = ["EXPORT_FORMATS", "add_export", "add_sync", "add_versions", "cmd_export", "cmd_sync", "cmd_versions"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "add_backup",
+    "add_export",
+    "add_rebuild",
+    "add_sync",
+    "add_versions",
+    "cmd_backup",
+    "cmd_export",
+    "cmd_rebuild",
+    "cmd_sync",
+    "cmd_versions",
+]
 
 
 # --- sync -----------------------------------------------------------------------------------------
@@ -131,7 +151,7 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     )
     if args.json:
         # Failed sources are reported too ("ok": false), then the error line and exit 3.
-        out.json(result.to_json())
+        out.json(sync_to_json(result))
     try:
         raise_for_failure(result)
     except FetchError as exc:
@@ -210,12 +230,13 @@ def add_sync(commands: Commands) -> None:
 
 
 def cmd_versions(args: argparse.Namespace, out: Output) -> int:
-    """List the releases in the cache; with --check, verify the whole store."""
+    """List the releases in the store; with --check, verify the whole store and sum it up in one line."""
     with open_store(args.cache_dir) as store:
         releases = store.releases()
-        problems = store.check() if args.check else []
+        report = store.check_report() if args.check else None
+    problems = list(report.problems) if report is not None else []
     if args.json:
-        out.json(_json.versions_document(store.path, releases, problems if args.check else None))
+        out.json(versions_to_json(store.path, releases, problems if args.check else None))
     elif releases:
         rows = [
             [
@@ -229,13 +250,14 @@ def cmd_versions(args: argparse.Namespace, out: Output) -> int:
         out.line(format_table(["UPDATED", "RECORDS", "FETCHED (UTC)", "SOURCE"], rows, aligned=out.is_terminal))
     for problem in problems:
         out.message(f"ianaports: {problem}")
-    if problems:
+    if report is not None and problems:
+        out.message(f"ianaports: the store at {store.path} has problems ({report.summary()}); run 'ianaports rebuild'")
         return EXIT_CACHE
     if not releases:
         out.message(f"ianaports: no release in {store.path} yet; run 'ianaports sync'")
         return EXIT_NOT_FOUND
-    if args.check:
-        out.message(f"ianaports: the store at {store.path} is sound ({len(releases)} releases)")
+    if report is not None:
+        out.message(f"ianaports: the store at {store.path} is sound ({report.summary()})")
     return EXIT_OK
 
 
@@ -245,18 +267,23 @@ def add_versions(commands: Commands) -> None:
         commands,
         "versions",
         cmd_versions,
-        help="list the registry releases kept in the local cache",
-        description="List every release in the cache: IANA's date, record count, when and where it was fetched.",
+        help="list the registry releases kept in the local store",
+        description="List every release in the store: IANA's date, record count, when and where it was fetched."
+        " --check verifies every archived release against its sha256 and the index against the archive.",
         examples=["ianaports versions", "ianaports versions --check --json"],
     )
-    versions.add_argument("--check", action="store_true", help="verify the store's integrity (exit 4 on problems)")
+    versions.add_argument(
+        "--check",
+        action="store_true",
+        help="verify the archive and the index; one summary line (exit 4 on problems)",
+    )
     add_cache_dir(versions)
     add_json_option(versions)
 
 
 # --- export ---------------------------------------------------------------------------------------
 
-EXPORT_FORMATS = ("iana-csv", "json", "jsonl", "services")
+EXPORT_FORMATS = ("iana-csv", "json", "jsonl", "services", "xml")
 
 
 def cmd_export(args: argparse.Namespace, out: Output) -> int:
@@ -267,6 +294,8 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
     from ianaports._files import replacing  # noqa: PLC0415 - pathlib and tempfile only for an export
 
     fmt = output_format(args, "json") if to_stdout else (args.format or "json")
+    if fmt == "xml":
+        return _export_xml(args, out)
     with release(args, out, whole=True) as registry:
         if to_stdout:
             _export(registry, fmt, out.stdout, legacy=args.legacy_csv)
@@ -278,9 +307,46 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
             text.flush()
             text.detach()  # the handle is replacing()'s to close
     if args.json:
-        out.json(_json.export_summary_document(fmt, args.output, registry))
+        from pathlib import Path  # noqa: PLC0415 - pathlib only once a file is written
+
+        written = Path(args.output).absolute()
+        out.json(export_summary_to_json(registry, fmt=fmt, output=written, size=written.stat().st_size))
     else:
         out.message(f"ianaports: wrote {fmt} of the {registry.updated} release to {args.output}")
+    return EXIT_OK
+
+
+def _export_xml(args: argparse.Namespace, out: Output) -> int:
+    """IANA's original bytes of a stored release (or of --file, decompressed), exactly as published."""
+    from ianaports._files import atomic_write  # noqa: PLC0415 - only for an export to a file
+
+    version, as_of = release_choice(args)
+    if args.file:
+        from ianaports.parser import read_source_bytes  # noqa: PLC0415 - only to read a file
+
+        data = read_source_bytes(args.file)
+        info = None
+    else:
+        with open_store(args.cache_dir) as store:
+            info = store.release(version, as_of=as_of)
+            data = store.raw(info.updated)
+    if args.output in (None, "-"):
+        buffer = getattr(out.stdout, "buffer", None)
+        if buffer is None:
+            out.stdout.write(data.decode("utf-8"))
+        else:
+            out.stdout.flush()
+            buffer.write(data)
+            buffer.flush()
+        return EXIT_OK
+    atomic_write(args.output, data)
+    if args.json:
+        from pathlib import Path  # noqa: PLC0415 - only once a file is written
+
+        out.json(xml_export_summary_to_json(info, output=Path(args.output).absolute(), size=len(data)))
+    else:
+        what = args.file if info is None else f"the {info.updated} release"
+        out.message(f"ianaports: wrote the original XML of {what} to {args.output}")
     return EXIT_OK
 
 
@@ -304,14 +370,16 @@ def add_export(commands: Commands) -> None:
         commands,
         "export",
         cmd_export,
-        help="write the registry as IANA's CSV, JSON, JSON Lines or /etc/services",
+        help="write the registry as IANA's CSV, JSON, JSON Lines, /etc/services or its original XML",
         description="Write the whole registry. iana-csv reproduces IANA's own CSV byte for byte; services writes "
         "a services(5) file like /etc/services (one line per port and protocol, spans expanded, alias "
-        "notes as aliases, names the format cannot hold left out).",
+        "notes as aliases, names the format cannot hold left out); xml writes the bytes IANA published for "
+        "the release, exactly as archived.",
         examples=[
             "ianaports export --format services -o services",
             "ianaports export --format iana-csv --legacy-csv > ports.csv",
             "ianaports export --format jsonl",
+            "ianaports export --format xml --version 2025-11-20 -o ports.xml   # IANA's original bytes",
             "ianaports export --format services -o services --json   # {format, output, updated, records, bytes}",
         ],
     )
@@ -324,3 +392,75 @@ def add_export(commands: Commands) -> None:
     )
     add_json_option(export, "with -o, print a JSON summary of what was written; to stdout, the same as --format json")
     add_registry_source(export)
+
+
+# --- rebuild and backup ---------------------------------------------------------------------------
+
+
+def cmd_rebuild(args: argparse.Namespace, out: Output) -> int:
+    """Recreate the index from the archive alone."""
+    show = None
+    if not (args.quiet or args.json) and out.messages_to_terminal:
+
+        def show(done: int, total: int) -> None:
+            out.stderr.write(f"\r  indexed {done} of {total} releases" + ("\n" if done == total else ""))
+            out.stderr.flush()
+
+    with open_store(args.cache_dir) as store:
+        count = store.rebuild(progress=show)
+        path = store.path
+    if args.json:
+        out.json(rebuild_to_json(path, count))
+    elif not args.quiet:
+        out.message(f"ianaports: rebuilt the index of {path} from its archive ({count} releases)")
+    return EXIT_OK
+
+
+def add_rebuild(commands: Commands) -> None:
+    """Register ``rebuild``."""
+    rebuild = add_command(
+        commands,
+        "rebuild",
+        cmd_rebuild,
+        help="recreate the store's index from its archive (after damage, or to re-derive everything)",
+        description="Re-read every archived release and build the SQLite index anew, then put it in place of the "
+        "old one in one step (a reader sees the old index or the new one). The archive is only read. Run it when "
+        "a command says the index is corrupt or missing.",
+        examples=["ianaports rebuild", "ianaports rebuild --data-dir /backup/ianaports --json"],
+    )
+    add_cache_dir(rebuild)
+    rebuild.add_argument("-q", "--quiet", action="store_true", help="print nothing unless something fails")
+    add_json_option(rebuild, "print the folder and the number of releases indexed as JSON")
+
+
+def cmd_backup(args: argparse.Namespace, out: Output) -> int:
+    """Write a consistent copy of the whole store to one tar file."""
+    from pathlib import Path  # noqa: PLC0415 - only for a backup
+
+    with open_store(args.cache_dir) as store:
+        releases = len(store.releases())
+        target = store.backup(args.output)
+        path = store.path
+    size = Path(target).stat().st_size
+    if args.json:
+        out.json(backup_to_json(path, output=Path(target).absolute(), releases=releases, size=size))
+    else:
+        out.message(f"ianaports: wrote a backup of {path} ({releases} releases, {size / 1e6:.1f} MB) to {target}")
+    return EXIT_OK
+
+
+def add_backup(commands: Commands) -> None:
+    """Register ``backup``."""
+    backup = add_command(
+        commands,
+        "backup",
+        cmd_backup,
+        help="write a consistent copy of the whole store to a tar file, even while a sync runs",
+        description="Copy the index with SQLite's backup API and every archive entry (they never change) into "
+        "one tar file. Extract it into an empty folder to restore: 'tar -xf FILE -C DIR'. Copying the store's "
+        "folder is a complete backup too; at worst its index needs 'ianaports rebuild'.",
+        examples=["ianaports backup ianaports-backup.tar", "ianaports backup /mnt/usb/ports.tar --json"],
+    )
+    backup.add_argument("output", metavar="FILE", type=path_argument, help="the tar file to write (atomically)")
+    add_cache_dir(backup)
+    add_json_option(backup, "print what was written as JSON")

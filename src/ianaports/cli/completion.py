@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import _json
+from ianaports.render.json import completion_to_json
+
 from ._common import add_command, add_json_option
 from ._exit import EXIT_OK
 
@@ -24,7 +25,7 @@ def cmd_completion(args: argparse.Namespace, out: Output) -> int:
 
     script = shtab.complete(args.root_parser, shell=args.shell)
     if args.json:
-        out.json(_json.completion_document(args.shell, script))
+        out.json(completion_to_json(args.shell, script))
     else:
         out.stdout.write(script if script.endswith("\n") else script + "\n")
     return EXIT_OK

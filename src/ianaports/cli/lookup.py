@@ -10,8 +10,13 @@ from ianaports.model import PortRange
 from ianaports.ranges import EPHEMERAL_START, IANA_DYNAMIC, LINUX_EPHEMERAL
 from ianaports.registry import port_statistics
 from ianaports.render import format_table
+from ianaports.render.json import (
+    free_ports_to_json,
+    no_explanation_to_json,
+    records_to_json,
+    statistics_to_json,
+)
 
-from . import _json
 from ._common import (
     add_command,
     add_json_option,
@@ -59,7 +64,7 @@ def _answer_records(
 ) -> int:
     """Print *records* and exit 0; with none, say *nothing* on stderr (after empty JSON if asked) and exit 1."""
     if as_json:  # JSON answers even an empty result; a text table would be a bare header
-        out.json(_json.records_document(registry, records))
+        out.json(records_to_json(registry, records))
     elif records:
         rows = [
             [
@@ -174,7 +179,7 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
             view = explain(registry, wanted, notes)
         except NotFoundError:
             if fmt == "json":  # every --json answers with a document, an empty one included
-                out.json(_json.no_explanation_document(query, registry))
+                out.json(no_explanation_to_json(query, registry))
             out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
             return EXIT_NOT_FOUND
     out.stdout.write(render_explain(view, fmt))
@@ -225,7 +230,7 @@ def cmd_free(args: argparse.Namespace, out: Output) -> int:
         ports = [port for port in ports if port < EPHEMERAL_START]
     ports = ports[: args.count]
     if args.json:
-        out.json(_json.free_ports_document(registry, args.range, args.protocol, ports))
+        out.json(free_ports_to_json(registry, args.range, args.protocol, ports))
     else:
         for port in ports:
             out.line(str(port))
@@ -269,15 +274,15 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
     with release(args, out, whole=True) as registry:
         stats = port_statistics(registry)
     if args.json:
-        out.json(_json.stats_document(registry, stats))
+        out.json(statistics_to_json(stats))
         return EXIT_OK
     rows = [
-        [row["range"], row["protocol"], str(row["assigned"]), str(row["reserved"]), str(row["unassigned"])]
-        for row in stats["ports"]
+        [row.port_class.value, row.protocol.value, str(row.assigned), str(row.reserved), str(row.unassigned)]
+        for row in stats.ports
     ]
-    out.line(f"IANA registry of {registry.updated}: {stats['records']} records, {stats['service_names']} names")
+    out.line(f"IANA registry of {stats.updated}: {stats.records} records, {stats.service_names} names")
     out.line(format_table(["RANGE", "PROTO", "ASSIGNED", "RESERVED", "UNASSIGNED"], rows, aligned=out.is_terminal))
-    out.line(f"service names without a port: {stats['names_without_port']}")
+    out.line(f"service names without a port: {stats.names_without_port}")
     return EXIT_OK
 
 

@@ -1,9 +1,13 @@
-"""Every JSON document the library writes, as free functions over model values.
+"""Every JSON document the library and the command line write, as free functions over model values.
 
 The record schema (``docs/schema.md``) is shared by every JSON output of the
 CLI and by the version store, so ``record_from_json`` inverts
-``record_to_json`` exactly; every whole document built here (a release, a
-diff, a history, an explainer page, a baseline) carries ``schema_version``.
+``record_to_json`` exactly.  Two kinds of function live here: the ``*_to_json``
+of a value (a record, a person, a note, a listener) builds an object that sits
+inside documents; the ``*_to_json`` of a whole document (a release, a diff, a
+history, an explainer page, a baseline, and what each command prints with
+``--json``) puts ``schema_version`` first.  docs/schema.md lists the keys of
+every one.
 """
 
 from __future__ import annotations
@@ -25,35 +29,55 @@ from ianaports.model import (
 if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterable, Mapping, Sequence
+    from pathlib import Path
 
+    from ianaports._sync import SyncResult
     from ianaports.changes import FieldChange, FieldValue, History, RegistryDiff
     from ianaports.explainer import ExplainView
-    from ianaports.listen import AuditedListener, Listener
-    from ianaports.notes import Note
+    from ianaports.listen import AuditedListener, BaselineDiff, Listener
+    from ianaports.notes import Note, NoteCheck, NoteSet
     from ianaports.ranges import RangeFacts
-    from ianaports.registry import Registry
+    from ianaports.registry import PortCounts, PortStatistics, RecordSource, Registry
+    from ianaports.store import ReleaseInfo
 
 __all__ = [
     "BASELINE_SCHEMA_VERSION",
     "JSON_SCHEMA_VERSION",
+    "audit_to_json",
     "audited_to_json",
+    "backup_to_json",
+    "baseline_diff_to_json",
     "baseline_to_json",
+    "completion_to_json",
     "diff_to_json",
     "explain_to_json",
+    "export_summary_to_json",
     "field_change_to_json",
+    "free_ports_to_json",
     "history_to_json",
     "listener_to_json",
+    "no_explanation_to_json",
+    "note_check_to_json",
+    "note_checks_to_json",
+    "note_set_to_json",
     "note_to_json",
     "person_from_json",
     "person_to_json",
+    "port_counts_to_json",
     "range_facts_to_json",
+    "rebuild_to_json",
     "record_from_json",
     "record_to_json",
+    "records_to_json",
     "reference_to_json",
     "registry_to_json",
+    "statistics_to_json",
+    "sync_to_json",
+    "versions_to_json",
+    "xml_export_summary_to_json",
 ]
 
-#: Bumped when a key of the record schema changes meaning or disappears.
+#: Bumped when a key of a document (the record schema included) changes meaning or disappears.
 JSON_SCHEMA_VERSION = 1
 
 JsonDict = dict[str, Any]
@@ -177,6 +201,107 @@ def registry_to_json(registry: Registry, records: Iterable[ServiceRecord] | None
         "title": registry.title,
         "records": _records(chosen),
     }
+
+
+# --- lookups, counts and the store ---
+
+
+def records_to_json(source: RecordSource, records: Iterable[ServiceRecord]) -> JsonDict:
+    """The records found (``show``, ``search``) and the release they come from."""
+    return {"schema_version": JSON_SCHEMA_VERSION, "updated": source.updated.isoformat(), "records": _records(records)}
+
+
+def free_ports_to_json(
+    source: RecordSource, span: tuple[int, int], protocol: str | None, ports: Sequence[int]
+) -> JsonDict:
+    """The unassigned ports listed (``free``), with the span and the protocol (or ``None``) asked."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "updated": source.updated.isoformat(),
+        "range": list(span),
+        "protocol": protocol,
+        "ports": list(ports),
+    }
+
+
+def port_counts_to_json(counts: PortCounts) -> JsonDict:
+    """One row of the statistics: a range, a protocol and its three counts."""
+    return {
+        "range": counts.port_class.value,
+        "protocol": counts.protocol.value,
+        "assigned": counts.assigned,
+        "reserved": counts.reserved,
+        "unassigned": counts.unassigned,
+    }
+
+
+def statistics_to_json(stats: PortStatistics) -> JsonDict:
+    """:func:`ianaports.registry.port_statistics` as a document (``stats``)."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "updated": stats.updated.isoformat(),
+        "records": stats.records,
+        "service_names": stats.service_names,
+        "names_without_port": stats.names_without_port,
+        "ports": [port_counts_to_json(row) for row in stats.ports],
+    }
+
+
+def export_summary_to_json(registry: Registry, *, fmt: str, output: Path, size: int) -> JsonDict:
+    """What ``export -o FILE`` wrote: the format, the file (*output*, absolute) and its *size* in bytes."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "format": fmt,
+        "output": str(output),
+        "updated": registry.updated.isoformat(),
+        "records": len(registry.records),
+        "bytes": size,
+    }
+
+
+def versions_to_json(cache_dir: Path, releases: Iterable[ReleaseInfo], problems: Sequence[str] | None) -> JsonDict:
+    """The stored releases (``versions``); with ``--check``, the *problems* found too (``None`` leaves them out)."""
+    data: JsonDict = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "cache_dir": str(cache_dir),
+        "releases": [release.to_json() for release in releases],
+    }
+    if problems is not None:
+        data["problems"] = list(problems)
+    return data
+
+
+def xml_export_summary_to_json(release: ReleaseInfo | None, *, output: Path, size: int) -> JsonDict:
+    """What ``export --format xml -o FILE`` wrote: a stored *release*'s original bytes (None: a --file's)."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "format": "xml",
+        "output": str(output),
+        "updated": None if release is None else release.updated.isoformat(),
+        "records": None if release is None else release.record_count,
+        "bytes": size,
+    }
+
+
+def rebuild_to_json(data_dir: Path, releases: int) -> JsonDict:
+    """What ``rebuild`` did: the store's folder and the number of releases indexed from its archive."""
+    return {"schema_version": JSON_SCHEMA_VERSION, "data_dir": str(data_dir), "releases": releases}
+
+
+def backup_to_json(data_dir: Path, *, output: Path, releases: int, size: int) -> JsonDict:
+    """What ``backup FILE`` wrote: the store's folder, the tar file (absolute), its releases and size."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "data_dir": str(data_dir),
+        "output": str(output),
+        "releases": releases,
+        "bytes": size,
+    }
+
+
+def sync_to_json(result: SyncResult) -> JsonDict:
+    """What a sync did (``sync``): the object of :meth:`~ianaports.SyncResult.to_json`, as a document."""
+    return {"schema_version": JSON_SCHEMA_VERSION, **result.to_json()}
 
 
 # --- diffs and histories ---
@@ -342,6 +467,44 @@ def explain_to_json(view: ExplainView) -> JsonDict:
     }
 
 
+def no_explanation_to_json(query: str, source: RecordSource) -> JsonDict:
+    """The answer of ``explain`` when the release holds nothing for *query*: no records."""
+    return {"schema_version": JSON_SCHEMA_VERSION, "query": query, "updated": source.updated.isoformat(), "records": []}
+
+
+def note_set_to_json(notes: NoteSet) -> JsonDict:
+    """The notes in effect and the files they come from (``notes list``)."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "files": list(notes.files),
+        "notes": [note_to_json(note) for note in notes],
+    }
+
+
+def note_check_to_json(check: NoteCheck) -> JsonDict:
+    """One note checked against a release."""
+    checked = check.note.checked_against
+    return {
+        "id": check.note.id,
+        "status": check.status.value,
+        "needs_attention": check.needs_attention,
+        "explanation": check.explanation,
+        "records": len(check.records),
+        "fingerprint": check.fingerprint,
+        "checked_against": None if checked is None else checked.release.isoformat(),
+        "source": check.note.sources[-1],
+    }
+
+
+def note_checks_to_json(source: RecordSource, checks: Iterable[NoteCheck]) -> JsonDict:
+    """Every note checked against the release *source* (``notes check``)."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "updated": source.updated.isoformat(),
+        "checks": [note_check_to_json(check) for check in checks],
+    }
+
+
 # --- the listening audit and its baselines ---
 
 
@@ -380,3 +543,32 @@ def baseline_to_json(listeners: Sequence[Listener], *, host: str, saved: dt.date
             for listener in sorted(listeners)
         ],
     }
+
+
+def audit_to_json(source: RecordSource, audited: Iterable[AuditedListener]) -> JsonDict:
+    """Every socket audited against the release *source* (``listening``)."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "updated": source.updated.isoformat(),
+        "listeners": [audited_to_json(item) for item in audited],
+    }
+
+
+def baseline_diff_to_json(change: BaselineDiff) -> JsonDict:
+    """The new, gone and re-owned listeners since a baseline (``listening --baseline``)."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "new": [listener_to_json(item) for item in change.new],
+        "gone": [listener_to_json(item) for item in change.gone],
+        "changed_owner": [
+            {"before": listener_to_json(old), "now": listener_to_json(new)} for old, new in change.changed_owner
+        ],
+    }
+
+
+# --- shell completion ---
+
+
+def completion_to_json(shell: str, script: str) -> JsonDict:
+    """A completion script and the shell it is for (``completion``)."""
+    return {"schema_version": JSON_SCHEMA_VERSION, "shell": shell, "script": script}

@@ -1,0 +1,50 @@
+"""The store: every release kept byte-exact in an archive, and a SQLite index derived from it.
+
+Every fact about disk lives in this package: :mod:`.layout` (where the folder
+is and what it holds), :mod:`.archive` (the raw releases), :mod:`.codec` (the
+private record format), :mod:`.schema` (the index's tables), :mod:`.write`
+(indexing a release), :mod:`.core` (the :class:`Store` API), :mod:`.view`
+(lookups by SQL), :mod:`.check` (integrity checks) and :mod:`.legacy`
+(converting an ianaports 0.1 store).  ``docs/store.md`` describes the design.
+"""
+
+from __future__ import annotations
+
+from .archive import ARCHIVE_FORMAT
+from .check import CheckReport
+from .codec import CODEC_VERSION
+from .core import ReleaseInfo, Store
+from .layout import (
+    ARCHIVE_DIR,
+    DB_NAME,
+    LOCK_NAME,
+    TEMP_PREFIX,
+    default_data_dir,
+    legacy_cache_dir,
+    resolve_data_dir,
+)
+from .schema import SCHEMA_VERSION
+from .view import ReleaseView
+
+__all__ = [
+    "ARCHIVE_DIR",
+    "ARCHIVE_FORMAT",
+    "CODEC_VERSION",
+    "DB_NAME",
+    "LOCK_NAME",
+    "SCHEMA_VERSION",
+    "TEMP_PREFIX",
+    "CheckReport",
+    "ReleaseInfo",
+    "ReleaseView",
+    "Store",
+    "default_cache_dir",
+    "default_data_dir",
+    "legacy_cache_dir",
+    "resolve_cache_dir",
+    "resolve_data_dir",
+]
+
+#: Deprecated names of :func:`default_data_dir` and :func:`resolve_data_dir` (the store was a cache in 0.1).
+default_cache_dir = default_data_dir
+resolve_cache_dir = resolve_data_dir

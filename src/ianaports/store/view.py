@@ -1,0 +1,103 @@
+"""A stored release answering lookups by SQL, without loading it whole."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ianaports.errors import InvalidArgumentError, NotFoundError
+from ianaports.model import PORT_MAX, PortRange, Protocol, ServiceRecord
+
+if TYPE_CHECKING:
+    import array
+    import datetime as dt
+
+    from .core import ReleaseInfo, Store
+
+__all__ = ["ReleaseView"]
+
+
+def _protocol_or_none(value: Protocol | str | None) -> str | None:
+    return None if value is None else Protocol(str(value).lower()).value
+
+
+class ReleaseView:
+    """One stored release answering ``lookup``/``lookup_span``/``service`` by SQL, like a Registry.
+
+    Loading 14,000 records to answer one port is wasteful; a view reads only
+    the records asked for.  Use :meth:`Store.load` for a full Registry.
+    """
+
+    def __init__(self, store: Store, info: ReleaseInfo) -> None:
+        self.store = store
+        self.info = info
+        self._positions: dict[int, int] | None = None
+
+    @property
+    def updated(self) -> dt.date:
+        """IANA's release date of this release."""
+        return self.info.updated
+
+    @property
+    def title(self) -> str:
+        """The registry's title."""
+        return self.info.title
+
+    def __repr__(self) -> str:
+        return f"<ReleaseView {self.info.record_count} records, updated {self.info.updated.isoformat()}>"
+
+    def _members(self) -> array.array[int]:
+        return self.store._members(self.info)  # noqa: SLF001 - the view is part of the store
+
+    def _answer(self, candidates: list[int]) -> tuple[ServiceRecord, ...]:
+        if not candidates:
+            return ()
+        wanted = set(candidates)
+        chosen = [record_id for record_id in self._members() if record_id in wanted]
+        records = self.store._records(chosen)  # noqa: SLF001
+        return tuple(records[record_id] for record_id in chosen)
+
+    def lookup(self, port: int, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
+        """Every record whose port or span holds *port*, in file order; ``()`` if none."""
+        if not 0 <= port <= PORT_MAX:
+            raise InvalidArgumentError(f"port must be within 0-{PORT_MAX}, not {port}")
+        return self._answer(self.store._candidates(port=port, protocol=_protocol_or_none(protocol)))  # noqa: SLF001
+
+    def lookup_span(self, span: PortRange, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
+        """Every record whose port or span overlaps *span*, in file order."""
+        return self._answer(self.store._candidates(span=span, protocol=_protocol_or_none(protocol)))  # noqa: SLF001
+
+    def service(self, name: str, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
+        """Every record of the service *name* (case-insensitive); NotFoundError when there is none."""
+        found = self._answer(self.store._candidates(name=name, protocol=None))  # noqa: SLF001
+        if not found:
+            raise NotFoundError(f"no service named {name!r} in the registry of {self.updated.isoformat()}")
+        wanted = _protocol_or_none(protocol)
+        return tuple(record for record in found if wanted is None or record.protocol == wanted)
+
+    def search(self, text: str) -> tuple[ServiceRecord, ...]:
+        """Records whose name or description contains *text*, exact name matches first.
+
+        The same answer, in the same order, as :meth:`Registry.search` on this release.
+        """
+        needle = text.strip().lower()
+        if not needle:
+            return ()
+        matched: set[int] = set()
+        for record_id, name, description in self.store._search_candidates(needle):  # noqa: SLF001
+            if needle in (name or "").lower() or needle in description.lower():
+                matched.add(record_id)
+        chosen = [record_id for record_id in self._members() if record_id in matched]
+        records = self.store._records(chosen)  # noqa: SLF001
+        exact: list[ServiceRecord] = []
+        prefix: list[ServiceRecord] = []
+        rest: list[ServiceRecord] = []
+        for record_id in chosen:
+            record = records[record_id]
+            name = (record.name or "").lower()
+            if name == needle:
+                exact.append(record)
+            elif name.startswith(needle):
+                prefix.append(record)
+            else:
+                rest.append(record)
+        return (*exact, *prefix, *rest)

@@ -1,0 +1,209 @@
+"""The store's commands: rebuild, backup, export --format xml, --as-of/--version, --data-dir, versions --check."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import tarfile
+
+import pytest
+
+from cli_helpers import run
+from ianaports.cli import EXIT_CACHE, EXIT_OK, EXIT_USAGE
+from ianaports.store import DB_NAME, Store, schema
+from realdata import PROJECT_ROOT
+from synthetic import registry_xml
+
+JANUARY, FEBRUARY = registry_xml("2025-01-01", 20), registry_xml("2025-02-01", 23)
+
+
+@pytest.fixture
+def two_releases(isolated_cache, tmp_path):
+    """The test's store, holding a January and a February release."""
+    for name, xml in (("jan.xml", JANUARY), ("feb.xml", FEBRUARY)):
+        (tmp_path / name).write_bytes(xml)
+        code, _, err = run("sync", "--source", str(tmp_path / name), "-q")
+        assert code == EXIT_OK, err
+    return isolated_cache
+
+
+def one_line(err: str) -> str:
+    """The only line of *err* (a failing command says one line)."""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+#: Every command that reads the store, as a user would type it.
+READERS = [
+    ("show", "1000"),
+    ("search", "svc"),
+    ("explain", "1000"),
+    ("free",),
+    ("stats",),
+    ("export", "--format", "json"),
+    ("export", "--format", "xml"),
+    ("history", "1000"),
+    ("diff",),
+    ("versions",),
+    ("versions", "--check"),
+    ("notes", "check"),
+]
+
+
+class TestDamagedIndex:
+    @pytest.mark.parametrize("argv", READERS, ids=" ".join)
+    def test_every_reader_exits_4_naming_rebuild(self, two_releases, argv):
+        """A corrupt index is one line naming 'ianaports rebuild', exit 4, on every command that reads it."""
+        (two_releases / DB_NAME).write_bytes(b"garbage" * 1000)
+        code, out, err = run(*argv)
+        assert (code, out) == (EXIT_CACHE, "")
+        assert "ianaports rebuild" in one_line(err)
+
+    def test_sync_force_does_not_say_up_to_date(self, two_releases, tmp_path):
+        """sync --force into a corrupt index fails with exit 4 naming rebuild, never 'up to date'."""
+        (two_releases / DB_NAME).write_bytes(b"garbage" * 1000)
+        code, out, err = run("sync", "--source", str(tmp_path / "feb.xml"), "--force")
+        assert (code, out) == (EXIT_CACHE, "")
+        assert "ianaports rebuild" in one_line(err)
+        assert "up to date" not in err
+
+    def test_rebuild_restores_every_answer(self, two_releases):
+        """After 'ianaports rebuild' every command answers exactly as before the damage."""
+        before = [run(*argv, "--json") for argv in (("show", "1000"), ("history", "1001"), ("diff",), ("versions",))]
+        (two_releases / DB_NAME).unlink()
+        assert run("show", "1000")[0] == EXIT_CACHE
+        code, out, err = run("rebuild")
+        assert (code, out) == (EXIT_OK, "")
+        assert "2 releases" in one_line(err)
+        after = [run(*argv, "--json") for argv in (("show", "1000"), ("history", "1001"), ("diff",), ("versions",))]
+        assert after == before
+
+    def test_rebuild_json(self, two_releases):
+        """rebuild --json prints the folder and the number of releases indexed."""
+        code, out, _ = run("rebuild", "--json")
+        assert code == EXIT_OK
+        assert json.loads(out) == {"schema_version": 1, "data_dir": str(two_releases), "releases": 2}
+
+    def test_schema_change_rebuilds_with_one_line(self, two_releases):
+        """An index of another schema version is rebuilt on the next command, which prints one notice line."""
+        connection = sqlite3.connect(two_releases / DB_NAME)
+        connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(schema.SCHEMA_VERSION + 7),))
+        connection.commit()
+        connection.close()
+        command = [sys.executable, "-m", "ianaports", "show", "1000", "--data-dir", str(two_releases)]
+        done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False, timeout=120)
+        assert done.returncode == EXIT_OK, done.stderr
+        assert "rebuilding the index" in one_line(done.stderr)
+        assert "svc0" in done.stdout
+
+
+class TestVersionsCheck:
+    def test_sound_store_is_one_summary_line(self, two_releases):
+        """versions --check on a sound store says so in one line with the counts."""
+        code, _, err = run("versions", "--check")
+        assert code == EXIT_OK
+        line = one_line(err)
+        assert "is sound" in line
+        assert "2 releases, 2 archive entries" in line
+
+    def test_damaged_archive_entry_is_reported_briefly(self, two_releases):
+        """A damaged archive entry gives a few short lines and exit 4, not pages of SQLite text."""
+        entry = max((two_releases / "archive").iterdir())
+        data = bytearray(entry.read_bytes())
+        data[-10] ^= 0xFF
+        entry.write_bytes(bytes(data))
+        code, _, err = run("versions", "--check")
+        assert code == EXIT_CACHE
+        assert 1 < len(err.splitlines()) <= 5
+        assert entry.name in err
+        assert err.splitlines()[-1].endswith("run 'ianaports rebuild'")
+
+
+class TestExportXml:
+    def test_original_bytes_of_a_version(self, two_releases, tmp_path):
+        """export --format xml --version DATE -o FILE writes that release's original bytes."""
+        code, _, err = run("export", "--format", "xml", "--version", "2025-01-01", "-o", str(tmp_path / "out.xml"))
+        assert code == EXIT_OK, err
+        assert (tmp_path / "out.xml").read_bytes() == JANUARY
+
+    def test_to_stdout_and_as_of(self, two_releases):
+        """export --format xml --as-of DATE writes the newest release on or before the date to stdout."""
+        code, out, _ = run("export", "--format", "xml", "--as-of", "2025-01-31")
+        assert (code, out) == (EXIT_OK, JANUARY.decode())
+        assert run("export", "--format", "xml")[1] == FEBRUARY.decode()
+
+    def test_json_summary(self, two_releases, tmp_path):
+        """export --format xml -o FILE --json says what was written."""
+        code, out, _ = run("export", "--format", "xml", "-o", str(tmp_path / "out.xml"), "--json")
+        assert code == EXIT_OK
+        data = json.loads(out)
+        assert (data["format"], data["updated"], data["records"], data["bytes"]) == (
+            "xml",
+            "2025-02-01",
+            23,
+            len(FEBRUARY),
+        )
+
+
+class TestAsOf:
+    @pytest.mark.parametrize("command", ["show", "explain"])
+    def test_show_and_explain_answer_from_the_past(self, two_releases, command):
+        """--as-of and --version make show and explain answer from an older release."""
+        newest = json.loads(run(command, "1000", "--json")[1])
+        past = json.loads(run(command, "1000", "--json", "--as-of", "2025-01-15")[1])
+        exact = json.loads(run(command, "1000", "--json", "--version", "2025-01-01")[1])
+        assert past == exact != newest
+        assert past["updated"] == "2025-01-01"
+
+    def test_search_as_of(self, two_releases):
+        """search --as-of counts the records of the older release."""
+        assert len(json.loads(run("search", "svc", "--json", "--as-of", "2025-01-01")[1])["records"]) == 20
+        assert len(json.loads(run("search", "svc", "--json")[1])["records"]) == 23
+
+    def test_before_the_oldest_release(self, two_releases):
+        """--as-of before every stored release finds nothing, naming the oldest one."""
+        code, _, err = run("show", "1000", "--as-of", "2024-12-31")
+        assert code == 1
+        assert "2025-01-01" in one_line(err)
+
+    def test_bad_date_and_file_are_usage_errors(self, two_releases, tmp_path):
+        """A malformed date, or --as-of beside --file, is a usage error."""
+        assert run("show", "1000", "--as-of", "yesterday")[0] == EXIT_USAGE
+        assert run("show", "1000", "--as-of", "2025-01-01", "--file", str(tmp_path / "jan.xml"))[0] == EXIT_USAGE
+        assert run("show", "1000", "--as-of", "2025-01-01", "--version", "2025-01-01")[0] == EXIT_USAGE
+
+
+class TestBackup:
+    def test_backup_file_restores(self, two_releases, tmp_path):
+        """backup FILE writes a tar that, extracted, answers like the store."""
+        code, _, err = run("backup", str(tmp_path / "b.tar"))
+        assert code == EXIT_OK, err
+        assert "2 releases" in one_line(err)
+        with tarfile.open(tmp_path / "b.tar") as tar:
+            tar.extractall(tmp_path / "restored", filter="data")
+        restored = ("--data-dir", str(tmp_path / "restored"))
+        assert run("show", "1000", "--json", *restored) == run("show", "1000", "--json")
+        assert run("versions", "--check", *restored)[0] == EXIT_OK
+
+    def test_backup_json(self, two_releases, tmp_path):
+        """backup --json says where, how many releases and how many bytes."""
+        code, out, _ = run("backup", str(tmp_path / "b.tar"), "--json")
+        assert code == EXIT_OK
+        data = json.loads(out)
+        assert (data["releases"], data["bytes"]) == (2, (tmp_path / "b.tar").stat().st_size)
+
+
+class TestDataDir:
+    def test_data_dir_and_its_deprecated_name(self, two_releases, tmp_path):
+        """--data-dir and --cache-dir name the same store."""
+        other = tmp_path / "other"
+        assert run("sync", "--source", str(tmp_path / "jan.xml"), "-q", "--data-dir", str(other))[0] == EXIT_OK
+        with Store(other) as store:
+            assert len(store.releases()) == 1
+        assert run("versions", "--json", "--cache-dir", str(other)) == run(
+            "versions", "--json", "--data-dir", str(other)
+        )
