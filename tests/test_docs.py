@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import doctest
+import importlib
 import importlib.util
 import io
 import json
@@ -191,6 +192,38 @@ class TestApiDoc:
         index = (DOCS / "index.md").read_text(encoding="utf-8")
         pages = {path.relative_to(DOCS).with_suffix("").as_posix() for path in DOCS.rglob("*.md")} - {"index"}
         assert {page for page in pages if page not in index} == set()
+
+
+class TestArchitectureDoc:
+    TEXT = (DOCS / "architecture.md").read_text(encoding="utf-8")
+
+    def test_every_dotted_name_exists(self):
+        """Every ``ianaports.X`` the architecture page names is a module, or a name in one, that imports."""
+        names = set(re.findall(r"\bianaports(?:\.[A-Za-z_]\w*)+", self.TEXT))
+        assert len(names) >= 3
+        missing = []
+        for name in sorted(names):
+            parts = name.split(".")
+            # The longest prefix that imports is the module; the rest are attributes of it.
+            for cut in range(len(parts), 0, -1):
+                try:
+                    found: Any = importlib.import_module(".".join(parts[:cut]))
+                except ImportError:
+                    continue
+                for attribute in parts[cut:]:
+                    found = getattr(found, attribute, None)
+                break
+            if found is None:
+                missing.append(name)
+        assert missing == []
+
+    def test_every_file_named_exists(self):
+        """Every ``*.py`` file the architecture page names is in src/ianaports or the project (tests, globs)."""
+        files = set(re.findall(r"`([\w/*.-]+\.py)`", self.TEXT))
+        assert len(files) >= 10
+        package = PROJECT_ROOT / "src" / "ianaports"
+        missing = sorted(name for name in files if not any(package.glob(name)) and not any(PROJECT_ROOT.glob(name)))
+        assert missing == []
 
 
 class TestTutorials:

@@ -272,47 +272,43 @@ def _enum(where: _Where, field: str, value: object, kind: type[enum.Enum]) -> An
         raise where.fail(field, f"must be one of {choices}, not {value!r}") from None
 
 
+def _tables(where: _Where, name: str, value: object, allowed: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The tables of the list field *name*, each with its own field name (``timeline[2]``) for errors."""
+    for index, item in enumerate(_list(where, name, value)):
+        field = f"{name}[{index}]"
+        yield field, _table(where, field, item, allowed)
+
+
 def _timeline(where: _Where, value: object) -> tuple[TimelineEvent, ...]:
-    events = []
-    for index, item in enumerate(_list(where, "timeline", value)):
-        field = f"timeline[{index}]"
-        table = _table(where, field, item, ("date", "event"))
-        events.append(
-            TimelineEvent(
-                date=_event_date(where, f"{field}.date", table.get("date")),
-                event=_text(where, f"{field}.event", table.get("event")),
-            )
+    events = [
+        TimelineEvent(
+            date=_event_date(where, f"{field}.date", table.get("date")),
+            event=_text(where, f"{field}.event", table.get("event")),
         )
+        for field, table in _tables(where, "timeline", value, ("date", "event"))
+    ]
     return tuple(sorted(events, key=lambda event: event.date))
 
 
 def _unofficial_uses(where: _Where, value: object) -> tuple[UnofficialUse, ...]:
-    uses = []
-    for index, item in enumerate(_list(where, "unofficial_uses", value)):
-        field = f"unofficial_uses[{index}]"
-        table = _table(where, field, item, ("description", "confidence", "source"))
-        uses.append(
-            UnofficialUse(
-                description=_text(where, f"{field}.description", table.get("description")),
-                confidence=_enum(where, f"{field}.confidence", table.get("confidence"), Confidence),
-                source=_text(where, f"{field}.source", table.get("source")),
-            )
+    return tuple(
+        UnofficialUse(
+            description=_text(where, f"{field}.description", table.get("description")),
+            confidence=_enum(where, f"{field}.confidence", table.get("confidence"), Confidence),
+            source=_text(where, f"{field}.source", table.get("source")),
         )
-    return tuple(uses)
+        for field, table in _tables(where, "unofficial_uses", value, ("description", "confidence", "source"))
+    )
 
 
 def _references(where: _Where, value: object) -> tuple[NoteReference, ...]:
-    references = []
-    for index, item in enumerate(_list(where, "references", value)):
-        field = f"references[{index}]"
-        table = _table(where, field, item, ("title", "url"))
-        references.append(
-            NoteReference(
-                title=_text(where, f"{field}.title", table.get("title")),
-                url=_url(where, f"{field}.url", table.get("url")),
-            )
+    return tuple(
+        NoteReference(
+            title=_text(where, f"{field}.title", table.get("title")),
+            url=_url(where, f"{field}.url", table.get("url")),
         )
-    return tuple(references)
+        for field, table in _tables(where, "references", value, ("title", "url"))
+    )
 
 
 def _checked_against(where: _Where, value: object) -> CheckedAgainst:

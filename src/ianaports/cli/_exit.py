@@ -1,14 +1,7 @@
 """The exit codes of the ``ianaports`` command, what each means, and which error gives which.
 
-====  ==========================================================
-0     success
-1     nothing found (no record for that port, name or span)
-2     usage error (bad arguments, or a bad listening --baseline file)
-3     network or source error (fetch failed, file unreadable or not a registry)
-4     cache or store error (no cache yet, corrupt, read-only or full disk)
-5     listening --baseline: something listens now that did not at the baseline
-70    internal error (a bug)
-====  ==========================================================
+What each code means is written once, in :data:`EXIT_CODES_HELP`, the epilog
+that ends every ``--help``; :func:`exit_code` says which error gives which.
 """
 
 from __future__ import annotations
