@@ -36,8 +36,8 @@ from cli_helpers import run
 from ianaports import _sync, cli, store
 from ianaports.errors import StaleDataWarning
 from ianaports.store import LOCK_NAME, TEMP_PREFIX, Store
-from ianaports.store import core as store_core
 from ianaports.store import write as store_write
+from ianaports.store import writer as store_writer
 from realdata import FIXTURES
 from synthetic import registry_xml
 
@@ -628,7 +628,7 @@ class TestInjectedDiskFaults:
 
         before = fingerprint(good_cache)
         with monkeypatch.context() as patch:
-            patch.setattr(store_core, "insert_release", insert_then_fail)
+            patch.setattr(store_writer, "insert_release", insert_then_fail)
             says = [str(good_cache / store.DB_NAME), "disk is full"]
             assert_refused(run("sync", "--source", write_release(tmp_path, NEWER)), exit_code=cli.EXIT_CACHE, says=says)
         after = fingerprint(good_cache)

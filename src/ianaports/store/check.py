@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from .archive import Entry
-    from .core import Store
+    from .writer import Writer
 
 __all__ = ["MAX_PROBLEMS", "CheckReport", "check_store"]
 
@@ -54,7 +54,7 @@ class CheckReport:
         )
 
 
-def check_store(store: Store) -> CheckReport:
+def check_store(store: Writer) -> CheckReport:
     """Check *store* (see :meth:`Store.check_report`)."""
     problems: list[str] = []
     archive = store.archive

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     import array
     import datetime as dt
 
-    from .core import ReleaseInfo, Store
+    from .reader import Reader, ReleaseInfo
 
 __all__ = ["ReleaseView"]
 
@@ -27,7 +27,7 @@ class ReleaseView:
     the records asked for.  Use :meth:`Store.load` for a full Registry.
     """
 
-    def __init__(self, store: Store, info: ReleaseInfo) -> None:
+    def __init__(self, store: Reader, info: ReleaseInfo) -> None:
         self.store = store
         self.info = info
         self._positions: dict[int, int] | None = None

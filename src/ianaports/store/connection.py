@@ -1,0 +1,318 @@
+"""Opening the index: connections for reading and writing, transactions, and SQLite errors as CacheError.
+
+Readers never lock and fall back to read-only modes in a folder they cannot
+write; writers open in WAL mode.  An index that another version of ianaports
+wrote, or that is not an ianaports index at all, is found here and named in
+the error (the rebuild itself is :mod:`.maintenance`'s job).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from typing import TYPE_CHECKING
+
+from ianaports.errors import CacheError
+
+from . import codec, schema
+from .archive import Archive
+from .layout import ARCHIVE_DIR, DB_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIX, resolve_data_dir
+from .write import Interned
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from ianaports.model import ServiceRecord
+
+__all__ = ["REBUILD_HINT", "IndexConnection", "is_corrupt", "reason"]
+
+
+#: What every message about a damaged index tells the user to run.
+REBUILD_HINT = "run 'ianaports rebuild' to recreate it from the archive"
+
+
+class IndexConnection:
+    """The bottom layer of :class:`~ianaports.store.Store`: its folder, and the index's connection.
+
+    The layers above it add the read side (:mod:`.reader`), the writer side
+    (:mod:`.writer`) and maintenance (:mod:`.maintenance`); ``Store`` is the
+    one public class made of them.
+    """
+
+    def __init__(
+        self, data_dir: str | os.PathLike[str] | None = None, *, cache_dir: str | os.PathLike[str] | None = None
+    ) -> None:
+        self.path = resolve_data_dir(data_dir, cache_dir)
+        self.db_path = self.path / DB_NAME
+        self.archive = Archive(self.path / ARCHIVE_DIR)
+        self._connection: sqlite3.Connection | None = None
+        self._read_only = False
+        self._record_cache: dict[int, ServiceRecord] = {}
+        self._decoder: codec.Decoder | None = None
+        self._interned = Interned()
+        self._lock_depth = 0
+
+    def close(self) -> None:
+        """Close the database connection (a later call reopens it)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        # Another index may sit at the path when it is reopened.
+        self._interned = Interned()
+        self._record_cache = {}
+        self._decoder = None
+
+    # -- opening ---------------------------------------------------------
+
+    def exists(self) -> bool:
+        """True when the folder holds an index (possibly still empty)."""
+        return self.db_path.is_file()
+
+    def _has_archive(self) -> bool:
+        return bool(self.archive.names())
+
+    def _missing_index(self) -> CacheError:
+        return CacheError(f"the index {self.db_path} is missing but the archive holds releases; {REBUILD_HINT}")
+
+    def _connect(self, *, write: bool) -> sqlite3.Connection:
+        if self._connection is not None and not (write and self._read_only):
+            return self._connection
+        self.close()
+        if write:
+            self._connection = self._open_for_writing()
+            self._read_only = False
+        else:
+            self._connection = self._open_for_reading()
+        return self._connection
+
+    def _open_for_writing(self) -> sqlite3.Connection:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            if not self.db_path.exists():
+                if self._has_archive():
+                    raise self._missing_index()
+                self._create_index(self.db_path)
+            connection = sqlite3.connect(self.db_path, timeout=LOCK_TIMEOUT_SECONDS, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheError(f"cannot write the store at {self.path}: {reason(exc)}") from exc
+        try:
+            connection.execute("PRAGMA foreign_keys = OFF")
+            if connection.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+                raise CacheError(f"cannot use the store at {self.path}: WAL mode is not available")
+            if self._versions(connection) != (schema.SCHEMA_VERSION, codec.CODEC_VERSION):
+                connection.close()
+                self._upgrade()
+                return self._open_for_writing()
+        except sqlite3.Error as exc:
+            connection.close()
+            raise self._damaged(exc) from exc
+        except CacheError:
+            connection.close()
+            raise
+        return connection
+
+    def _create_index(self, path: Path, *, indexes: bool = True) -> None:
+        """Create an empty index under a temporary name, then link it into place.
+
+        A writer killed while creating it leaves a temporary file (swept by
+        the next writer), never a database without tables that readers would
+        take for a foreign file.  Linking fails if another writer won the race.
+        """
+        temp = path.with_name(f"{TEMP_PREFIX}{os.getpid()}.create.sqlite3")
+        temp.unlink(missing_ok=True)
+        connection = sqlite3.connect(temp, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            schema.create(connection, indexes=indexes)
+        finally:
+            connection.close()
+        try:
+            # Fails when another writer linked its index first, or on a file system
+            # without hard links (the index is then created in place).
+            with contextlib.suppress(OSError):
+                os.link(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def _open_for_reading(self) -> sqlite3.Connection:
+        if not self.db_path.is_file():
+            if self._has_archive():
+                raise self._missing_index()
+            raise CacheError(f"there is no registry store at {self.path} yet")
+        uri = self.db_path.resolve().as_uri()
+        # A read-only folder or a full disk cannot hold WAL's -shm file; mode=ro
+        # still reads a checkpointed database there, and immutable=1 is the last
+        # resort, safe only when no WAL holds pages the main file lacks.
+        attempts = [f"{uri}?mode=rw"] if os.access(self.path, os.W_OK) else []
+        attempts.append(f"{uri}?mode=ro")
+        if _file_size(self.db_path.with_name(self.db_path.name + "-wal")) == 0:
+            attempts.append(f"{uri}?immutable=1")
+        error: sqlite3.Error | None = None
+        for attempt in attempts:
+            try:
+                connection = sqlite3.connect(attempt, uri=True, timeout=30.0, isolation_level=None)
+            except sqlite3.Error as exc:
+                error = exc
+                continue
+            try:
+                # Opening is lazy: the first read is what fails in a read-only folder (no -shm file).
+                found = self._versions(connection)
+            except sqlite3.Error as exc:
+                connection.close()
+                error = exc
+                if _is_busy(exc):
+                    break  # a writer holds the database: reading around it could see a torn state
+                if is_corrupt(exc):
+                    raise self._damaged(exc) from exc
+                continue
+            if found != (schema.SCHEMA_VERSION, codec.CODEC_VERSION):
+                connection.close()
+                self._upgrade()
+                return self._open_for_reading()
+            self._read_only = "mode=rw" not in attempt
+            return connection
+        if error is not None and is_corrupt(error):
+            raise self._damaged(error) from error
+        raise CacheError(f"cannot read the index {self.db_path}: {reason(error, self.path)}") from error
+
+    def _versions(self, connection: sqlite3.Connection) -> tuple[int | None, int | None]:
+        """The index's (schema, codec) versions; CacheError naming rebuild when it is no ianaports index."""
+        found = schema.versions_of(connection)
+        if found is None:
+            raise CacheError(f"{self.db_path} is not an ianaports index; {REBUILD_HINT}")
+        return found
+
+    def _damaged(self, exc: BaseException) -> CacheError:
+        if isinstance(exc, sqlite3.Error) and is_corrupt(exc):
+            return CacheError(f"the index {self.db_path} is corrupt ({exc}); {REBUILD_HINT}")
+        return CacheError(f"cannot use the index {self.db_path}: {reason(exc, self.path)}")
+
+    def _upgrade(self) -> None:
+        """Rebuild an index another version of ianaports wrote (see :class:`.maintenance.Maintenance`)."""
+        raise NotImplementedError  # pragma: no cover - Store always inherits it from Maintenance
+
+    # -- queries and transactions ------------------------------------------
+
+    def _read(self) -> sqlite3.Connection:
+        return self._connect(write=False)
+
+    @contextlib.contextmanager
+    def _query(self) -> Iterator[sqlite3.Connection]:
+        connection = self._read()
+        try:
+            yield connection
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from exc
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Run the reads inside in one read transaction, so they see one state of the index.
+
+        A writer inserting an older release renumbers the ``seq`` of later
+        ones; reads that combine a release's ``seq`` with other rows must not
+        straddle such a commit.  Nested use joins the outer snapshot.
+        """
+        if not self.exists():
+            yield
+            return
+        with self._query() as connection:
+            if connection.in_transaction:
+                outer = True
+            else:
+                outer = False
+                connection.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            if not outer and connection.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.execute("COMMIT")
+            raise
+        if not outer and connection.in_transaction:
+            try:
+                connection.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                raise self._damaged(exc) from exc
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connect(write=True)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._write_error(exc) from exc
+        try:
+            yield connection
+            connection.execute("COMMIT")
+        except sqlite3.Error as exc:
+            connection.execute("ROLLBACK")
+            raise self._write_error(exc) from exc
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+    def _write_error(self, exc: sqlite3.Error) -> CacheError:
+        if is_corrupt(exc):
+            return self._damaged(exc)
+        return CacheError(f"cannot write the index {self.db_path}: {reason(exc, self.path)}")
+
+    @contextlib.contextmanager
+    def _query_for_write(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connect(write=True)
+        try:
+            yield connection
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from exc
+
+
+# -- SQLite errors ---------------------------------------------------------------
+
+
+def reason(exc: BaseException | None, folder: Path | None = None) -> str:
+    """What went wrong, in words for a CacheError message (*folder* names a full disk as the cause)."""
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    # SQLite says "disk I/O error" when it cannot grow its -shm file: name the real cause.
+    if isinstance(exc, sqlite3.Error) and folder is not None and _disk_full(folder):
+        return f"{exc} (the disk holding it is full)"
+    return str(exc)
+
+
+def _file_size(path: Path) -> int:
+    """The size of *path*: 0 when it does not exist, -1 when it cannot be known."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+    except OSError:
+        return -1
+
+
+_SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+_SQLITE_CORRUPT_CODES = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # pragma: no cover - Python 3.10 has no sqlite_errorcode
+        return "locked" in str(exc)
+    return int(code) & 0xFF in _SQLITE_BUSY_CODES
+
+
+def is_corrupt(exc: sqlite3.Error) -> bool:
+    """True when SQLite says the database is damaged or is no database."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and int(code) & 0xFF in _SQLITE_CORRUPT_CODES:
+        return True
+    text = str(exc)
+    return "not a database" in text or "malformed" in text
+
+
+def _disk_full(folder: Path) -> bool:
+    try:
+        stats = os.statvfs(folder)
+    except (OSError, AttributeError):  # AttributeError: no statvfs on Windows
+        return False
+    return stats.f_bavail == 0

@@ -1,0 +1,188 @@
+"""Maintaining the store: rebuilding the index from the archive (also after an upgrade), backups and checks."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ianaports._files import fsync_folder, replacing
+from ianaports.errors import CacheError
+
+from .check import CheckReport, check_store
+from .connection import is_corrupt, reason
+from .layout import ARCHIVE_DIR, DB_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIX, notice
+from .writer import Writer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .archive import Entry
+
+__all__ = ["Maintenance"]
+
+
+class Maintenance(Writer):
+    """Rebuilds, backups and checks of :class:`~ianaports.store.Store`."""
+
+    def _upgrade(self) -> None:
+        """Rebuild an index another version of ianaports wrote (the one-line notice goes to the logger)."""
+        from . import legacy  # noqa: PLC0415 - only for stores of other versions
+
+        if not os.access(self.path, os.W_OK):
+            raise CacheError(
+                f"the index {self.db_path} was written by another version of ianaports and the folder is"
+                f" read-only; run 'ianaports rebuild' where it can be written"
+            )
+        kind = "converting" if legacy.is_legacy(self.db_path) else "rebuilding"
+        notice(
+            "ianaports: %s the index %s, written by another version of ianaports, from the archive", kind, self.db_path
+        )
+        self.rebuild()
+
+    def rebuild(self, *, progress: Callable[[int, int], None] | None = None) -> int:
+        """Recreate the whole index from the archive alone; return the number of releases indexed.
+
+        The new index is built beside the old one and then copied into it in
+        one transaction (readers see the old index or the new one), or put
+        in its place when the old one is unreadable.  Metadata the old index
+        held (HTTP validators, the last check time) is kept when it can be
+        read.  An index of ianaports 0.1, which kept no archive, first has its
+        releases archived (see ``docs/store.md``).  *progress* is called with
+        (done, total) after each release.
+        """
+        from . import legacy  # noqa: PLC0415 - only for stores of other versions
+
+        with self._locked(catch_up=False):
+            self.close()
+            if legacy.is_legacy(self.db_path):
+                legacy.archive_releases(self.db_path, self.archive)
+            meta = _readable_meta(self.db_path)
+            temp = self.path / f"{TEMP_PREFIX}{os.getpid()}.rebuild.sqlite3"
+            try:
+                count = self._build_index(temp, meta, progress)
+                self._install(temp)
+            finally:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{temp}{suffix}").unlink(missing_ok=True)
+        return count
+
+    def _build_index(self, temp: Path, meta: dict[str, str], progress: Callable[[int, int], None] | None) -> int:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{temp}{suffix}").unlink(missing_ok=True)
+        self._create_index(temp)
+        builder = type(self)(self.path)
+        builder.db_path = temp
+        builder._lock_depth = 1  # noqa: SLF001 - the builder is a Store of this folder, under this lock
+        try:
+            connection = builder._connect(write=True)  # noqa: SLF001 - same
+            connection.execute("PRAGMA synchronous = OFF")
+            connection.executemany(
+                "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                [(key, value) for key, value in meta.items() if key not in ("schema_version", "codec_version")],
+            )
+            entries = self._entries_to_index()
+            for done, name in enumerate(entries, start=1):
+                entry, registry, xml = self._registry_of(name)
+                builder._insert(registry, entry, xml)  # noqa: SLF001 - same
+                if progress is not None:
+                    progress(done, len(entries))
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            raise CacheError(f"cannot write the index {temp}: {reason(exc, self.path)}") from exc
+        finally:
+            builder.close()
+        return len(entries)
+
+    def _entries_to_index(self) -> list[str]:
+        """One archive entry per release (its XML where kept), in date order."""
+        chosen: dict[tuple[str, str], Entry] = {}
+        for entry in self.archive.entries():
+            key = (entry.updated.isoformat(), entry.sha256)
+            if key not in chosen or (entry.kind == "xml" and chosen[key].kind != "xml"):
+                chosen[key] = entry
+        ordered = sorted(chosen.values(), key=lambda entry: (entry.updated, entry.stored_at, entry.name))
+        return [entry.name for entry in ordered]
+
+    def _install(self, temp: Path) -> None:
+        """Put the index built at *temp* in place of the live one."""
+        if self.db_path.is_file():
+            try:
+                source = sqlite3.connect(temp)
+                try:
+                    target = sqlite3.connect(self.db_path, timeout=LOCK_TIMEOUT_SECONDS)
+                    try:
+                        source.backup(target)
+                    finally:
+                        target.close()
+                finally:
+                    source.close()
+            except sqlite3.DatabaseError as exc:
+                if not is_corrupt(exc):
+                    raise CacheError(f"cannot write the index {self.db_path}: {reason(exc, self.path)}") from exc
+            else:
+                return
+        # No index, or one too damaged to write into: nothing can read it anyway.
+        try:
+            for suffix in ("-wal", "-shm", ""):
+                Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
+            temp.replace(self.db_path)
+            fsync_folder(self.path)
+        except OSError as exc:
+            raise CacheError(f"cannot write the index {self.db_path}: {reason(exc)}") from exc
+
+    def backup(self, path: str | os.PathLike[str]) -> Path:
+        """Write a complete, consistent copy of the store to *path* (a tar file); return its path.
+
+        The index is copied with SQLite's backup API, so the copy is
+        consistent even while another process syncs; archive entries are
+        immutable and copied as they are.  Extract the tar into an empty data
+        folder to restore.
+        """
+        import tarfile  # noqa: PLC0415 - only backups need it
+        import tempfile  # noqa: PLC0415 - same
+
+        target = Path(path).expanduser()
+        with tempfile.TemporaryDirectory(prefix="ianaports-backup-") as scratch:
+            snapshot = Path(scratch) / DB_NAME
+            has_index = self.exists()
+            if has_index:
+                with self._query() as connection:
+                    copy = sqlite3.connect(snapshot)
+                    try:
+                        connection.backup(copy)
+                        # A copy reads as a plain database: no -wal file travels with it.
+                        copy.execute("PRAGMA journal_mode = DELETE")
+                    finally:
+                        copy.close()
+            # Listed after the index was copied: every entry the copy names is already archived.
+            names = self.archive.names()
+            with replacing(target, what="the backup ") as handle, tarfile.open(fileobj=handle, mode="w") as tar:
+                if has_index:
+                    tar.add(snapshot, arcname=DB_NAME)
+                for name in names:
+                    tar.add(self.archive.folder / name, arcname=f"{ARCHIVE_DIR}/{name}")
+        return target
+
+    def check(self) -> list[str]:
+        """Check the whole store; return the problems found (``[]`` when it is sound)."""
+        return list(self.check_report().problems)
+
+    def check_report(self) -> CheckReport:
+        """Check every archive entry's sha256, the index's own consistency and its agreement with the archive."""
+        return check_store(self)
+
+
+def _readable_meta(db_path: Path) -> dict[str, str]:
+    """The meta table of the index at *db_path*, or ``{}`` when it cannot be read."""
+    if not db_path.is_file():
+        return {}
+    try:
+        connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return {str(key): str(value) for key, value in connection.execute("SELECT key, value FROM meta")}
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return {}
