@@ -71,6 +71,19 @@ class TestDamagedIndex:
         assert "ianaports rebuild" in one_line(err)
         assert "up to date" not in err
 
+    def test_sync_force_finds_damage_its_queries_miss(self, two_releases, tmp_path):
+        """sync --force checks every page: damage past the header, which a lookup by hash may never read, is exit 4."""
+        index = two_releases / DB_NAME
+        size = index.stat().st_size
+        with index.open("r+b") as handle:
+            handle.seek(size // 2)
+            handle.write(b"\xa5" * (size - size // 2))
+        code, out, err = run("sync", "--source", str(tmp_path / "feb.xml"), "--force")
+        assert (code, out) == (EXIT_CACHE, "")
+        assert "ianaports rebuild" in one_line(err)
+        assert run("rebuild")[0] == EXIT_OK
+        assert run("sync", "--source", str(tmp_path / "feb.xml"), "--force")[0] == EXIT_OK
+
     def test_rebuild_restores_every_answer(self, two_releases):
         """After 'ianaports rebuild' every command answers exactly as before the damage."""
         before = [run(*argv, "--json") for argv in (("show", "1000"), ("history", "1001"), ("diff",), ("versions",))]

@@ -302,6 +302,8 @@ def attempt_sync(
     store = Store(cache_dir)
     outcomes: list[SourceOutcome] = []
     with store, store.lock():
+        if force:
+            store.verify_index()
         for item in sources:
             outcome = _sync_source(store, item, options)
             outcomes.append(outcome)
