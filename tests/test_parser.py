@@ -14,12 +14,9 @@ from ianaports import (
     ParseError,
     ParseWarning,
     PartialDate,
-    Person,
     PortRange,
     Protocol,
-    Reference,
     ReferenceKind,
-    ServiceRecord,
     parse,
     parser,
 )
@@ -293,30 +290,3 @@ class TestParserConstructors:
     def test_port_range_from_text_matches_public_constructor(self, text):
         """The quick span reader agrees with PortRange.from_text, spelling and errors included."""
         assert _outcome(parser._port_range, text) == _outcome(PortRange.from_text, text)
-
-    def test_canonical_record_sets_every_field(self):
-        """A record built by the parser's constructor equals one built by attrs, field for field."""
-        person = Person(id="Jon_Postel", name="Jon Postel")
-        fields = {
-            "name": "discard",
-            "protocol": Protocol.TCP,
-            "ports": PortRange(9, 9),
-            "description": "Discard",
-            "assignees": (person,),
-            "contacts": (person,),
-            "references": (Reference(kind=ReferenceKind.RFC, data="rfc863"),),
-            "registered": PartialDate(2004, 1),
-            "modified": PartialDate(2017, 6, 5),
-            "notes": "a note",
-            "unauthorized_use": "reported",
-            "service_code": 42,
-        }
-        assert [field.name for field in attrs.fields(ServiceRecord)] == list(fields)
-        quick = parser._canonical_record(*fields.values())
-        assert attrs.asdict(quick, recurse=False) == attrs.asdict(ServiceRecord(**fields), recurse=False)
-
-    def test_canonical_person_sets_every_field(self):
-        """A person built by the parser's constructor equals one built by attrs, field for field."""
-        fields = {"id": "T", "name": "Tom", "org": "Example", "uri": "mailto:t&example.com", "updated": None}
-        assert [field.name for field in attrs.fields(Person)] == list(fields)
-        assert parser._canonical_person(*fields.values()) == Person(**fields)

@@ -17,10 +17,11 @@ import os
 import re
 import warnings
 import zlib
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 from lxml import etree
 
+from ._canonical import canonical_person, canonical_record, canonical_span
 from .errors import ParseError
 from .model import (
     PartialDate,
@@ -324,7 +325,7 @@ def _people_from_root(root: etree._Element) -> dict[str, Person]:
             updated = dates.get(updated_text)
             if updated is None:
                 updated = dates[updated_text] = _person_date(updated_text, index, element)
-        people[person_id] = _canonical_person(person_id, name or None, org or None, uri or None, updated)
+        people[person_id] = canonical_person(person_id, name or None, org or None, uri or None, updated)
     return people
 
 
@@ -417,7 +418,7 @@ class _RecordReader:
         if modified is _MISSING:
             modified = date_cache[text] = _record_date(text, "updated")
         contacts_tuple = tuple(contacts)
-        return _canonical_record(
+        return canonical_record(
             name,
             protocol,
             ports,
@@ -530,98 +531,12 @@ def _render_mixed(element: etree._Element) -> str:
     return "".join(parts)
 
 
-# --- the hot loop's constructors -------------------------------------------
-# attrs' __init__ on a frozen class costs a bound object.__setattr__ call plus
-# a converter per field, which for the 14,000 records and 5,000 people of a
-# release is a third of the whole parse.  The reader above hands over values
-# already in canonical form (tuples, enum members, checked ports), and these
-# classes have no validators or post-init checks on those fields, so writing
-# the slots directly builds the very same objects.  tests/test_parser.py
-# checks that both paths stay field-for-field identical.
-
-
-def _slot_writer(cls: type, field: str) -> Callable[[Any, Any], None]:
-    writer: Callable[[Any, Any], None] = cls.__dict__[field].__set__
-    return writer
-
-
-_new = object.__new__
-_set_name = _slot_writer(ServiceRecord, "name")
-_set_protocol = _slot_writer(ServiceRecord, "protocol")
-_set_ports = _slot_writer(ServiceRecord, "ports")
-_set_description = _slot_writer(ServiceRecord, "description")
-_set_assignees = _slot_writer(ServiceRecord, "assignees")
-_set_contacts = _slot_writer(ServiceRecord, "contacts")
-_set_references = _slot_writer(ServiceRecord, "references")
-_set_registered = _slot_writer(ServiceRecord, "registered")
-_set_modified = _slot_writer(ServiceRecord, "modified")
-_set_notes = _slot_writer(ServiceRecord, "notes")
-_set_unauthorized_use = _slot_writer(ServiceRecord, "unauthorized_use")
-_set_service_code = _slot_writer(ServiceRecord, "service_code")
-_set_start = _slot_writer(PortRange, "start")
-_set_end = _slot_writer(PortRange, "end")
-_set_written = _slot_writer(PortRange, "written")
-_set_person_id = _slot_writer(Person, "id")
-_set_person_name = _slot_writer(Person, "name")
-_set_person_org = _slot_writer(Person, "org")
-_set_person_uri = _slot_writer(Person, "uri")
-_set_person_updated = _slot_writer(Person, "updated")
-
-
-def _canonical_record(  # noqa: PLR0917 - positional keeps the parser's hot loop cheap
-    name: str | None,
-    protocol: Protocol | None,
-    ports: PortRange | None,
-    description: str,
-    assignees: tuple[Person, ...],
-    contacts: tuple[Person, ...],
-    references: tuple[Reference, ...],
-    registered: PartialDate | None,
-    modified: PartialDate | None,
-    notes: str | None,
-    unauthorized_use: str | None,
-    service_code: int | None,
-) -> ServiceRecord:
-    """A ServiceRecord from values already in the form its converters produce."""
-    record: ServiceRecord = _new(ServiceRecord)
-    _set_name(record, name)
-    _set_protocol(record, protocol)
-    _set_ports(record, ports)
-    _set_description(record, description)
-    _set_assignees(record, assignees)
-    _set_contacts(record, contacts)
-    _set_references(record, references)
-    _set_registered(record, registered)
-    _set_modified(record, modified)
-    _set_notes(record, notes)
-    _set_unauthorized_use(record, unauthorized_use)
-    _set_service_code(record, service_code)
-    return record
-
-
-def _canonical_person(
-    person_id: str, name: str | None, org: str | None, uri: str | None, updated: PartialDate | None
-) -> Person:
-    """A Person built without attrs' keyword-argument __init__ (it has nothing to convert)."""
-    person: Person = _new(Person)
-    _set_person_id(person, person_id)
-    _set_person_name(person, name)
-    _set_person_org(person, org)
-    _set_person_uri(person, uri)
-    _set_person_updated(person, updated)
-    return person
-
-
 def _port_range(text: str) -> PortRange:
     """:meth:`PortRange.from_text`, with a quick path for a plain single port (most records)."""
     if not (text.isascii() and text.isdigit()):  # is_digits(), written out in the hot loop
         return PortRange.from_text(text)
     port = read_port(text)
-    span: PortRange = _new(PortRange)
-    _set_start(span, port)
-    _set_end(span, port)
-    _set_written(span, None if text == str(port) else text)
-    return span
+    return canonical_span(port, port, None if text == str(port) else text)
 
 
 #: The registry's own ``<updated>`` comes before its first record, well within this many bytes.

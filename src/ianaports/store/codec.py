@@ -26,6 +26,7 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from ianaports._canonical import canonical_person, canonical_record, canonical_span
 from ianaports.model import (
     PartialDate,
     Person,
@@ -84,96 +85,8 @@ PERSON_COLUMNS = ("person_id", "name", "org", "uri", "updated")
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
-# Decoding builds records by writing their slots, as the parser does: attrs' keyword __init__ on a
-# frozen class costs a converter and a bound __setattr__ per field, and stored values are already
-# in canonical form (tuples, enum members).  The store keeps its own writers so that loading never
-# imports the parser (and lxml).  tests/test_store.py checks that decoded records equal parsed ones.
-_new = object.__new__
-
-
-def _slot_writer(cls: type, field: str) -> Callable[[Any, Any], None]:
-    writer: Callable[[Any, Any], None] = cls.__dict__[field].__set__
-    return writer
-
-
-(
-    _set_name,
-    _set_protocol,
-    _set_ports,
-    _set_description,
-    _set_assignees,
-    _set_contacts,
-    _set_references,
-    _set_registered,
-    _set_modified,
-    _set_notes,
-    _set_unauthorized_use,
-    _set_service_code,
-) = (
-    _slot_writer(ServiceRecord, field)
-    for field in (
-        "name",
-        "protocol",
-        "ports",
-        "description",
-        "assignees",
-        "contacts",
-        "references",
-        "registered",
-        "modified",
-        "notes",
-        "unauthorized_use",
-        "service_code",
-    )
-)
-_set_person_id, _set_person_name, _set_person_org, _set_person_uri, _set_person_updated = (
-    _slot_writer(Person, field) for field in ("id", "name", "org", "uri", "updated")
-)
-_set_start = _slot_writer(PortRange, "start")
-_set_end = _slot_writer(PortRange, "end")
-_set_written = _slot_writer(PortRange, "written")
-
-
-def _canonical_record(  # noqa: PLR0917 - positional keeps the decoding loop cheap
-    name: str | None,
-    protocol: Protocol | None,
-    ports: PortRange | None,
-    description: str,
-    assignees: tuple[Person, ...],
-    contacts: tuple[Person, ...],
-    references: tuple[Reference, ...],
-    registered: PartialDate | None,
-    modified: PartialDate | None,
-    notes: str | None,
-    unauthorized_use: str | None,
-    service_code: int | None,
-) -> ServiceRecord:
-    record: ServiceRecord = _new(ServiceRecord)
-    _set_name(record, name)
-    _set_protocol(record, protocol)
-    _set_ports(record, ports)
-    _set_description(record, description)
-    _set_assignees(record, assignees)
-    _set_contacts(record, contacts)
-    _set_references(record, references)
-    _set_registered(record, registered)
-    _set_modified(record, modified)
-    _set_notes(record, notes)
-    _set_unauthorized_use(record, unauthorized_use)
-    _set_service_code(record, service_code)
-    return record
-
-
-def _canonical_person(
-    person_id: str, name: str | None, org: str | None, uri: str | None, updated: PartialDate | None
-) -> Person:
-    person: Person = _new(Person)
-    _set_person_id(person, person_id)
-    _set_person_name(person, name)
-    _set_person_org(person, org)
-    _set_person_uri(person, uri)
-    _set_person_updated(person, updated)
-    return person
+# Decoding builds records by writing their slots, as the parser does (ianaports._canonical says why);
+# tests/test_store.py checks that decoded records equal parsed ones.
 
 
 def _partial_date_from_text(text: str) -> PartialDate:
@@ -263,7 +176,7 @@ class Decoder:
         for row_id, person_id, name, org, uri, updated in rows:
             if updated not in dates:
                 dates[updated] = PartialDate.from_text(updated)
-            self.people[row_id] = _canonical_person(person_id, name, org, uri, dates[updated])
+            self.people[row_id] = canonical_person(person_id, name, org, uri, dates[updated])
 
     def _date(self, number: int) -> PartialDate:
         year, rest = divmod(number, 10000)
@@ -295,10 +208,7 @@ class Decoder:
 
     def _span(self, number: int, written: str | None) -> PortRange:
         start, end = divmod(number, _SPAN_BASE)
-        span: PortRange = _new(PortRange)
-        _set_start(span, start)
-        _set_end(span, end)
-        _set_written(span, written)
+        span = canonical_span(start, end, written)
         if written is None:
             self._ports[number] = span
         return span
@@ -324,7 +234,7 @@ class Decoder:
             unauthorized_use,
             service_code,
         ) in rows:
-            out[row_id] = _canonical_record(
+            out[row_id] = canonical_record(
                 name,
                 protocols[protocol],
                 None if span is None else ((spans.get(span) if written is None else None) or self._span(span, written)),
@@ -419,7 +329,7 @@ class _ValueDecoder:
         found = self._people.get(key)
         if found is None:
             person_id, name, org, uri, updated = value
-            found = self._people[key] = _canonical_person(
+            found = self._people[key] = canonical_person(
                 person_id, name, org, uri, None if updated is None else _partial_date_from_text(updated)
             )
         return found
@@ -439,7 +349,7 @@ class _ValueDecoder:
             unauth,
             code,
         ) = value
-        return _canonical_record(
+        return canonical_record(
             name,
             _PROTOCOLS[protocol],
             None if port_text is None else PortRange.from_text(port_text),
