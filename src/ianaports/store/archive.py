@@ -33,6 +33,8 @@ import attrs
 from ianaports._files import atomic_write
 from ianaports.errors import CacheError
 
+from .layout import TEMP_PREFIXES
+
 if TYPE_CHECKING:
     from pathlib import Path
     from types import ModuleType
@@ -156,7 +158,7 @@ class Archive:
                 return sorted(
                     item.name
                     for item in listing
-                    if _parse_name(item.name) is None and not item.name.startswith((".tmp-", ".ianaports-"))
+                    if _parse_name(item.name) is None and not item.name.startswith(TEMP_PREFIXES)
                 )
         except OSError:
             return []

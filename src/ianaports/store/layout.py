@@ -26,6 +26,7 @@ import os
 import shutil
 from pathlib import Path
 
+from ianaports._files import TEMP_PREFIX as ATOMIC_TEMP_PREFIX
 from ianaports.errors import CacheError
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "DB_NAME",
     "LOCK_NAME",
     "TEMP_PREFIX",
+    "TEMP_PREFIXES",
     "default_data_dir",
     "legacy_cache_dir",
     "resolve_data_dir",
@@ -45,6 +47,8 @@ ARCHIVE_DIR = "archive"
 LEGACY_RAW_DIR = "raw"
 #: Temporary files the store itself names (downloads, index rebuilds) start with this prefix.
 TEMP_PREFIX = ".tmp-"
+#: Every temporary file a writer may leave in the store: its own, and atomic_write's (archive entries).
+TEMP_PREFIXES = (TEMP_PREFIX, ATOMIC_TEMP_PREFIX)
 #: How long a writer waits for another one before giving up.
 LOCK_TIMEOUT_SECONDS = 300.0
 

@@ -18,7 +18,7 @@ from ianaports.errors import CacheError
 
 from . import codec
 from .connection import reason
-from .layout import LOCK_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIX
+from .layout import LOCK_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIXES
 from .reader import Reader, ReleaseInfo
 from .write import insert_release
 
@@ -81,7 +81,7 @@ class Writer(Reader):
         for folder in (self.path, self.archive.folder):
             with contextlib.suppress(OSError):
                 for stale in folder.iterdir():
-                    if stale.name.startswith((TEMP_PREFIX, ".ianaports-")) and stale.is_file():
+                    if stale.name.startswith(TEMP_PREFIXES) and stale.is_file():
                         stale.unlink(missing_ok=True)
 
     def _index_pending(self) -> None:
