@@ -32,7 +32,14 @@ class TestCanonicalConstructors:
 
     def test_canonical_person_sets_every_field(self):
         """A person built by the readers' constructor equals one built by attrs, field for field."""
-        fields = {"id": "T", "name": "Tom", "org": "Example", "uri": "mailto:t&example.com", "updated": None}
+        fields = {
+            "id": "T",
+            "name": "Tom",
+            "org": "Example",
+            "uri": "mailto:t&example.com",
+            "updated": None,
+            "other_uris": ("mailto:tom&example.org",),
+        }
         assert [field.name for field in attrs.fields(Person)] == list(fields)
         assert canonical_person(*fields.values()) == Person(**fields)
 

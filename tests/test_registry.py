@@ -114,9 +114,12 @@ class TestPortStatistics:
         )
 
     def test_reserved_is_apart_from_assigned(self, newest):
-        """Each row's three counts add up to its range, and TCP system ports include Reserved ones."""
+        """Each row's five counts add up to its range, and TCP system ports include Reserved ones."""
         stats = port_statistics(newest)
-        assert all(row.assigned + row.reserved + row.unassigned == len(row.port_class.span) for row in stats.ports)
+        assert all(
+            row.assigned + row.reserved + row.private_use + row.withdrawn + row.unassigned == len(row.port_class.span)
+            for row in stats.ports
+        )
         system_tcp = next(
             row for row in stats.ports if (row.port_class, row.protocol) == (PortClass.SYSTEM, Protocol.TCP)
         )

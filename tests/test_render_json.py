@@ -253,7 +253,17 @@ class TestCommandDocuments:
             "records": 3,
             "service_names": 2,
             "names_without_port": 1,
-            "ports": [{"range": "system", "protocol": "tcp", "assigned": 2, "reserved": 1, "unassigned": 1021}],
+            "ports": [
+                {
+                    "range": "system",
+                    "protocol": "tcp",
+                    "assigned": 2,
+                    "reserved": 1,
+                    "private_use": 0,
+                    "withdrawn": 0,
+                    "unassigned": 1021,
+                }
+            ],
         }
 
     def test_export_summary(self, child):

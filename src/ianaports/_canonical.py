@@ -49,6 +49,8 @@ _set_person_name = _slot_writer(Person, "name")
 _set_person_org = _slot_writer(Person, "org")
 _set_person_uri = _slot_writer(Person, "uri")
 _set_person_updated = _slot_writer(Person, "updated")
+_set_person_other_uris = _slot_writer(Person, "other_uris")
+_NO_URIS: tuple[str, ...] = ()
 
 
 def canonical_record(  # noqa: PLR0917 - positional keeps the readers' hot loops cheap
@@ -82,8 +84,13 @@ def canonical_record(  # noqa: PLR0917 - positional keeps the readers' hot loops
     return record
 
 
-def canonical_person(
-    person_id: str, name: str | None, org: str | None, uri: str | None, updated: PartialDate | None
+def canonical_person(  # noqa: PLR0917 - positional keeps the readers' hot loops cheap
+    person_id: str,
+    name: str | None,
+    org: str | None,
+    uri: str | None,
+    updated: PartialDate | None,
+    other_uris: tuple[str, ...] = _NO_URIS,
 ) -> Person:
     """A Person built without attrs' keyword-argument __init__ (it has nothing to convert)."""
     person: Person = _new(Person)
@@ -92,6 +99,7 @@ def canonical_person(
     _set_person_org(person, org)
     _set_person_uri(person, uri)
     _set_person_updated(person, updated)
+    _set_person_other_uris(person, other_uris)
     return person
 
 

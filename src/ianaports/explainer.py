@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .errors import InvalidArgumentError
-from .model import PortRange, Protocol, ServiceRecord, read_query
+from .model import PortRange, Protocol, ServiceRecord, Status, read_query, strongest_status
 from .notes import Note, NoteSet, load_notes
 from .ranges import InternalUse, RangeFacts, internal_use, range_facts
 
@@ -50,6 +50,27 @@ class ExplainView:
     def is_assigned(self) -> bool:
         """True when IANA assigns something here."""
         return bool(self.records)
+
+    @property
+    def status(self) -> Status:
+        """The strongest status of every record covered (``unassigned`` when IANA lists nothing)."""
+        return strongest_status(record.status for record in (*self.records, *self.spans))
+
+    @property
+    def statuses(self) -> tuple[Status, ...]:
+        """The distinct statuses of the records covered, strongest first."""
+        found = {record.status for record in (*self.records, *self.spans)}
+        return tuple(status for status in Status if status in found)
+
+    @property
+    def iana_remarks(self) -> tuple[tuple[ServiceRecord, str], ...]:
+        """Every IANA note and unauthorized-use report of the records covered, with its record."""
+        return tuple((record, text) for record in (*self.records, *self.spans) for text in record.iana_remarks)
+
+    @property
+    def reported_uses(self) -> tuple[tuple[ServiceRecord, str], ...]:
+        """IANA's own reports of a use of the port (see :attr:`ServiceRecord.reported_uses`), with the record."""
+        return tuple((record, text) for record in (*self.records, *self.spans) for text in record.reported_uses)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -102,6 +123,7 @@ def explain(registry: RecordSource, port_or_name: int | str, notes: NoteSet | No
     spans = tuple(record for record in found if not record.is_assignment)
     facts = tuple(range_facts(each) for each in ports)
     single = port is not None and facts
+    advice = _advice(spans, facts[0]) if single and not records else None
     return ExplainView(
         query=str(port_or_name).strip(),
         release=registry.updated,
@@ -111,5 +133,21 @@ def explain(registry: RecordSource, port_or_name: int | str, notes: NoteSet | No
         people=_people(records),
         ranges=facts,
         notes=notes.about(records, port),
-        internal_use=internal_use(bool(records), facts[0]) if single and not records else None,
+        internal_use=advice,
     )
+
+
+def _advice(spans: tuple[ServiceRecord, ...], facts: RangeFacts) -> InternalUse:
+    """:func:`~ianaports.ranges.internal_use` for a port with no assignment, told what IANA says of it."""
+    advice = internal_use(False, facts)  # noqa: FBT003 - ranges' signature
+    status = strongest_status(record.status for record in spans)
+    reasons: list[str] = []
+    if status is not Status.UNASSIGNED:
+        reasons.append(f"IANA lists it as {status}, not as unassigned.")
+    uses = tuple(dict.fromkeys(text for record in spans for text in record.reported_uses))
+    if uses:
+        reasons.append(f"IANA notes that it is used: {'; '.join(uses)}.")
+    if not reasons:
+        return advice
+    kept = advice.reasons if not advice.sensible else ()
+    return InternalUse(sensible=False, reasons=(*reasons, *kept))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PORT_MAX",
+    "STATUS_ORDER",
     "PartialDate",
     "Person",
     "PortRange",
@@ -23,17 +25,24 @@ __all__ = [
     "Reference",
     "ReferenceKind",
     "ServiceRecord",
+    "Status",
     "TextEnum",
     "check_port",
     "is_digits",
     "read_port",
     "read_query",
+    "record_status",
+    "strongest_status",
     "tidy_text",
     "xref_token",
 ]
 
 PORT_MAX = 65535
 
+#: Descriptions that say no more than a status, so :attr:`ServiceRecord.iana_remarks` leaves them out.
+_PLAIN_STATUS_WORDS = frozenset({"unassigned", "reserved", "de-registered", "removed", "deprecated"})
+#: Words by which IANA's notes on an unassigned port report a use of it.
+_USE_REPORT_RE = re.compile(r"\b(?:using|used by|unofficial)", re.IGNORECASE)
 _ALIAS_NOTE_RE = re.compile(r'This entry is an alias to "([^"]+)"')
 _PARTIAL_DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 _SPAN_RE = re.compile(r"\s*([0-9]+)\s*-\s*([0-9]+)\s*")
@@ -89,19 +98,96 @@ def xref_token(kind: str | None, data: str | None, text: str | None) -> str:
 
 
 _BLANK_LINES_RE = re.compile(r"\n\s*\n")
+#: A blank line before a ``<paragraph>``, which the parser indents by eight spaces (see parser._render_mixed).
+_PARAGRAPH_BREAK_RE = re.compile(r"\n[ \t]*\n(?=[ \t]*        \S)")
 _SOFT_WRAP_RE = re.compile(r"\s+\n\s+")
 
 
 def tidy_text(text: str, *, legacy: bool = False) -> str:
-    """Apply IANA's CSV whitespace rules to text kept as IANA wrote it.
+    r"""Apply IANA's CSV whitespace rules to text kept as IANA wrote it.
 
     Since 2025 IANA's CSV keeps a ``<br/>`` as a line break (blank lines folded);
-    ``legacy=True`` gives the earlier rendering, where it usually became a space.
-    A line break with blanks on both sides is layout and becomes one space.
+    ``legacy=True`` gives the earlier rendering, where it usually became a space
+    but a ``<paragraph>`` still began a new line.  A line break with blanks on
+    both sides is layout and becomes one space.
+
+    >>> tidy_text("Elements \n      (TEMPORARY)")
+    'Elements (TEMPORARY)'
     """
-    if not legacy:
-        text = _BLANK_LINES_RE.sub("\n", text)
+    text = _PARAGRAPH_BREAK_RE.sub("\n", text) if legacy else _BLANK_LINES_RE.sub("\n", text)
     return _SOFT_WRAP_RE.sub(" ", text).strip()
+
+
+class Status(TextEnum):
+    """What a record says about its port or name: the one rule is :func:`record_status`."""
+
+    #: The record has a service name (a port assigned to it, or a name registered without one).
+    ASSIGNED = "assigned"
+    #: IANA lists the port as free to be assigned ("Unassigned", "Unassigned [was netstat]").
+    UNASSIGNED = "unassigned"
+    #: IANA holds the port back ("Reserved", "IANA Reserved").
+    RESERVED = "reserved"
+    #: RFC 1700's "any private mail system" and the like: for private use, never assigned.
+    PRIVATE_USE = "private-use"
+    #: An assignment IANA took back ("De-registered", "Removed", "Deprecated", "De-Commissioned").
+    WITHDRAWN = "withdrawn"
+
+
+#: Statuses from the strongest claim on a port to the weakest: a port takes the first that covers it.
+STATUS_ORDER = (Status.ASSIGNED, Status.RESERVED, Status.PRIVATE_USE, Status.WITHDRAWN, Status.UNASSIGNED)
+
+
+def strongest_status(statuses: Iterable[Status]) -> Status:
+    """The first of :data:`STATUS_ORDER` among *statuses*; ``unassigned`` when there are none.
+
+    >>> strongest_status([Status.UNASSIGNED, Status.RESERVED])
+    <Status.RESERVED: 'reserved'>
+    """
+    found = set(statuses)
+    return next((status for status in STATUS_ORDER if status in found), Status.UNASSIGNED)
+
+
+_WITHDRAWN_RE = re.compile(r"(?:de-?regist|removed|deprecated|de-?com+is+ion|de-?assign|withdrawn)", re.IGNORECASE)
+_UNASSIGNED_RE = re.compile(r"\(?unassigned\b", re.IGNORECASE)
+_RESERVED_RE = re.compile(r"(?:iana\s+)?reserved\b", re.IGNORECASE)
+_PRIVATE_USE_RE = re.compile(r"any\s+private\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def record_status(named: bool, description: str) -> Status:
+    """The status of a record with (*named*) or without a service name and this *description*.
+
+    The one rule, read from the start of the description (case and blanks
+    ignored); docs/model.md lists every description of the real releases it
+    has to decide:
+
+    - a description that starts with a withdrawal word (de-registered, removed,
+      deprecated, decommissioned, de-assigned, withdrawn) is ``withdrawn``,
+      named or not (``sua`` 14001/udp keeps its name, "De-Registered");
+    - otherwise a named record is ``assigned``, whatever its description says;
+    - a nameless one is ``unassigned`` for "Unassigned..." and "(unassigned)...",
+      ``reserved`` for "Reserved..." and "IANA Reserved", ``private-use`` for
+      RFC 1700's "any private ..." services;
+    - any other nameless record (1008/udp "Possibly used by Sun Solaris????")
+      assigns nothing, so it is ``unassigned``, its words kept as IANA's note.
+
+    >>> record_status(False, "Unassigned [was netstat]"), record_status(False, "any private mail system")
+    (<Status.UNASSIGNED: 'unassigned'>, <Status.PRIVATE_USE: 'private-use'>)
+    >>> record_status(True, "Secure Shell"), record_status(False, "De-registered")
+    (<Status.ASSIGNED: 'assigned'>, <Status.WITHDRAWN: 'withdrawn'>)
+    """
+    text = description.strip()
+    if _WITHDRAWN_RE.match(text):
+        return Status.WITHDRAWN
+    if named:
+        return Status.ASSIGNED
+    if _UNASSIGNED_RE.match(text):
+        return Status.UNASSIGNED
+    if _RESERVED_RE.match(text):
+        return Status.RESERVED
+    if _PRIVATE_USE_RE.match(text):
+        return Status.PRIVATE_USE
+    return Status.UNASSIGNED
 
 
 def check_port(port: int, *, what: str = "port") -> int:
@@ -312,6 +398,18 @@ class Person:
     org: str | None = None
     uri: str | None = None
     updated: PartialDate | None = None
+    #: Further ``<uri>`` elements after the first (7 people have two); ``uris`` gives them all.
+    other_uris: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+    @property
+    def uris(self) -> tuple[str, ...]:
+        """Every URI IANA gives for the person, in its order (``uri`` is the first)."""
+        return self.other_uris if self.uri is None else (self.uri, *self.other_uris)
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        """Every e-mail address of :attr:`uris`, made usable as :attr:`email` is."""
+        return tuple(_email(uri) for uri in self.uris if uri.startswith("mailto:"))
 
     @property
     def display_name(self) -> str:
@@ -328,7 +426,11 @@ class Person:
         """The e-mail address, with IANA's ``&`` anti-spam spelling turned back into ``@``."""
         if self.uri is None or not self.uri.startswith("mailto:"):
             return None
-        return self.uri.removeprefix("mailto:").replace("&", "@")
+        return _email(self.uri)
+
+
+def _email(uri: str) -> str:
+    return uri.removeprefix("mailto:").replace("&", "@")
 
 
 def _reference_kind(value: ReferenceKind | str) -> ReferenceKind:
@@ -395,9 +497,12 @@ class ServiceRecord:
     and lists unassigned and reserved spans without a name.
 
     Text fields (description, notes, unauthorized use) keep IANA's text as
-    written, line wrapping included, with a ``<br/>`` as ``"\n"`` and inline
-    cross-references as IANA's ``[RFC1234]`` tokens.  :func:`tidy_text` (or the
-    ``summary`` property) gives the tidied form IANA's CSV shows.
+    written (the raw form), line wrapping included, with a ``<br/>`` as
+    ``"\n"`` and inline cross-references as IANA's ``[RFC1234]`` tokens.
+    ``description_text``, ``notes_text`` and ``unauthorized_use_text`` give
+    IANA's normalised text, as its current CSV shows it (:func:`tidy_text`):
+    what every JSON and text output prints.  ``status`` is computed from the
+    name and description by :func:`record_status`, never stored.
     """
 
     name: str | None = None
@@ -419,6 +524,39 @@ class ServiceRecord:
         return tidy_text(self.description)
 
     @property
+    def description_text(self) -> str:
+        """IANA's normalised description (the same as :attr:`summary`)."""
+        return tidy_text(self.description)
+
+    @property
+    def notes_text(self) -> str | None:
+        """IANA's normalised assignment notes, or None."""
+        return None if self.notes is None else tidy_text(self.notes)
+
+    @property
+    def unauthorized_use_text(self) -> str | None:
+        """IANA's normalised report of unauthorized use, or None."""
+        return None if self.unauthorized_use is None else tidy_text(self.unauthorized_use)
+
+    @property
+    def status(self) -> Status:
+        """What the record says about its port or name (see :func:`record_status`)."""
+        return record_status(self.name is not None, self.description)
+
+    @property
+    def iana_remarks(self) -> tuple[str, ...]:
+        """IANA's own words beyond the name: notes and unauthorized-use report, normalised.
+
+        For a record that assigns nothing the description counts too when it says
+        more than its status ("Possibly used by Sun Solaris????", "Unassigned [was netstat]").
+        """
+        remarks = []
+        if self.status is not Status.ASSIGNED and self.description_text.lower() not in _PLAIN_STATUS_WORDS:
+            remarks.append(self.description_text)
+        remarks.extend(text for text in (self.notes_text, self.unauthorized_use_text) if text)
+        return tuple(remarks)
+
+    @property
     def alias_of(self) -> str | None:
         """The service this name is an alias of, from IANA's "This entry is an alias to" note."""
         if not self.notes:
@@ -428,18 +566,35 @@ class ServiceRecord:
 
     @property
     def is_unassigned(self) -> bool:
-        """True for the spans IANA lists as ``Unassigned``."""
-        return self.name is None and self.description.strip().lower() == "unassigned"
+        """True when :attr:`status` is ``unassigned``."""
+        return self.status is Status.UNASSIGNED
 
     @property
     def is_reserved(self) -> bool:
-        """True for the ports and names IANA lists as ``Reserved``."""
-        return self.name is None and self.description.strip().lower() == "reserved"
+        """True when :attr:`status` is ``reserved``."""
+        return self.status is Status.RESERVED
 
     @property
     def is_assignment(self) -> bool:
-        """True when the record assigns something (not an unassigned or reserved span)."""
-        return not (self.is_unassigned or self.is_reserved)
+        """True when :attr:`status` is ``assigned``: the record names a service."""
+        return self.status is Status.ASSIGNED
+
+    @property
+    def reported_uses(self) -> tuple[str, ...]:
+        """IANA's own reports that the port is used, normalised.
+
+        Its unauthorized-use report, and for a record that assigns nothing, a
+        note or description saying someone uses it ("Microsoft (unoffically)
+        using 1895", "Possibly used by Sun Solaris????").
+        """
+        found = [] if self.unauthorized_use_text is None else [self.unauthorized_use_text]
+        if self.status is not Status.ASSIGNED:
+            found.extend(
+                text
+                for text in (self.description_text, self.notes_text)
+                if text and _USE_REPORT_RE.search(text) and text not in found
+            )
+        return tuple(found)
 
     @property
     def port_start(self) -> int | None:

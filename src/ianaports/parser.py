@@ -19,6 +19,7 @@ import warnings
 import zlib
 from typing import IO, TYPE_CHECKING, Literal
 
+import attrs
 from lxml import etree
 
 from ._canonical import canonical_person, canonical_record, canonical_span
@@ -302,18 +303,21 @@ def _people_from_root(root: etree._Element) -> dict[str, Person]:
         person_id = element.get("id")
         if not person_id:
             raise ParseError("a person has no id", location=f"line {element.sourceline}, people[{index}]")
-        name = org = uri = updated_text = None
+        name = org = updated_text = None
+        uris: list[str] = []
         for child in element.iterchildren():
             text = child.text
             if text is None:
                 continue
-            # Fields are known by local name, whatever their namespace; the last one of a kind wins.
+            # Fields are known by local name, whatever their namespace; the last one of a kind
+            # wins, but every <uri> is kept (seven people have two).
             tag = child.tag
             field = _PERSON_FIELDS.get(tag) if type(tag) is str else None
             if field is None:
                 field = _local_name(tag)
             if field == "uri":
-                uri = text.strip()
+                if text.strip():
+                    uris.append(text.strip())
             elif field == "name":
                 name = text.strip()
             elif field == "updated":
@@ -325,7 +329,9 @@ def _people_from_root(root: etree._Element) -> dict[str, Person]:
             updated = dates.get(updated_text)
             if updated is None:
                 updated = dates[updated_text] = _person_date(updated_text, index, element)
-        people[person_id] = canonical_person(person_id, name or None, org or None, uri or None, updated)
+        people[person_id] = canonical_person(
+            person_id, name or None, org or None, uris[0] if uris else None, updated, tuple(uris[1:])
+        )
     return people
 
 
@@ -352,6 +358,7 @@ class _RecordReader:
     def __init__(self, people: dict[str, Person]) -> None:
         self.people = people
         self.strangers: dict[str, Person] = {}
+        self.folded: dict[str, Person] | None = None
         self.protocols: dict[str | None, Protocol | None] = {}
         self.ports: dict[str | None, PortRange | None] = {}
         self.dates: dict[str | None, PartialDate | None] = {}
@@ -445,8 +452,22 @@ class _RecordReader:
             # An xref to a person the <people> section lacks still names someone.
             person = self.strangers.get(person_id)
             if person is None:
-                person = self.strangers[person_id] = Person(id=person_id)
+                person = self.strangers[person_id] = self.near_miss(person_id) or Person(id=person_id)
         return person
+
+    def near_miss(self, person_id: str) -> Person | None:
+        """The person of ``<people>`` whose id differs from *person_id* only by case or blanks around it.
+
+        IANA's xrefs sometimes spell an id ``Cisco_systems_3`` for ``Cisco_Systems_3``,
+        or its ``<people>`` entry is ``"Andrew_Beekhof "``.  The person found keeps
+        the xref's spelling as its id, so IANA's CSV tokens stay as IANA wrote them.
+        """
+        if self.folded is None:
+            self.folded = {}
+            for known_id, known in self.people.items():
+                self.folded.setdefault(known_id.strip().casefold(), known)
+        found = self.folded.get(person_id.strip().casefold())
+        return None if found is None else attrs.evolve(found, id=person_id)
 
     def reference(self, xref: etree._Element, kind: str | None) -> Reference:
         """The reference an xref makes (shared between records that cite alike)."""

@@ -9,7 +9,17 @@ from typing import Protocol as TypingProtocol
 import attrs
 
 from .errors import NotFoundError
-from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord, check_port
+from .model import (
+    PORT_MAX,
+    STATUS_ORDER,
+    Person,
+    PortRange,
+    Protocol,
+    ServiceRecord,
+    Status,
+    check_port,
+    strongest_status,
+)
 from .ranges import PortClass, classify
 
 if TYPE_CHECKING:
@@ -199,13 +209,29 @@ class Registry:
         """The RFC 6335 range of *port* (System, User or Dynamic)."""
         return classify(port)
 
+    def port_status(self, port: int, protocol: Protocol | str | None = None) -> Status:
+        """The standing of *port* (for *protocol*, or any): the strongest status of the records covering it.
+
+        ``assigned`` beats ``reserved``, then ``private-use``, ``withdrawn`` and
+        ``unassigned`` (see :data:`ianaports.model.STATUS_ORDER`); a port no record covers (the
+        Dynamic range, 49152-65535) is ``unassigned``.
+        """
+        wanted = _protocol_or_none(protocol)
+        found = [record.status for record in self.lookup(port) if wanted is None or record.protocol in (wanted, None)]
+        return strongest_status(found)
+
     def unassigned(self, start: int = 0, end: int = PORT_MAX, protocol: Protocol | str | None = None) -> list[int]:
-        """Ports within ``start..end`` that IANA lists as unassigned (for *protocol*, or all)."""
+        """Ports within ``start..end`` that IANA lists as unassigned (for *protocol*, or all).
+
+        A port is unassigned when every record covering it has the status
+        ``unassigned`` (or none covers it); an assigned, reserved, private-use
+        or withdrawn entry takes it.
+        """
         span = PortRange(start, end)
         wanted = _protocol_or_none(protocol)
         taken: set[int] = set()
         for record in self.lookup_span(span):
-            if record.is_unassigned or record.ports is None:
+            if record.status is Status.UNASSIGNED or record.ports is None:
                 continue
             if wanted is not None and record.protocol not in (wanted, None):
                 continue
@@ -224,13 +250,15 @@ _STATISTICS_PROTOCOLS = (Protocol.TCP, Protocol.UDP, Protocol.SCTP, Protocol.DCC
 
 @attrs.frozen(kw_only=True)
 class PortCounts:
-    """The ports of one RFC 6335 range for one protocol: assigned, reserved only, and the rest."""
+    """The ports of one RFC 6335 range for one protocol, each counted once under its strongest status."""
 
     port_class: PortClass
     protocol: Protocol
     assigned: int
     reserved: int
     unassigned: int
+    private_use: int = 0
+    withdrawn: int = 0
 
 
 @attrs.frozen(kw_only=True)
@@ -245,35 +273,42 @@ class PortStatistics:
 
 
 def port_statistics(registry: Registry) -> PortStatistics:
-    """Counts per RFC 6335 range and protocol: assigned, reserved and unassigned ports.
+    """Counts per RFC 6335 range and protocol of the ports of each :class:`~ianaports.model.Status`.
 
-    A port is *assigned* for a protocol when an assignment covers it for that
-    protocol (or for no stated protocol), *reserved* when only a Reserved entry
-    does, and *unassigned* otherwise.  Rows come range by range (system, user,
-    dynamic), each in the order TCP, UDP, SCTP, DCCP.
+    A port counts once for a protocol, under the strongest status
+    (:data:`ianaports.model.STATUS_ORDER`) of the records covering it for that protocol or for
+    no stated protocol: *assigned* when a named entry covers it, then
+    *reserved*, *private-use* and *withdrawn*; *unassigned* otherwise.  Rows
+    come range by range (system, user, dynamic), each in the order TCP, UDP,
+    SCTP, DCCP.
     """
-    assigned: dict[Protocol, set[int]] = {protocol: set() for protocol in _STATISTICS_PROTOCOLS}
-    reserved: dict[Protocol, set[int]] = {protocol: set() for protocol in _STATISTICS_PROTOCOLS}
+    claimed = {status: {protocol: set[int]() for protocol in _STATISTICS_PROTOCOLS} for status in STATUS_ORDER[:-1]}
     for record in registry.records:
-        if record.ports is None or record.is_unassigned:
+        status = record.status
+        if record.ports is None or status is Status.UNASSIGNED:
             continue
-        target = reserved if record.is_reserved else assigned
         protocols = _STATISTICS_PROTOCOLS if record.protocol is None else (record.protocol,)
         for protocol in protocols:
-            target[protocol].update(range(record.ports.start, record.ports.end + 1))
+            claimed[status][protocol].update(range(record.ports.start, record.ports.end + 1))
     rows = []
     for port_class in PortClass:
         span = port_class.span
         for protocol in _STATISTICS_PROTOCOLS:
-            taken = sum(1 for port in assigned[protocol] if port in span)
-            held = sum(1 for port in reserved[protocol] - assigned[protocol] if port in span)
+            counts: dict[Status, int] = {}
+            stronger: set[int] = set()
+            for status in STATUS_ORDER[:-1]:
+                ports = {port for port in claimed[status][protocol] if port in span} - stronger
+                counts[status] = len(ports)
+                stronger |= ports
             rows.append(
                 PortCounts(
                     port_class=port_class,
                     protocol=protocol,
-                    assigned=taken,
-                    reserved=held,
-                    unassigned=len(span) - taken - held,
+                    assigned=counts[Status.ASSIGNED],
+                    reserved=counts[Status.RESERVED],
+                    private_use=counts[Status.PRIVATE_USE],
+                    withdrawn=counts[Status.WITHDRAWN],
+                    unassigned=len(span) - len(stronger),
                 )
             )
     names = {record.name.lower() for record in registry.records if record.name}

@@ -71,7 +71,7 @@ def _answer_records(
                 record.name or "-",
                 str(record.ports) if record.ports else "-",
                 str(record.protocol) if record.protocol else "-",
-                record.description,
+                record.description_text,
             ]
             for record in records
         ]
@@ -277,11 +277,16 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
         out.json(statistics_to_json(stats))
         return EXIT_OK
     rows = [
-        [row.port_class.value, row.protocol.value, str(row.assigned), str(row.reserved), str(row.unassigned)]
+        [
+            row.port_class.value,
+            row.protocol.value,
+            *(str(count) for count in (row.assigned, row.reserved, row.private_use, row.withdrawn, row.unassigned)),
+        ]
         for row in stats.ports
     ]
     out.line(f"IANA registry of {stats.updated}: {stats.records} records, {stats.service_names} names")
-    out.line(format_table(["RANGE", "PROTO", "ASSIGNED", "RESERVED", "UNASSIGNED"], rows, aligned=out.is_terminal))
+    header = ["RANGE", "PROTO", "ASSIGNED", "RESERVED", "PRIVATE-USE", "WITHDRAWN", "UNASSIGNED"]
+    out.line(format_table(header, rows, aligned=out.is_terminal))
     out.line(f"service names without a port: {stats.names_without_port}")
     return EXIT_OK
 
@@ -294,7 +299,8 @@ def add_stats(commands: Commands) -> None:
         cmd_stats,
         help="count assignments per RFC 6335 range and protocol",
         description="Count, per RFC 6335 range (system, user, dynamic) and protocol, the ports with an assignment, "
-        "the reserved ports and the rest; and the service names registered without a port.",
+        "the reserved, private-use and withdrawn ports and the rest (each port counted once, under its strongest "
+        "status); and the service names registered without a port.",
         examples=["ianaports stats", "ianaports stats --json"],
     )
     add_json_option(stats)

@@ -24,6 +24,7 @@ from ianaports.model import (
     Reference,
     ReferenceKind,
     ServiceRecord,
+    tidy_text,
 )
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ def person_to_json(person: Person) -> JsonDict:
         "name": person.name,
         "org": person.org,
         "uri": person.uri,
+        "uris": list(person.uris),
         "email": person.email,
         "updated": _date_to_json(person.updated),
     }
@@ -99,11 +101,14 @@ def person_to_json(person: Person) -> JsonDict:
 
 def person_from_json(data: Mapping[str, Any]) -> Person:
     """Invert :func:`person_to_json`."""
+    uri = data.get("uri")
+    uris = data.get("uris") or ([] if uri is None else [uri])
     return Person(
         id=data["id"],
         name=data.get("name"),
         org=data.get("org"),
-        uri=data.get("uri"),
+        uri=uri,
+        other_uris=tuple(uris[1:]) if uri is not None else tuple(uris),
         updated=_date_from_json(data.get("updated")),
     )
 
@@ -125,23 +130,41 @@ def _date_from_json(value: str | None) -> PartialDate | None:
     return None if value is None else PartialDate.from_text(value)
 
 
+def _raw_text_to_json(record: ServiceRecord) -> JsonDict | None:
+    """IANA's text fields as written, when any of them differs from its normalised form; else None."""
+    raw = {"description": record.description, "notes": record.notes, "unauthorized_use": record.unauthorized_use}
+    tidy = {
+        "description": record.description_text,
+        "notes": record.notes_text,
+        "unauthorized_use": record.unauthorized_use_text,
+    }
+    return None if raw == tidy else raw
+
+
 def record_to_json(record: ServiceRecord) -> JsonDict:
-    """One record in the project's JSON record schema."""
+    """One record in the project's JSON record schema: text normalised, as IANA's current CSV shows it.
+
+    ``raw_text`` holds the three text fields as IANA wrote them (``<br/>`` and
+    line wraps alike) when one of them differs from its normalised form, so that
+    :func:`record_from_json` still inverts this exactly.
+    """
     return {
         "service_name": record.name,
         "protocol": None if record.protocol is None else record.protocol.value,
         "port_start": record.port_start,
         "port_end": record.port_end,
         "port_text": None if record.ports is None else record.ports.as_written,
-        "description": record.description,
+        "status": record.status.value,
+        "description": record.description_text,
         "assignee": [person_to_json(person) for person in record.assignees],
         "contact": [person_to_json(person) for person in record.contacts],
         "registered": _date_to_json(record.registered),
         "modified": _date_to_json(record.modified),
         "references": [reference_to_json(reference) for reference in record.references],
-        "notes": record.notes,
-        "unauthorized_use": record.unauthorized_use,
+        "notes": record.notes_text,
+        "unauthorized_use": record.unauthorized_use_text,
         "service_code": record.service_code,
+        "raw_text": _raw_text_to_json(record),
     }
 
 
@@ -164,24 +187,32 @@ def record_from_json(data: Mapping[str, Any], *, people: dict[tuple[Any, ...], P
     def person(item: Mapping[str, Any]) -> Person:
         return person_from_json(item) if people is None else _shared_person(item, people)
 
+    text = data.get("raw_text") or data
     return ServiceRecord(
         name=data.get("service_name"),
         protocol=None if protocol is None else Protocol(protocol),
         ports=_ports_from_json(start, end, data.get("port_text")),
-        description=data.get("description") or "",
+        description=text.get("description") or "",
         assignees=tuple(person(item) for item in data.get("assignee", ())),
         contacts=tuple(person(item) for item in data.get("contact", ())),
         references=tuple(_reference_from_json(reference) for reference in data.get("references", ())),
         registered=_date_from_json(data.get("registered")),
         modified=_date_from_json(data.get("modified")),
-        notes=data.get("notes"),
-        unauthorized_use=data.get("unauthorized_use"),
+        notes=text.get("notes"),
+        unauthorized_use=text.get("unauthorized_use"),
         service_code=data.get("service_code"),
     )
 
 
 def _shared_person(data: Mapping[str, Any], people: dict[tuple[Any, ...], Person]) -> Person:
-    key = (data["id"], data.get("name"), data.get("org"), data.get("uri"), data.get("updated"))
+    key = (
+        data["id"],
+        data.get("name"),
+        data.get("org"),
+        data.get("uri"),
+        tuple(data.get("uris", ())),
+        data.get("updated"),
+    )
     person = people.get(key)
     if person is None:
         person = people[key] = person_from_json(data)
@@ -231,6 +262,8 @@ def port_counts_to_json(counts: PortCounts) -> JsonDict:
         "protocol": counts.protocol.value,
         "assigned": counts.assigned,
         "reserved": counts.reserved,
+        "private_use": counts.private_use,
+        "withdrawn": counts.withdrawn,
         "unassigned": counts.unassigned,
     }
 
@@ -315,9 +348,15 @@ def _value_to_json(value: FieldValue) -> Any:  # noqa: ANN401 - any JSON value
     return value
 
 
+_TEXT_FIELDS = frozenset({"description", "notes", "unauthorized_use"})
+
+
 def field_change_to_json(change: FieldChange) -> JsonDict:
-    """A changed field as ``{"name", "old", "new"}``, values as the record schema writes them."""
-    return {"name": change.name, "old": _value_to_json(change.old), "new": _value_to_json(change.new)}
+    """A changed field as ``{"name", "old", "new"}``, values as the record schema writes them (text normalised)."""
+    old, new = _value_to_json(change.old), _value_to_json(change.new)
+    if change.name in _TEXT_FIELDS:
+        old, new = (tidy_text(value) if isinstance(value, str) else value for value in (old, new))
+    return {"name": change.name, "old": old, "new": new}
 
 
 def diff_to_json(diff: RegistryDiff) -> JsonDict:
@@ -441,6 +480,17 @@ def range_facts_to_json(facts: RangeFacts) -> JsonDict:
     }
 
 
+def _remark_to_json(record: ServiceRecord, text: str) -> JsonDict:
+    """One of IANA's remarks with the entry it is on: ``{service_name, port_text, protocol, status, text}``."""
+    return {
+        "service_name": record.name,
+        "port_text": None if record.ports is None else record.ports.as_written,
+        "protocol": None if record.protocol is None else record.protocol.value,
+        "status": record.status.value,
+        "text": text,
+    }
+
+
 def explain_to_json(view: ExplainView) -> JsonDict:
     """The view as JSON: records in the record schema, range facts, notes, and the page's sections."""
     from .page import build_page, check_commands  # noqa: PLC0415 - the page model only when a page is printed
@@ -453,6 +503,9 @@ def explain_to_json(view: ExplainView) -> JsonDict:
         "updated": view.release.isoformat(),
         "ports": list(view.ports),
         "assigned": view.is_assigned,
+        "status": view.status.value,
+        "iana_remarks": [_remark_to_json(record, text) for record, text in view.iana_remarks],
+        "reported_uses": [_remark_to_json(record, text) for record, text in view.reported_uses],
         "records": _records(view.records),
         "spans": _records(view.spans),
         "people": [person_to_json(person) for person in view.people],

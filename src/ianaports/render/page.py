@@ -15,6 +15,8 @@ import attrs
 from ianaports.model import PortRange, Protocol, read_query
 from ianaports.ranges import PortClass
 
+from .text import one_line
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
@@ -104,7 +106,7 @@ def _people_text(people: Iterable[Person]) -> str:
         names = person.display_name
         if person.name and person.org:
             names = f"{person.name} ({person.org})"
-        return f"{names} <{person.email}>" if person.email else names
+        return " ".join([names, *(f"<{email}>" for email in person.emails)])
 
     return "; ".join(one(person) for person in people) or "-"
 
@@ -134,10 +136,31 @@ def _record_fields(record: ServiceRecord, protocols: Sequence[Protocol]) -> Fiel
         ("Modified", record.modified.isoformat() if record.modified else "not recorded"),
         ("References", ", ".join(reference.label for reference in record.references) or "-"),
     ]
-    if record.notes:
-        rows.append(("IANA notes", " ".join(record.notes.split())))
-    if record.unauthorized_use:
-        rows.append(("Unauthorized use", " ".join(record.unauthorized_use.split())))
+    if record.notes_text:
+        rows.append(("IANA notes", one_line(record.notes_text)))
+    if record.unauthorized_use_text:
+        rows.append(("Unauthorized use", one_line(record.unauthorized_use_text)))
+    return Fields(tuple(rows))
+
+
+def _span_fields(record: ServiceRecord, protocols: Sequence[Protocol]) -> Fields:
+    """An entry that assigns nothing: its status and every word IANA wrote on it."""
+    rows = [
+        ("Port", record.ports.as_written if record.ports else "-"),
+        ("Protocols", ", ".join(str(protocol) for protocol in protocols) or "-"),
+        ("Status", str(record.status)),
+        ("Description", record.description_text or "-"),
+    ]
+    if record.assignees:
+        rows.append(("Assignee", _people_text(record.assignees)))
+    if record.modified:
+        rows.append(("Modified", record.modified.isoformat()))
+    if record.references:
+        rows.append(("References", ", ".join(reference.label for reference in record.references)))
+    if record.notes_text:
+        rows.append(("IANA notes", one_line(record.notes_text)))
+    if record.unauthorized_use_text:
+        rows.append(("Unauthorized use", one_line(record.unauthorized_use_text)))
     return Fields(tuple(rows))
 
 
@@ -188,15 +211,22 @@ def _what_section(view: ExplainView) -> Section:
             blocks.append(Paragraph("The references of the entry:"))
             blocks.append(Bullets(links))
     else:
-        states = sorted({(record.summary or "unassigned").lower() for record in view.spans}) or ["not listed"]
-        blocks.append(
-            Paragraph(
-                f"Port {where} has no assignment in the IANA registry of {view.release}: "
-                f"IANA lists it as {' and '.join(states)}."
-            )
-        )
+        blocks.append(Paragraph(_no_assignment_text(view, where)))
+        blocks.extend(_span_fields(record, protocols) for record, protocols in _group_records(view.spans))
+    if view.records and view.spans:
+        blocks.append(Paragraph("The registry also lists here:"))
+        blocks.extend(_span_fields(record, protocols) for record, protocols in _group_records(view.spans))
     blocks.extend(Paragraph(note.summary) for note in view.notes)
     return Section("what", _what_title(view), tuple(blocks))
+
+
+def _no_assignment_text(view: ExplainView, where: str) -> str:
+    head = f"Port {where} has no assignment in the IANA registry of {view.release}"
+    if not view.spans:
+        dynamic = any(facts.port_class is PortClass.DYNAMIC for facts in view.ranges)
+        why = ": it is in the Dynamic range (49152-65535), which IANA never assigns." if dynamic else "."
+        return f"{head}, which does not list it at all{why}"
+    return f"{head}: IANA lists it as {' and '.join(str(status) for status in view.statuses)}."
 
 
 def _what_title(view: ExplainView) -> str:
@@ -286,10 +316,20 @@ def _history_section(view: ExplainView) -> Section:
 
 
 def _unofficial_section(view: ExplainView) -> Section:
+    reported = dict.fromkeys(
+        f"{one_line(text)} (reported by IANA, {_entry_label(record)})" for record, text in view.reported_uses
+    )
     uses = [use for note in view.notes for use in note.unofficial_uses]
-    items = tuple(f"{use.description} (confidence: {use.confidence}; source: {use.source})" for use in uses)
+    curated = (f"{use.description} (confidence: {use.confidence}; source: {use.source})" for use in uses)
+    items = (*reported, *curated)
     blocks = (Bullets(items),) if items else ()
-    return _section("unofficial", "Known unofficial uses", blocks, "None recorded in the curated notes.")
+    return _section("unofficial", "Known unofficial uses", blocks, "None recorded by IANA or in the curated notes.")
+
+
+def _entry_label(record: ServiceRecord) -> str:
+    """The port and protocol of an entry, as ``1895/tcp`` or ``4144``."""
+    where = record.ports.as_written if record.ports else (record.name or "-")
+    return f"{where}/{record.protocol}" if record.protocol else where
 
 
 def check_commands(port: int) -> tuple[Commands, ...]:
@@ -365,7 +405,7 @@ def build_page(view: ExplainView) -> Page:
     if len(view.ports) == 1 and view.records:
         title = f"{_port_word(view)} {_where(view)}: {', '.join(view.names) or 'assigned'}"
     elif len(view.ports) == 1:
-        title = f"Port {view.ports[0]}: unassigned"
+        title = f"Port {view.ports[0]}: {view.status}"
     elif view.ports:
         title = f"{view.query}: ports {', '.join(str(port) for port in view.ports)}"
     else:

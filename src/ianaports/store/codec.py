@@ -58,7 +58,9 @@ __all__ = [
 ]
 
 #: Bumped whenever a column's meaning or encoding changes; a store built by another version is rebuilt.
-CODEC_VERSION = 1
+CODEC_VERSION = 2
+#: Whole-release documents of these versions can be read (version 1 stored one URI a person; 2 all of them).
+_READABLE_RELEASE_CODECS = (1, 2)
 
 #: The stored columns of a record, in this order.
 RECORD_COLUMNS = (
@@ -116,8 +118,16 @@ def _people_value(ids: list[int]) -> int | str | None:
 
 
 def person_row(person: Person) -> tuple[str, str | None, str | None, str | None, str | None]:
-    """A person's stored columns (:data:`PERSON_COLUMNS`)."""
-    return (person.id, person.name, person.org, person.uri, _date_text(person.updated))
+    """A person's stored columns (:data:`PERSON_COLUMNS`); several URIs share the ``uri`` column, one a line."""
+    uri = "\n".join(person.uris) if person.other_uris else person.uri
+    return (person.id, person.name, person.org, uri, _date_text(person.updated))
+
+
+def _person(person_id: str, name: str | None, org: str | None, uri: str | None, updated: PartialDate | None) -> Person:
+    if uri is None or "\n" not in uri:
+        return canonical_person(person_id, name, org, uri, updated)
+    first, *others = uri.split("\n")
+    return canonical_person(person_id, name, org, first, updated, tuple(others))
 
 
 def _references_text(references: Sequence[Reference]) -> str | None:
@@ -176,7 +186,7 @@ class Decoder:
         for row_id, person_id, name, org, uri, updated in rows:
             if updated not in dates:
                 dates[updated] = PartialDate.from_text(updated)
-            self.people[row_id] = canonical_person(person_id, name, org, uri, dates[updated])
+            self.people[row_id] = _person(person_id, name, org, uri, dates[updated])
 
     def _date(self, number: int) -> PartialDate:
         year, rest = divmod(number, 10000)
@@ -307,7 +317,7 @@ def decode_release(data: bytes) -> Registry:
     from ianaports.registry import Registry  # noqa: PLC0415 - the codec does not need the registry to encode rows
 
     document = json.loads(data)
-    if document.get("codec") != CODEC_VERSION:
+    if document.get("codec") not in _READABLE_RELEASE_CODECS:
         raise ValueError(f"release document of codec version {document.get('codec')}, not {CODEC_VERSION}")
     decoder = _ValueDecoder()
     people = [decoder.person(value) for value in document["people"]]
@@ -329,7 +339,7 @@ class _ValueDecoder:
         found = self._people.get(key)
         if found is None:
             person_id, name, org, uri, updated = value
-            found = self._people[key] = canonical_person(
+            found = self._people[key] = _person(
                 person_id, name, org, uri, None if updated is None else _partial_date_from_text(updated)
             )
         return found
