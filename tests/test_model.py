@@ -15,7 +15,18 @@ from ianaports import (
     ReferenceKind,
     ServiceRecord,
 )
-from ianaports.model import check_port, is_digits, read_port, read_query, tidy_text, xref_token
+from ianaports.model import (
+    STATUS_ORDER,
+    Status,
+    check_port,
+    is_digits,
+    read_port,
+    read_query,
+    record_status,
+    tidy_text,
+    xref_token,
+)
+from realdata import PROJECT_ROOT, parsed, real_release_paths, require_real
 
 
 class TestPortRange:
@@ -200,3 +211,90 @@ class TestTidyText:
         assert xref_token("rfc", "rfc959", None) == "[RFC959]"
         assert xref_token("person", "Jon_Postel", " ") == "[Jon_Postel]"
         assert xref_token("uri", "https://x", "TR-\n  352") == "[TR-\n  352]"
+
+
+class TestStatus:
+    """The one status rule, on IANA's own descriptions and on every record of every real release."""
+
+    @pytest.mark.parametrize(
+        ("named", "description", "expected"),
+        [
+            (False, "Unassigned", Status.UNASSIGNED),
+            (False, "unassigned", Status.UNASSIGNED),
+            (False, "Unassigned [was netstat]", Status.UNASSIGNED),
+            (False, "Unassigned (FRP-Released 12/7/00)", Status.UNASSIGNED),
+            (False, "(unassigned) Possibly assigned", Status.UNASSIGNED),
+            (False, "Possibly used by Sun Solaris????", Status.UNASSIGNED),
+            (False, "Reserved", Status.RESERVED),
+            (False, "IANA Reserved", Status.RESERVED),
+            (False, "Reserved - IANA", Status.RESERVED),
+            (False, "any private mail system", Status.PRIVATE_USE),
+            (False, "any private terminal link", Status.PRIVATE_USE),
+            (False, "De-registered", Status.WITHDRAWN),
+            (False, "Removed", Status.WITHDRAWN),
+            (False, "Deprecated", Status.WITHDRAWN),
+            (False, "De-Commissioned Port", Status.WITHDRAWN),
+            (False, "Decomissioned Port 04/14/00, ms", Status.WITHDRAWN),
+            (True, "De-Registered", Status.WITHDRAWN),
+            (True, "RemoteWare Unassigned", Status.ASSIGNED),
+            (True, "Reserved for a future enhancement of STUN-BEHAVIOR", Status.ASSIGNED),
+            (True, "BoKS Admin Private Port", Status.ASSIGNED),
+        ],
+    )
+    def test_rule(self, named, description, expected):
+        """Each description IANA writes gets the status docs/model.md gives it."""
+        assert record_status(named, description) is expected
+
+    def test_private_use_rows_are_not_assignments(self, newest):
+        """RFC 1700's "any private" rows (24, 35, 57, 59, 75, 77, 87) are private-use, not assignments."""
+        private = sorted({r.ports.start for r in newest.records if r.status is Status.PRIVATE_USE and r.ports})
+        assert private == [24, 35, 57, 59, 75, 77, 87]
+        assert not any(record.is_assignment for record in newest.lookup(24))
+
+    def test_585_is_withdrawn(self, newest):
+        """585's "De-registered" record is withdrawn, not an assignment to an unnamed service."""
+        assert [record.status for record in newest.lookup(585)] == [Status.WITHDRAWN]
+
+    def test_every_record_of_every_release_has_a_status_and_the_docs_count_them(self):
+        """No record of a shared release is without a status, and docs/model.md holds each release's counts."""
+        paths = real_release_paths()
+        if not paths:
+            pytest.skip("no real releases")
+        documented = _documented_status_counts()
+        for path in paths:
+            registry = parsed(path)
+            counts = dict.fromkeys(STATUS_ORDER, 0)
+            for record in registry.records:
+                counts[record.status] += 1
+            assert sum(counts.values()) == len(registry.records)
+            row = [*(counts[status] for status in STATUS_ORDER), len(registry.records)]
+            assert documented[registry.updated.isoformat()] == row
+
+    def test_docs_list_every_description_that_needed_a_rule(self):
+        """Every nameless or non-assigned description of the newest release is in docs/model.md with its status."""
+        documented = _documented_rules()
+        registry = parsed(require_real())
+        needed = {
+            (" ".join(record.description_text.split()), record.name is not None, record.status)
+            for record in registry.records
+            if record.name is None or record.status is not Status.ASSIGNED
+        }
+        assert needed <= documented
+
+
+def _model_doc() -> str:
+    return (PROJECT_ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+
+
+def _documented_status_counts() -> dict[str, list[int]]:
+    found = {}
+    for match in re.finditer(r"^\| (\d{4}-\d{2}-\d{2}) \| ([\d |]+) \|$", _model_doc(), re.MULTILINE):
+        found[match.group(1)] = [int(cell) for cell in match.group(2).split(" | ")]
+    return found
+
+
+def _documented_rules() -> set[tuple[str, bool, Status]]:
+    found = set()
+    for match in re.finditer(r"^\| (.+) \| (yes|no) \| ([a-z-]+) \| \d+ \|$", _model_doc(), re.MULTILINE):
+        found.add((match.group(1), match.group(2) == "yes", Status(match.group(3))))
+    return found

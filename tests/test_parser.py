@@ -20,7 +20,7 @@ from ianaports import (
     parse,
     parser,
 )
-from realdata import FIXTURES, parsed, real_release_paths
+from realdata import FIXTURES, parsed, real_release_paths, require_real
 
 
 def fixture(name: str) -> bytes:
@@ -290,3 +290,46 @@ class TestParserConstructors:
     def test_port_range_from_text_matches_public_constructor(self, text):
         """The quick span reader agrees with PortRange.from_text, spelling and errors included."""
         assert _outcome(parser._port_range, text) == _outcome(PortRange.from_text, text)
+
+
+class TestPeopleFidelity:
+    """Every <uri> of a person is kept, and near-miss person ids resolve."""
+
+    def test_two_uris_are_both_kept(self, newest):
+        """The seven people with two <uri> keep both, in IANA's order."""
+        two = {person_id for person_id, person in newest.people.items() if len(person.uris) == 2}
+        assert two == {
+            "David_Walend",
+            "Huang_Neng-geng",
+            "Ian_Bradley",
+            "Joon_Radley_2",
+            "Klaus_Fellner",
+            "Oracle_Corp",
+            "WAP_Forum",
+        }
+        assert newest.people["WAP_Forum"].emails == ("wap-feedback@mail.wapforum.org", "pg@uplanet.com")
+
+    def test_ids_differing_by_case_or_blanks_resolve(self):
+        """Cisco_systems_3 and "Andrew_Beekhof " name their <people> entries in the 2017-03-10 release."""
+        registry = parsed(require_real("service-names-port-numbers.20170310.xml.xz"))
+        found = {
+            person.id: person
+            for record in registry.records
+            for person in (*record.assignees, *record.contacts)
+            if person.id in ("Cisco_systems_3", "Andrew_Beekhof")
+        }
+        assert found["Cisco_systems_3"].org == "Cisco Systems"
+        assert found["Andrew_Beekhof"].name == "Andrew Beekhof"
+
+    def test_near_miss_on_a_fixture(self):
+        """A reference whose id differs only by case from a <people> id gets that person's details."""
+        xml = (
+            b'<registry xmlns="http://www.iana.org/assignments" id="service-names-port-numbers">'
+            b"<updated>2025-01-01</updated>"
+            b"<record><name>x</name><protocol>tcp</protocol><number>1</number>"
+            b'<xref type="person" data="jon_postel"/></record>'
+            b'<people><person id="Jon_Postel "><name>Jon Postel</name><uri>mailto:a&amp;b</uri>'
+            b"<uri>mailto:c&amp;d</uri></person></people></registry>"
+        )
+        contact = parser.parse_bytes(xml).records[0].contacts[0]
+        assert (contact.id, contact.name, contact.uris) == ("jon_postel", "Jon Postel", ("mailto:a&b", "mailto:c&d"))

@@ -12,6 +12,7 @@ from ianaports import (
     classify,
     parse,
 )
+from ianaports.model import Status
 from ianaports.registry import PortCounts, PortStatistics, port_statistics
 from realdata import FIXTURES
 
@@ -153,3 +154,35 @@ def test_store_rejects_bad_history_arguments(tmp_path):
 
     with Store(tmp_path) as store, pytest.raises(InvalidArgumentError, match="65535"):
         store.history(port=70000)
+
+
+class TestStatusCounts:
+    """stats, unassigned() and port_status() go by each record's status."""
+
+    def test_system_tcp_assigned_is_the_independent_count(self, newest):
+        """The System range has 682 assigned TCP ports in 2025-12-15 (692 when any description was an assignment)."""
+        stats = port_statistics(newest)
+        row = next(r for r in stats.ports if (r.port_class, r.protocol) == (PortClass.SYSTEM, Protocol.TCP))
+        assert (row.assigned, row.private_use) == (682, 7)
+
+    def test_unassigned_takes_every_unassigned_description(self, newest):
+        """15/tcp "Unassigned [was netstat]" and 2925 "Unassigned (FRP-Released ...)" are unassigned ports."""
+        assert 15 in newest.unassigned(15, 15, "tcp")
+        assert newest.unassigned(2925, 2925) == [2925]
+
+    def test_unassigned_leaves_out_private_reserved_and_withdrawn(self, newest):
+        """24 (any private mail system), 2 (Reserved) and 585 (De-registered) are not unassigned."""
+        assert newest.unassigned(0, 100, "tcp")[:3] == [4, 6, 8]
+        assert newest.unassigned(585, 585) == []
+
+    def test_port_status(self, newest):
+        """A port's status is the strongest of its records'; an unlisted port is unassigned."""
+        answers = {port: newest.port_status(port) for port in (22, 2, 24, 585, 1895, 49152)}
+        assert answers == {
+            22: Status.ASSIGNED,
+            2: Status.RESERVED,
+            24: Status.PRIVATE_USE,
+            585: Status.WITHDRAWN,
+            1895: Status.UNASSIGNED,
+            49152: Status.UNASSIGNED,
+        }

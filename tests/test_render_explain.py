@@ -8,6 +8,7 @@ from ianaports.explainer import explain
 from ianaports.notes import load_notes
 from ianaports.render.explain import FORMATS, render_explain, render_html, render_markdown, render_text
 from ianaports.render.page import build_page
+from realdata import PROJECT_ROOT
 
 PORTS = [2304, 2402, 2684, 22, 28005]
 SECTION_KEYS = ["what", "range", "history", "unofficial", "check", "second-look"]
@@ -196,3 +197,65 @@ class TestHtml:
         assert "u=&lt;username&gt;" in page
         assert "<username>" not in page
         assert "u=<username>" in "".join(check_html(page).text)
+
+
+class TestIanaWords:
+    """Every page shows IANA's notes, unauthorized-use reports and status for the entries it covers."""
+
+    @pytest.fixture
+    def page(self, newest):
+        notes = load_notes(environ={})
+        return lambda port: render_explain(explain(newest, port, notes), "text")
+
+    def test_port_2_is_reserved_with_its_deassignment_note(self, page):
+        """explain 2 says reserved, not unassigned, and shows "De-assigned on 2025-02-13, previously compressnet"."""
+        text = page(2)
+        assert text.startswith("Port 2: reserved\n")
+        assert "IANA lists it as\nreserved." in text
+        assert "De-assigned on 2025-02-13, previously compressnet" in text
+        assert "IANA lists it as unassigned" not in " ".join(text.split())
+
+    def test_1895_lists_microsofts_use(self, page):
+        """explain 1895 shows IANA's note and counts it among the known unofficial uses."""
+        text = page(1895)
+        unofficial = text[text.index("Known unofficial uses") :]
+        assert "Microsoft (unoffically) using 1895 (reported by IANA" in unofficial
+        assert "None recorded" not in unofficial.split("How to check")[0]
+        assert "is not a good choice for an internal service" in text
+
+    def test_4144_lists_compuserve(self, page):
+        """explain 4144 reports Compuserve's use."""
+        assert "Compuserve (unoffically) is using port 4144 (reported by IANA on 4144)" in page(4144)
+
+    def test_unauthorized_reports_feed_unofficial_uses(self, page):
+        """An <unauthorized> report on a span (7785) is a known unofficial use."""
+        assert "Known Unauthorized Use on port 7785 (reported by IANA on 7785)" in page(7785)
+
+    def test_49152_is_not_listed_as_not_listed(self, page):
+        """explain 49152 says IANA does not list it, never "IANA lists it as not listed"."""
+        text = page(49152)
+        assert "not listed" not in text
+        assert "which does not\nlist it at all: it is in the Dynamic range" in text
+
+    def test_json_carries_status_and_remarks(self, newest):
+        """The explain document has the page's status and IANA's remarks with the entry each is on."""
+        from ianaports.render.json import explain_to_json  # noqa: PLC0415 - one test
+
+        document = explain_to_json(explain(newest, 1895, load_notes(environ={})))
+        assert document["status"] == "unassigned"
+        assert [remark["text"] for remark in document["reported_uses"]] == ["Microsoft (unoffically) using 1895"] * 2
+        assert {remark["protocol"] for remark in document["iana_remarks"]} == {"tcp", "udp"}
+
+
+class TestDocumentedExamples:
+    """docs/explain-examples.md holds the pages explain prints for 2, 585, 1895 and 49152."""
+
+    @pytest.mark.parametrize("port", [2, 585, 1895, 49152])
+    def test_page_matches_the_docs(self, newest, port):
+        """The documented page is the text page of the newest shared release, byte for byte."""
+        doc = (PROJECT_ROOT / "docs" / "explain-examples.md").read_text(encoding="utf-8")
+        start = doc.index(f"## `ianaports explain {port}`\n\n```text\n") + len(
+            f"## `ianaports explain {port}`\n\n```text\n"
+        )
+        documented = doc[start : doc.index("```\n", start)]
+        assert documented == render_explain(explain(newest, port, load_notes(environ={})), "text")

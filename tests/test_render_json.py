@@ -34,6 +34,8 @@ from ianaports.render.json import (
     note_checks_to_json,
     note_set_to_json,
     note_to_json,
+    person_from_json,
+    person_to_json,
     record_from_json,
     record_to_json,
     records_to_json,
@@ -374,3 +376,39 @@ class TestListenerJson:
             "2025-01-02T03:04:05+00:00",
             [{"protocol": "tcp", "address": "::", "port": 22, "process": "sshd"}],
         )
+
+
+class TestStatusAndText:
+    """Every record carries its status and IANA's normalised text; the raw form round-trips."""
+
+    def test_every_record_has_a_status(self, newest):
+        """The JSON key status is on every record of the newest release, one of the five."""
+        statuses = {record_to_json(record)["status"] for record in newest.records}
+        assert statuses == {"assigned", "unassigned", "reserved", "private-use", "withdrawn"}
+
+    def test_description_is_normalised_and_the_raw_form_kept(self, newest):
+        """whoispp's blank lines fold as IANA's CSV shows them; raw_text keeps the XML's text and round-trips."""
+        record = newest.service("whoispp", "tcp")[0]
+        data = record_to_json(record)
+        assert (
+            data["description"]
+            == 'whois++\nIANA assigned this well-formed service name as a replacement for "whois++".'
+        )
+        assert data["raw_text"]["description"] == record.description != data["description"]
+        assert record_from_json(data) == record
+
+    def test_plain_text_has_no_raw_text(self, newest):
+        """A record whose text is already normalised has raw_text null."""
+        assert record_to_json(newest.service("ssh", "tcp")[0])["raw_text"] is None
+
+    def test_every_record_round_trips(self, newest):
+        """record_from_json inverts record_to_json for every record of the newest release."""
+        assert all(record_from_json(record_to_json(record)) == record for record in newest.records)
+
+    def test_person_keeps_every_uri(self, newest):
+        """WAP_Forum's two <uri> are both in the JSON person, and read back."""
+        person = newest.people["WAP_Forum"]
+        data = person_to_json(person)
+        assert data["uris"] == ["mailto:wap-feedback&mail.wapforum.org", "mailto:pg&uplanet.com"]
+        assert data["uri"] == "mailto:wap-feedback&mail.wapforum.org"
+        assert person_from_json(data) == person

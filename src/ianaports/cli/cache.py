@@ -298,12 +298,12 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
         return _export_xml(args, out)
     with release(args, out, whole=True) as registry:
         if to_stdout:
-            _export(registry, fmt, out.stdout, legacy=args.legacy_csv)
+            _export(registry, fmt, out.stdout, legacy=args.legacy_csv, line_ending=args.line_ending)
             return EXIT_OK
         # Replaced atomically when OUT is a regular file; a device such as /dev/null is written in place.
         with replacing(args.output) as handle:
             text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
-            _export(registry, fmt, text, legacy=args.legacy_csv)
+            _export(registry, fmt, text, legacy=args.legacy_csv, line_ending=args.line_ending)
             text.flush()
             text.detach()  # the handle is replacing()'s to close
     if args.json:
@@ -350,9 +350,10 @@ def _export_xml(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-def _export(registry: Registry, fmt: str, stream: TextIO, *, legacy: bool) -> None:
+def _export(registry: Registry, fmt: str, stream: TextIO, *, legacy: bool, line_ending: str | None) -> None:
     if fmt == "iana-csv":
-        render.write_iana_csv(registry, stream, legacy=legacy)
+        ending = None if line_ending is None else render.CSV_LINE_ENDINGS[line_ending]
+        render.write_iana_csv(registry, stream, legacy=legacy, line_ending=ending)
     elif fmt == "services":
         render.write_services(registry, stream, generator=f"ianaports {__version__}")
     elif fmt == "jsonl":
@@ -378,6 +379,7 @@ def add_export(commands: Commands) -> None:
         examples=[
             "ianaports export --format services -o services",
             "ianaports export --format iana-csv --legacy-csv > ports.csv",
+            "ianaports export --format iana-csv --legacy-csv --line-ending lf -o ports.csv",
             "ianaports export --format jsonl",
             "ianaports export --format xml --version 2025-11-20 -o ports.xml   # IANA's original bytes",
             "ianaports export --format services -o services --json   # {format, output, updated, records, bytes}",
@@ -388,7 +390,13 @@ def add_export(commands: Commands) -> None:
         "-o", "--output", type=path_argument, metavar="OUT", help="write to this file (atomically) instead of stdout"
     )
     export.add_argument(
-        "--legacy-csv", action="store_true", help="iana-csv as IANA wrote it before 2025 (<br/> as space, CRLF)"
+        "--legacy-csv", action="store_true", help="iana-csv as IANA wrote it before 2025 (<br/> as space, CRLF rows)"
+    )
+    export.add_argument(
+        "--line-ending",
+        choices=("lf", "crlf"),
+        help="iana-csv row ending (default: crlf with --legacy-csv, as IANA's pre-2025 files; lf otherwise, as "
+        "today's); line breaks inside a field stay LF, as in both",
     )
     add_json_option(export, "with -o, print a JSON summary of what was written; to stdout, the same as --format json")
     add_registry_source(export)

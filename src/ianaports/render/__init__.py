@@ -8,7 +8,7 @@ CSV), :mod:`~ianaports.render.services` (services(5)),
 The names below are re-exported for the callers that read and write records.
 """
 
-from .csv import IANA_CSV_HEADER, iana_csv_row, write_iana_csv
+from .csv import CSV_LINE_ENDINGS, IANA_CSV_HEADER, iana_csv_row, write_iana_csv
 from .json import (
     JSON_SCHEMA_VERSION,
     person_from_json,
@@ -21,6 +21,7 @@ from .services import is_services_name, services_lines, write_services
 from .text import format_table
 
 __all__ = [
+    "CSV_LINE_ENDINGS",
     "IANA_CSV_HEADER",
     "JSON_SCHEMA_VERSION",
     "format_table",

@@ -5,12 +5,16 @@ from __future__ import annotations
 import csv
 from typing import TYPE_CHECKING, TextIO
 
+from ianaports.errors import InvalidArgumentError
 from ianaports.model import ServiceRecord, tidy_text
 
 if TYPE_CHECKING:
     from ianaports.registry import Registry
 
-__all__ = ["IANA_CSV_HEADER", "iana_csv_row", "write_iana_csv"]
+__all__ = ["CSV_LINE_ENDINGS", "IANA_CSV_HEADER", "iana_csv_row", "write_iana_csv"]
+
+#: The row endings IANA's files use: ``lf`` today (2025 on), ``crlf`` before.
+CSV_LINE_ENDINGS = {"lf": "\n", "crlf": "\r\n"}
 
 
 #: The twelve columns of IANA's own CSV, in its order.
@@ -52,12 +56,19 @@ def iana_csv_row(record: ServiceRecord, *, legacy: bool = False) -> list[str]:
     ]
 
 
-def write_iana_csv(registry: Registry, stream: TextIO, *, legacy: bool = False) -> None:
+def write_iana_csv(registry: Registry, stream: TextIO, *, legacy: bool = False, line_ending: str | None = None) -> None:
     r"""Write *registry* in IANA's CSV layout, byte for byte as IANA publishes it.
 
     Open *stream* with ``newline=""``.  IANA ends rows with ``\n`` today and
-    ended them with ``\r\n`` before 2025; ``legacy=True`` reproduces that too.
+    ended them with ``\r\n`` before 2025 (a line break inside a quoted field
+    is ``\n`` in both); ``legacy=True`` reproduces that too, and *line_ending*
+    (``"\n"`` or ``"\r\n"``) chooses the row ending whatever the layout.
     """
-    writer = csv.writer(stream, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n" if legacy else "\n")
+    if line_ending is None:
+        line_ending = "\r\n" if legacy else "\n"
+    if line_ending not in CSV_LINE_ENDINGS.values():
+        msg = f"a CSV row ends with LF or CRLF, not {line_ending!r}"
+        raise InvalidArgumentError(msg)
+    writer = csv.writer(stream, quoting=csv.QUOTE_MINIMAL, lineterminator=line_ending)
     writer.writerow(IANA_CSV_HEADER)
     writer.writerows(iana_csv_row(record, legacy=legacy) for record in registry.records)

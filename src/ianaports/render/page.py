@@ -316,9 +316,12 @@ def _history_section(view: ExplainView) -> Section:
 
 
 def _unofficial_section(view: ExplainView) -> Section:
-    reported = dict.fromkeys(
-        f"{one_line(text)} (reported by IANA, {_entry_label(record)})" for record, text in view.reported_uses
-    )
+    where: dict[str, list[str]] = {}
+    for record, text in view.reported_uses:
+        labels = where.setdefault(one_line(text), [])
+        if _entry_label(record) not in labels:
+            labels.append(_entry_label(record))
+    reported = [f"{text} (reported by IANA on {', '.join(labels)})" for text, labels in where.items()]
     uses = [use for note in view.notes for use in note.unofficial_uses]
     curated = (f"{use.description} (confidence: {use.confidence}; source: {use.source})" for use in uses)
     items = (*reported, *curated)
