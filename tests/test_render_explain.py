@@ -259,3 +259,16 @@ class TestDocumentedExamples:
         )
         documented = doc[start : doc.index("```\n", start)]
         assert documented == render_explain(explain(newest, port, load_notes(environ={})), "text")
+
+
+class TestStatusRow:
+    def test_assigned_entry_shows_its_status(self, newest):
+        """An assigned entry's fields include its status."""
+        text = render_explain(explain(newest, 22, load_notes(environ={})), "text")
+        assert "  Status:       assigned\n" in text
+
+    def test_name_query_lists_a_withdrawn_record(self, newest):
+        """explain sua shows the udp record IANA marks De-Registered as withdrawn."""
+        text = render_explain(explain(newest, "sua", load_notes(environ={})), "text")
+        assert "The registry also lists here:" in text
+        assert "Status:      withdrawn" in text

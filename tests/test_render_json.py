@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -412,3 +413,16 @@ class TestStatusAndText:
         assert data["uris"] == ["mailto:wap-feedback&mail.wapforum.org", "mailto:pg&uplanet.com"]
         assert data["uri"] == "mailto:wap-feedback&mail.wapforum.org"
         assert person_from_json(data) == person
+
+    def test_no_json_text_keeps_xml_layout(self, newest):
+        """No description, note or report of the newest release keeps a source line wrap with its indentation."""
+        texts = [
+            value
+            for record in newest.records
+            for key, value in record_to_json(record).items()
+            if key in ("description", "notes", "unauthorized_use") and value
+        ]
+        wrapped = [text for text in texts if re.search(r"\s\n\s", text)]
+        assert len(texts) > 13000
+        # Only the wot notes keep their paragraph indentation, as IANA's CSV does.
+        assert {text.split(":")[0] for text in wrapped} <= {"Defined TXT keys"}

@@ -22,7 +22,17 @@ from .errors import (
     StaleDataWarning,
     SuspectReleaseError,
 )
-from .model import PartialDate, Person, PortRange, Protocol, Reference, ReferenceKind, ServiceRecord
+from .model import (
+    PartialDate,
+    Person,
+    PortRange,
+    Protocol,
+    Reference,
+    ReferenceKind,
+    ServiceRecord,
+    Status,
+    record_status,
+)
 from .ranges import PortClass, classify
 from .registry import RecordSource, Registry
 
@@ -90,6 +100,7 @@ __all__ = [
     "SourceOutcome",
     "SpanSplit",
     "StaleDataWarning",
+    "Status",
     "Store",
     "SuspectReleaseError",
     "SyncResult",
@@ -102,6 +113,7 @@ __all__ = [
     "load",
     "load_notes",
     "parse",
+    "record_status",
     "sync",
     "versions",
 ]

@@ -129,7 +129,8 @@ def _record_fields(record: ServiceRecord, protocols: Sequence[Protocol]) -> Fiel
         ("Service name", record.name or "-"),
         ("Port", record.ports.as_written if record.ports else "-"),
         ("Protocols", ", ".join(str(protocol) for protocol in protocols) or "-"),
-        ("Description", record.summary or "-"),
+        ("Status", str(record.status)),
+        ("Description", record.description_text or "-"),
         ("Assignee", _people_text(record.assignees)),
         ("Contact", _people_text(record.contacts)),
         ("Registered", record.registered.isoformat() if record.registered else "not recorded"),
@@ -375,6 +376,13 @@ def _second_look_section(view: ExplainView) -> Section:
                 "process behind it."
             )
         )
+        if view.reported_uses:
+            remarks.append(
+                Paragraph(
+                    "IANA's own notes report software using it (see Known unofficial uses): "
+                    "such a listener may be that software, or something posing as it."
+                )
+            )
     else:
         remarks.append(
             Paragraph(
