@@ -153,7 +153,10 @@ _RESERVED_RE = re.compile(r"(?:iana\s+)?reserved\b", re.IGNORECASE)
 _PRIVATE_USE_RE = re.compile(r"any\s+private\b", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=4096)
+#: The rule reads no further than this into a description, so its answers can be cached by that prefix.
+_STATUS_PREFIX = 32
+
+
 def record_status(named: bool, description: str) -> Status:
     """The status of a record with (*named*) or without a service name and this *description*.
 
@@ -176,7 +179,11 @@ def record_status(named: bool, description: str) -> Status:
     >>> record_status(True, "Secure Shell"), record_status(False, "De-registered")
     (<Status.ASSIGNED: 'assigned'>, <Status.WITHDRAWN: 'withdrawn'>)
     """
-    text = description.strip()
+    return _status_of_prefix(named, description.lstrip()[:_STATUS_PREFIX].lower())
+
+
+@functools.lru_cache(maxsize=1024)
+def _status_of_prefix(named: bool, text: str) -> Status:
     if _WITHDRAWN_RE.match(text):
         return Status.WITHDRAWN
     if named:
