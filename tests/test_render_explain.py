@@ -272,3 +272,14 @@ class TestStatusRow:
         text = render_explain(explain(newest, "sua", load_notes(environ={})), "text")
         assert "The registry also lists here:" in text
         assert "Status:      withdrawn" in text
+
+
+class TestReportsOnSpans:
+    def test_a_report_naming_other_ports_is_not_about_this_one(self, newest):
+        """4489-4499's "Ports 4490 and 4491" report is a known use of 4490, not of 4495."""
+        notes = load_notes(environ={})
+        assert [text for _, text in explain(newest, 4490, notes).reported_uses] == [
+            "Known UNAUTHORIZED USE: Ports 4490 and 4491"
+        ]
+        assert explain(newest, 4495, notes).reported_uses == ()
+        assert "Ports 4490 and 4491" in render_explain(explain(newest, 4495, notes), "text")  # still IANA's note

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .errors import InvalidArgumentError
-from .model import PortRange, Protocol, ServiceRecord, Status, read_query, strongest_status
+from .model import PortRange, Protocol, ServiceRecord, Status, is_digits, read_query, strongest_status
 from .notes import Note, NoteSet, load_notes
 from .ranges import InternalUse, RangeFacts, internal_use, range_facts
 
@@ -69,8 +69,17 @@ class ExplainView:
 
     @property
     def reported_uses(self) -> tuple[tuple[ServiceRecord, str], ...]:
-        """IANA's own reports of a use of the port (see :attr:`ServiceRecord.reported_uses`), with the record."""
-        return tuple((record, text) for record in (*self.records, *self.spans) for text in record.reported_uses)
+        """IANA's own reports of a use of the port (see :attr:`ServiceRecord.reported_uses`), with the record.
+
+        For a port asked by number, only the reports that concern it
+        (:meth:`ServiceRecord.reported_uses_of`).
+        """
+        port = self.ports[0] if is_digits(self.query) and self.ports else None
+        return tuple(
+            (record, text)
+            for record in (*self.records, *self.spans)
+            for text in (record.reported_uses if port is None else record.reported_uses_of(port))
+        )
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -144,7 +153,7 @@ def _advice(spans: tuple[ServiceRecord, ...], facts: RangeFacts) -> InternalUse:
     reasons: list[str] = []
     if status is not Status.UNASSIGNED:
         reasons.append(f"IANA lists it as {status}, not as unassigned.")
-    uses = tuple(dict.fromkeys(text for record in spans for text in record.reported_uses))
+    uses = tuple(dict.fromkeys(text for record in spans for text in record.reported_uses_of(facts.port)))
     if uses:
         reasons.append(f"IANA notes that it is used: {'; '.join(uses)}.")
     if not reasons:

@@ -43,6 +43,16 @@ PORT_MAX = 65535
 _PLAIN_STATUS_WORDS = frozenset({"unassigned", "reserved", "de-registered", "removed", "deprecated"})
 #: Words by which IANA's notes on an unassigned port report a use of it.
 _USE_REPORT_RE = re.compile(r"\b(?:using|used by|unofficial)", re.IGNORECASE)
+#: A port or a span of ports named in IANA's text ("ports 2194-2196", "28017, 28018 and 28019").
+_NAMED_PORTS_RE = re.compile(r"\b(\d{1,5})(?:\s*-\s*(\d{1,5}))?\b")
+
+
+def _names_port(text: str, port: int) -> bool:
+    """True when *text* names *port* among the ports it names, or names no port."""
+    spans = [(int(first), int(last or first)) for first, last in _NAMED_PORTS_RE.findall(text)]
+    return not spans or any(first <= port <= last for first, last in spans)
+
+
 _ALIAS_NOTE_RE = re.compile(r'This entry is an alias to "([^"]+)"')
 _PARTIAL_DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 _SPAN_RE = re.compile(r"\s*([0-9]+)\s*-\s*([0-9]+)\s*")
@@ -602,6 +612,15 @@ class ServiceRecord:
                 if text and _USE_REPORT_RE.search(text) and text not in found
             )
         return tuple(found)
+
+    def reported_uses_of(self, port: int) -> tuple[str, ...]:
+        """The :attr:`reported_uses` that concern *port*: those naming it, or naming no port at all.
+
+        A report on a span often names the ports it is about ("Known
+        UNAUTHORIZED USE: Ports 4490 and 4491" on 4489-4499), and then says
+        nothing of the span's other ports.
+        """
+        return tuple(text for text in self.reported_uses if _names_port(text, port))
 
     @property
     def port_start(self) -> int | None:
