@@ -16,6 +16,7 @@ import attrs
 from .errors import InvalidArgumentError
 from .model import PortRange, Protocol, ServiceRecord, read_query
 from .notes import Note, NoteSet, load_notes
+from .oslimits import PortOnMachine, port_on_machine
 from .ranges import InternalUse, RangeFacts, internal_use, range_facts
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from .model import Person
+    from .nmap import NmapEntry, NmapServices
+    from .oslimits import OsPorts
     from .registry import RecordSource
 
 __all__ = ["ExplainView", "explain"]
@@ -33,7 +36,11 @@ class ExplainView:
     """Everything known about a port or a service name in one release, IANA's and ours.
 
     ``records`` are the assignments; ``spans`` the unassigned or reserved
-    entries covering the port. ``ranges`` holds one :class:`RangeFacts` per port.
+    entries covering the port. ``ranges`` holds one :class:`RangeFacts` per port
+    (browser blocking and Kubernetes' NodePort range among them); ``machine``
+    how this machine treats each port, when it was asked; ``nmap`` the lines
+    of the user's nmap-services file for the ports, and ``nmap_source`` that
+    file (None without one).
     """
 
     query: str
@@ -45,6 +52,9 @@ class ExplainView:
     ranges: tuple[RangeFacts, ...]
     notes: tuple[Note, ...]
     internal_use: InternalUse | None
+    machine: tuple[PortOnMachine, ...] = ()
+    nmap: tuple[NmapEntry, ...] = ()
+    nmap_source: str | None = None
 
     @property
     def is_assigned(self) -> bool:
@@ -81,7 +91,14 @@ def _as_port(query: int | str) -> int | None:
     return found if isinstance(found, int) else None
 
 
-def explain(registry: RecordSource, port_or_name: int | str, notes: NoteSet | None = None) -> ExplainView:
+def explain(
+    registry: RecordSource,
+    port_or_name: int | str,
+    notes: NoteSet | None = None,
+    *,
+    machine: OsPorts | None = None,
+    nmap: NmapServices | None = None,
+) -> ExplainView:
     """The enriched view of a port (``2304``, ``"2304"``) or a service name (``"ssh"``).
 
     Unassigned ports get a view too; an unknown name raises
@@ -89,6 +106,9 @@ def explain(registry: RecordSource, port_or_name: int | str, notes: NoteSet | No
     neither a port nor a name (``"1-2-3"``) raises
     :class:`~ianaports.InvalidArgumentError`, read as
     :func:`ianaports.model.read_query` reads it. *notes* defaults to :func:`load_notes`.
+    *machine* (:func:`ianaports.oslimits.machine_ports`) adds how this machine
+    treats the port; *nmap* (:func:`ianaports.nmap.load_nmap_services`) how
+    often scans find it open.
     """
     notes = load_notes() if notes is None else notes
     port = _as_port(port_or_name)
@@ -112,4 +132,7 @@ def explain(registry: RecordSource, port_or_name: int | str, notes: NoteSet | No
         ranges=facts,
         notes=notes.about(records, port),
         internal_use=internal_use(bool(records), facts[0]) if single and not records else None,
+        machine=() if machine is None else tuple(port_on_machine(each, machine) for each in ports),
+        nmap=() if nmap is None else tuple(entry for each in ports for entry in nmap.about(each)),
+        nmap_source=None if nmap is None else nmap.source,
     )
