@@ -243,6 +243,9 @@ class TestCommandDocuments:
             "range": [1024, 1030],
             "protocol": "tcp",
             "ports": [1024, 1025],
+            "avoids": ["iana", "os-reserved", "browser-blocked", "ephemeral", "kubernetes-nodeport"],
+            "machine": None,
+            "skipped": [],
         }
 
     def test_statistics(self):
