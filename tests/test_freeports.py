@@ -54,7 +54,8 @@ class TestIanaObjection:
 
     def test_unauthorized_use_names_ports(self):
         """An unauthorized-use report objects to the ports it names inside the span, not the whole span."""
-        found = iana_objections(record("27018-27344", unauthorized_use="Unauthorized Use Known on ports 27018 and 27019"))
+        report = "Unauthorized Use Known on ports 27018 and 27019"
+        found = iana_objections(record("27018-27344", unauthorized_use=report))
         assert [span for span, _ in found] == [PortRange(27018, 27018), PortRange(27019, 27019)]
         spans = iana_objections(record("33436-33655", unauthorized_use="Known Unauthorized Use on ports 33436-33534"))
         assert [span for span, _ in spans] == [PortRange(33436, 33534)]

@@ -17,7 +17,7 @@ MACHINE = OsPorts(system="Linux", source="test", measured=True, ephemeral=())
 
 def documented_invalid() -> dict[str, list[str]]:
     """The table of docs/names.md: each registered name that breaks a rule, with the rule ids."""
-    rows = re.findall(r"^\| `([^`]+)` \| ([a-z, -]+) \| [^|]+ \|$", NAMES_DOC.read_text(encoding="utf-8"), re.M)
+    rows = re.findall(r"^\| `([^`]+)` \| ([a-z, -]+) \| [^|]+ \|$", NAMES_DOC.read_text(encoding="utf-8"), re.MULTILINE)
     return {name: rules.split(", ") for name, rules in rows}
 
 
@@ -73,7 +73,8 @@ class TestCheckName:
         for port in found.suggested_ports:
             assert all(record.is_unassigned for record in newest.lookup(port, "tcp"))
         fields = [item.field for item in found.application]
-        assert fields[:6] == ["Service Name", "Transport Protocol(s)", "Assignee", "Contact", "Description", "Reference"]
+        required = ["Service Name", "Transport Protocol(s)", "Assignee", "Contact", "Description", "Reference"]
+        assert fields[:6] == required
         assert found.application[0].value == "my-service"
 
     def test_taken_in_any_case(self, newest):

@@ -84,8 +84,9 @@ class TestBrowserBlocked:
     def test_dated_entries(self):
         """The Fetch standard's additions carry their dates: 10080 in 2021, 4190 and 6679 in 2024, 0 in 2025."""
         added = {port: BROWSER_BLOCKED[port].added for port in (10080, 4190, 6679, 0)}
-        assert {port: when.year for port, when in added.items() if when} == {10080: 2021, 4190: 2024, 6679: 2024, 0: 2025}
-        assert BROWSER_BLOCKED_AS_OF == max(entry.added for entry in BROWSER_BLOCKED.values() if entry.added)
+        years = {port: when.year for port, when in added.items() if when}
+        assert years == {10080: 2021, 4190: 2024, 6679: 2024, 0: 2025}
+        assert max(entry.added for entry in BROWSER_BLOCKED.values() if entry.added) == BROWSER_BLOCKED_AS_OF
         assert BROWSER_BLOCKED_SOURCE == "https://fetch.spec.whatwg.org/#port-blocking"
 
     def test_list_as_of_2025(self):
@@ -104,11 +105,11 @@ class TestBrowserBlocked:
     def test_internal_use_advice(self):
         """An unassigned blocked or NodePort port is not advised for an internal service, and says why."""
         facts = range_facts(6679)
-        advice = internal_use(False, facts)
+        advice = internal_use(assigned=False, facts=facts)
         assert not advice.sensible
         assert any("http://host:6679/" in reason for reason in advice.reasons)
-        assert any("NodePort" in reason for reason in internal_use(False, range_facts(31000)).reasons)
-        assert internal_use(False, range_facts(28005)).sensible
+        assert any("NodePort" in reason for reason in internal_use(assigned=False, facts=range_facts(31000)).reasons)
+        assert internal_use(assigned=False, facts=range_facts(28005)).sensible
 
 
 class TestKubernetes:
