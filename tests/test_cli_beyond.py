@@ -40,7 +40,8 @@ class TestFree:
         ) in out
         assert out.startswith("this machine: Linux, ephemeral ")
         assert "(read from /proc/sys/net/ipv4/ip_local_port_range)" in out.splitlines()[0]
-        data = json.loads(run("free", "--range", "40001-40005", "--json", "--file", path)[1])
+        assert json.loads(run("free", "--range", "40001-40005", "--json", "--file", path)[1])["skipped"] is None
+        data = json.loads(run("free", "--range", "40001-40005", "--explain", "--json", "--file", path)[1])
         assert data["machine"]["measured"] is True
         assert data["ports"] == []
         texts = [reason["text"] for item in data["skipped"] for reason in item["reasons"]]

@@ -75,7 +75,7 @@ class TestSchemaDoc:
     def test_free_stats_export(self, schema, real_cache, tmp_path):
         """free, stats (with its rows) and export's written-file summary match the doc."""
         cache = ("--cache-dir", str(real_cache))
-        free = run_json("free", *cache)
+        free = run_json("free", "--explain", *cache)
         assert keys(free) == schema["free"][0]
         assert keys(free["machine"]) == schema["Machine"][0]
         assert keys(free["skipped"][0]) == schema["Skipped run"][0]

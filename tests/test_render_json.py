@@ -245,7 +245,7 @@ class TestCommandDocuments:
             "ports": [1024, 1025],
             "avoids": ["iana", "os-reserved", "browser-blocked", "ephemeral", "kubernetes-nodeport"],
             "machine": None,
-            "skipped": [],
+            "skipped": None,
         }
 
     def test_statistics(self):

@@ -253,7 +253,13 @@ def cmd_free(args: argparse.Namespace, out: Output) -> int:
     if args.json:
         out.json(
             free_ports_to_json(
-                registry, args.range, args.protocol, ports, skipped=found.skipped, machine=found.machine, rules=rules
+                registry,
+                args.range,
+                args.protocol,
+                ports,
+                skipped=found.skipped if args.explain else None,
+                machine=found.machine,
+                rules=rules,
             )
         )
     elif args.explain:

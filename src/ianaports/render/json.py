@@ -248,11 +248,11 @@ def free_ports_to_json(
     protocol: str | None,
     ports: Sequence[int],
     *,
-    skipped: Sequence[Skipped] = (),
+    skipped: Sequence[Skipped] | None = None,
     machine: OsPorts | None = None,
     rules: FreeRules | None = None,
 ) -> JsonDict:
-    """The free ports listed (``free``), the span and protocol asked, what was avoided and why ports were skipped."""
+    """The free ports listed (``free``), the span and protocol asked, what was avoided, and what was skipped."""
     avoids = ["iana", "os-reserved"]
     if rules is None or rules.browser_blocked:
         avoids.append("browser-blocked")
@@ -268,7 +268,7 @@ def free_ports_to_json(
         "ports": list(ports),
         "avoids": avoids,
         "machine": None if machine is None else os_ports_to_json(machine),
-        "skipped": [skipped_to_json(item) for item in skipped],
+        "skipped": None if skipped is None else [skipped_to_json(item) for item in skipped],
     }
 
 
