@@ -118,3 +118,10 @@ class TestKubernetes:
         """Kubernetes' default NodePort range is 30000-32767."""
         assert range_facts(port).kubernetes_nodeport is inside
         assert (port in KUBERNETES_NODEPORT) is inside
+
+
+class TestInternalUse:
+    def test_internal_use_with_iana_objections(self):
+        """IANA's objections become reasons against the port."""
+        advice = internal_use(assigned=False, facts=range_facts(28005), iana_objections=("IANA says no",))
+        assert (advice.sensible, advice.reasons) == (False, ("IANA says no.",))

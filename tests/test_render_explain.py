@@ -233,3 +233,13 @@ class TestBeyondIana:
         assert "10080/udp (amanda): found open on 0.000979 of scanned hosts, rank 2 among udp ports" in text
         assert "It does not list this port." in self.text(newest, 2304, nmap=nmap)
         assert "How often scans find it open" not in self.text(newest, 10080)
+
+    def test_internal_use_heeds_iana_notes(self, newest):
+        """1895 is unassigned but IANA notes Microsoft's use, so the page does not advise it, as free skips it."""
+        view = explain(newest, 1895, load_notes(environ={}))
+        assert view.internal_use is not None
+        assert not view.internal_use.sensible
+        assert view.internal_use.reasons == (
+            'IANA notes on this unassigned port: "Microsoft (unoffically) using 1895".',
+        )
+        assert explain(newest, 27020, load_notes(environ={})).internal_use.sensible

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .errors import InvalidArgumentError
+from .freeports import iana_objections
 from .model import PortRange, Protocol, ServiceRecord, read_query
 from .notes import Note, NoteSet, load_notes
 from .oslimits import PortOnMachine, port_on_machine
@@ -91,6 +92,12 @@ def _as_port(query: int | str) -> int | None:
     return found if isinstance(found, int) else None
 
 
+def _objections(spans: tuple[ServiceRecord, ...], port: int) -> tuple[str, ...]:
+    """What IANA's unassigned or reserved records covering *port* say against using it, as ``free`` reads them."""
+    found = (why for record in spans for covered, why in iana_objections(record) if port in covered)
+    return tuple(dict.fromkeys(found))
+
+
 def explain(
     registry: RecordSource,
     port_or_name: int | str,
@@ -131,7 +138,9 @@ def explain(
         people=_people(records),
         ranges=facts,
         notes=notes.about(records, port),
-        internal_use=internal_use(bool(records), facts[0]) if single and not records else None,
+        internal_use=internal_use(bool(records), facts[0], _objections(spans, ports[0]))
+        if single and not records
+        else None,
         machine=() if machine is None else tuple(port_on_machine(each, machine) for each in ports),
         nmap=() if nmap is None else tuple(entry for each in ports for entry in nmap.about(each)),
         nmap_source=None if nmap is None else nmap.source,

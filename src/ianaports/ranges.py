@@ -344,11 +344,17 @@ class InternalUse:
     reasons: tuple[str, ...]
 
 
-def internal_use(assigned: bool, facts: RangeFacts) -> InternalUse:
-    """Judge the port of *facts* as a home for an internal service."""
+def internal_use(assigned: bool, facts: RangeFacts, iana_objections: tuple[str, ...] = ()) -> InternalUse:
+    """Judge the port of *facts* as a home for an internal service.
+
+    *iana_objections* are what IANA's records say against it beyond an
+    assignment (a note on use, an unauthorized-use report), as
+    :func:`ianaports.freeports.iana_objections` words them.
+    """
     reasons = []
     if assigned:
         reasons.append("IANA has assigned it; software for that service may expect it.")
+    reasons.extend(f"{objection}." for objection in iana_objections)
     if facts.port_class is PortClass.SYSTEM:
         reasons.append("It is a System (well-known) port: binding it needs privileges on Linux and FreeBSD.")
     if facts.port_class is PortClass.DYNAMIC:
