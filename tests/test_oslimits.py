@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ianaports import oslimits
 from ianaports.model import PortRange
 from ianaports.oslimits import (
     OS_DEFAULTS,
@@ -178,3 +179,8 @@ class TestRunCommand:
         """A missing program or a failing one with no output is None, never an exception."""
         assert run_command([str(tmp_path / "no-such-program")]) is None
         assert run_command([sys.executable, "-c", "raise SystemExit(3)"]) is None
+
+    def test_timeout_is_none(self, monkeypatch):
+        """A command that outlives the timeout is given up and answers None."""
+        monkeypatch.setattr(oslimits, "COMMAND_TIMEOUT", 0.2)
+        assert run_command([sys.executable, "-c", "import time; time.sleep(30)"]) is None
