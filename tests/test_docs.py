@@ -75,7 +75,11 @@ class TestSchemaDoc:
     def test_free_stats_export(self, schema, real_cache, tmp_path):
         """free, stats (with its rows) and export's written-file summary match the doc."""
         cache = ("--cache-dir", str(real_cache))
-        assert keys(run_json("free", *cache)) == schema["free"][0]
+        free = run_json("free", "--explain", *cache)
+        assert keys(free) == schema["free"][0]
+        assert keys(free["machine"]) == schema["Machine"][0]
+        assert keys(free["skipped"][0]) == schema["Skipped run"][0]
+        assert keys(run_json("check-name", "my-service", *cache)) == schema["check-name"][0]
         stats = run_json("stats", *cache)
         assert keys(stats) == schema["stats"][0]
         assert keys(stats["ports"][0]) == schema["Port counts"][0]
@@ -107,6 +111,12 @@ class TestSchemaDoc:
         cache = ("--cache-dir", str(real_cache))
         page = run_json("explain", "2304", *cache)
         assert keys(page) == schema["explain"][0]
+        assert keys(page["ranges"][0]) == schema["Range facts"][0]
+        assert keys(page["machine"][0]) == schema["Port on this machine"][0]
+        assert keys(page["machine"][0]["machine"]) == schema["Machine"][0]
+        blocked = run_json("explain", "10080", "--nmap-services", str(FIXTURES / "nmap-services-tiny"), *cache)
+        assert keys(blocked["ranges"][0]["browser_blocked"]) == schema["Blocked port"][0]
+        assert keys(blocked["nmap"][0]) == schema["nmap entry"][0]
         assert keys(run_json("explain", "no-such-service-xyz", *cache)) == schema["explain"][1]
         assert keys(page["notes"][0]) == schema["Note"][0]
         listed = run_json("notes", "list")
@@ -154,6 +164,7 @@ class TestSchemaVersion:
             "show": [("show", "2304", *cache), ("show", "no-such-service-xyz", *cache)],
             "search": [("search", "kerberos", *cache)],
             "free": [("free", *cache)],
+            "check-name": [("check-name", "my-service", *cache), ("check-name", "ssh", *cache)],
             "stats": [("stats", *cache)],
             "export": [("export", *cache), ("export", "--format", "services", "-o", str(tmp_path / "s"), *cache)],
             "listening": [("listening", *cache)],

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from ianaports import PortClass, classify
-from ianaports.ranges import EPHEMERAL_START, in_ephemeral_range, range_facts
+from ianaports.ranges import (
+    BROWSER_BLOCKED,
+    BROWSER_BLOCKED_AS_OF,
+    BROWSER_BLOCKED_SOURCE,
+    EPHEMERAL_START,
+    KUBERNETES_NODEPORT,
+    browser_blocked,
+    in_ephemeral_range,
+    internal_use,
+    range_facts,
+)
 
 
 class TestClassify:
@@ -68,3 +78,50 @@ class TestEphemeral:
     def test_start_is_the_lowest_default(self):
         """EPHEMERAL_START is the first port any common system hands out, and the one before it is in none."""
         assert (in_ephemeral_range(EPHEMERAL_START - 1), in_ephemeral_range(EPHEMERAL_START)) == (False, True)
+
+
+class TestBrowserBlocked:
+    def test_dated_entries(self):
+        """The Fetch standard's additions carry their dates: 10080 in 2021, 4190 and 6679 in 2024, 0 in 2025."""
+        added = {port: BROWSER_BLOCKED[port].added for port in (10080, 4190, 6679, 0)}
+        years = {port: when.year for port, when in added.items() if when}
+        assert years == {10080: 2021, 4190: 2024, 6679: 2024, 0: 2025}
+        assert max(entry.added for entry in BROWSER_BLOCKED.values() if entry.added) == BROWSER_BLOCKED_AS_OF
+        assert BROWSER_BLOCKED_SOURCE == "https://fetch.spec.whatwg.org/#port-blocking"
+
+    def test_list_as_of_2025(self):
+        """The list holds the 83 ports of the Fetch standard as of 2025, 6665-6669 among them, and no web ports."""
+        assert len(BROWSER_BLOCKED) == 83
+        assert {6000, 6665, 6666, 6667, 6668, 6669, 6697, 1719, 989, 990} <= set(BROWSER_BLOCKED)
+        assert not {80, 443, 8080, 3000, 5000, 8000, 6670} & set(BROWSER_BLOCKED)
+        assert list(BROWSER_BLOCKED) == sorted(BROWSER_BLOCKED)
+
+    def test_in_range_facts(self):
+        """range_facts names the blocked entry, or None for a port browsers load."""
+        assert range_facts(10080).browser_blocked == browser_blocked(10080)
+        assert browser_blocked(10080).service == "amanda"
+        assert range_facts(10081).browser_blocked is None
+
+    def test_internal_use_advice(self):
+        """An unassigned blocked or NodePort port is not advised for an internal service, and says why."""
+        facts = range_facts(6679)
+        advice = internal_use(assigned=False, facts=facts)
+        assert not advice.sensible
+        assert any("http://host:6679/" in reason for reason in advice.reasons)
+        assert any("NodePort" in reason for reason in internal_use(assigned=False, facts=range_facts(31000)).reasons)
+        assert internal_use(assigned=False, facts=range_facts(28005)).sensible
+
+
+class TestKubernetes:
+    @pytest.mark.parametrize(("port", "inside"), [(29999, False), (30000, True), (32767, True), (32768, False)])
+    def test_nodeport_edges(self, port, inside):
+        """Kubernetes' default NodePort range is 30000-32767."""
+        assert range_facts(port).kubernetes_nodeport is inside
+        assert (port in KUBERNETES_NODEPORT) is inside
+
+
+class TestInternalUse:
+    def test_internal_use_with_iana_objections(self):
+        """IANA's objections become reasons against the port."""
+        advice = internal_use(assigned=False, facts=range_facts(28005), iana_objections=("IANA says no",))
+        assert (advice.sensible, advice.reasons) == (False, ("IANA says no.",))

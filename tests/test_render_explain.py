@@ -5,13 +5,15 @@ import html.parser
 import pytest
 
 from ianaports.explainer import explain
+from ianaports.nmap import load_nmap_services
 from ianaports.notes import load_notes
+from ianaports.oslimits import read_linux
 from ianaports.render.explain import FORMATS, render_explain, render_html, render_markdown, render_text
 from ianaports.render.page import build_page
-from realdata import PROJECT_ROOT
+from realdata import FIXTURES, PROJECT_ROOT
 
 PORTS = [2304, 2402, 2684, 22, 28005]
-SECTION_KEYS = ["what", "range", "history", "unofficial", "check", "second-look"]
+SECTION_KEYS = ["what", "range", "platforms", "history", "unofficial", "check", "second-look"]
 VOID = {"meta", "link", "br", "hr", "img", "input"}
 
 
@@ -150,11 +152,11 @@ class TestText:
 class TestMarkdown:
     @pytest.mark.parametrize("port", PORTS)
     def test_structure(self, views, port):
-        """One H1, the six H2 sections, balanced code fences and no raw HTML."""
+        """One H1, the seven H2 sections, balanced code fences and no raw HTML."""
         markdown = render_markdown(build_page(views[port]))
         lines = markdown.splitlines()
         assert sum(line.startswith("# ") for line in lines) == 1
-        assert sum(line.startswith("## ") for line in lines) >= 6
+        assert sum(line.startswith("## ") for line in lines) >= 7
         assert sum(line.startswith("```") for line in lines) % 2 == 0
         outside_code = markdown.split("```")[::2]
         assert all("<p>" not in chunk and "<script" not in chunk for chunk in outside_code)
@@ -169,7 +171,7 @@ class TestMarkdown:
 class TestHtml:
     @pytest.mark.parametrize("port", PORTS)
     def test_valid_page_with_sections(self, views, port):
-        """The HTML page parses with every element closed, and has the six sections."""
+        """The HTML page parses with every element closed, and has the seven sections."""
         page = render_html(build_page(views[port]))
         assert page.startswith("<!DOCTYPE html>\n")
         checker = check_html(page)
@@ -189,7 +191,7 @@ class TestHtml:
         lxml_html = pytest.importorskip("lxml.html")
         tree = lxml_html.document_fromstring(render_html(build_page(views[2304])))
         assert tree.findtext(".//title") == "Port 2304: attachmate-uts"
-        assert len(tree.findall(".//section/h2")) == 6
+        assert len(tree.findall(".//section/h2")) == 7
 
     def test_escaping(self, views):
         """Angle brackets from IANA's text are escaped, never emitted as tags."""
@@ -283,3 +285,45 @@ class TestReportsOnSpans:
         ]
         assert explain(newest, 4495, notes).reported_uses == ()
         assert "Ports 4490 and 4491" in render_explain(explain(newest, 4495, notes), "text")  # still IANA's note
+class TestBeyondIana:
+    """The section on browsers, this machine and Kubernetes, and the nmap section."""
+
+    def text(self, newest, port, **extra):
+        view = explain(newest, port, load_notes(environ={}), **extra)
+        return " ".join(render_text(build_page(view)).split())
+
+    def test_browser_blocked(self, newest):
+        """10080's page says browsers refuse it, since when, and where the list comes from."""
+        text = self.text(newest, 10080)
+        assert "Browsers refuse to load http://host:10080/" in text
+        assert "2021-04-13" in text
+        assert "https://fetch.spec.whatwg.org/#port-blocking" in text
+        assert "Browsers load http://host:10081/ normally" in self.text(newest, 10081)
+
+    def test_machine_and_nodeport(self, newest):
+        """With a machine, the page says whether the port is in its ephemeral range or reserved; NodePort is named."""
+        machine = read_linux(FIXTURES / "os" / "linux-custom")
+        assert "in the ephemeral range 10000-20000" in self.text(newest, 15000, machine=machine)
+        assert "is reserved (9000-9010)" in self.text(newest, 9005, machine=machine)
+        assert "outside the ephemeral range (10000-20000)" in self.text(newest, 28005, machine=machine)
+        assert "in Kubernetes' default NodePort range (30000-32767)" in self.text(newest, 31000)
+        assert "On this machine" not in self.text(newest, 31000)
+
+    def test_nmap_section(self, newest):
+        """With an nmap-services file the page has its frequencies; without one, no such section."""
+        nmap = load_nmap_services(FIXTURES / "nmap-services-tiny", environ={})
+        text = self.text(newest, 10080, nmap=nmap)
+        assert "How often scans find it open" in text
+        assert "10080/udp (amanda): found open on 0.000979 of scanned hosts, rank 2 among udp ports" in text
+        assert "It does not list this port." in self.text(newest, 2304, nmap=nmap)
+        assert "How often scans find it open" not in self.text(newest, 10080)
+
+    def test_internal_use_heeds_iana_notes(self, newest):
+        """1895 is unassigned but IANA notes Microsoft's use, so the page does not advise it, as free skips it."""
+        view = explain(newest, 1895, load_notes(environ={}))
+        assert view.internal_use is not None
+        assert not view.internal_use.sensible
+        assert view.internal_use.reasons == (
+            'IANA notes on this unassigned port: "Microsoft (unoffically) using 1895".',
+        )
+        assert explain(newest, 27020, load_notes(environ={})).internal_use.sensible

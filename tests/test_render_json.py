@@ -246,6 +246,9 @@ class TestCommandDocuments:
             "range": [1024, 1030],
             "protocol": "tcp",
             "ports": [1024, 1025],
+            "avoids": ["iana", "os-reserved", "browser-blocked", "ephemeral", "kubernetes-nodeport"],
+            "machine": None,
+            "skipped": None,
         }
 
     def test_statistics(self):

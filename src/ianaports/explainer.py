@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .errors import InvalidArgumentError
+from .freeports import iana_objections
 from .model import PortRange, Protocol, ServiceRecord, Status, is_digits, read_query, strongest_status
 from .notes import Note, NoteSet, load_notes
+from .oslimits import PortOnMachine, port_on_machine
 from .ranges import InternalUse, RangeFacts, internal_use, range_facts
 
 if TYPE_CHECKING:
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from .model import Person
+    from .nmap import NmapEntry, NmapServices
+    from .oslimits import OsPorts
     from .registry import RecordSource
 
 __all__ = ["ExplainView", "explain"]
@@ -33,7 +37,11 @@ class ExplainView:
     """Everything known about a port or a service name in one release, IANA's and ours.
 
     ``records`` are the assignments; ``spans`` the unassigned or reserved
-    entries covering the port. ``ranges`` holds one :class:`RangeFacts` per port.
+    entries covering the port. ``ranges`` holds one :class:`RangeFacts` per port
+    (browser blocking and Kubernetes' NodePort range among them); ``machine``
+    how this machine treats each port, when it was asked; ``nmap`` the lines
+    of the user's nmap-services file for the ports, and ``nmap_source`` that
+    file (None without one).
     """
 
     query: str
@@ -45,6 +53,9 @@ class ExplainView:
     ranges: tuple[RangeFacts, ...]
     notes: tuple[Note, ...]
     internal_use: InternalUse | None
+    machine: tuple[PortOnMachine, ...] = ()
+    nmap: tuple[NmapEntry, ...] = ()
+    nmap_source: str | None = None
 
     @property
     def is_assigned(self) -> bool:
@@ -111,7 +122,20 @@ def _as_port(query: int | str) -> int | None:
     return found if isinstance(found, int) else None
 
 
-def explain(registry: RecordSource, port_or_name: int | str, notes: NoteSet | None = None) -> ExplainView:
+def _objections(spans: tuple[ServiceRecord, ...], port: int) -> tuple[str, ...]:
+    """What IANA's unassigned or reserved records covering *port* say against using it, as ``free`` reads them."""
+    found = (why for record in spans for covered, why in iana_objections(record) if port in covered)
+    return tuple(dict.fromkeys(found))
+
+
+def explain(
+    registry: RecordSource,
+    port_or_name: int | str,
+    notes: NoteSet | None = None,
+    *,
+    machine: OsPorts | None = None,
+    nmap: NmapServices | None = None,
+) -> ExplainView:
     """The enriched view of a port (``2304``, ``"2304"``) or a service name (``"ssh"``).
 
     Unassigned ports get a view too; an unknown name raises
@@ -119,6 +143,9 @@ def explain(registry: RecordSource, port_or_name: int | str, notes: NoteSet | No
     neither a port nor a name (``"1-2-3"``) raises
     :class:`~ianaports.InvalidArgumentError`, read as
     :func:`ianaports.model.read_query` reads it. *notes* defaults to :func:`load_notes`.
+    *machine* (:func:`ianaports.oslimits.machine_ports`) adds how this machine
+    treats the port; *nmap* (:func:`ianaports.nmap.load_nmap_services`) how
+    often scans find it open.
     """
     notes = load_notes() if notes is None else notes
     port = _as_port(port_or_name)
@@ -132,7 +159,6 @@ def explain(registry: RecordSource, port_or_name: int | str, notes: NoteSet | No
     spans = tuple(record for record in found if not record.is_assignment)
     facts = tuple(range_facts(each) for each in ports)
     single = port is not None and facts
-    advice = _advice(spans, facts[0]) if single and not records else None
     return ExplainView(
         query=str(port_or_name).strip(),
         release=registry.updated,
@@ -142,21 +168,11 @@ def explain(registry: RecordSource, port_or_name: int | str, notes: NoteSet | No
         people=_people(records),
         ranges=facts,
         notes=notes.about(records, port),
-        internal_use=advice,
+        internal_use=internal_use(bool(records), facts[0], _objections(spans, ports[0]))
+        if single and not records
+        else None,
+        machine=() if machine is None else tuple(port_on_machine(each, machine) for each in ports),
+        nmap=() if nmap is None else tuple(entry for each in ports for entry in nmap.about(each)),
+        nmap_source=None if nmap is None else nmap.source,
     )
 
-
-def _advice(spans: tuple[ServiceRecord, ...], facts: RangeFacts) -> InternalUse:
-    """:func:`~ianaports.ranges.internal_use` for a port with no assignment, told what IANA says of it."""
-    advice = internal_use(False, facts)  # noqa: FBT003 - ranges' signature
-    status = strongest_status(record.status for record in spans)
-    reasons: list[str] = []
-    if status is not Status.UNASSIGNED:
-        reasons.append(f"IANA lists it as {status}, not as unassigned.")
-    uses = tuple(dict.fromkeys(text for record in spans for text in record.reported_uses_of(facts.port)))
-    if uses:
-        reasons.append(f"IANA notes that it is used: {'; '.join(uses)}.")
-    if not reasons:
-        return advice
-    kept = advice.reasons if not advice.sensible else ()
-    return InternalUse(sensible=False, reasons=(*reasons, *kept))

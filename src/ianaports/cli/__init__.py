@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from ianaports import __version__
 from ianaports.errors import IanaportsError
 
-from . import audit, cache, changes, completion, lookup
+from . import audit, cache, changes, completion, lookup, names
 from ._common import DEBUG_HELP, CommandParser, Output, Parser, epilog
 from ._exit import (
     EXIT_CACHE,
@@ -92,6 +92,7 @@ _COMMANDS = (
     lookup.add_show,
     lookup.add_search,
     lookup.add_free,
+    names.add_check_name,
     lookup.add_stats,
     cache.add_export,
     audit.add_listening,

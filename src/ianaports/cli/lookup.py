@@ -6,8 +6,11 @@ import argparse
 from typing import TYPE_CHECKING
 
 from ianaports.errors import NotFoundError
+from ianaports.freeports import FreePorts, FreeRules, find_free
 from ianaports.model import PortRange
-from ianaports.ranges import EPHEMERAL_START, IANA_DYNAMIC, LINUX_EPHEMERAL
+from ianaports.nmap import NMAP_SERVICES_ENV, load_nmap_services
+from ianaports.oslimits import machine_ports
+from ianaports.ranges import EPHEMERAL_START, IANA_DYNAMIC, KUBERNETES_NODEPORT, LINUX_EPHEMERAL
 from ianaports.registry import port_statistics
 from ianaports.render import format_table
 from ianaports.render.json import (
@@ -25,6 +28,7 @@ from ._common import (
     add_protocol_option,
     add_registry_source,
     output_format,
+    path_argument,
     port_or_name,
     positive_int,
     read_query,
@@ -174,9 +178,10 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     query: str = args.query.strip()
     wanted = port_or_name(without_protocol(args), "explain")  # its page covers every protocol
     notes = load_notes(args.notes)
+    nmap = load_nmap_services(args.nmap_services)
     with release(args, out) as registry:
         try:
-            view = explain(registry, wanted, notes)
+            view = explain(registry, wanted, notes, machine=machine_ports(), nmap=nmap)
         except NotFoundError:
             if fmt == "json":  # every --json answers with a document, an empty one included
                 out.json(no_explanation_to_json(query, registry))
@@ -205,6 +210,17 @@ def add_explain(commands: Commands) -> None:
     add_output_options(explain, ["text", "markdown", "html", "json"])
     add_registry_source(explain)
     add_notes_source(explain)
+    add_nmap_services_option(explain)
+
+
+def add_nmap_services_option(parser: argparse.ArgumentParser) -> None:
+    """--nmap-services: the user's own nmap-services file (never shipped with ianaports: its licence)."""
+    parser.add_argument(
+        "--nmap-services",
+        type=path_argument,
+        metavar="PATH",
+        help=f"show how often scans find the port open, from your nmap-services file (or {NMAP_SERVICES_ENV})",
+    )
 
 
 # --- free -----------------------------------------------------------------------------------------
@@ -222,15 +238,32 @@ def _port_span(text: str) -> tuple[int, int]:
 
 
 def cmd_free(args: argparse.Namespace, out: Output) -> int:
-    """List ports with no IANA assignment in a span, for picking a quiet internal port."""
+    """List ports nothing speaks against in a span, for picking a quiet internal port."""
     start, end = args.range
+    rules = FreeRules(
+        browser_blocked=not args.allow_browser_blocked,
+        ephemeral=not args.include_ephemeral,
+        kubernetes_nodeport=not args.allow_nodeport,
+    )
     with release(args, out, whole=True) as registry:
-        ports = registry.unassigned(start, end, args.protocol)
-    if not args.include_ephemeral:
-        ports = [port for port in ports if port < EPHEMERAL_START]
-    ports = ports[: args.count]
+        found = find_free(
+            registry, PortRange(start, end), args.protocol, count=args.count, machine=machine_ports(), rules=rules
+        )
+    ports = found.ports
     if args.json:
-        out.json(free_ports_to_json(registry, args.range, args.protocol, ports))
+        out.json(
+            free_ports_to_json(
+                registry,
+                args.range,
+                args.protocol,
+                ports,
+                skipped=found.skipped if args.explain else None,
+                machine=found.machine,
+                rules=rules,
+            )
+        )
+    elif args.explain:
+        _explain_free(out, found)
     else:
         for port in ports:
             out.line(str(port))
@@ -239,9 +272,27 @@ def cmd_free(args: argparse.Namespace, out: Output) -> int:
         if not args.include_ephemeral and end >= EPHEMERAL_START:
             # Say why ports in the span were left out, or it reads as if IANA had assigned them.
             hint = f" (ports from {EPHEMERAL_START} up are left out as OS ephemeral ports: add --include-ephemeral)"
-        out.message(f"ianaports: no unassigned port in {start}-{end}{hint}")
+        elif not args.explain:
+            hint = " (--explain says why each port was skipped)"
+        out.message(f"ianaports: no free port in {start}-{end}{hint}")
         return EXIT_NOT_FOUND
     return EXIT_OK
+
+
+def _explain_free(out: Output, found: FreePorts) -> None:
+    """Each candidate in port order: proposed, or skipped with every reason."""
+    machine = found.machine
+    if machine is not None:
+        how = "read from" if machine.measured else "not readable here; using the"
+        spans = ", ".join(str(span) for span in machine.ephemeral)
+        reserved = ", ".join(str(span) for span in machine.reserved) or "none"
+        out.line(f"this machine: {machine.system}, ephemeral {spans}, reserved {reserved} ({how} {machine.source})")
+    rows: list[tuple[int, list[str]]] = [(port, [str(port), "free"]) for port in found.ports]
+    for item in found.skipped:
+        reasons = "; ".join(reason.text for reason in item.reasons)
+        rows.append((item.ports.start, [str(item.ports), f"skipped: {reasons}"]))
+    rows.sort(key=lambda row: row[0])
+    out.line(format_table(["PORTS", "VERDICT"], [row for _, row in rows], aligned=out.is_terminal))
 
 
 def add_free(commands: Commands) -> None:
@@ -251,10 +302,18 @@ def add_free(commands: Commands) -> None:
         "free",
         cmd_free,
         help="list ports IANA has not assigned, for an internal service",
-        description="List ports that IANA lists as unassigned in a span (for every protocol unless --protocol). "
-        f"Ports from {EPHEMERAL_START} up are left out unless --include-ephemeral: operating systems hand them "
-        f"out to outgoing connections (Linux {LINUX_EPHEMERAL}, Windows and RFC 6335 {IANA_DYNAMIC}).",
-        examples=["ianaports free --count 5", "ianaports free --range 8000-8999 --protocol tcp --json"],
+        description="List ports in a span (for every protocol unless --protocol) that nothing speaks against: "
+        "IANA has not assigned or reserved them and notes no use of them, browsers do not block them "
+        "(the Fetch standard's bad ports), and they are outside this machine's ephemeral range and reserved "
+        f"ports and Kubernetes' NodePort range ({KUBERNETES_NODEPORT}). Ports from {EPHEMERAL_START} up are "
+        "left out unless --include-ephemeral: operating systems hand them out to outgoing connections "
+        f"(Linux {LINUX_EPHEMERAL}, Windows and RFC 6335 {IANA_DYNAMIC}). --explain says why each skipped "
+        "port was skipped.",
+        examples=[
+            "ianaports free --count 5",
+            "ianaports free --range 8000-8999 --protocol tcp --json",
+            "ianaports free --range 10070-10090 --explain",
+        ],
     )
     free.add_argument(
         "--range", type=_port_span, default=(1024, EPHEMERAL_START - 1), metavar="A-B", help="span (1024-32767)"
@@ -262,6 +321,15 @@ def add_free(commands: Commands) -> None:
     free.add_argument("--count", type=positive_int, default=10, metavar="N", help="how many ports to list (10)")
     add_protocol_option(free, "free for this protocol only")
     free.add_argument("--include-ephemeral", action="store_true", help="also list ports in OS ephemeral ranges")
+    free.add_argument(
+        "--allow-browser-blocked", action="store_true", help="also list ports browsers refuse (Fetch bad ports)"
+    )
+    free.add_argument(
+        "--allow-nodeport",
+        action="store_true",
+        help=f"also list ports in Kubernetes' NodePort range ({KUBERNETES_NODEPORT})",
+    )
+    free.add_argument("--explain", action="store_true", help="say why each skipped candidate was skipped")
     add_json_option(free)
     add_registry_source(free)
 

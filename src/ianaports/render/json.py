@@ -26,6 +26,7 @@ from ianaports.model import (
     ServiceRecord,
     tidy_text,
 )
+from ianaports.ranges import BROWSER_BLOCKED_AS_OF, BROWSER_BLOCKED_SOURCE
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -35,9 +36,13 @@ if TYPE_CHECKING:
     from ianaports._sync import SyncResult
     from ianaports.changes import FieldChange, FieldValue, History, RegistryDiff
     from ianaports.explainer import ExplainView
+    from ianaports.freeports import FreeRules, Skipped
     from ianaports.listen import AuditedListener, BaselineDiff, Listener
+    from ianaports.names import NameCheck
+    from ianaports.nmap import NmapEntry
     from ianaports.notes import Note, NoteCheck, NoteSet
-    from ianaports.ranges import RangeFacts
+    from ianaports.oslimits import OsPorts, PortOnMachine
+    from ianaports.ranges import BlockedPort, RangeFacts
     from ianaports.registry import PortCounts, PortStatistics, RecordSource, Registry
     from ianaports.store import ReleaseInfo
 
@@ -49,6 +54,8 @@ __all__ = [
     "backup_to_json",
     "baseline_diff_to_json",
     "baseline_to_json",
+    "blocked_port_to_json",
+    "check_name_to_json",
     "completion_to_json",
     "diff_to_json",
     "explain_to_json",
@@ -57,14 +64,17 @@ __all__ = [
     "free_ports_to_json",
     "history_to_json",
     "listener_to_json",
+    "nmap_entry_to_json",
     "no_explanation_to_json",
     "note_check_to_json",
     "note_checks_to_json",
     "note_set_to_json",
     "note_to_json",
+    "os_ports_to_json",
     "person_from_json",
     "person_to_json",
     "port_counts_to_json",
+    "port_on_machine_to_json",
     "range_facts_to_json",
     "rebuild_to_json",
     "record_from_json",
@@ -72,6 +82,7 @@ __all__ = [
     "records_to_json",
     "reference_to_json",
     "registry_to_json",
+    "skipped_to_json",
     "statistics_to_json",
     "sync_to_json",
     "versions_to_json",
@@ -242,16 +253,53 @@ def records_to_json(source: RecordSource, records: Iterable[ServiceRecord]) -> J
     return {"schema_version": JSON_SCHEMA_VERSION, "updated": source.updated.isoformat(), "records": _records(records)}
 
 
+def os_ports_to_json(machine: OsPorts) -> JsonDict:
+    """A system's ephemeral and reserved ports, and whether they were read from the machine."""
+    return {
+        "system": machine.system,
+        "source": machine.source,
+        "measured": machine.measured,
+        "ephemeral": [str(span) for span in machine.ephemeral],
+        "reserved": [str(span) for span in machine.reserved],
+    }
+
+
+def skipped_to_json(skipped: Skipped) -> JsonDict:
+    """A run of ports ``free`` skipped, with each reason's kind and text."""
+    return {
+        "start": skipped.ports.start,
+        "end": skipped.ports.end,
+        "reasons": [{"kind": reason.kind.value, "text": reason.text} for reason in skipped.reasons],
+    }
+
+
 def free_ports_to_json(
-    source: RecordSource, span: tuple[int, int], protocol: str | None, ports: Sequence[int]
+    source: RecordSource,
+    span: tuple[int, int],
+    protocol: str | None,
+    ports: Sequence[int],
+    *,
+    skipped: Sequence[Skipped] | None = None,
+    machine: OsPorts | None = None,
+    rules: FreeRules | None = None,
 ) -> JsonDict:
-    """The unassigned ports listed (``free``), with the span and the protocol (or ``None``) asked."""
+    """The free ports listed (``free``), the span and protocol asked, what was avoided, and what was skipped."""
+    avoids = ["iana", "os-reserved"]
+    if rules is None or rules.browser_blocked:
+        avoids.append("browser-blocked")
+    if rules is None or rules.ephemeral:
+        avoids.append("ephemeral")
+    if rules is None or rules.kubernetes_nodeport:
+        avoids.append("kubernetes-nodeport")
     return {
         "schema_version": JSON_SCHEMA_VERSION,
         "updated": source.updated.isoformat(),
         "range": list(span),
         "protocol": protocol,
         "ports": list(ports),
+        "avoids": avoids,
+        "machine": None if machine is None else os_ports_to_json(machine),
+        "skipped": None if skipped is None else [skipped_to_json(item) for item in skipped],
     }
 
 
@@ -477,6 +525,61 @@ def range_facts_to_json(facts: RangeFacts) -> JsonDict:
         "ephemeral": [
             {"system": item.system, "span": str(item.span), "contains": item.contains} for item in facts.ephemeral
         ],
+        "browser_blocked": None if facts.browser_blocked is None else blocked_port_to_json(facts.browser_blocked),
+        "kubernetes_nodeport": facts.kubernetes_nodeport,
+    }
+
+
+def check_name_to_json(source: RecordSource, found: NameCheck) -> JsonDict:
+    """``check-name``: the rules a name breaks, where it is registered, similar names and ports to ask for."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "updated": source.updated.isoformat(),
+        "name": found.name,
+        "protocol": None if found.protocol is None else found.protocol.value,
+        "valid": found.valid,
+        "broken_rules": [{"id": rule.id, "text": rule.text} for rule in found.broken],
+        "taken": found.taken,
+        "taken_protocols": [protocol.value for protocol in found.taken_protocols],
+        "records": _records(found.records),
+        "similar": list(found.similar),
+        "suggested_ports": list(found.suggested_ports),
+        "application": [
+            {"field": item.field, "required": item.required, "value": item.value} for item in found.application
+        ],
+    }
+
+
+def blocked_port_to_json(blocked: BlockedPort) -> JsonDict:
+    """One entry of the Fetch standard's bad ports, with the date it was added where known."""
+    return {
+        "port": blocked.port,
+        "service": blocked.service,
+        "added": None if blocked.added is None else blocked.added.isoformat(),
+        "change": blocked.change,
+        "source": BROWSER_BLOCKED_SOURCE,
+        "list_as_of": BROWSER_BLOCKED_AS_OF.isoformat(),
+    }
+
+
+def port_on_machine_to_json(found: PortOnMachine) -> JsonDict:
+    """How this machine treats one port: the ephemeral or reserved range holding it, if any."""
+    return {
+        "port": found.port,
+        "machine": os_ports_to_json(found.machine),
+        "ephemeral": None if found.ephemeral is None else str(found.ephemeral),
+        "reserved": None if found.reserved is None else str(found.reserved),
+    }
+
+
+def nmap_entry_to_json(entry: NmapEntry) -> JsonDict:
+    """One line of the user's nmap-services file: name, port, protocol and open frequency."""
+    return {
+        "name": entry.name,
+        "port": entry.port,
+        "protocol": entry.protocol,
+        "frequency": entry.frequency,
+        "rank": entry.rank,
     }
 
 
@@ -512,6 +615,9 @@ def explain_to_json(view: ExplainView) -> JsonDict:
         "ranges": [range_facts_to_json(facts) for facts in view.ranges],
         "notes": [note_to_json(note) for note in view.notes],
         "internal_use": None if advice is None else {"sensible": advice.sensible, "reasons": list(advice.reasons)},
+        "machine": [port_on_machine_to_json(found) for found in view.machine],
+        "nmap_source": view.nmap_source,
+        "nmap": [nmap_entry_to_json(entry) for entry in view.nmap],
         "check_commands": {
             str(port): [line for commands in check_commands(port) for line in commands.lines] for port in view.ports
         },

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ianaports.model import PortRange, Protocol, read_query
-from ianaports.ranges import PortClass
+from ianaports.ranges import BROWSER_BLOCKED_AS_OF, BROWSER_BLOCKED_SOURCE, KUBERNETES_NODEPORT, PortClass
 
 from .text import one_line
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ianaports.explainer import ExplainView
     from ianaports.model import Person, ServiceRecord
     from ianaports.notes import Note
+    from ianaports.oslimits import PortOnMachine
     from ianaports.ranges import RangeFacts
 
 __all__ = [
@@ -295,6 +296,73 @@ def _range_section(view: ExplainView) -> Section:
     return _section("range", "The range it sits in", blocks, f"{view.query} has no port number, so no range applies.")
 
 
+# --- beyond IANA: browsers, this machine, Kubernetes, nmap ---
+
+
+def _browser_block(facts: RangeFacts) -> Paragraph:
+    blocked = facts.browser_blocked
+    as_of = f"the Fetch standard's bad ports list as of {BROWSER_BLOCKED_AS_OF}, {BROWSER_BLOCKED_SOURCE}"
+    if blocked is None:
+        return Paragraph(f"Browsers load http://host:{facts.port}/ normally: the port is not on {as_of}.")
+    added = f", added on {blocked.added} ({blocked.change})" if blocked.added and blocked.change else ""
+    return Paragraph(
+        f"Browsers refuse to load http://host:{facts.port}/ (and fetch() from it fails): port {facts.port} "
+        f"({blocked.service}) is on {as_of}{added}. A web server or dev server here is unreachable from a browser."
+    )
+
+
+def _machine_block(found: PortOnMachine) -> Paragraph:
+    machine = found.machine
+    where = f"this machine ({machine.system}, {'read from ' if machine.measured else ''}{machine.source})"
+    if found.reserved is not None:
+        return Paragraph(
+            f"On {where} port {found.port} is reserved ({found.reserved}): the system keeps it out of "
+            "automatic assignment, usually for a service an administrator or Hyper-V set aside."
+        )
+    if found.ephemeral is not None:
+        return Paragraph(
+            f"On {where} port {found.port} is in the ephemeral range {found.ephemeral}: the system may "
+            "hand it to an outgoing connection at any time, so a server that binds it may find it taken."
+        )
+    spans = ", ".join(str(span) for span in machine.ephemeral)
+    return Paragraph(f"On {where} port {found.port} is outside the ephemeral range ({spans}) and not reserved.")
+
+
+def _nodeport_block(facts: RangeFacts) -> Paragraph:
+    if facts.kubernetes_nodeport:
+        return Paragraph(
+            f"It is in Kubernetes' default NodePort range ({KUBERNETES_NODEPORT}): a cluster may open it on "
+            "every node for a NodePort service."
+        )
+    return Paragraph(f"It is outside Kubernetes' default NodePort range ({KUBERNETES_NODEPORT}).")
+
+
+def _platforms_section(view: ExplainView) -> Section:
+    blocks: list[Block] = []
+    machine = {found.port: found for found in view.machine}
+    for facts in view.ranges:
+        blocks.append(_browser_block(facts))
+        if facts.port in machine:
+            blocks.append(_machine_block(machine[facts.port]))
+        blocks.append(_nodeport_block(facts))
+    return _section(
+        "platforms", "Browsers, this machine and Kubernetes", blocks, f"{view.query} has no port number to check."
+    )
+
+
+def _nmap_section(view: ExplainView) -> Section | None:
+    if view.nmap_source is None:
+        return None
+    items = tuple(
+        f"{entry.port}/{entry.protocol} ({entry.name}): found open on {entry.frequency:.6f} of scanned hosts, "
+        f"rank {entry.rank} among {entry.protocol} ports"
+        for entry in view.nmap
+    )
+    blocks: list[Block] = [Paragraph(f"From your nmap-services file ({view.nmap_source}):")]
+    blocks.append(Bullets(items) if items else Paragraph("It does not list this port."))
+    return Section("nmap", "How often scans find it open", tuple(blocks))
+
+
 def _note_blocks(note: Note) -> list[Block]:
     rows = [(label, value) for label, value in (("Vendor", note.vendor), ("Product", note.product)) if value]
     rows.append(("Status", str(note.status)))
@@ -435,6 +503,8 @@ def build_page(view: ExplainView) -> Page:
     internal = _internal_use_section(view)
     if internal is not None:
         sections.insert(2, internal)
+    beyond = [section for section in (_platforms_section(view), _nmap_section(view)) if section is not None]
+    sections[2:2] = beyond
     checked = sorted({note.checked_against.release.isoformat() for note in view.notes if note.checked_against})
     footer = f"IANA registry of {view.release}."
     if view.notes:
