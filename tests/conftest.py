@@ -22,6 +22,12 @@ def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("IANAPORTS_CACHE_DIR", str(cache))
     monkeypatch.delenv("IANAPORTS_URL", raising=False)
     monkeypatch.delenv("IANAPORTS_NOTES_PATH", raising=False)
+    # The network settings and proxies of whoever runs the suite must not reach a test's sync.
+    for variable in ("IANAPORTS_TIMEOUT", "IANAPORTS_RETRIES", "IANAPORTS_DEADLINE", "IANAPORTS_LOCK_TIMEOUT"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(variable, raising=False)
+        monkeypatch.delenv(variable.lower(), raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     return cache
 

@@ -180,18 +180,18 @@ class Sleeps:
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> Sleeps:
-    """Retries wait on a recorder, and reads time out after 0.3 s, so the suite stays fast.
+    """Retries wait on a recorder, and an attempt times out after 0.3 s, so the suite stays fast.
 
-    The CLI calls ``attempt_sync()`` (the API ``sync()``) without these
-    arguments, so their defaults are what a user gets; the test swaps only the
-    defaults.
+    The CLI calls ``attempt_sync()`` (the API ``sync()``) without ``sleep``,
+    so its default is what a user gets; the test swaps only the default.  The
+    timeout comes from ``$IANAPORTS_TIMEOUT``, as a user would set it.
     """
     recorder = Sleeps()
     for function in (_sync.sync, _sync.attempt_sync):
         defaults = function.__kwdefaults__
         assert defaults is not None
         monkeypatch.setitem(defaults, "sleep", recorder)
-        monkeypatch.setitem(defaults, "timeout", (2.0, 0.3))
+    monkeypatch.setenv("IANAPORTS_TIMEOUT", "0.3")
     return recorder
 
 
