@@ -24,6 +24,7 @@ import contextlib
 import email.utils
 import hashlib
 import http.client
+import re
 import socket
 import ssl
 import threading
@@ -564,6 +565,9 @@ def describe_error(exc: BaseException) -> str:
     violation = _protocol_violation(exc)
     if violation is not None:
         return violation
+    if isinstance(exc, requests.exceptions.ProxyError):
+        tunnel = _tunnel_failure(exc)
+        return f"the proxy refused the connection ({tunnel})" if tunnel else "cannot connect through the proxy"
     if _find(exc, http.client.RemoteDisconnected):
         return "the server closed the connection without answering"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError) or "IncompleteRead" in text:
@@ -593,6 +597,14 @@ def _protocol_violation(exc: BaseException) -> str | None:
     return None
 
 
+def _tunnel_failure(exc: BaseException) -> str | None:
+    """The proxy's answer to CONNECT (``Tunnel connection failed: 407 Proxy Authentication Required``), if any."""
+    for current in _chain(exc):
+        if isinstance(current, OSError) and str(current).startswith("Tunnel connection failed"):
+            return str(current)
+    return None
+
+
 def _retryable(exc: BaseException) -> bool:
     """True when a failed request may succeed if asked again: a timeout, a reset or dropped connection."""
     reason = describe_error(exc)
@@ -600,12 +612,19 @@ def _retryable(exc: BaseException) -> bool:
         reason.startswith((_DNS_FAILURE, "connection refused", "TLS error"))
         or _protocol_violation(exc) is not None
         or isinstance(exc, requests.exceptions.InvalidHeader)
+        # A proxy that says no (403, 407) says it again; a proxy whose upstream failed (5xx) may not.
+        or re.search(r"Tunnel connection failed: 4\d\d", reason) is not None
     )
     return not permanent
 
 
 def _find(exc: BaseException, kind: type[BaseException]) -> Any:  # noqa: ANN401 - an instance of kind
     """The first exception of *kind* in *exc*'s chain (causes, contexts, reasons and arguments), or None."""
+    return next((current for current in _chain(exc) if isinstance(current, kind)), None)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """*exc* and every exception behind it: causes, contexts, urllib3's reasons and wrapped arguments."""
     seen: set[int] = set()
     pending: list[object] = [exc]
     while pending:
@@ -613,7 +632,5 @@ def _find(exc: BaseException, kind: type[BaseException]) -> Any:  # noqa: ANN401
         if not isinstance(current, BaseException) or id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, kind):
-            return current
+        yield current
         pending += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
-    return None
