@@ -331,8 +331,8 @@ class _Options:
     session: requests.Session | None
     timeout: Timeout
     retries: int
-    #: The time.monotonic() by which the network part of the sync must end.
-    ends_at: float
+    #: The time.monotonic() the sync began, and the seconds its network part may take from then.
+    started: float
     deadline: float
     lock_timeout: float
     force: bool
@@ -378,7 +378,7 @@ def attempt_sync(
         session=session,
         timeout=timeout,
         retries=_retries_setting(retries),
-        ends_at=time.monotonic() + limit,
+        started=time.monotonic(),
         deadline=limit,
         lock_timeout=_seconds_setting(lock_timeout, LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT, "the lock timeout"),
         force=force,
@@ -610,8 +610,7 @@ def _sync_url(store: Store, url: str, options: _Options) -> SourceOutcome:
     # Validators only ask "changed since the copy I have?": with no release stored there is no copy.
     have_copy = stored is not None and not options.force and store.latest() is not None
     validators = Validators.from_json(json.loads(stored)) if have_copy and stored is not None else None
-    left = options.ends_at - time.monotonic()
-    if left <= 0:
+    if time.monotonic() >= options.started + options.deadline:
         return SourceOutcome(
             source=shown, status="failed", error=f"not tried: the sync's {options.deadline:g} s deadline had passed"
         )
@@ -621,7 +620,8 @@ def _sync_url(store: Store, url: str, options: _Options) -> SourceOutcome:
             session=options.session,
             timeout=options.timeout,
             retries=options.retries,
-            deadline=left,
+            deadline=options.deadline,
+            started=options.started,
             validators=validators,
             progress=options.progress,
             sleep=options.sleep,

@@ -145,8 +145,10 @@ class _Watch:
     stream), and :attr:`fired` tells the attempt why.
     """
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, reason: str) -> None:
         self.seconds = seconds
+        #: What a timeout of this attempt is reported as.
+        self.reason = reason
         self.fired = False
         self._guard = threading.Lock()
         self._connections: list[object] = []
@@ -269,6 +271,7 @@ def fetch(
     retries: int | None = None,
     max_wait: float = DEFAULT_MAX_WAIT,
     deadline: float | None = None,
+    started: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> Download:
@@ -281,7 +284,8 @@ def fetch(
     headers and the whole body; the connection itself at most
     :data:`DEFAULT_CONNECT_TIMEOUT` of it), or a pair (connect, attempt).
     *deadline*, when given, bounds the whole fetch: every attempt and every
-    wait between them.
+    wait between them, counted from *started* (a :func:`time.monotonic` value,
+    default now; a caller fetching several URLs can share one deadline).
 
     Timeouts, a reset or dropped connection, 429 and 5xx are retried *retries*
     times (default :data:`DEFAULT_RETRIES`) with exponential backoff, honouring
@@ -301,6 +305,7 @@ def fetch(
             retries=DEFAULT_RETRIES if retries is None else retries,
             max_wait=max_wait,
             deadline=deadline,
+            started=time.monotonic() if started is None else started,
             sleep=sleep,
             progress=progress,
         )
@@ -318,6 +323,7 @@ def _fetch(
     retries: int,
     max_wait: float,
     deadline: float | None,
+    started: float,
     sleep: Callable[[float], None],
     progress: Callable[[int, int | None], None] | None,
 ) -> Download:
@@ -328,25 +334,31 @@ def _fetch(
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"only http and https URLs can be fetched, not {url!r}")
     connect, per_attempt = _limits(timeout)
-    end = None if deadline is None else time.monotonic() + deadline
+    end = None if deadline is None else started + deadline
     owned = session is None
     active = session or new_session()
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip", **(validators or Validators()).headers()}
     waited = 0.0
     try:
-        for attempt in range(retries + 1):
-            limit = per_attempt if end is None else min(per_attempt, end - time.monotonic())
-            if limit <= 0:
-                raise FetchError(f"cannot fetch {url}: the {deadline:g} s deadline passed")
+        for attempt in range(1, retries + 2):
+            left = None if end is None else end - time.monotonic()
+            if left is not None and left <= 0:
+                raise FetchError(f"cannot fetch {url}: the {deadline:g} s deadline passed ({_attempts(attempt - 1)})")
+            cut = left is not None and left < per_attempt  # the deadline comes before the attempt's own limit
+            if left is not None and cut:
+                limit, slow = left, f"timed out waiting for the server: the {deadline:g} s deadline passed"
+            else:
+                limit, slow = per_attempt, _attempt_reason(per_attempt)
             try:
                 return _attempt(
-                    active, url, headers=headers, connect=min(connect, limit), limit=limit, max_bytes=max_bytes,
-                    progress=progress,
+                    active, url, headers=headers, connect=min(connect, limit), limit=limit, slow=slow,
+                    max_bytes=max_bytes, progress=progress,
                 )  # fmt: skip
             except _RetryableError as exc:
-                delay = exc.delay if exc.delay is not None else min(2.0**attempt, 30.0)
-                if attempt == retries:
-                    raise FetchError(f"cannot fetch {url}: {exc.reason} (after {retries + 1} attempts)") from None
+                delay = exc.delay if exc.delay is not None else min(2.0 ** (attempt - 1), 30.0)
+                if attempt > retries or (cut and exc.reason == slow):
+                    # The last attempt, or one the deadline itself cut short: no time is left to try again.
+                    raise FetchError(f"cannot fetch {url}: {exc.reason} ({_attempts(attempt)})") from None
                 if waited + delay > max_wait:
                     raise FetchError(
                         f"cannot fetch {url}: {exc.reason}; retrying would wait {delay:.0f} s more"
@@ -355,7 +367,7 @@ def _fetch(
                 if end is not None and time.monotonic() + delay >= end:
                     raise FetchError(
                         f"cannot fetch {url}: {exc.reason}; retrying in {delay:.0f} s would pass"
-                        f" the {deadline:g} s deadline (after {attempt + 1} attempts)"
+                        f" the {deadline:g} s deadline ({_attempts(attempt)})"
                     ) from None
                 sleep(delay)
                 waited += delay
@@ -365,8 +377,16 @@ def _fetch(
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-def _too_slow(limit: float) -> _RetryableError:
-    return _RetryableError(f"timed out waiting for the server (an attempt may take at most {limit:g} s)")
+def _attempt_reason(limit: float) -> str:
+    return f"timed out waiting for the server (an attempt may take at most {limit:g} s)"
+
+
+def _attempts(count: int) -> str:
+    return f"after {count} attempt{'' if count == 1 else 's'}"
+
+
+def _too_slow(watch: _Watch) -> _RetryableError:
+    return _RetryableError(watch.reason)
 
 
 def _attempt(
@@ -376,10 +396,11 @@ def _attempt(
     headers: dict[str, str],
     connect: float,
     limit: float,
+    slow: str,
     max_bytes: int,
     progress: Callable[[int, int | None], None] | None,
 ) -> Download:
-    with _Watch(limit) as watch:
+    with _Watch(limit, slow) as watch:
         try:
             response = _get_following_redirects(session, url, headers, (connect, limit))
         except (
@@ -391,7 +412,7 @@ def _attempt(
             raise FetchError(f"cannot fetch {url}: not a valid URL ({describe_error(exc)})") from exc
         except requests.RequestException as exc:
             if watch.fired:
-                raise _too_slow(limit) from exc
+                raise _too_slow(watch) from exc
             reason = describe_error(exc)
             if not _retryable(exc):
                 # Offline, a typo, a closed port, a certificate or a broken server: asking again will not help.
@@ -479,9 +500,9 @@ def _stream(
         if progress is not None:
             progress(len(body), declared)
         if watch.fired:
-            raise _too_slow(watch.seconds)
+            raise _too_slow(watch)
     if watch.fired:  # the watchdog's shutdown ended a body without a length early
-        raise _too_slow(watch.seconds)
+        raise _too_slow(watch)
     encoded = response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
     if declared is not None and not encoded and len(body) != declared:
         raise _RetryableError(f"the body was truncated ({len(body)} of {declared} bytes)")
@@ -501,11 +522,11 @@ def _chunks(response: requests.Response, url: str, watch: _Watch) -> Iterator[by
         ) from exc
     except requests.RequestException as exc:
         if watch.fired:
-            raise _too_slow(watch.seconds) from exc
+            raise _too_slow(watch) from exc
         raise _RetryableError(describe_error(exc)) from exc
     except OSError as exc:
         if watch.fired:
-            raise _too_slow(watch.seconds) from exc
+            raise _too_slow(watch) from exc
         raise FetchError(f"cannot fetch {url}: {exc.strerror or exc}") from exc
 
 
