@@ -44,6 +44,7 @@ class RawServer:
         self.sent: list[int] = []
         self.requests: list[bytes] = []
         self.workers: list[threading.Thread] = []
+        self._sending = 0
         self.listener = socket.create_server(("127.0.0.1", 0))
         scheme = "https" if tls else "http"
         self.url = f"{scheme}://127.0.0.1:{self.listener.getsockname()[1]}/ports.xml"
@@ -79,6 +80,7 @@ class RawServer:
                 for byte in self.answer[self.prompt :]:
                     stream.sendall(bytes([byte]))
                     sent += 1
+                    self._sending = sent
                     time.sleep(self.interval)
             stream.shutdown(socket.SHUT_WR)
             stream.recv(1)
@@ -88,6 +90,10 @@ class RawServer:
             self.sent.append(sent)
             stream.close()
             connection.close()
+
+    def progress(self) -> int:
+        """Bytes sent so far on the connection now being answered (0 before any)."""
+        return self._sending
 
     def finished(self) -> list[int]:
         """Wait for every answer to end (the client hung up); the bytes each one sent."""
