@@ -656,8 +656,10 @@ class TestWriterLock:
             with pytest.raises(CacheError, match=r"another ianaports process holds .*after 0\.2 s"):
                 ianaports.sync(release, lock_timeout=0.2)
             code, _, stderr = run("sync", "--source", str(release), "--lock-timeout", "0.2")
-        assert code == 4
-        assert "gave up waiting for it after 0.2 s" in stderr
+            assert (code, "gave up waiting for it after 0.2 s" in stderr) == (4, True)
+            code, _, stderr = run("sync", "--source", str(release), "--lock-timeout", "0")
+            assert (code, "gave up waiting for it after 0 s" in stderr) == (4, True)
+        assert run("sync", "--source", str(release), "--lock-timeout", "-1")[0] == 2
 
 
 class TestEmptyStore304:
@@ -706,3 +708,31 @@ class TestCredentials:
         assert code == EXIT_SOURCE
         assert "s3cret" not in stderr
         assert "alice:***@" in stderr
+
+
+class TestRetryNotice:
+    def test_each_retry_is_announced_on_a_terminal(self, raw_server, monkeypatch):
+        """On a terminal, a sync says why it waits before each retry; a pipe and --quiet stay silent."""
+        flaky = raw_server(answer("503 Service Unavailable", ("Content-Length: 0",)))
+        monkeypatch.setitem(_sync.attempt_sync.__kwdefaults__, "sleep", Sleeps())
+        stderr = _Terminal()
+        code = main(["sync", "--source", flaky.url, "--retries", "2"], stdout=io.StringIO(), stderr=stderr)
+        assert code == EXIT_SOURCE
+        notices = [line for line in stderr.getvalue().split("\n") if "trying again" in line]
+        assert notices == [
+            f"\r\033[K  {flaky.url}: HTTP 503 Service Unavailable; trying again in 1 s",
+            f"\r\033[K  {flaky.url}: HTTP 503 Service Unavailable; trying again in 2 s",
+        ]
+        quiet = _Terminal()
+        main(["sync", "--source", flaky.url, "--retries", "2", "--quiet"], stdout=io.StringIO(), stderr=quiet)
+        assert "trying again" not in quiet.getvalue()
+        assert "trying again" not in run("sync", "--source", flaky.url, "--retries", "2")[2]
+
+    def test_api_hears_of_each_retry_without_the_password(self, raw_server):
+        """sync(on_retry=...) is called with the source (password hidden), the reason and the wait."""
+        flaky = raw_server(answer("503 Service Unavailable", ("Content-Length: 0",)))
+        heard: list[tuple[str, str, float]] = []
+        url = flaky.url.replace("http://", "http://alice:s3cret@")
+        with pytest.raises(FetchError):
+            ianaports.sync(url, sleep=Sleeps(), retries=1, on_retry=lambda *call: heard.append(call))
+        assert heard == [(flaky.url.replace("http://", "http://alice:***@"), "HTTP 503 Service Unavailable", 1.0)]

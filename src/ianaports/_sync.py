@@ -207,7 +207,7 @@ class SyncResult:
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_RETRIES = 3
 #: Seconds a whole sync may spend on the network: every attempt of every URL source, and the waits between.
-DEFAULT_DEADLINE = 300.0
+DEFAULT_DEADLINE = 120.0
 #: The environment variables that set sync's network settings when an argument does not.
 TIMEOUT_ENV, RETRIES_ENV, DEADLINE_ENV = "IANAPORTS_TIMEOUT", "IANAPORTS_RETRIES", "IANAPORTS_DEADLINE"
 LOCK_TIMEOUT_ENV = "IANAPORTS_LOCK_TIMEOUT"
@@ -215,8 +215,8 @@ LOCK_TIMEOUT_ENV = "IANAPORTS_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = LOCK_TIMEOUT_SECONDS
 
 
-def _seconds_setting(value: float | None, variable: str, default: float, name: str) -> float:
-    """*value*, else the number of seconds in $*variable*, else *default*; above 0 in every case."""
+def _seconds_setting(value: float | None, variable: str, default: float, name: str, *, zero: bool = False) -> float:
+    """*value*, else the number of seconds in $*variable*, else *default*; above 0 (or 0 with *zero*)."""
     if value is None:
         text = os.environ.get(variable, "").strip()
         if not text:
@@ -228,8 +228,10 @@ def _seconds_setting(value: float | None, variable: str, default: float, name: s
         where = f"${variable}"
     else:
         where = name
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
-        raise InvalidArgumentError(f"{where} must be a number of seconds above 0, not {value!r}")
+    finite = not isinstance(value, bool) and isinstance(value, int | float) and value < float("inf")
+    if not finite or not (value >= 0 if zero else value > 0):
+        least = "0 or more" if zero else "above 0"
+        raise InvalidArgumentError(f"{where} must be a number of seconds {least}, not {value!r}")
     return float(value)
 
 
@@ -272,6 +274,7 @@ def sync(
     git_ref: str | None = None,
     git_path: str | None = None,
     on_import: Callable[[ImportProgress], None] | None = None,
+    on_retry: Callable[[str, str, float], None] | None = None,
 ) -> SyncResult:
     """Refresh the cache from *source* (default: :func:`default_sources`); return what happened.
 
@@ -293,11 +296,13 @@ def sync(
     again (default ``$IANAPORTS_RETRIES``, else 3), and *deadline* the most
     the whole sync may spend on the network, every attempt of every URL source
     and the waits between them included (default ``$IANAPORTS_DEADLINE``, else
-    300).  A refused connection, a DNS or TLS failure and a protocol violation
-    are not retried: the next source is tried at once.  The writer lock is
+    120).  A refused connection, a DNS or TLS failure and a protocol violation
+    are not retried: the next source is tried at once.  ``on_retry`` hears of
+    each retry: the source (its password hidden), why, and the seconds it
+    waits first.  The writer lock is
     held only while a release is stored, never during a download; another
-    writer's lock is waited for at most *lock_timeout* seconds (default
-    ``$IANAPORTS_LOCK_TIMEOUT``, else 300), apart from the deadline.
+    writer's lock is waited for at most *lock_timeout* seconds (0: not at all;
+    default ``$IANAPORTS_LOCK_TIMEOUT``, else 300), apart from the deadline.
 
     Raises :class:`FetchError` (or :class:`SuspectReleaseError`) when every
     source failed, :class:`CacheError` when the cache cannot be written (in
@@ -319,6 +324,7 @@ def sync(
         git_ref=git_ref,
         git_path=git_path,
         on_import=on_import,
+        on_retry=on_retry,
     )
     raise_for_failure(result)
     return result
@@ -341,6 +347,7 @@ class _Options:
     git_ref: str | None
     git_path: str | None
     on_import: Callable[[ImportProgress], None] | None
+    on_retry: Callable[[str, str, float], None] | None
 
 
 def attempt_sync(
@@ -358,6 +365,7 @@ def attempt_sync(
     git_ref: str | None = None,
     git_path: str | None = None,
     on_import: Callable[[ImportProgress], None] | None = None,
+    on_retry: Callable[[str, str, float], None] | None = None,
 ) -> SyncResult:
     """Do what :func:`sync` does, but return the outcomes when every source failed instead of raising.
 
@@ -380,13 +388,16 @@ def attempt_sync(
         retries=_retries_setting(retries),
         started=time.monotonic(),
         deadline=limit,
-        lock_timeout=_seconds_setting(lock_timeout, LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT, "the lock timeout"),
+        lock_timeout=_seconds_setting(
+            lock_timeout, LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT, "the lock timeout", zero=True
+        ),
         force=force,
         progress=progress,
         sleep=sleep,
         git_ref=git_ref,
         git_path=git_path,
         on_import=on_import,
+        on_retry=on_retry,
     )
     store = Store(cache_dir)
     outcomes: list[SourceOutcome] = []
@@ -625,6 +636,7 @@ def _sync_url(store: Store, url: str, options: _Options) -> SourceOutcome:
             validators=validators,
             progress=options.progress,
             sleep=options.sleep,
+            on_retry=None if options.on_retry is None else functools.partial(options.on_retry, shown),
         )
     except FetchError as exc:
         return SourceOutcome(source=shown, status="failed", error=_strip_url(str(exc), shown))

@@ -274,6 +274,7 @@ def fetch(
     started: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[int, int | None], None] | None = None,
+    on_retry: Callable[[str, float], None] | None = None,
 ) -> Download:
     """Download *url* into memory, or learn that it has not changed.
 
@@ -290,7 +291,8 @@ def fetch(
     Timeouts, a reset or dropped connection, 429 and 5xx are retried *retries*
     times (default :data:`DEFAULT_RETRIES`) with exponential backoff, honouring
     ``Retry-After``, sleeping at most *max_wait* seconds in all and never past
-    the deadline.  A refused connection, a DNS or TLS failure, a malformed
+    the deadline; *on_retry* hears of each (the reason, the seconds it waits).
+    A refused connection, a DNS or TLS failure, a malformed
     URL, redirect or header, a protocol violation, a 304 to a request without
     validators and any other HTTP status fail at once.  Raises
     :class:`FetchError` saying why; no message holds the URL's password.
@@ -308,6 +310,7 @@ def fetch(
             started=time.monotonic() if started is None else started,
             sleep=sleep,
             progress=progress,
+            on_retry=on_retry,
         )
     except FetchError as exc:
         raise FetchError(redact_secrets(str(exc), url)) from exc.__cause__
@@ -326,6 +329,7 @@ def _fetch(
     started: float,
     sleep: Callable[[float], None],
     progress: Callable[[int, int | None], None] | None,
+    on_retry: Callable[[str, float], None] | None,
 ) -> Download:
     try:
         parts = urlsplit(url)
@@ -369,6 +373,8 @@ def _fetch(
                         f"cannot fetch {url}: {exc.reason}; retrying in {delay:.0f} s would pass"
                         f" the {deadline:g} s deadline ({_attempts(attempt)})"
                     ) from None
+                if on_retry is not None:
+                    on_retry(redact_secrets(exc.reason, url), delay)
                 sleep(delay)
                 waited += delay
     finally:

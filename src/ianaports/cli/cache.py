@@ -117,6 +117,18 @@ def _import_progress(out: Output, *, quiet: bool) -> Callable[[ImportProgress], 
     return show
 
 
+def _retry_notice(out: Output, *, quiet: bool) -> Callable[[str, str, float], None] | None:
+    """A stderr line before each retry's wait, only on a terminal: a slow sync says what it waits for."""
+    if quiet or not out.messages_to_terminal:
+        return None
+
+    def show(source: str, reason: str, delay: float) -> None:
+        out.stderr.write(f"\r\033[K  {source}: {reason}; trying again in {delay:g} s\n")
+        out.stderr.flush()
+
+    return show
+
+
 def _duration(seconds: float) -> str:
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
@@ -152,6 +164,7 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
         git_ref=args.git_ref,
         git_path=args.git_path,
         on_import=_import_progress(out, quiet=quiet),
+        on_retry=_retry_notice(out, quiet=quiet),
     )
     if args.json:
         # Failed sources are reported too ("ok": false), then the error line and exit 3.
@@ -185,13 +198,24 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
 
 
 def _seconds(text: str) -> float:
-    """A number of seconds above 0, for ``--timeout``, ``--deadline`` and ``--lock-timeout``."""
+    """A number of seconds above 0, for ``--timeout`` and ``--deadline``."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text}")
+    return value
+
+
+def _wait_seconds(text: str) -> float:
+    """A number of seconds, 0 or more, for ``--lock-timeout`` (0: do not wait)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, not {text}")
     return value
 
 
@@ -261,13 +285,13 @@ def add_sync(commands: Commands) -> None:
         type=_seconds,
         metavar="SECONDS",
         help="the most the whole sync may spend on the network: every attempt of every URL source and the waits"
-        " between them (default: $IANAPORTS_DEADLINE, else 300)",
+        " between them (default: $IANAPORTS_DEADLINE, else 120)",
     )
     sync.add_argument(
         "--lock-timeout",
-        type=_seconds,
+        type=_wait_seconds,
         metavar="SECONDS",
-        help="how long to wait for another ianaports process writing the store"
+        help="how long to wait for another ianaports process writing the store, 0 not to wait"
         " (default: $IANAPORTS_LOCK_TIMEOUT, else 300)",
     )
     add_cache_dir(sync)
