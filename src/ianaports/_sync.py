@@ -299,10 +299,10 @@ def sync(
     120).  A refused connection, a DNS or TLS failure and a protocol violation
     are not retried: the next source is tried at once.  ``on_retry`` hears of
     each retry: the source (its password hidden), why, and the seconds it
-    waits first.  The writer lock is
-    held only while a release is stored, never during a download; another
-    writer's lock is waited for at most *lock_timeout* seconds (0: not at all;
-    default ``$IANAPORTS_LOCK_TIMEOUT``, else 300), apart from the deadline.
+    waits first.  The writer lock is held only while a release is stored,
+    never during a download; another writer's lock is waited for at most
+    *lock_timeout* seconds (0: not at all; default ``$IANAPORTS_LOCK_TIMEOUT``,
+    else 300), apart from the deadline.
 
     Raises :class:`FetchError` (or :class:`SuspectReleaseError`) when every
     source failed, :class:`CacheError` when the cache cannot be written (in
@@ -337,7 +337,7 @@ class _Options:
     session: requests.Session | None
     timeout: Timeout
     retries: int
-    #: The time.monotonic() the sync began, and the seconds its network part may take from then.
+    #: The time.monotonic() the sources began (after the first lock), and the seconds the network may take from then.
     started: float
     deadline: float
     lock_timeout: float
@@ -406,6 +406,7 @@ def attempt_sync(
         with store.lock(timeout=options.lock_timeout):
             if force:
                 store.verify_index()
+        options = attrs.evolve(options, started=time.monotonic())  # waiting for the lock is not network time
         for item in sources:
             outcome = _sync_source(store, item, options)
             outcomes.append(outcome)
