@@ -435,3 +435,13 @@ class TestEnvironment:
         """REQUESTS_CA_BUNDLE naming the private CA makes the same server trusted."""
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificates / "ca.pem"))
         assert fetch(tls_server.url, sleep=sleeps).data == BODY
+
+    def test_https_drip_is_cut_at_the_deadline(self, raw_server, certificates, sleeps, monkeypatch):
+        """The attempt deadline holds over TLS too: the watchdog shuts the socket under the TLS layer."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certificates / "server.pem", certificates / "server.key")
+        drip = raw_server(GOOD_ANSWER, interval=0.02, tls=context)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificates / "ca.pem"))
+        with pytest.raises(FetchError, match=r"at most 0\.4 s\) \(after 1 attempt\)"):
+            fetch(drip.url, sleep=sleeps, timeout=0.4, retries=0)
+        assert all(count < len(GOOD_ANSWER) // 4 for count in drip.finished())

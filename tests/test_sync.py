@@ -736,3 +736,13 @@ class TestRetryNotice:
         with pytest.raises(FetchError):
             ianaports.sync(url, sleep=Sleeps(), retries=1, on_retry=lambda *call: heard.append(call))
         assert heard == [(flaky.url.replace("http://", "http://alice:***@"), "HTTP 503 Service Unavailable", 1.0)]
+
+
+def test_command_line_sync_through_a_proxy(raw_server, monkeypatch):
+    """`ianaports sync` honours HTTP_PROXY: the proxy receives the request for the registry's URL."""
+    proxy = raw_server(served(registry_xml()))
+    monkeypatch.setenv("HTTP_PROXY", proxy.url.removesuffix("/ports.xml"))
+    code, stdout, stderr = run("sync", "--source", "http://registry.invalid/ports.xml")
+    assert (code, stderr) == (EXIT_OK, "")
+    assert "http://registry.invalid/ports.xml: added 1 release(s)" in stdout
+    assert proxy.requests[0].startswith(b"GET http://registry.invalid/ports.xml HTTP/1.1\r\n")
