@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ianaports._sync import sync
+from netserver import RawServer
 from realdata import REGISTRY_DIR, parsed, real_release_paths, require_real
 
 if TYPE_CHECKING:
@@ -22,6 +23,12 @@ def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("IANAPORTS_CACHE_DIR", str(cache))
     monkeypatch.delenv("IANAPORTS_URL", raising=False)
     monkeypatch.delenv("IANAPORTS_NOTES_PATH", raising=False)
+    # The network settings and proxies of whoever runs the suite must not reach a test's sync.
+    for variable in ("IANAPORTS_TIMEOUT", "IANAPORTS_RETRIES", "IANAPORTS_DEADLINE", "IANAPORTS_LOCK_TIMEOUT"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(variable, raising=False)
+        monkeypatch.delenv(variable.lower(), raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     return cache
 
@@ -40,3 +47,18 @@ def real_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("real-cache")
     sync(REGISTRY_DIR, cache_dir=folder)
     return folder
+
+
+@pytest.fixture
+def raw_server():
+    """Start raw servers on 127.0.0.1 (see tests/netserver.py); they are closed after the test."""
+    servers: list[RawServer] = []
+
+    def start(answer: bytes, **options: Any) -> RawServer:
+        server = RawServer(answer, **options)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()

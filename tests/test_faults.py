@@ -21,8 +21,10 @@ import hashlib
 import io
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -38,7 +40,8 @@ from ianaports.errors import StaleDataWarning
 from ianaports.store import LOCK_NAME, TEMP_PREFIX, Store
 from ianaports.store import write as store_write
 from ianaports.store import writer as store_writer
-from realdata import FIXTURES
+from netserver import answer
+from realdata import FIXTURES, PROJECT_ROOT
 from synthetic import registry_xml
 
 if TYPE_CHECKING:
@@ -163,6 +166,11 @@ def lie_about_length(body: bytes, declared: int) -> Callable[[BaseHTTPRequestHan
     return behaviour
 
 
+def served(body: bytes) -> bytes:
+    """A raw 200 answer carrying *body* as XML, for the raw server."""
+    return answer(headers=("Content-Type: application/xml", f"Content-Length: {len(body)}"), body=body)
+
+
 def redirect(location: str) -> Callable[[BaseHTTPRequestHandler], None]:
     """A 302 to *location*."""
     return send(b"", status=302, headers={"Location": location})
@@ -180,18 +188,18 @@ class Sleeps:
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> Sleeps:
-    """Retries wait on a recorder, and reads time out after 0.3 s, so the suite stays fast.
+    """Retries wait on a recorder, and an attempt times out after 0.3 s, so the suite stays fast.
 
-    The CLI calls ``attempt_sync()`` (the API ``sync()``) without these
-    arguments, so their defaults are what a user gets; the test swaps only the
-    defaults.
+    The CLI calls ``attempt_sync()`` (the API ``sync()``) without ``sleep``,
+    so its default is what a user gets; the test swaps only the default.  The
+    timeout comes from ``$IANAPORTS_TIMEOUT``, as a user would set it.
     """
     recorder = Sleeps()
     for function in (_sync.sync, _sync.attempt_sync):
         defaults = function.__kwdefaults__
         assert defaults is not None
         monkeypatch.setitem(defaults, "sleep", recorder)
-        monkeypatch.setitem(defaults, "timeout", (2.0, 0.3))
+    monkeypatch.setenv("IANAPORTS_TIMEOUT", "0.3")
     return recorder
 
 
@@ -419,6 +427,103 @@ class TestWrongDocuments:
         assert "2026-01-05" in stdout
         assert [release.record_count for release in ianaports.versions()] == [40, 10]
         assert_check_clean(good_cache)
+
+
+class TestHostileNetwork:
+    """Issue 16's network attacks, each against the command line and a cache holding a good release."""
+
+    def test_drip_is_cut_at_the_timeout(self, raw_server, good_cache, sleeps):
+        """A server dripping a byte every 50 ms ends each attempt at --timeout, and the sync after its retries."""
+        head = len(served(NEWER)) - len(NEWER)
+        drip = raw_server(served(NEWER), interval=0.05, prompt=head)
+        before = fingerprint(good_cache)
+        assert_refused(
+            run("sync", "--source", drip.url, "--timeout", "0.5", "--retries", "1"),
+            exit_code=cli.EXIT_SOURCE,
+            says=["timed out waiting", "at most 0.5 s", "after 2 attempts", "stays in use"],
+        )
+        sent = drip.finished()
+        assert len(sent) == 2
+        assert all(count < head + len(NEWER) // 4 for count in sent), sent
+        assert_untouched(good_cache, before)
+
+    def test_drip_is_cut_at_the_deadline(self, raw_server, good_cache, sleeps):
+        """--deadline bounds the whole sync even when one attempt may take longer."""
+        drip = raw_server(served(NEWER), interval=0.05)
+        before = fingerprint(good_cache)
+        assert_refused(
+            run("sync", "--source", drip.url, "--timeout", "30", "--deadline", "0.5"),
+            exit_code=cli.EXIT_SOURCE,
+            says=["the 0.5 s deadline passed", "after 1 attempt"],
+        )
+        assert drip.connections == 1
+        assert_untouched(good_cache, before)
+
+    @pytest.mark.parametrize(
+        "location", ["http://[::1/x", "http://registry.test/\xff\xfe"], ids=["unclosed-ipv6-bracket", "not-utf-8"]
+    )
+    def test_hostile_redirect(self, server, good_cache, sleeps, location):
+        """A redirect whose Location is no URL is exit 3 (a source error), never 70, and asked once."""
+        url = server.on("/ports.xml", redirect(location))
+        before = fingerprint(good_cache)
+        assert_refused(run("sync", "--source", url), exit_code=cli.EXIT_SOURCE, says=["redirects"])
+        assert server.hits == ["/ports.xml"]
+        assert sleeps.calls == []
+        assert_untouched(good_cache, before)
+
+    @pytest.mark.parametrize(
+        ("raw", "says"),
+        [
+            (answer(headers=("X-Big: " + "a" * 200_000,)), "header or status line is too long"),
+            (answer(headers=tuple(f"X-{index}: y" for index in range(500))), "too many headers"),
+            (b"HTTX/9 nonsense\r\n\r\n", "does not start with an HTTP status line"),
+            (answer(headers=("Content-Length: -1",), body=NEWER), "invalid Content-Length: '-1'"),
+        ],
+        ids=["200-kb-header", "500-headers", "bad-status-line", "content-length-minus-1"],
+    )
+    def test_protocol_violation(self, raw_server, good_cache, sleeps, raw, says):
+        """A broken answer is reported as what it is, once: not retried, not "connection reset"."""
+        source = raw_server(raw)
+        before = fingerprint(good_cache)
+        line = assert_refused(
+            run("sync", "--source", source.url), exit_code=cli.EXIT_SOURCE, says=["broke the HTTP protocol"]
+            if "Content-Length" not in says else ["protocol violation"]
+        )  # fmt: skip
+        assert says in line
+        assert "reset" not in line
+        assert (source.connections, sleeps.calls) == (1, [])
+        assert_untouched(good_cache, before)
+
+    def test_sigterm_mid_download_leaves_nothing(self, raw_server, good_cache):
+        """SIGTERM in the middle of a download: exit 143, one line, and the cache exactly as it was.
+
+        The download is held in memory and the writer lock is not taken until
+        it is complete, so there is no temporary file to leave behind; SIGTERM
+        unwinds the command like Ctrl-C, so SQLite closes its connections and
+        removes its -wal and -shm files.
+        """
+        drip = raw_server(served(NEWER), interval=0.05)
+        before = fingerprint(good_cache)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ianaports", "sync", "--source", drip.url, "--cache-dir", str(good_cache)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=PROJECT_ROOT,
+        )
+        try:
+            for _ in range(600):  # until the server has sent a part of the answer
+                if drip.connections and drip.progress() > 40:
+                    break
+                time.sleep(0.05)
+            assert drip.progress() > 40
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = process.communicate(timeout=60)
+        finally:
+            process.kill()
+            process.wait()
+        assert (process.returncode, stdout, stderr) == (cli.EXIT_TERMINATED, b"", b"ianaports: terminated\n")
+        assert not [path for path in good_cache.rglob("*") if path.name.startswith(store.layout.TEMP_PREFIXES)]
+        assert_untouched(good_cache, before)
 
 
 # -- disk faults -------------------------------------------------------------------

@@ -285,6 +285,8 @@ class TestReportsOnSpans:
         ]
         assert explain(newest, 4495, notes).reported_uses == ()
         assert "Ports 4490 and 4491" in render_explain(explain(newest, 4495, notes), "text")  # still IANA's note
+
+
 class TestBeyondIana:
     """The section on browsers, this machine and Kubernetes, and the nmap section."""
 

@@ -25,8 +25,16 @@ from ianaports._sync import ImportProgress
 from ianaports.cli import EXIT_OK, EXIT_SOURCE, main
 from ianaports.cli import cache as cache_commands
 from ianaports.cli._common import Output
-from ianaports.errors import FetchError, NotFoundError, StaleDataWarning, SuspectReleaseError
+from ianaports.errors import (
+    CacheError,
+    FetchError,
+    InvalidArgumentError,
+    NotFoundError,
+    StaleDataWarning,
+    SuspectReleaseError,
+)
 from ianaports.store import Store
+from netserver import answer, closed_port_url
 from realdata import PROJECT_ROOT, parsed, require_real
 from synthetic import registry_xml
 
@@ -535,3 +543,206 @@ class TestPipeline:
         assert dates_of(outcome.releases) == ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"]
         assert [failure.name for failure in outcome.failures] == [str(tmp_path / "bad.xml")]
         assert [release.record_count for release in ianaports.versions()] == [23, 22, 21, 20]
+
+
+# -- the network settings, the lock and credentials ---------------------------------------------------
+
+
+class Sleeps:
+    """Stands in for time.sleep: records each wait instead of waiting."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+def served(body: bytes, *headers: str) -> bytes:
+    """A raw 200 answer carrying *body* as XML."""
+    return answer(headers=("Content-Type: application/xml", f"Content-Length: {len(body)}", *headers), body=body)
+
+
+class TestNetworkSettings:
+    def test_refused_source_moves_on_at_once(self, raw_server):
+        """A refused connection is not retried: the mirror behind it is asked without any wait."""
+        sleeps = Sleeps()
+        mirror = raw_server(served(registry_xml()))
+        result = ianaports.sync([closed_port_url(), mirror.url], sleep=sleeps)
+        assert [o.status for o in result.outcomes] == ["failed", "added"]
+        assert result.outcomes[0].error == "connection refused"
+        assert sleeps.calls == []
+
+    def test_retries_from_argument_and_environment(self, raw_server, monkeypatch):
+        """--retries' API twin wins over $IANAPORTS_RETRIES, which wins over the default of 3."""
+        flaky = raw_server(answer("503 Service Unavailable", ("Content-Length: 0",)))
+        monkeypatch.setenv("IANAPORTS_RETRIES", "1")
+        with pytest.raises(FetchError, match="after 2 attempts"):
+            ianaports.sync(flaky.url, sleep=Sleeps())
+        with pytest.raises(FetchError, match=r"\(after 1 attempt\)$"):
+            ianaports.sync(flaky.url, sleep=Sleeps(), retries=0)
+        assert flaky.connections == 3
+
+    def test_timeout_from_environment(self, raw_server, monkeypatch):
+        """$IANAPORTS_TIMEOUT is the attempt's limit when no timeout is given."""
+        drip = raw_server(served(registry_xml()), interval=0.02)
+        monkeypatch.setenv("IANAPORTS_TIMEOUT", "0.3")
+        with pytest.raises(FetchError, match=r"at most 0\.3 s.*after 1 attempt\b"):
+            ianaports.sync(drip.url, sleep=Sleeps(), retries=0)
+
+    @pytest.mark.parametrize(
+        ("variable", "value"),
+        [("IANAPORTS_TIMEOUT", "soon"), ("IANAPORTS_TIMEOUT", "0"), ("IANAPORTS_RETRIES", "-1"),
+         ("IANAPORTS_DEADLINE", "inf"), ("IANAPORTS_LOCK_TIMEOUT", "")],
+    )  # fmt: skip
+    def test_bad_environment_value(self, variable, value, monkeypatch, tmp_path):
+        """A setting that is not a number is an InvalidArgumentError naming the variable (an empty one is unset)."""
+        release = tmp_path / "r.xml"
+        release.write_bytes(registry_xml())
+        monkeypatch.setenv(variable, value)
+        if not value:
+            assert ianaports.sync(release).ok
+            return
+        with pytest.raises(InvalidArgumentError, match=f"\\${variable}"):
+            ianaports.sync(release)
+        code, _, stderr = run("sync", "--source", str(release))
+        assert (code, stderr.count("\n")) == (2, 1)
+        assert variable in stderr
+
+    def test_deadline_leaves_later_sources_untried(self, raw_server):
+        """Once the sync's deadline has passed, the sources left are reported as not tried."""
+        drip = raw_server(served(registry_xml()), interval=0.02)
+        mirror = raw_server(served(registry_xml()))
+        result = _sync.attempt_sync([drip.url, mirror.url], sleep=Sleeps(), timeout=5, retries=0, deadline=0.3)
+        assert [o.status for o in result.outcomes] == ["failed", "failed"]
+        assert (
+            result.outcomes[0].error == "timed out waiting for the server: the 0.3 s deadline passed (after 1 attempt)"
+        )
+        assert result.outcomes[1].error == "not tried: the sync's 0.3 s deadline had passed"
+        assert mirror.connections == 0
+
+    def test_retry_after_beyond_the_deadline_moves_on(self, raw_server):
+        """A Retry-After that would pass the sync's deadline is not waited for: the mirror is asked at once."""
+        sleeps = Sleeps()
+        busy = raw_server(answer("503 Service Unavailable", ("Retry-After: 30", "Content-Length: 0")))
+        mirror = raw_server(served(registry_xml()))
+        result = ianaports.sync([busy.url, mirror.url], sleep=sleeps, deadline=20)
+        assert [o.status for o in result.outcomes] == ["failed", "added"]
+        assert "would pass the 20 s deadline" in (result.outcomes[0].error or "")
+        assert sleeps.calls == []
+
+
+class TestWriterLock:
+    def test_not_held_during_the_download(self, raw_server, isolated_cache):
+        """Another writer can take the lock while a sync waits for the server."""
+        taken: list[bool] = []
+
+        def take_lock(_request: bytes) -> None:
+            try:
+                with Store(isolated_cache) as other, other.lock(timeout=1):
+                    taken.append(True)
+            except CacheError:
+                taken.append(False)
+
+        source = raw_server(served(registry_xml()), on_request=take_lock)
+        assert ianaports.sync(source.url, sleep=Sleeps()).ok
+        assert taken == [True]
+
+    def test_lock_timeout(self, tmp_path, isolated_cache):
+        """A store another writer holds is waited for --lock-timeout seconds, then exit 4 saying so."""
+        release = tmp_path / "r.xml"
+        release.write_bytes(registry_xml())
+        with Store(isolated_cache) as holder, holder.lock():
+            with pytest.raises(CacheError, match=r"another ianaports process holds .*after 0\.2 s"):
+                ianaports.sync(release, lock_timeout=0.2)
+            code, _, stderr = run("sync", "--source", str(release), "--lock-timeout", "0.2")
+            assert (code, "gave up waiting for it after 0.2 s" in stderr) == (4, True)
+            code, _, stderr = run("sync", "--source", str(release), "--lock-timeout", "0")
+            assert (code, "gave up waiting for it after 0 s" in stderr) == (4, True)
+        assert run("sync", "--source", str(release), "--lock-timeout", "-1")[0] == 2
+
+
+class TestEmptyStore304:
+    def test_304_on_an_empty_store_is_an_error(self, raw_server):
+        """A 304 when nothing is stored (no validators sent) fails with exit 3, not "up to date"."""
+        source = raw_server(answer("304 Not Modified"))
+        code, stdout, stderr = run("sync", "--source", source.url)
+        assert (code, stdout) == (EXIT_SOURCE, "")
+        assert "304 Not Modified to a request without validators" in stderr
+        assert "up to date" not in stderr
+
+    def test_stale_validators_are_not_sent_to_an_empty_store(self, raw_server, isolated_cache):
+        """Validators kept for a URL are not sent when no release is stored: there is no copy to compare."""
+        source = raw_server(answer("304 Not Modified"))
+        with Store(isolated_cache) as store, store.lock():
+            store.set_meta(f"validators:{source.url}", json.dumps({"etag": '"v1"', "last_modified": None}))
+        with pytest.raises(FetchError, match="without validators"):
+            ianaports.sync(source.url, sleep=Sleeps())
+        assert b"If-None-Match" not in source.requests[0]
+
+
+class TestCredentials:
+    def test_password_stored_and_shown_nowhere(self, raw_server, isolated_cache):
+        """A source URL's password reaches the server, but no stored file, no output line and no JSON."""
+        source = raw_server(served(registry_xml()))
+        url = source.url.replace("http://", "http://alice:s3cret@")
+        code, stdout, stderr = run("sync", "--source", url, "--json")
+        assert code == EXIT_OK, stderr
+        assert b"Authorization: Basic" in source.requests[0]
+        document = json.loads(stdout)
+        assert document["sources"][0]["source"] == source.url.replace("http://", "http://alice:***@")
+        for command in (("versions",), ("versions", "--json"), ("sync", "--source", url)):
+            code, out, err = run(*command)
+            assert code == EXIT_OK
+            assert "s3cret" not in out + err
+        with Store(isolated_cache) as store:
+            assert store.latest().source == source.url.replace("http://", "http://alice:***@")  # type: ignore[union-attr]
+        for path in isolated_cache.rglob("*"):
+            if path.is_file():
+                assert b"s3cret" not in path.read_bytes(), path
+
+    def test_password_not_in_a_failure(self):
+        """A failing source's error line hides its password."""
+        url = closed_port_url().replace("http://", "http://alice:s3cret@")
+        code, _, stderr = run("sync", "--source", url)
+        assert code == EXIT_SOURCE
+        assert "s3cret" not in stderr
+        assert "alice:***@" in stderr
+
+
+class TestRetryNotice:
+    def test_each_retry_is_announced_on_a_terminal(self, raw_server, monkeypatch):
+        """On a terminal, a sync says why it waits before each retry; a pipe and --quiet stay silent."""
+        flaky = raw_server(answer("503 Service Unavailable", ("Content-Length: 0",)))
+        monkeypatch.setitem(_sync.attempt_sync.__kwdefaults__, "sleep", Sleeps())
+        stderr = _Terminal()
+        code = main(["sync", "--source", flaky.url, "--retries", "2"], stdout=io.StringIO(), stderr=stderr)
+        assert code == EXIT_SOURCE
+        notices = [line for line in stderr.getvalue().split("\n") if "trying again" in line]
+        assert notices == [
+            f"\r\033[K  {flaky.url}: HTTP 503 Service Unavailable; trying again in 1 s",
+            f"\r\033[K  {flaky.url}: HTTP 503 Service Unavailable; trying again in 2 s",
+        ]
+        quiet = _Terminal()
+        main(["sync", "--source", flaky.url, "--retries", "2", "--quiet"], stdout=io.StringIO(), stderr=quiet)
+        assert "trying again" not in quiet.getvalue()
+        assert "trying again" not in run("sync", "--source", flaky.url, "--retries", "2")[2]
+
+    def test_api_hears_of_each_retry_without_the_password(self, raw_server):
+        """sync(on_retry=...) is called with the source (password hidden), the reason and the wait."""
+        flaky = raw_server(answer("503 Service Unavailable", ("Content-Length: 0",)))
+        heard: list[tuple[str, str, float]] = []
+        url = flaky.url.replace("http://", "http://alice:s3cret@")
+        with pytest.raises(FetchError):
+            ianaports.sync(url, sleep=Sleeps(), retries=1, on_retry=lambda *call: heard.append(call))
+        assert heard == [(flaky.url.replace("http://", "http://alice:***@"), "HTTP 503 Service Unavailable", 1.0)]
+
+
+def test_command_line_sync_through_a_proxy(raw_server, monkeypatch):
+    """`ianaports sync` honours HTTP_PROXY: the proxy receives the request for the registry's URL."""
+    proxy = raw_server(served(registry_xml()))
+    monkeypatch.setenv("HTTP_PROXY", proxy.url.removesuffix("/ports.xml"))
+    code, stdout, stderr = run("sync", "--source", "http://registry.invalid/ports.xml")
+    assert (code, stderr) == (EXIT_OK, "")
+    assert "http://registry.invalid/ports.xml: added 1 release(s)" in stdout
+    assert proxy.requests[0].startswith(b"GET http://registry.invalid/ports.xml HTTP/1.1\r\n")

@@ -27,8 +27,18 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from .errors import CacheError, FetchError, NotFoundError, ParseError, StaleDataWarning, SuspectReleaseError
+from ._urls import redact_url
+from .errors import (
+    CacheError,
+    FetchError,
+    InvalidArgumentError,
+    NotFoundError,
+    ParseError,
+    StaleDataWarning,
+    SuspectReleaseError,
+)
 from .store import ReleaseInfo, Store, resolve_cache_dir
+from .store.layout import LOCK_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +50,10 @@ if TYPE_CHECKING:
     from .sources import Candidate, LocalSource
 
 __all__ = [
+    "DEFAULT_DEADLINE",
+    "DEFAULT_LOCK_TIMEOUT",
+    "DEFAULT_RETRIES",
+    "DEFAULT_TIMEOUT",
     "DEFAULT_URL",
     "SUSPECT_RATIO",
     "FileFailure",
@@ -188,9 +202,51 @@ class SyncResult:
         }
 
 
-#: fetch.DEFAULT_TIMEOUT (connect, read) in seconds, repeated here so that
-#: importing this module does not import requests; a test keeps them equal.
-DEFAULT_TIMEOUT = (10.0, 60.0)
+#: fetch.DEFAULT_TIMEOUT and DEFAULT_RETRIES, repeated here so that importing
+#: this module does not import requests; a test keeps them equal.
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_RETRIES = 3
+#: Seconds a whole sync may spend on the network: every attempt of every URL source, and the waits between.
+DEFAULT_DEADLINE = 120.0
+#: The environment variables that set sync's network settings when an argument does not.
+TIMEOUT_ENV, RETRIES_ENV, DEADLINE_ENV = "IANAPORTS_TIMEOUT", "IANAPORTS_RETRIES", "IANAPORTS_DEADLINE"
+LOCK_TIMEOUT_ENV = "IANAPORTS_LOCK_TIMEOUT"
+#: Seconds a sync waits for another writer's lock (store.layout.LOCK_TIMEOUT_SECONDS); apart from the deadline.
+DEFAULT_LOCK_TIMEOUT = LOCK_TIMEOUT_SECONDS
+
+
+def _seconds_setting(value: float | None, variable: str, default: float, name: str, *, zero: bool = False) -> float:
+    """*value*, else the number of seconds in $*variable*, else *default*; above 0 (or 0 with *zero*)."""
+    if value is None:
+        text = os.environ.get(variable, "").strip()
+        if not text:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            raise InvalidArgumentError(f"${variable} must be a number of seconds, not {text!r}") from None
+        where = f"${variable}"
+    else:
+        where = name
+    finite = not isinstance(value, bool) and isinstance(value, int | float) and value < float("inf")
+    if not finite or not (value >= 0 if zero else value > 0):
+        least = "0 or more" if zero else "above 0"
+        raise InvalidArgumentError(f"{where} must be a number of seconds {least}, not {value!r}")
+    return float(value)
+
+
+def _retries_setting(value: int | None) -> int:
+    """*value*, else $IANAPORTS_RETRIES, else :data:`DEFAULT_RETRIES`; 0 or more."""
+    if value is None:
+        text = os.environ.get(RETRIES_ENV, "").strip()
+        if not text:
+            return DEFAULT_RETRIES
+        if not (text.isascii() and text.isdigit()):
+            raise InvalidArgumentError(f"${RETRIES_ENV} must be a whole number of retries, not {text!r}")
+        return int(text)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidArgumentError(f"retries must be a whole number, 0 or more, not {value!r}")
+    return value
 
 
 def default_sources() -> list[str]:
@@ -208,13 +264,17 @@ def sync(
     *,
     cache_dir: str | os.PathLike[str] | None = None,
     session: requests.Session | None = None,
-    timeout: Timeout = DEFAULT_TIMEOUT,
+    timeout: Timeout | None = None,
+    retries: int | None = None,
+    deadline: float | None = None,
+    lock_timeout: float | None = None,
     force: bool = False,
     progress: Callable[[int, int | None], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     git_ref: str | None = None,
     git_path: str | None = None,
     on_import: Callable[[ImportProgress], None] | None = None,
+    on_retry: Callable[[str, str, float], None] | None = None,
 ) -> SyncResult:
     """Refresh the cache from *source* (default: :func:`default_sources`); return what happened.
 
@@ -230,21 +290,41 @@ def sync(
     release on its own, so an interrupted import resumes where it stopped
     (a release already stored is known by its sha256, without parsing).
 
+    *timeout* is the most one download attempt may take in seconds (connecting,
+    the headers and the whole body; default ``$IANAPORTS_TIMEOUT``, else 60),
+    *retries* how often a timeout, a reset connection, 429 or 5xx is tried
+    again (default ``$IANAPORTS_RETRIES``, else 3), and *deadline* the most
+    the whole sync may spend on the network, every attempt of every URL source
+    and the waits between them included (default ``$IANAPORTS_DEADLINE``, else
+    120).  A refused connection, a DNS or TLS failure and a protocol violation
+    are not retried: the next source is tried at once.  ``on_retry`` hears of
+    each retry: the source (its password hidden), why, and the seconds it
+    waits first.  The writer lock is held only while a release is stored,
+    never during a download; another writer's lock is waited for at most
+    *lock_timeout* seconds (0: not at all; default ``$IANAPORTS_LOCK_TIMEOUT``,
+    else 300), apart from the deadline.
+
     Raises :class:`FetchError` (or :class:`SuspectReleaseError`) when every
-    source failed, and :class:`CacheError` when the cache cannot be written; in
-    both cases every release committed before stays stored.
+    source failed, :class:`CacheError` when the cache cannot be written (in
+    both cases every release committed before stays stored), and
+    :class:`InvalidArgumentError` for a timeout, retry count or deadline
+    (or its environment variable) that is not one.
     """
     result = attempt_sync(
         source,
         cache_dir=cache_dir,
         session=session,
         timeout=timeout,
+        retries=retries,
+        deadline=deadline,
+        lock_timeout=lock_timeout,
         force=force,
         progress=progress,
         sleep=sleep,
         git_ref=git_ref,
         git_path=git_path,
         on_import=on_import,
+        on_retry=on_retry,
     )
     raise_for_failure(result)
     return result
@@ -256,12 +336,18 @@ class _Options:
 
     session: requests.Session | None
     timeout: Timeout
+    retries: int
+    #: The time.monotonic() the sources began (after the first lock), and the seconds the network may take from then.
+    started: float
+    deadline: float
+    lock_timeout: float
     force: bool
     progress: Callable[[int, int | None], None] | None
     sleep: Callable[[float], None]
     git_ref: str | None
     git_path: str | None
     on_import: Callable[[ImportProgress], None] | None
+    on_retry: Callable[[str, str, float], None] | None
 
 
 def attempt_sync(
@@ -269,13 +355,17 @@ def attempt_sync(
     *,
     cache_dir: str | os.PathLike[str] | None = None,
     session: requests.Session | None = None,
-    timeout: Timeout = DEFAULT_TIMEOUT,
+    timeout: Timeout | None = None,
+    retries: int | None = None,
+    deadline: float | None = None,
+    lock_timeout: float | None = None,
     force: bool = False,
     progress: Callable[[int, int | None], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     git_ref: str | None = None,
     git_path: str | None = None,
     on_import: Callable[[ImportProgress], None] | None = None,
+    on_retry: Callable[[str, str, float], None] | None = None,
 ) -> SyncResult:
     """Do what :func:`sync` does, but return the outcomes when every source failed instead of raising.
 
@@ -289,26 +379,40 @@ def attempt_sync(
         sources = [os.fspath(item) for item in source]
     if not sources:
         raise FetchError("no source to sync from")
+    limit = _seconds_setting(deadline, DEADLINE_ENV, DEFAULT_DEADLINE, "the deadline")
+    if not isinstance(timeout, tuple):  # a (connect, attempt) pair goes to fetch as it is
+        timeout = _seconds_setting(timeout, TIMEOUT_ENV, DEFAULT_TIMEOUT, "the timeout")
     options = _Options(
         session=session,
         timeout=timeout,
+        retries=_retries_setting(retries),
+        started=time.monotonic(),
+        deadline=limit,
+        lock_timeout=_seconds_setting(
+            lock_timeout, LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT, "the lock timeout", zero=True
+        ),
         force=force,
         progress=progress,
         sleep=sleep,
         git_ref=git_ref,
         git_path=git_path,
         on_import=on_import,
+        on_retry=on_retry,
     )
     store = Store(cache_dir)
     outcomes: list[SourceOutcome] = []
-    with store, store.lock():
-        if force:
-            store.verify_index()
+    with store:
+        # Taking the lock catches up on what a killed writer left; it is released again for the downloads.
+        with store.lock(timeout=options.lock_timeout):
+            if force:
+                store.verify_index()
+        options = attrs.evolve(options, started=time.monotonic())  # waiting for the lock is not network time
         for item in sources:
             outcome = _sync_source(store, item, options)
             outcomes.append(outcome)
             if outcome.ok:
-                store.set_meta(_LAST_CHECKED, _now().isoformat())
+                with store.lock(timeout=options.lock_timeout):
+                    store.set_meta(_LAST_CHECKED, _now().isoformat())
                 break
         return SyncResult(cache_dir=store.path, outcomes=tuple(outcomes), latest=store.latest())
 
@@ -332,9 +436,15 @@ def _now() -> dt.datetime:
 def _sync_source(store: Store, source: str, options: _Options) -> SourceOutcome:
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", source) and not _is_url(source):
         # ftp://, file:// and the like would otherwise be misread as a missing file.
-        return SourceOutcome(source=source, status="failed", error="only http:// and https:// URLs can be fetched")
+        return SourceOutcome(
+            source=redact_url(source), status="failed", error="only http:// and https:// URLs can be fetched"
+        )
     latest = store.latest()
-    outcome = _sync_url(store, source, options) if _is_url(source) else _sync_local(store, source, options)
+    if _is_url(source):
+        outcome = _sync_url(store, source, options)
+    else:
+        with store.lock(timeout=options.lock_timeout):
+            outcome = _sync_local(store, source, options)
     return attrs.evolve(outcome, newest_before=None if latest is None else latest.updated)
 
 
@@ -505,34 +615,47 @@ def _read_release(data: bytes) -> bytes:
 def _sync_url(store: Store, url: str, options: _Options) -> SourceOutcome:
     from .fetch import Validators, fetch  # noqa: PLC0415 - requests only when fetching
 
-    meta_key = f"validators:{url}"
+    # What is stored, shown and keyed never holds the URL's password.
+    shown = redact_url(url)
+    meta_key = f"validators:{shown}"
     stored = store.get_meta(meta_key)
-    validators = None if options.force or stored is None else Validators.from_json(json.loads(stored))
+    # Validators only ask "changed since the copy I have?": with no release stored there is no copy.
+    have_copy = stored is not None and not options.force and store.latest() is not None
+    validators = Validators.from_json(json.loads(stored)) if have_copy and stored is not None else None
+    if time.monotonic() >= options.started + options.deadline:
+        return SourceOutcome(
+            source=shown, status="failed", error=f"not tried: the sync's {options.deadline:g} s deadline had passed"
+        )
     try:
         download = fetch(
             url,
             session=options.session,
             timeout=options.timeout,
+            retries=options.retries,
+            deadline=options.deadline,
+            started=options.started,
             validators=validators,
             progress=options.progress,
             sleep=options.sleep,
+            on_retry=None if options.on_retry is None else functools.partial(options.on_retry, shown),
         )
     except FetchError as exc:
-        return SourceOutcome(source=url, status="failed", error=_strip_url(str(exc), url))
+        return SourceOutcome(source=shown, status="failed", error=_strip_url(str(exc), shown))
     if download.not_modified:
-        return SourceOutcome(source=url, status="not-modified")
+        return SourceOutcome(source=shown, status="not-modified")
     if download.data is None:  # pragma: no cover - fetch gives a body for every 200
-        raise FetchError(f"{url}: no body")
-    try:
-        info = _import_bytes(store, _read_release(download.data), source=url, force=options.force)
-    except SuspectReleaseError as exc:
-        return SourceOutcome(source=url, status="refused", error=str(exc))
-    except ParseError as exc:
-        reason = f"the download is not a valid, complete registry: {exc}"
-        return SourceOutcome(source=url, status="failed", error=reason)
-    store.set_meta(meta_key, json.dumps(download.validators.to_json()))
+        raise FetchError(f"{shown}: no body")
+    with store.lock(timeout=options.lock_timeout):
+        try:
+            info = _import_bytes(store, _read_release(download.data), source=shown, force=options.force)
+        except SuspectReleaseError as exc:
+            return SourceOutcome(source=shown, status="refused", error=str(exc))
+        except ParseError as exc:
+            reason = f"the download is not a valid, complete registry: {exc}"
+            return SourceOutcome(source=shown, status="failed", error=reason)
+        store.set_meta(meta_key, json.dumps(download.validators.to_json()))
     return SourceOutcome(
-        source=url, status="unchanged" if info is None else "added", releases=() if info is None else (info,)
+        source=shown, status="unchanged" if info is None else "added", releases=() if info is None else (info,)
     )
 
 
@@ -618,7 +741,8 @@ def load(
         if latest is None:
             if version not in (None, "latest") or as_of is not None:
                 raise NotFoundError(f"the cache at {folder} holds no release yet")
-            logger.info("no registry in %s yet; syncing from %s", folder, " ".join(default_sources()))
+            shown = " ".join(redact_url(source) for source in default_sources())
+            logger.info("no registry in %s yet; syncing from %s", folder, shown)
             sync(cache_dir=folder, session=session)
         elif max_age is not None and version in (None, "latest") and as_of is None:
             limit = max_age if isinstance(max_age, dt.timedelta) else dt.timedelta(seconds=max_age)

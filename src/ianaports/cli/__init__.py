@@ -44,8 +44,11 @@ The exit codes, what each means and which error gives which are in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from ianaports import __version__
@@ -61,6 +64,7 @@ from ._exit import (
     EXIT_NOT_FOUND,
     EXIT_OK,
     EXIT_SOURCE,
+    EXIT_TERMINATED,
     EXIT_USAGE,
     UsageError,
     exit_code,
@@ -69,7 +73,7 @@ from ._exit import (
 from .changes import resolve_release
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from ._common import Handler
 
@@ -80,6 +84,7 @@ __all__ = [
     "EXIT_NOT_FOUND",
     "EXIT_OK",
     "EXIT_SOURCE",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
     "build_parser",
     "main",
@@ -139,6 +144,33 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     """Run the command line; return the exit code instead of exiting."""
     out = Output(stdout or sys.stdout, stderr or sys.stderr)
     arguments = list(sys.argv[1:] if argv is None else argv)
+    with _sigterm_unwinds():
+        return _run(arguments, out)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C, so that every cleanup of the command runs."""
+
+
+def _raise_terminated(signum: int, frame: object) -> NoReturn:
+    del signum, frame
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """While a command runs, SIGTERM unwinds it (transactions roll back, connections close) instead of killing it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a signal handler
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(arguments: list[str], out: Output) -> int:
     debug = "--debug" in arguments
     try:
         args = build_parser().parse_args(arguments)
@@ -156,6 +188,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             raise
         out.message(f"ianaports: {exc}{hint(exc)}")
         return exit_code(exc)
+    except _Terminated:
+        out.message("ianaports: terminated")
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         out.message("ianaports: interrupted")
         return EXIT_INTERRUPTED

@@ -25,6 +25,7 @@ __all__ = [
     "EXIT_NOT_FOUND",
     "EXIT_OK",
     "EXIT_SOURCE",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
     "UsageError",
     "exit_code",
@@ -40,6 +41,8 @@ EXIT_NEW_LISTENERS = 5
 EXIT_INTERNAL = 70
 #: Ctrl-C, as shells report a process ended by SIGINT.
 EXIT_INTERRUPTED = 130
+#: SIGTERM (``kill``, a service manager stopping a timer), as shells report it: 128 + 15.
+EXIT_TERMINATED = 143
 
 #: The epilog of ``ianaports --help`` and of every command's ``--help``.
 EXIT_CODES_HELP = """\
@@ -51,6 +54,7 @@ exit codes:
   4  cache or store error (no cache yet, corrupt, read-only or full disk)
   5  listening --baseline: something listens now that did not at the baseline
   70 internal error (a bug: please report it; --debug shows the traceback)
+  143 terminated by SIGTERM (the cache is left as it was)
 """
 
 

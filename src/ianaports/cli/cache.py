@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import io
 import json
@@ -34,7 +35,6 @@ from ._common import (
 from ._exit import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK
 
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Callable, Sequence
 
     from ianaports._sync import ImportProgress, SourceOutcome, SyncResult
@@ -117,6 +117,18 @@ def _import_progress(out: Output, *, quiet: bool) -> Callable[[ImportProgress], 
     return show
 
 
+def _retry_notice(out: Output, *, quiet: bool) -> Callable[[str, str, float], None] | None:
+    """A stderr line before each retry's wait, only on a terminal: a slow sync says what it waits for."""
+    if quiet or not out.messages_to_terminal:
+        return None
+
+    def show(source: str, reason: str, delay: float) -> None:
+        out.stderr.write(f"\r\033[K  {source}: {reason}; trying again in {delay:g} s\n")
+        out.stderr.flush()
+
+    return show
+
+
 def _duration(seconds: float) -> str:
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
@@ -144,10 +156,15 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
         args.source or None,
         cache_dir=args.cache_dir,
         force=args.force,
+        timeout=args.timeout,
+        retries=args.retries,
+        deadline=args.deadline,
+        lock_timeout=args.lock_timeout,
         progress=progress(out, quiet=quiet),
         git_ref=args.git_ref,
         git_path=args.git_path,
         on_import=_import_progress(out, quiet=quiet),
+        on_retry=_retry_notice(out, quiet=quiet),
     )
     if args.json:
         # Failed sources are reported too ("ok": false), then the error line and exit 3.
@@ -180,6 +197,35 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def _seconds(text: str) -> float:
+    """A number of seconds above 0, for ``--timeout`` and ``--deadline``."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text}")
+    return value
+
+
+def _wait_seconds(text: str) -> float:
+    """A number of seconds, 0 or more, for ``--lock-timeout`` (0: do not wait)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, not {text}")
+    return value
+
+
+def _retry_count(text: str) -> int:
+    """A whole number of retries, 0 or more."""
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"not a whole number of retries (0 or more): {text!r}")
+    return int(text)
+
+
 def add_sync(commands: Commands) -> None:
     """Register ``sync``."""
     sync = add_command(
@@ -195,6 +241,7 @@ def add_sync(commands: Commands) -> None:
         examples=[
             "ianaports sync",
             "ianaports sync --source https://mirror.example/ports.xml",
+            "ianaports sync --timeout 20 --retries 1   # give up on a slow network sooner",
             "ianaports sync --source ../shared/registry   # import every archived release",
             "ianaports sync --source iana-etc.git   # every version a tracker committed",
         ],
@@ -217,6 +264,35 @@ def add_sync(commands: Commands) -> None:
         metavar="PATH",
         help="with a git repository source: the registry file's path in the tree"
         " (default: service-names-port-numbers.xml)",
+    )
+    sync.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="the most one download attempt may take: connecting, the headers and the whole body"
+        " (default: $IANAPORTS_TIMEOUT, else 60)",
+    )
+    sync.add_argument(
+        "--retries",
+        type=_retry_count,
+        metavar="N",
+        help="how often to try again after a timeout, a reset connection, HTTP 429 or 5xx; a refused connection,"
+        " a DNS or TLS failure or a broken answer moves on to the next source at once"
+        " (default: $IANAPORTS_RETRIES, else 3)",
+    )
+    sync.add_argument(
+        "--deadline",
+        type=_seconds,
+        metavar="SECONDS",
+        help="the most the whole sync may spend on the network: every attempt of every URL source and the waits"
+        " between them (default: $IANAPORTS_DEADLINE, else 120)",
+    )
+    sync.add_argument(
+        "--lock-timeout",
+        type=_wait_seconds,
+        metavar="SECONDS",
+        help="how long to wait for another ianaports process writing the store, 0 not to wait"
+        " (default: $IANAPORTS_LOCK_TIMEOUT, else 300)",
     )
     add_cache_dir(sync)
     sync.add_argument(

@@ -39,16 +39,18 @@ def _now() -> dt.datetime:
 class Writer(Reader):
     """The writer side of :class:`~ianaports.store.Store`: locking, adding releases, metadata."""
 
-    def lock(self) -> contextlib.AbstractContextManager[None]:
+    def lock(self, *, timeout: float | None = None) -> contextlib.AbstractContextManager[None]:
         """Hold the inter-process writer lock of this folder (reentrant within one Store).
 
-        Taking it sweeps temporary files a killed writer left and indexes
-        releases a killed writer archived but did not index.
+        Another writer's lock is waited for at most *timeout* seconds (default
+        :data:`~ianaports.store.layout.LOCK_TIMEOUT_SECONDS`), then
+        :class:`CacheError`.  Taking it sweeps temporary files a killed writer
+        left and indexes releases a killed writer archived but did not index.
         """
-        return self._locked(catch_up=True)
+        return self._locked(catch_up=True, timeout=timeout)
 
     @contextlib.contextmanager
-    def _locked(self, *, catch_up: bool) -> Iterator[None]:
+    def _locked(self, *, catch_up: bool, timeout: float | None = None) -> Iterator[None]:
         if self._lock_depth:
             self._lock_depth += 1
             try:
@@ -60,10 +62,14 @@ class Writer(Reader):
 
         try:
             self.path.mkdir(parents=True, exist_ok=True)
-            lock = filelock.FileLock(self.path / LOCK_NAME, timeout=LOCK_TIMEOUT_SECONDS)
+            waited = LOCK_TIMEOUT_SECONDS if timeout is None else timeout
+            lock = filelock.FileLock(self.path / LOCK_NAME, timeout=waited)
             lock.acquire()
         except filelock.Timeout as exc:
-            raise CacheError(f"another ianaports process holds {self.path / LOCK_NAME}") from exc
+            raise CacheError(
+                f"another ianaports process holds {self.path / LOCK_NAME}: gave up waiting for it after {waited:g} s"
+                " (a long import or sync? try again when it ends)"
+            ) from exc
         except OSError as exc:
             raise CacheError(f"cannot write the store at {self.path}: {reason(exc)}") from exc
         self._lock_depth = 1
