@@ -71,7 +71,7 @@ class TestShow:
             (["80/quic"], "not a transport protocol: 'quic' in '80/quic'"),
             (["80/tcp", "-p", "udp"], "'80/tcp' names tcp but --protocol says udp"),
             (["/tcp"], "not a port, a span A-B or a service name: '/tcp'"),
-            (["a/b/tcp"], "not a port, a span A-B or a service name: 'a/b/tcp'"),
+            (["80/"], "not a port, a span A-B or a service name: '80/'"),
         ],
     )
     def test_port_slash_protocol_refused(self, argv, message):

@@ -11,11 +11,11 @@ import argparse
 import contextlib
 import json
 import os
-import re
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, TextIO, TypeAlias, overload
 
-from ianaports.errors import FetchError, InvalidArgumentError
+from ianaports.errors import FetchError, InvalidArgumentError, NotFoundError
 from ianaports.model import read_query as _library_read_query
+from ianaports.model import split_protocol
 
 from ._exit import EXIT_CODES_HELP, UsageError
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from ianaports.model import PortRange
-    from ianaports.registry import Registry
+    from ianaports.registry import RecordSource, Registry
     from ianaports.store import ReleaseView, Store
 
     Commands: TypeAlias = "argparse._SubParsersAction[CommandParser]"  # noqa: SLF001 - argparse names it nowhere else
@@ -51,6 +51,7 @@ __all__ = [
     "port_or_name",
     "positive_int",
     "progress",
+    "query_and_protocol",
     "read_file",
     "read_query",
     "release",
@@ -300,29 +301,48 @@ def read_query(text: str) -> int | PortRange | str:
         raise UsageError(str(exc)) from None
 
 
-_PROTOCOL_SUFFIX_RE = re.compile(r"\s*(.+?)\s*/\s*([A-Za-z]+)\s*")
+def query_and_protocol(args: argparse.Namespace, source: RecordSource | None = None) -> tuple[str, str | None]:
+    """The query and the protocol it names: a services(5)-style suffix (``80/tcp``), else --protocol.
 
-
-def without_protocol(args: argparse.Namespace) -> str:
-    """The query with a services(5)-style protocol suffix taken off (``80/tcp``, ``http/udp``).
-
-    The suffix acts as --protocol, where the command has one; a suffix that
-    disagrees with --protocol, or names no transport protocol, is a usage error.
-    Service names never hold a slash (RFC 6335), so the reading is unambiguous.
+    ``X/Y`` is read as *X* on protocol *Y* only when *Y* is a transport
+    protocol and, where *source* can tell, ``X/Y`` is not itself a service
+    name: ``cl/1``, ``914c/g`` and ``EtherNet/IP-2`` are names
+    (:func:`ianaports.model.split_protocol`).  A suffix that disagrees with
+    --protocol, or a port followed by no transport protocol, is a usage error.
     """
-    if "/" not in args.query:
-        return str(args.query)
-    match = _PROTOCOL_SUFFIX_RE.fullmatch(args.query)
-    if match is None or "/" in match.group(1):
-        raise UsageError(f"not a port, a span A-B or a service name: {args.query!r}")
-    query, protocol = match.group(1), match.group(2).lower()
-    if protocol not in PROTOCOL_CHOICES:
-        raise UsageError(
-            f"not a transport protocol: {match.group(2)!r} in {args.query!r} (choose tcp, udp, sctp or dccp)"
-        )
-    given = getattr(args, "protocol", None)
-    if given not in (None, protocol):
-        raise UsageError(f"{args.query!r} names {protocol} but --protocol says {given}")
+    given: str | None = getattr(args, "protocol", None)
+    try:
+        query, suffix = split_protocol(args.query, is_name=None if source is None else _names_in(source))
+    except InvalidArgumentError as exc:
+        raise UsageError(str(exc)) from None
+    if suffix is None:
+        return args.query, given  # as typed: read_query quotes it so in a refusal
+    if given not in (None, suffix.value):
+        raise UsageError(f"{args.query!r} names {suffix} but --protocol says {given}")
+    return query, suffix.value
+
+
+def _names_in(source: RecordSource) -> Callable[[str], bool]:
+    def is_name(text: str) -> bool:
+        try:
+            return bool(source.service(text))
+        except NotFoundError:
+            return False
+
+    return is_name
+
+
+def without_protocol(args: argparse.Namespace, source: RecordSource | None = None) -> str:
+    """The query with its protocol suffix taken off; the suffix is set as ``args.protocol`` where there is one.
+
+    See :func:`query_and_protocol`.  Called again with the *source* a command
+    answers from, a name holding a slash wins over the earlier reading.
+    """
+    if not hasattr(args, "query_protocol"):
+        args.query_protocol = getattr(args, "protocol", None)  # what --protocol said, before any suffix
+    if hasattr(args, "protocol"):
+        args.protocol = args.query_protocol
+    query, protocol = query_and_protocol(args, source)
     if hasattr(args, "protocol"):
         args.protocol = protocol
     return query

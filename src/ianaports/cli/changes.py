@@ -168,6 +168,12 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     port = wanted if isinstance(wanted, int) else None
     with open_store(args.cache_dir) as store:
         found = store.history(port=port, name=wanted if isinstance(wanted, str) else None, protocol=args.protocol)
+        whole = args.query.strip()
+        if isinstance(wanted, str) and wanted != whole:
+            # NAME/PROTOCOL, unless a stored release names a service that very text: a real name wins.
+            as_name = store.history(name=whole, protocol=args.query_protocol)
+            if as_name.events:
+                found = as_name
     if not found.versions:
         raise CacheError(f"no release stored in {store.path} yet; {_SYNC_HINT}")
     if fmt == "json":
