@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, TextIO, TypeAlias, overload
 
 from ianaports.errors import FetchError, InvalidArgumentError, NotFoundError
@@ -44,6 +45,8 @@ __all__ = [
     "add_registry_source",
     "add_release_choice",
     "date_argument",
+    "date_text",
+    "did_you_mean",
     "epilog",
     "open_store",
     "output_format",
@@ -199,14 +202,32 @@ def add_cache_dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
+_DATE_FORMS = (re.compile(r"(\d{4})(\d{2})(\d{2})"), re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"))
+
+
+def date_text(text: str) -> str | None:
+    """``YYYY-MM-DD`` for text written as a date (``2025-11-14``, ``20251114``, ``2025-1-14``), else None.
+
+    Only the form is read: whether it is a calendar date is the caller's to check.
+    """
+    for form in _DATE_FORMS:
+        match = form.fullmatch(text.strip())
+        if match is not None and not text.isascii():
+            return text.strip()  # a date in other digits: named as one, and refused as no calendar date
+        if match is not None:
+            year, month, day = match.groups()
+            return f"{year}-{int(month):02d}-{int(day):02d}"
+    return None
+
+
 def date_argument(text: str) -> str:
-    """A release date ``YYYY-MM-DD`` (--version also takes ``latest`` and ``previous``)."""
+    """A release date ``YYYY-MM-DD``, ``YYYYMMDD`` or ``YYYY-M-D`` (--version also takes ``latest``, ``previous``)."""
     import datetime as dt  # noqa: PLC0415 - only when a date is given
 
     if text in ("latest", "previous"):
         return text
     try:
-        return dt.date.fromisoformat(text.strip()).isoformat()
+        return dt.date.fromisoformat(date_text(text) or text.strip()).isoformat()
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
 
@@ -260,9 +281,29 @@ def add_notes_source(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _OneProtocol(argparse.Action):
+    """--protocol given twice must agree: ``-p tcp -p udp`` is refused rather than one silently winning."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,  # noqa: ARG002 - argparse's own signature
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,  # noqa: ARG002 - argparse's own signature
+    ) -> None:
+        earlier = getattr(namespace, self.dest, None)
+        if earlier is not None and earlier != values:
+            raise UsageError(
+                f"--protocol {earlier} and --protocol {values} conflict: give one (leave it out for every protocol)"
+            )
+        setattr(namespace, self.dest, values)
+
+
 def add_protocol_option(parser: argparse.ArgumentParser, help_text: str = "only this protocol") -> None:
-    """-p/--protocol, in any case (``-p TCP``), as service names match in any case."""
-    parser.add_argument("-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, help=help_text)
+    """-p/--protocol, in any case (``-p TCP``), as names match in any case; once (``-p tcp -p udp`` is refused)."""
+    parser.add_argument(
+        "-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, action=_OneProtocol, help=help_text
+    )
 
 
 def add_output_options(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
@@ -320,6 +361,24 @@ def query_and_protocol(args: argparse.Namespace, source: RecordSource | None = N
     if given not in (None, suffix.value):
         raise UsageError(f"{args.query!r} names {suffix} but --protocol says {given}")
     return query, suffix.value
+
+
+def did_you_mean(source: Registry | ReleaseView, name: str) -> str:
+    """`` (did you mean 'ssh'?)`` for a mistyped service name, from names sharing its first or last letters; or ``""``.
+
+    Candidates come from a search for the name's first and last three
+    letters (cheap in the store's index); :func:`difflib.get_close_matches`
+    picks up to three.
+    """
+    import difflib  # noqa: PLC0415 - only when a name was not found
+
+    needle = name.strip().lower()
+    parts = {part for part in (needle[:3], needle[-3:]) if len(part) >= 2}  # noqa: PLR2004 - two letters at least
+    names = {record.name.lower(): record.name for part in parts for record in source.search(part) if record.name}
+    close = difflib.get_close_matches(needle, list(names), n=3, cutoff=0.75)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(f"{names[found]!r}" for found in close) + "?)"
 
 
 def _names_in(source: RecordSource) -> Callable[[str], bool]:

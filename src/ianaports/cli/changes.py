@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 from typing import TYPE_CHECKING
 
 from ianaports.errors import CacheError, InvalidArgumentError, NotFoundError
@@ -14,6 +13,7 @@ from ._common import (
     add_command,
     add_output_options,
     add_protocol_option,
+    date_text,
     open_store,
     output_format,
     path_argument,
@@ -39,8 +39,13 @@ _STORE_SPECS = ("latest", "previous")
 _SYNC_HINT = "run 'ianaports sync' (or 'ianaports sync --source FOLDER' to import archived releases)"
 
 
+def _store_spec(spec: str) -> str | None:
+    """The stored release *spec* names (``latest``, ``previous``, a date in any form ``date_text`` reads), or None."""
+    return spec if spec in _STORE_SPECS else date_text(spec)
+
+
 def _is_store_spec(spec: str) -> bool:
-    return spec in _STORE_SPECS or re.fullmatch(r"\d{4}-\d{2}-\d{2}", spec) is not None
+    return _store_spec(spec) is not None
 
 
 def resolve_release(spec: str, *, cache_dir: str | os.PathLike[str] | None = None) -> Registry:
@@ -53,11 +58,12 @@ def resolve_release(spec: str, *, cache_dir: str | os.PathLike[str] | None = Non
     an empty store, :class:`CacheError`; a release it does not hold,
     :class:`NotFoundError`.
     """
-    if not _is_store_spec(spec):
+    stored = _store_spec(spec)
+    if stored is None:
         return read_file(spec)
     with open_store(cache_dir) as store:
-        _check_stored(store, spec)
-        return store.load(spec)
+        _check_stored(store, stored)
+        return store.load(stored)
 
 
 def _check_stored(store: Store, spec: str) -> None:
@@ -91,6 +97,7 @@ def _diff_specs(old: str, new: str, cache_dir: str | None) -> RegistryDiff:
 
         return diff(resolve_release(old, cache_dir=cache_dir), resolve_release(new, cache_dir=cache_dir))
     # Two stored releases: the store compares only the records they do not share.
+    old, new = _store_spec(old) or old, _store_spec(new) or new
     with open_store(cache_dir) as store:
         _check_stored(store, old)
         _check_stored(store, new)
@@ -103,9 +110,10 @@ def cmd_diff(args: argparse.Namespace, out: Output) -> int:
     from ianaports.render.json import diff_to_json  # noqa: PLC0415 - imports the diff engine
 
     fmt = output_format(args, "text")
-    changes = _diff_specs(args.old, args.new, args.cache_dir).restricted(
-        port=args.port, name=args.name, protocol=args.protocol
-    )
+    old, new = args.old, args.new
+    if new is None:  # one release named: it against latest; 'diff latest' alone, latest against the one before
+        old, new = ("previous" if old == "latest" else old), "latest"
+    changes = _diff_specs(old, new, args.cache_dir).restricted(port=args.port, name=args.name, protocol=args.protocol)
     if fmt == "json":
         out.json(diff_to_json(changes))
     elif fmt == "markdown":
@@ -147,7 +155,9 @@ def add_diff(commands: Commands) -> None:
     parser.add_argument(
         "old", metavar="OLD", nargs="?", type=path_argument, default="previous", help="the older release"
     )
-    parser.add_argument("new", metavar="NEW", nargs="?", type=path_argument, default="latest", help="the newer release")
+    parser.add_argument(
+        "new", metavar="NEW", nargs="?", type=path_argument, default=None, help="the newer release (default: latest)"
+    )
     add_output_options(parser, ["text", "markdown", "json"])
     parser.add_argument("--port", type=_port_argument, help="only changes about records holding this port")
     parser.add_argument("--name", help="only changes about this service name (any case)")
@@ -181,10 +191,11 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     elif found.events:
         out.line(history_to_markdown(found) if fmt == "markdown" else history_to_text(found))
     if not found.events:
-        span = f"{found.versions[0]} to {found.versions[-1]}"
-        out.message(
-            f"ianaports: {found.query_text} appears in none of the {len(found.versions)} stored releases ({span})"
-        )
+        if len(found.versions) == 1:
+            where = f"the one stored release ({found.versions[0]})"
+        else:
+            where = f"none of the {len(found.versions)} stored releases ({found.versions[0]} to {found.versions[-1]})"
+        out.message(f"ianaports: {found.query_text} appears in {where}")
         return EXIT_NOT_FOUND
     return EXIT_OK
 

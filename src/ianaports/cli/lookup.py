@@ -24,6 +24,7 @@ from ._common import (
     add_output_options,
     add_protocol_option,
     add_registry_source,
+    did_you_mean,
     output_format,
     port_or_name,
     positive_int,
@@ -109,6 +110,8 @@ def _show(
         records = registry.lookup_span(wanted, args.protocol)
     protocol = f" on {args.protocol}" if args.protocol else ""
     nothing = f"nothing in the registry of {registry.updated} for {query.strip()!r}{protocol}"
+    if isinstance(wanted, str) and not records and not _is_name(registry, wanted):
+        nothing += did_you_mean(registry, wanted)
     return _answer_records(out, records, registry, as_json=args.json, nothing=nothing)
 
 
@@ -156,6 +159,13 @@ def cmd_search(args: argparse.Namespace, out: Output) -> int:
     return code
 
 
+def _is_name(registry: Registry | ReleaseView, name: str) -> bool:
+    try:
+        return bool(registry.service(name))
+    except NotFoundError:
+        return False
+
+
 def _on(record: ServiceRecord, protocol: str | None) -> bool:
     return protocol is None or (record.protocol is not None and record.protocol.value == protocol)
 
@@ -201,7 +211,8 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
         except NotFoundError:
             if fmt == "json":  # every --json answers with a document, an empty one included
                 out.json(no_explanation_to_json(query, registry))
-            out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
+            guess = did_you_mean(registry, wanted) if isinstance(wanted, str) else ""
+            out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}{guess}")
             return EXIT_NOT_FOUND
     out.stdout.write(render_explain(view, fmt))
     return EXIT_OK

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from ianaports.changes import Deassignment, DeassignmentStatus, PortChange, Rename, SpanSplit
 from ianaports.model import Person
 
+from .text import count_of
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -137,7 +139,9 @@ def _field_bullets(fields: Iterable[FieldChange]) -> list[str]:
 
 def _history_span(history: History) -> str:
     if history.versions:
-        return f"{len(history.versions)} releases, {history.versions[0]} to {history.versions[-1]}"
+        if len(history.versions) == 1:
+            return f"1 release, {history.versions[0]}"
+        return f"{count_of(len(history.versions), 'release')}, {history.versions[0]} to {history.versions[-1]}"
     return "no releases"
 
 
