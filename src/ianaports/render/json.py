@@ -425,6 +425,7 @@ def note_to_json(note: Note) -> JsonDict:
             for use in note.unofficial_uses
         ],
         "security": list(note.security),
+        "processes": list(note.processes),
         "references": [{"title": reference.title, "url": reference.url} for reference in note.references],
         "checked_against": None
         if checked is None
