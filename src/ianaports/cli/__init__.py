@@ -82,6 +82,7 @@ __all__ = [
     "EXIT_NEW_LISTENERS",
     "EXIT_NOT_FOUND",
     "EXIT_OK",
+    "EXIT_OUTPUT",
     "EXIT_SOURCE",
     "EXIT_USAGE",
     "build_parser",

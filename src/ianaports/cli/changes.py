@@ -51,9 +51,10 @@ def _is_store_spec(spec: str) -> bool:
 def resolve_release(spec: str, *, cache_dir: str | os.PathLike[str] | None = None) -> Registry:
     """The release a command-line argument names: a stored release (date, latest, previous) or a file.
 
-    A date ``YYYY-MM-DD``, ``latest`` and ``previous`` name releases of the
-    store in *cache_dir*, rebuilt without parsing XML; anything else is a
-    registry file (write ``./latest`` for a file of that name).  A date that is
+    A date (``YYYY-MM-DD``, ``YYYYMMDD`` or ``YYYY-M-D``), ``latest`` and
+    ``previous`` name releases of the store in *cache_dir*, rebuilt without
+    parsing XML; anything else is a registry file (write ``./latest`` for a
+    file of that name).  A date that is
     not a calendar date (``2025-13-45``) raises :class:`InvalidArgumentError`;
     an empty store, :class:`CacheError`; a release it does not hold,
     :class:`NotFoundError`.
@@ -141,11 +142,12 @@ def add_diff(commands: Commands) -> None:
         cmd_diff,
         help="show what changed between two releases",
         description="Show what changed between two releases: added, removed and changed records, and the moves "
-        "a reader cares about (port changes, unassigned spans split, de-assignments). OLD and NEW are each a "
-        "stored release (its date YYYY-MM-DD, latest or previous) or a registry file (.xml, .gz, .xz, .bz2); "
-        "with no arguments, the previous stored release against the latest: after a sync that brought a new "
-        "release, that is what changed at IANA. An empty store exits 4; a release it does not hold "
-        "(or 'previous' when it holds one release) exits 1.",
+        "a reader cares about (port changes, renames, unassigned spans split, de-assignments). OLD and NEW are "
+        "each a stored release (its date YYYY-MM-DD, YYYYMMDD or YYYY-M-D, latest or previous) or a registry "
+        "file (.xml, .gz, .xz, .bz2); with no arguments, the previous stored release against the latest: after "
+        "a sync that brought a new release, that is what changed at IANA. With OLD alone, OLD against the "
+        "latest ('diff latest' alone: the release before it against the latest). An empty store exits 4; a "
+        "release it does not hold (or 'previous' when it holds one release) exits 1 and names the nearest.",
         examples=[
             "ianaports sync && ianaports diff     # what changed at IANA since the last release",
             "ianaports diff 2017-03-10 latest --format markdown",
