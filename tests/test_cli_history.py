@@ -353,3 +353,13 @@ class TestRenames:
             ["2017-03-10", "added", "pearldoc-xact"],
             ["2025-11-20", "renamed", "panquest-xact"],
         ]
+
+    def test_history_of_the_old_name(self, real_cache):
+        """history pearldoc-xact ends in the rename, not in a removal."""
+        code, out, _ = run("history", "pearldoc-xact", "--json", "--cache-dir", str(real_cache))
+        assert code == EXIT_OK
+        events = [(e["version"], e["change"], e["record"]["service_name"]) for e in json.loads(out)["events"]]
+        assert events[-2:] == [
+            ("2025-11-20", "renamed", "panquest-xact"),
+            ("2025-11-20", "renamed", "panquest-xact"),
+        ]

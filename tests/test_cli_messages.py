@@ -192,6 +192,12 @@ class TestDidYouMean:
             assert code == EXIT_NOT_FOUND
             assert f"(did you mean {meant}" in err
 
+    def test_history_name(self, real_cache):
+        """history of a mistyped name suggests a name of the newest stored release."""
+        code, _, err = run("history", "postgress", "--data-dir", str(real_cache))
+        assert code == EXIT_NOT_FOUND
+        assert err.endswith("(did you mean 'postgresql'?)\n")
+
     def test_no_guess_for_a_name_on_another_protocol(self):
         """smtp on dccp exists as a name, so no guess is offered."""
         assert "did you mean" not in run("show", "smtp", "-p", "dccp", "--file", SMALL)[2]

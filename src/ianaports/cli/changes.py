@@ -6,6 +6,8 @@ import argparse
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import attrs
+
 from ianaports.errors import CacheError, InvalidArgumentError, NotFoundError
 
 from ._common import (
@@ -14,6 +16,7 @@ from ._common import (
     add_output_options,
     add_protocol_option,
     date_text,
+    did_you_mean,
     open_store,
     output_format,
     path_argument,
@@ -27,7 +30,7 @@ from ._exit import EXIT_NOT_FOUND, EXIT_OK, UsageError
 if TYPE_CHECKING:
     import os
 
-    from ianaports.changes import RegistryDiff
+    from ianaports.changes import History, HistoryEvent, RegistryDiff
     from ianaports.registry import Registry
     from ianaports.store import Store
 
@@ -186,6 +189,10 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
             as_name = store.history(name=whole, protocol=args.query_protocol)
             if as_name.events:
                 found = as_name
+        found = _with_renames(store, found)
+        guess = ""
+        if isinstance(wanted, str) and found.versions and not found.events:
+            guess = did_you_mean(store.view("latest"), wanted)  # names of the newest release
     if not found.versions:
         raise CacheError(f"no release stored in {store.path} yet; {_SYNC_HINT}")
     if fmt == "json":
@@ -197,9 +204,41 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
             where = f"the one stored release ({found.versions[0]})"
         else:
             where = f"none of the {len(found.versions)} stored releases ({found.versions[0]} to {found.versions[-1]})"
-        out.message(f"ianaports: {found.query_text} appears in {where}")
+        out.message(f"ianaports: {found.query_text} appears in {where}{guess}")
         return EXIT_NOT_FOUND
     return EXIT_OK
+
+
+def _with_renames(store: Store, found: History) -> History:
+    """A name's history where its records were renamed: each such 'removed' event becomes the 'renamed' one.
+
+    A name's own records cannot show what they became; the history of their
+    port and protocol can, and a rename there (same port, protocol and people)
+    is what happened to the name.
+    """
+    if found.name is None:
+        return found
+    events: list[HistoryEvent] = []
+    for event in found.events:
+        ports = event.record.ports
+        if event.change == "removed" and ports is not None:
+            around = store.history(port=ports.start, protocol=event.record.protocol)
+            renamed = next(
+                (
+                    other
+                    for other in around.events
+                    if other.version == event.version
+                    and other.change == "renamed"
+                    and other.record.ports == ports
+                    and str(other.fields[0].old).lower() == str(event.record.name).lower()
+                ),
+                None,
+            )
+            if renamed is not None:
+                events.append(renamed)
+                continue
+        events.append(event)
+    return attrs.evolve(found, events=tuple(events))
 
 
 def add_history(commands: Commands) -> None:
