@@ -378,7 +378,9 @@ def did_you_mean(source: Registry | ReleaseView, name: str) -> str:
     close = difflib.get_close_matches(needle, list(names), n=3, cutoff=0.75)
     if not close:
         return ""
-    return " (did you mean " + " or ".join(f"{names[found]!r}" for found in close) + "?)"
+    quoted = [repr(names[found]) for found in close]
+    listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return f" (did you mean {listed}?)"
 
 
 def _names_in(source: RecordSource) -> Callable[[str], bool]:
