@@ -407,7 +407,9 @@ class TestRealReleases:
         assert splits["2259"] == ["bid-serv 2259/tcp", "bid-serv 2259/udp"]
         statuses = {label(move.record): move.status for move in result.deassignments}
         assert statuses["compressnet 2/tcp"] is DeassignmentStatus.RESERVED
-        assert statuses["pearldoc-xact 1980/tcp"] is DeassignmentStatus.REASSIGNED
+        assert "pearldoc-xact 1980/tcp" not in statuses  # a rename, not a de-assignment
+        renames = {label(move.old): move.new.name for move in result.renames}
+        assert renames["pearldoc-xact 1980/tcp"] == "panquest-xact"
 
     def test_week_to_week(self):
         """The last weekly diff is the ten reference updates IANA made that week."""
@@ -476,3 +478,68 @@ class TestRealHistory:
             ("2017-03-10", "added", "hp-rda 2371/tcp"),
             ("2019-01-08", "removed", "hp-rda 2371/tcp"),
         ]
+
+
+class TestRenames:
+    """A service renamed on its port and protocol by the same people is a rename, not a de-assignment."""
+
+    def person(self, id_: str) -> Person:
+        return Person(id=id_)
+
+    def test_same_assignee_is_a_rename(self):
+        """Same port, protocol and assignee, another name: one rename, no de-assignment."""
+        old = record("oldname", 4000, assignees=(self.person("Jane_Doe"),))
+        new = record("newname", 4000, assignees=(self.person("Jane_Doe"),), description="New")
+        result = diff(registry(old), registry(new, updated=NEW_DATE))
+        assert [(move.old.name, move.new.name) for move in result.renames] == [("oldname", "newname")]
+        assert [field.name for field in result.renames[0].fields] == ["service_name", "description"]
+        assert result.deassignments == ()
+        assert (labels(result.added), labels(result.removed)) == (["newname 4000/tcp"], ["oldname 4000/tcp"])
+
+    def test_same_contact_is_a_rename(self):
+        """A shared contact (any case) is enough."""
+        old = record("oldname", 4000, contacts=(self.person("Jane_Doe"),))
+        new = record("newname", 4000, contacts=(self.person("jane_doe"),))
+        assert len(diff(registry(old), registry(new, updated=NEW_DATE)).renames) == 1
+
+    @pytest.mark.parametrize(
+        ("port", "protocol", "person"), [(4001, "tcp", "Jane_Doe"), (4000, "udp", "Jane_Doe"), (4000, "tcp", "Other")]
+    )
+    def test_not_a_rename(self, port, protocol, person):
+        """Another port, another protocol or other people: a de-assignment, as before."""
+        old = record("oldname", 4000, assignees=(self.person("Jane_Doe"),))
+        new = record("newname", port, protocol, assignees=(self.person(person),))
+        result = diff(registry(old), registry(new, updated=NEW_DATE))
+        assert result.renames == ()
+        assert labels(move.record for move in result.deassignments) == ["oldname 4000/tcp"]
+
+    def test_restricted_keeps_renames_of_either_name(self):
+        """--name oldname and --name newname both keep the rename."""
+        old = record("oldname", 4000, assignees=(self.person("Jane_Doe"),))
+        new = record("newname", 4000, assignees=(self.person("Jane_Doe"),))
+        result = diff(registry(old), registry(new, updated=NEW_DATE))
+        assert len(result.restricted(name="newname").renames) == 1
+        assert len(result.restricted(name="OLDNAME").renames) == 1
+        assert result.restricted(name="third").renames == ()
+
+    def test_real_pearldoc_to_panquest(self):
+        """2025-11-14 -> 2025-11-20: pearldoc-xact 1980 became panquest-xact, on tcp and udp, nothing de-assigned."""
+        old = parsed(require_real("service-names-port-numbers.20251114.xml.xz"))
+        new = parsed(require_real("service-names-port-numbers.20251120.xml.xz"))
+        result = diff(old, new)
+        assert [(label(move.old), label(move.new)) for move in result.renames] == [
+            ("pearldoc-xact 1980/tcp", "panquest-xact 1980/tcp"),
+            ("pearldoc-xact 1980/udp", "panquest-xact 1980/udp"),
+        ]
+        assert result.deassignments == ()
+
+    def test_history_is_one_event(self):
+        """In a port's history a rename is one 'renamed' event whose fields start with the name."""
+        old = record("oldname", 4000, assignees=(self.person("Jane_Doe"),))
+        new = record("newname", 4000, assignees=(self.person("Jane_Doe"),))
+        found = history([(OLD_DATE, (old,)), (NEW_DATE, (new,))], port=4000)
+        assert [(event.version, event.change, event.record.name) for event in found.events] == [
+            (OLD_DATE, "added", "oldname"),
+            (NEW_DATE, "renamed", "newname"),
+        ]
+        assert found.events[1].fields[0] == FieldChange("service_name", "oldname", "newname")

@@ -16,6 +16,7 @@ import pytest
 from cli_helpers import run
 from ianaports import ParseError
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, build_parser, main
+from ianaports.cli._exit import EXIT_OUTPUT
 from realdata import FIXTURES, PROJECT_ROOT, parsed, real_release_paths, require_real
 
 
@@ -71,7 +72,7 @@ class TestShow:
             (["80/quic"], "not a transport protocol: 'quic' in '80/quic'"),
             (["80/tcp", "-p", "udp"], "'80/tcp' names tcp but --protocol says udp"),
             (["/tcp"], "not a port, a span A-B or a service name: '/tcp'"),
-            (["a/b/tcp"], "not a port, a span A-B or a service name: 'a/b/tcp'"),
+            (["80/"], "not a port, a span A-B or a service name: '80/'"),
         ],
     )
     def test_port_slash_protocol_refused(self, argv, message):
@@ -172,10 +173,10 @@ class TestSyncAndVersions:
         assert "the cached registry of 2025-12-15" in err
 
     def test_versions(self, tmp_path):
-        """versions lists releases; --check --json reports no problems; an empty cache exits 1."""
-        assert run("versions")[0] == EXIT_NOT_FOUND
+        """versions lists releases; --check --json reports no problems; an empty cache exits 4, as everywhere."""
+        assert run("versions")[0] == EXIT_CACHE
         code, _, err = run("versions", "--check")
-        assert code == EXIT_NOT_FOUND
+        assert code == EXIT_CACHE
         assert "sound" not in err
         assert err.count("\n") == 1
         run("sync", "--source", str(FIXTURES / "child-order.xml"))
@@ -365,9 +366,10 @@ class TestExport:
             os.umask(previous)
 
     def test_unwritable_output(self, tmp_path):
-        """An output path in a missing folder is exit 4 and leaves nothing behind."""
+        """An output path in a missing folder is an output error (exit 73, not the cache's 4); nothing left behind."""
         code, _, err = run("export", "-o", str(tmp_path / "no" / "x.json"), "--file", str(FIXTURES / "child-order.xml"))
-        assert code == EXIT_CACHE
+        assert code == EXIT_OUTPUT
+        assert not (tmp_path / "no").exists()
         assert "cannot write" in err
 
 

@@ -22,7 +22,10 @@ class TestDiffCommand:
         assert code == EXIT_OK
         assert out.splitlines()[:2] == [
             "IANA port registry 2025-11-20 -> 2025-12-15",
-            "10 added, 8 removed, 4 changed (3 unchanged); 1 port changes, 2 unassigned spans split, 5 de-assigned",
+            (
+                "10 added, 8 removed, 4 changed (3 unchanged); "
+                "1 port changes, 0 renamed, 2 unassigned spans split, 5 de-assigned"
+            ),
         ]
 
     @pytest.mark.parametrize("flags", [["--json"], ["--format", "json"]])

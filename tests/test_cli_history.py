@@ -332,3 +332,34 @@ class TestResolveStored:
             resolve_release("previous")
         with pytest.raises(NotFoundError):
             resolve_release("2025-12-15")
+
+
+class TestRenames:
+    """diff and history of the stored real releases report pearldoc-xact's rename to panquest-xact."""
+
+    def test_diff(self, real_cache):
+        """diff 2025-11-14 2025-11-20 names the rename and de-assigns nothing."""
+        code, out, _ = run("diff", "2025-11-14", "2025-11-20", "--json", "--cache-dir", str(real_cache))
+        assert code == EXIT_OK
+        data = json.loads(out)
+        assert (data["counts"]["renamed"], data["counts"]["deassignments"]) == (2, 0)
+
+    def test_history(self, real_cache):
+        """history 1980/tcp: added in the first release, renamed on 2025-11-20, as one event."""
+        code, out, _ = run("history", "1980/tcp", "--cache-dir", str(real_cache))
+        assert code == EXIT_OK
+        events = [line.split()[:3] for line in out.splitlines()[1:] if not line.startswith(" ")]
+        assert events == [
+            ["2017-03-10", "added", "pearldoc-xact"],
+            ["2025-11-20", "renamed", "panquest-xact"],
+        ]
+
+    def test_history_of_the_old_name(self, real_cache):
+        """history pearldoc-xact ends in the rename, not in a removal."""
+        code, out, _ = run("history", "pearldoc-xact", "--json", "--cache-dir", str(real_cache))
+        assert code == EXIT_OK
+        events = [(e["version"], e["change"], e["record"]["service_name"]) for e in json.loads(out)["events"]]
+        assert events[-2:] == [
+            ("2025-11-20", "renamed", "panquest-xact"),
+            ("2025-11-20", "renamed", "panquest-xact"),
+        ]

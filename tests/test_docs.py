@@ -104,7 +104,7 @@ class TestSchemaDoc:
         assert keys(changes["counts"]) == schema["Diff counts"][0]
         assert keys(changes["changed"][0]) == schema["Changed record"][0]
         assert keys(changes["changed"][0]["fields"][0]) == schema["Field change"][0]
-        assert keys(changes["moves"]) == {"port_changes", "span_splits", "deassignments"}
+        assert keys(changes["moves"]) == {"port_changes", "renamed", "span_splits", "deassignments"}
 
     def test_explain_and_notes(self, schema, real_cache):
         """explain, notes list, notes check and the Note objects match the doc."""

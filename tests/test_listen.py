@@ -18,6 +18,7 @@ from ianaports.listen import (
     current_listeners,
     load_baseline,
     note_lookup,
+    process_aliases,
     save_baseline,
 )
 from ianaports.notes import load_notes
@@ -223,3 +224,85 @@ def test_api_listening_from_the_cache(sockets):
     found = _find(audited, sockets["tcp_assigned"], Protocol.TCP)
     assert found.records
     assert all(isinstance(item, ianaports.AuditedListener) for item in audited)
+
+
+class TestProcessMatch:
+    """A known process that does not match what its port is registered for is worth a look."""
+
+    def listener(self, port: int, process: str | None, protocol: Protocol = Protocol.TCP, pid: int | None = 4242):
+        return Listener(protocol=protocol, address="0.0.0.0", port=port, pid=pid, process=process)
+
+    def flags(self, registry, listener, *, notes: bool = True):
+        aliases = process_aliases(registry, load_notes()) if notes else None
+        (item,) = audit([listener], registry, aliases_for=aliases)
+        return [flag for flag in item.flags if flag.code is FlagCode.UNEXPECTED_PROCESS]
+
+    def test_python_on_rdp(self, registry):
+        """python3 listening on 3389/tcp (ms-wbt-server) is flagged, naming the process and the service."""
+        (flag,) = self.flags(registry, self.listener(3389, "python3"))
+        assert flag.reason == "python3 is not what IANA registers 3389/tcp for (ms-wbt-server)"
+
+    @pytest.mark.parametrize(
+        ("port", "process"),
+        [
+            (22, "sshd"),  # a prefix of the service name
+            (5432, "postgres"),  # the service name's prefix
+            (3306, "mysqld"),
+            (3389, "svchost.exe"),  # a curated alias, .exe dropped
+            (3389, "xrdp"),
+            (80, "nginx"),
+            (443, "caddy"),
+            (53, "systemd-resolved"),
+            (25, "master"),  # postfix's master, a curated alias
+            (2304, "attachmate-uts"),
+        ],
+    )
+    def test_expected_processes(self, registry, port, process):
+        """The programs that serve a port (by name, description word or curated alias) are not flagged."""
+        assert self.flags(registry, self.listener(port, process)) == []
+
+    def test_aliases_come_from_notes(self, registry):
+        """Without the curated notes' processes, nginx on 80 is flagged; with them it is not."""
+        assert self.flags(registry, self.listener(80, "nginx"), notes=False)
+        assert self.flags(registry, self.listener(80, "nginx")) == []
+
+    @pytest.mark.parametrize(
+        "listener",
+        [
+            Listener(protocol=Protocol.TCP, address="::", port=3389, pid=None, process=None),  # owner unknown
+            Listener(protocol=Protocol.TCP, address="::", port=3389, pid=7, process="x"),  # no word to judge
+            Listener(protocol=Protocol.UDP, address="::", port=50000, pid=7, process="python3"),  # ephemeral
+        ],
+    )
+    def test_not_judged(self, registry, listener):
+        """An unknown owner, a name too short to judge, or an ephemeral port raises no unexpected-process flag."""
+        assert self.flags(registry, listener) == []
+
+    def test_unassigned_port_is_not_also_unexpected(self, registry):
+        """On a port IANA assigned to nothing only the unassigned flag is raised."""
+        port = next(p for p in range(1024, 32768) if not [r for r in registry.lookup(p) if r.is_assignment])
+        (item,) = audit([self.listener(port, "python3")], registry)
+        assert [flag.code for flag in item.flags] == [FlagCode.UNASSIGNED]
+
+    def test_table_and_json_show_pid_and_process(self, registry, monkeypatch):
+        """listening prints PID and PROCESS columns and the flag; --json carries pid, process and the flag code."""
+        import ianaports.listen  # noqa: PLC0415 - the module whose socket list is replaced
+
+        fake = (self.listener(3389, "python3", pid=31337), self.listener(22, "sshd", pid=812))
+        monkeypatch.setattr(ianaports.listen, "current_listeners", lambda: fake)
+        path = str(require_real())
+        out = io.StringIO()
+        assert main(["listening", "--file", path], stdout=out, stderr=io.StringIO()) == EXIT_OK
+        header, *rows = [line.split("\t") for line in out.getvalue().splitlines()]
+        assert header[:5] == ["PROTO", "ADDRESS", "PORT", "PID", "PROCESS"]
+        by_port = {row[2]: row for row in rows}
+        assert by_port["3389"][3:5] == ["31337", "python3"]
+        assert "python3 is not what IANA registers 3389/tcp for (ms-wbt-server)" in by_port["3389"][-1]
+        assert by_port["22"][3:5] == ["812", "sshd"]
+        assert by_port["22"][-1] == "-"
+        out = io.StringIO()
+        assert main(["listening", "--json", "--file", path], stdout=out, stderr=io.StringIO()) == EXIT_OK
+        items = {item["port"]: item for item in json.loads(out.getvalue())["listeners"]}
+        assert (items[3389]["pid"], items[3389]["process"]) == (31337, "python3")
+        assert [flag["code"] for flag in items[3389]["flags"]] == ["unexpected-process"]
+        assert items[22]["flags"] == []

@@ -9,8 +9,8 @@ import pytest
 
 from ianaports import PortRange, Protocol, ServiceRecord, diff, history
 from ianaports.render.changes import diff_to_markdown, diff_to_text, history_to_text
-from ianaports.render.json import history_to_json
-from realdata import FIXTURES, parsed
+from ianaports.render.json import diff_to_json, history_to_json
+from realdata import FIXTURES, parsed, require_real
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +95,40 @@ class TestHistory:
         """An empty history says there were no records."""
         assert history_to_text(history([], port=1)).splitlines() == ["History of 1 (no releases)", "no records"]
         assert history_to_json(history([], port=1))["first"] is None
+
+
+class TestRenames:
+    """Renames on the real 2025-11-14 -> 2025-11-20 pair, in text, markdown and JSON."""
+
+    @pytest.fixture
+    def renamed(self):
+        return diff(
+            parsed(require_real("service-names-port-numbers.20251114.xml.xz")),
+            parsed(require_real("service-names-port-numbers.20251120.xml.xz")),
+        )
+
+    def test_text(self, renamed):
+        """The summary counts renames and the moves name them; nothing is called de-assigned."""
+        text = diff_to_text(renamed)
+        assert "0 port changes, 2 renamed, 0 unassigned spans split, 0 de-assigned" in text
+        assert "  * renamed: pearldoc-xact 1980/tcp -> panquest-xact (also description" in text
+        assert "de-assigned:" not in text
+
+    def test_markdown(self, renamed):
+        """Markdown lists each rename under Moves."""
+        assert "- renamed: pearldoc-xact 1980/udp -> panquest-xact" in diff_to_markdown(renamed)
+
+    def test_json(self, renamed):
+        """JSON has a renamed list of {old, new, fields} and its count."""
+        data = diff_to_json(renamed)
+        assert data["counts"]["renamed"] == 2
+        assert data["counts"]["deassignments"] == 0
+        assert [(m["old"]["service_name"], m["new"]["service_name"]) for m in data["moves"]["renamed"]] == [
+            ("pearldoc-xact", "panquest-xact"),
+            ("pearldoc-xact", "panquest-xact"),
+        ]
+        assert data["moves"]["renamed"][0]["fields"][0] == {
+            "name": "service_name",
+            "old": "pearldoc-xact",
+            "new": "panquest-xact",
+        }

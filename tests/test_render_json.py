@@ -130,11 +130,12 @@ class TestDiffJson:
             "changed": 4,
             "unchanged": 3,
             "port_changes": 1,
+            "renamed": 0,
             "span_splits": 2,
             "deassignments": 5,
         }
         assert (len(data["added"]), len(data["removed"]), len(data["changed"])) == (10, 8, 4)
-        assert set(data["moves"]) == {"port_changes", "span_splits", "deassignments"}
+        assert set(data["moves"]) == {"port_changes", "renamed", "span_splits", "deassignments"}
         json.dumps(data)
 
     def test_records_use_the_record_schema(self, fixture_diff):

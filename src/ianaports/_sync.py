@@ -422,11 +422,17 @@ def raise_for_failure(result: SyncResult) -> None:
     if result.ok:
         return
     outcomes = result.outcomes
-    summary = "; ".join(f"{outcome.source}: {outcome.error}" for outcome in outcomes)
+    summary = "; ".join(_failure_text(outcome.source, outcome.error) for outcome in outcomes)
     if all(outcome.status == "refused" for outcome in outcomes):
         raise SuspectReleaseError(summary)
     prefix = "could not fetch the registry from " if len(outcomes) == 1 else "no source answered: "
     raise FetchError(prefix + summary)
+
+
+def _failure_text(source: str, error: str | None) -> str:
+    """``SOURCE: reason``, without naming the source twice when the reason starts with it."""
+    text = str(error)
+    return text if text.startswith(f"{source}: ") else f"{source}: {text}"
 
 
 def _now() -> dt.datetime:

@@ -12,8 +12,9 @@ Pure functions over model values: no I/O and no XML here.  The rules, in short
 * A pair is *changed* when a compared field differs after whitespace folding,
   so re-wrapped text is not a change.
 * On top of that exact accounting, :class:`RegistryDiff` names the moves a
-  reader cares about: port changes, unassigned spans split by new assignments,
-  and de-assignments.
+  reader cares about: port changes, renames (same port and protocol, same
+  assignee or contact, another name), unassigned spans split by new
+  assignments, and de-assignments.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ __all__ = [
     "PortChange",
     "RecordChange",
     "RegistryDiff",
+    "Rename",
     "SpanSplit",
     "diff",
     "diff_records",
@@ -84,6 +86,23 @@ class PortChange:
 
     old: ServiceRecord
     new: ServiceRecord
+
+    @property
+    def records(self) -> tuple[ServiceRecord, ...]:
+        """Every record the move involves."""
+        return (self.old, self.new)
+
+
+@attrs.frozen(kw_only=True)
+class Rename:
+    """A service that took another name: same port and protocol, same assignee or contact.
+
+    ``fields`` lists every field that differs, the name first.
+    """
+
+    old: ServiceRecord
+    new: ServiceRecord
+    fields: tuple[FieldChange, ...] = ()
 
     @property
     def records(self) -> tuple[ServiceRecord, ...]:
@@ -142,8 +161,9 @@ class RegistryDiff:
 
     ``added``, ``removed`` and ``changed`` account for every record exactly
     once (with ``unchanged`` counting the rest); ``port_changes``,
-    ``span_splits`` and ``deassignments`` re-read some of those added and
-    removed records as the moves a reader cares about.
+    ``renames``, ``span_splits`` and ``deassignments`` re-read some of those
+    added and removed records as the moves a reader cares about (a renamed
+    record is no de-assignment).
     """
 
     old_updated: dt.date
@@ -153,6 +173,7 @@ class RegistryDiff:
     changed: tuple[RecordChange, ...] = ()
     unchanged: int = 0
     port_changes: tuple[PortChange, ...] = ()
+    renames: tuple[Rename, ...] = ()
     span_splits: tuple[SpanSplit, ...] = ()
     deassignments: tuple[Deassignment, ...] = ()
     #: True for the part :meth:`restricted` keeps; ``unchanged`` then still counts the whole registry.
@@ -188,6 +209,7 @@ class RegistryDiff:
             removed=tuple(record for record in self.removed if keep(record)),
             changed=tuple(change for change in self.changed if keep(change.old, change.new)),
             port_changes=tuple(move for move in self.port_changes if keep(*move.records)),
+            renames=tuple(move for move in self.renames if keep(*move.records)),
             span_splits=tuple(move for move in self.span_splits if keep(*move.records)),
             deassignments=tuple(move for move in self.deassignments if keep(*move.records)),
             is_restricted=True,
@@ -369,6 +391,8 @@ def diff_subsets(
     removed = tuple(old_records[position] for position in removed_at)
     port_changes = _port_changes(removed, added)
     moved = {id(move.old) for move in port_changes}
+    renames = _renames([record for record in removed if id(record) not in moved], added)
+    moved.update(id(move.old) for move in renames)
     added_spans = _SpanIndex(added)
     return RegistryDiff(
         old_updated=old_updated,
@@ -378,6 +402,7 @@ def diff_subsets(
         changed=tuple(changed),
         unchanged=unchanged_elsewhere + len(pairs) - len(changed),
         port_changes=port_changes,
+        renames=renames,
         span_splits=_span_splits(removed, added_spans),
         deassignments=_deassignments((record for record in removed if id(record) not in moved), added_spans),
     )
@@ -397,6 +422,31 @@ def _port_changes(removed: Sequence[ServiceRecord], added: Sequence[ServiceRecor
             if waiting:
                 moves.append(PortChange(old=record, new=waiting.pop(0)))
     return tuple(moves)
+
+
+def _people(record: ServiceRecord) -> set[str]:
+    return {person.id.strip().lower() for person in (*record.assignees, *record.contacts) if person.id}
+
+
+def _renames(removed: Sequence[ServiceRecord], added: Sequence[ServiceRecord]) -> tuple[Rename, ...]:
+    """Removed and added assignments of one port and protocol that share an assignee or a contact.
+
+    Each record takes part in one rename at most, the first match in file order.
+    """
+    arrivals: dict[tuple[Protocol | None, tuple[int, int]], list[ServiceRecord]] = {}
+    for record in added:
+        if record.name and record.ports is not None:
+            arrivals.setdefault((record.protocol, (record.ports.start, record.ports.end)), []).append(record)
+    found: list[Rename] = []
+    for record in removed:
+        if not record.name or record.ports is None or not _people(record):
+            continue
+        waiting = arrivals.get((record.protocol, (record.ports.start, record.ports.end)), [])
+        match = next((other for other in waiting if _people(other) & _people(record)), None)
+        if match is not None:
+            waiting.remove(match)
+            found.append(Rename(old=record, new=match, fields=diff_records(record, match)))
+    return tuple(found)
 
 
 class _SpanIndex:
@@ -466,7 +516,7 @@ def _status(now: Sequence[ServiceRecord]) -> DeassignmentStatus:
 
 # --- history ---------------------------------------------------------------
 
-Change = Literal["added", "changed", "removed"]
+Change = Literal["added", "changed", "renamed", "removed"]
 
 
 @attrs.frozen(kw_only=True)
@@ -474,7 +524,8 @@ class HistoryEvent:
     """One thing that happened to a matching record in one release.
 
     ``record`` is the record as that release has it (for ``removed``, as the
-    release before had it); ``fields`` lists what changed, for ``changed``.
+    release before had it); ``fields`` lists what changed, for ``changed``
+    and ``renamed`` (a ``renamed`` event's first field is ``service_name``).
     """
 
     version: dt.date
@@ -541,11 +592,17 @@ def history(
 
 def _events(version: dt.date, old: tuple[ServiceRecord, ...], new: tuple[ServiceRecord, ...]) -> Iterable[HistoryEvent]:
     pairs, removed_at, added_at = _pair(old, new)
+    renames = _renames([old[position] for position in removed_at], [new[position] for position in added_at])
+    renamed = {id(move.old) for move in renames} | {id(move.new) for move in renames}
     for position in added_at:
-        yield HistoryEvent(version=version, change="added", record=new[position])
+        if id(new[position]) not in renamed:
+            yield HistoryEvent(version=version, change="added", record=new[position])
+    for move in renames:
+        yield HistoryEvent(version=version, change="renamed", record=move.new, fields=move.fields)
     for old_at, new_at in pairs:
         fields = diff_records(old[old_at], new[new_at])
         if fields:
             yield HistoryEvent(version=version, change="changed", record=new[new_at], fields=fields)
     for position in removed_at:
-        yield HistoryEvent(version=version, change="removed", record=old[position])
+        if id(old[position]) not in renamed:
+            yield HistoryEvent(version=version, change="removed", record=old[position])

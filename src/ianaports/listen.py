@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import socket
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,8 @@ __all__ = [
     "listening",
     "load_baseline",
     "note_lookup",
+    "process_aliases",
+    "process_matches",
     "save_baseline",
 ]
 
@@ -71,6 +74,7 @@ class FlagCode(TextEnum):
     OTHER_PROTOCOL = "other-protocol"
     NO_KNOWN_USE = "no-known-use"
     UNKNOWN_OWNER = "unknown-owner"
+    UNEXPECTED_PROCESS = "unexpected-process"
 
 
 @attrs.frozen
@@ -151,25 +155,72 @@ def _process_name(psutil: Any, pid: int, cache: dict[int, str | None]) -> str | 
     return cache[pid]
 
 
+_WORD_RE = re.compile(r"[a-z0-9]+")
+_VERSION_RE = re.compile(r"[0-9.]+$")
+#: The shortest word a process name and a service's words must share as a prefix.
+_MIN_SHARED = 3
+
+
+def _process_words(process: str) -> set[str]:
+    """A process name's words: lower case, without ``.exe`` or a version (``python3.11`` is ``python``)."""
+    name = process.strip().lower().removesuffix(".exe")
+    words = {name, _VERSION_RE.sub("", name), *_WORD_RE.findall(name)}
+    words |= {_VERSION_RE.sub("", word) for word in list(words)}
+    return {word for word in words if len(word) >= _MIN_SHARED}
+
+
+def _service_words(records: Iterable[ServiceRecord], aliases: Iterable[str]) -> set[str]:
+    """What a port is registered for: its service names, their parts, its descriptions' words, and aliases."""
+    words: set[str] = set()
+    for text in (*(record.name or "" for record in records), *aliases):
+        words |= _process_words(text)
+    for record in records:
+        words |= {word for word in _WORD_RE.findall(record.description.lower()) if len(word) >= _MIN_SHARED}
+    return words
+
+
+def process_matches(process: str, records: Iterable[ServiceRecord], aliases: Iterable[str] = ()) -> bool:
+    """True when *process* plausibly serves what *records* register (see docs/listening.md).
+
+    A word of the process name (lower case, ``.exe`` and version digits
+    dropped, split at anything but letters and digits) and a word the port is
+    registered for (the service names and their parts, the words of their
+    descriptions, and the *aliases* curated notes give, such as ``sshd`` or
+    ``nginx``) match when one starts with the other and the shorter has at
+    least three letters.
+
+    >>> ssh = ServiceRecord(name="ssh", description="The Secure Shell (SSH) Protocol")
+    >>> process_matches("sshd", [ssh]), process_matches("python3", [ssh])
+    (True, False)
+    """
+    mine = _process_words(process)
+    theirs = _service_words(records, aliases)
+    return any(one.startswith(other) or other.startswith(one) for one in mine for other in theirs)
+
+
 def audit(
     listeners: Iterable[Listener],
     registry: RecordSource,
     *,
     note_for: Callable[[int, Protocol], tuple[str | None, str | None]] | None = None,
+    aliases_for: Callable[[int, Protocol], tuple[str, ...]] | None = None,
 ) -> tuple[AuditedListener, ...]:
     """Annotate each listener with IANA's assignments, its range and its flags.
 
     *note_for(port, protocol)* may return ``(summary, status)`` from curated
     notes; a status of ``legacy``, ``defunct`` or ``unknown`` on a registered
-    port raises the ``no-known-use`` flag.
+    port raises the ``no-known-use`` flag.  A known process that does not
+    match what its port is registered for (:func:`process_matches`, with the
+    programs *aliases_for(port, protocol)* names) raises ``unexpected-process``.
     """
-    return tuple(_audit_one(listener, registry, note_for) for listener in listeners)
+    return tuple(_audit_one(listener, registry, note_for, aliases_for) for listener in listeners)
 
 
 def _audit_one(
     listener: Listener,
     registry: RecordSource,
     note_for: Callable[[int, Protocol], tuple[str | None, str | None]] | None,
+    aliases_for: Callable[[int, Protocol], tuple[str, ...]] | None = None,
 ) -> AuditedListener:
     every = registry.lookup(listener.port)
     assignments = tuple(record for record in every if record.is_assignment)
@@ -193,6 +244,18 @@ def _audit_one(
         flags.append(Flag(FlagCode.NO_KNOWN_USE, f"the registered service has no known current use ({status})"))
     if not listener.owner_known and not ephemeral:
         flags.append(Flag(FlagCode.UNKNOWN_OWNER, "the OS does not say which process holds it"))
+    # In the ephemeral ranges the OS hands ports to clients, and a registered name there says little;
+    # a process name without a word of three letters ("x") cannot be judged either.
+    checked = bool(mine and listener.process and not ephemeral and _process_words(listener.process))
+    aliases = aliases_for(listener.port, listener.protocol) if aliases_for and checked else ()
+    if checked and not process_matches(str(listener.process), mine, aliases):
+        names = ", ".join(dict.fromkeys(record.name for record in mine if record.name))
+        flags.append(
+            Flag(
+                FlagCode.UNEXPECTED_PROCESS,
+                f"{listener.process} is not what IANA registers {listener.port}/{listener.protocol} for ({names})",
+            )
+        )
     return AuditedListener(
         listener=listener,
         records=mine,
@@ -207,6 +270,7 @@ def listening(
     registry: Registry | None = None,
     *,
     note_for: Callable[[int, Protocol], tuple[str | None, str | None]] | None = None,
+    aliases_for: Callable[[int, Protocol], tuple[str, ...]] | None = None,
 ) -> tuple[AuditedListener, ...]:
     """Audit what listens on this machine now against *registry*.
 
@@ -217,7 +281,7 @@ def listening(
         from ._sync import load  # noqa: PLC0415 - the store only when no registry is given
 
         registry = load()
-    return audit(current_listeners(), registry, note_for=note_for)
+    return audit(current_listeners(), registry, note_for=note_for, aliases_for=aliases_for)
 
 
 def note_lookup(registry: RecordSource, notes: NoteSet) -> Callable[[int, Protocol], tuple[str | None, str | None]]:
@@ -231,6 +295,16 @@ def note_lookup(registry: RecordSource, notes: NoteSet) -> Callable[[int, Protoc
         return (found[0].summary, found[0].status.value)
 
     return note_for
+
+
+def process_aliases(registry: RecordSource, notes: NoteSet) -> Callable[[int, Protocol], tuple[str, ...]]:
+    """An ``aliases_for`` callback: the ``processes`` of every curated note about a port's records."""
+
+    def aliases_for(port: int, protocol: Protocol) -> tuple[str, ...]:
+        records = [record for record in registry.lookup(port) if record.protocol in (protocol, None)]
+        return tuple(dict.fromkeys(name for note in notes.about(records, port) for name in note.processes))
+
+    return aliases_for
 
 
 def save_baseline(listeners: Sequence[Listener], path: Path, *, now: dt.datetime | None = None) -> None:

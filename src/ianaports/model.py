@@ -13,7 +13,7 @@ import attrs
 from .errors import InvalidArgumentError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
 __all__ = [
     "PORT_MAX",
@@ -32,6 +32,7 @@ __all__ = [
     "read_port",
     "read_query",
     "record_status",
+    "split_protocol",
     "strongest_status",
     "tidy_text",
     "xref_token",
@@ -56,6 +57,7 @@ def _names_port(text: str, port: int) -> bool:
 _ALIAS_NOTE_RE = re.compile(r'This entry is an alias to "([^"]+)"')
 _PARTIAL_DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 _SPAN_RE = re.compile(r"\s*([0-9]+)\s*-\s*([0-9]+)\s*")
+_PROTOCOL_SUFFIX_RE = re.compile(r"(.+?)\s*/\s*([^/\s]+)")
 _SHOWN_DIGITS = 12
 _PORT_DIGITS = len(str(PORT_MAX))
 
@@ -359,6 +361,42 @@ def read_query(text: str) -> int | PortRange | str:
         return query
     msg = f"not a port, a span A-B or a service name: {text!r}"
     raise InvalidArgumentError(msg)
+
+
+def split_protocol(text: str, *, is_name: Callable[[str], bool] | None = None) -> tuple[str, Protocol | None]:
+    """Split the services(5)-style protocol suffix off a query: ``"80/tcp"`` is ``("80", Protocol.TCP)``.
+
+    Some service names hold a slash themselves (``cl/1``, ``914c/g``,
+    ``EtherNet/IP-2``), so a real name always wins: ``X/Y`` is read as a
+    name or port ``X`` and protocol ``Y`` only when ``Y`` is a transport
+    protocol (any case) and the whole text is not a name (*is_name*, when the
+    caller can tell, says which texts are).  Otherwise text with a slash and a
+    letter is one service name; a port or span before a slash must be followed
+    by a protocol.
+
+    >>> split_protocol(" 53 / UDP ")
+    ('53', <Protocol.UDP: 'udp'>)
+    >>> split_protocol("EtherNet/IP-2")
+    ('EtherNet/IP-2', None)
+
+    Raises :class:`~ianaports.errors.InvalidArgumentError` for a port or span
+    followed by anything but a protocol (``80/tpc``), and for text that starts
+    or ends with a slash.
+    """
+    query = text.strip()
+    if query.startswith("/") or query.endswith("/"):
+        msg = f"not a port, a span A-B or a service name: {text!r}"
+        raise InvalidArgumentError(msg)
+    match = _PROTOCOL_SUFFIX_RE.fullmatch(query)
+    if match is None:
+        return query, None
+    head, suffix = match.group(1), match.group(2)
+    if suffix.lower() in {protocol.value for protocol in Protocol} and not (is_name is not None and is_name(query)):
+        return head, Protocol(suffix.lower())
+    if is_digits(head) or _SPAN_RE.fullmatch(head) is not None:
+        msg = f"not a transport protocol: {suffix!r} in {text!r} (choose tcp, udp, sctp or dccp)"
+        raise InvalidArgumentError(msg)
+    return query, None
 
 
 @attrs.frozen(order=True)

@@ -152,6 +152,8 @@ class Note:
     timeline: tuple[TimelineEvent, ...] = ()
     unofficial_uses: tuple[UnofficialUse, ...] = ()
     security: tuple[str, ...] = ()
+    #: Names of the programs that usually serve it (``sshd``, ``nginx``): the listening audit's aliases.
+    processes: tuple[str, ...] = ()
     references: tuple[NoteReference, ...] = ()
     checked_against: CheckedAgainst | None = None
     #: The files that contributed fields, earliest first.
@@ -178,6 +180,7 @@ _NOTE_FIELDS = frozenset(
         "timeline",
         "unofficial_uses",
         "security",
+        "processes",
         "references",
         "checked_against",
     }
@@ -338,6 +341,7 @@ def _note_fields(where: _Where, raw: Mapping[str, Any]) -> dict[str, Any]:
         "timeline": lambda value: _timeline(where, value),
         "unofficial_uses": lambda value: _unofficial_uses(where, value),
         "security": lambda value: tuple(_text(where, "security", item) for item in _list(where, "security", value)),
+        "processes": lambda value: tuple(_text(where, "processes", item) for item in _list(where, "processes", value)),
         "references": lambda value: _references(where, value),
         "checked_against": lambda value: _checked_against(where, value),
     }

@@ -45,6 +45,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
+import errno
 import os
 import signal
 import sys
@@ -63,6 +65,7 @@ from ._exit import (
     EXIT_NEW_LISTENERS,
     EXIT_NOT_FOUND,
     EXIT_OK,
+    EXIT_OUTPUT,
     EXIT_SOURCE,
     EXIT_TERMINATED,
     EXIT_USAGE,
@@ -83,6 +86,7 @@ __all__ = [
     "EXIT_NEW_LISTENERS",
     "EXIT_NOT_FOUND",
     "EXIT_OK",
+    "EXIT_OUTPUT",
     "EXIT_SOURCE",
     "EXIT_TERMINATED",
     "EXIT_USAGE",
@@ -177,7 +181,8 @@ def _run(arguments: list[str], out: Output) -> int:
         handler: Handler | None = getattr(args, "handler", None)
         if handler is None:
             raise UsageError("ianaports: a command is required (try 'ianaports --help')")
-        return handler(args, out)
+        code = handler(args, out)
+        out.stdout.flush()  # a full stdout fails here, inside the handler below, not at exit
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except UsageError as exc:
@@ -198,12 +203,24 @@ def _run(arguments: list[str], out: Output) -> int:
         # The reader (head, less) went away: stop quietly, as Unix tools do.
         _silence_stdout()
         return EXIT_OK
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS or debug:
+            raise
+        # What the store and export write is wrapped in their own errors: a bare one is stdout (> /dev/full).
+        _silence_stdout()
+        out.message(f"ianaports: cannot write the output: {exc.strerror or exc}")
+        return EXIT_OUTPUT
     except Exception as exc:
         # A bug, not bad input: still one line for the user, the traceback on request.
         if debug:
             raise
         out.message(f"ianaports: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)")
         return EXIT_INTERNAL
+    return code
+
+
+#: A write that fails for want of room: a full disk or quota, a file too large, a device error.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def _usage_message(message: str, arguments: Sequence[str]) -> str:
@@ -219,6 +236,11 @@ def _usage_message(message: str, arguments: Sequence[str]) -> str:
     )
     commands = [word for word in arguments if not word.startswith("-")][:1]
     command = f"{commands[0]} " if commands and commands[0] in known else ""
+    if commands and not command and "invalid choice" in message:
+        # argparse lists every command; a close one is the likelier help.
+        close = difflib.get_close_matches(commands[0], list(known), n=1)
+        guess = f"; did you mean '{close[0]}'?" if close else ""
+        message = f"ianaports: unknown command {commands[0]!r}{guess}"
     return f"{message} (see 'ianaports {command}--help')"
 
 

@@ -14,8 +14,9 @@ import os
 import re
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, TextIO, TypeAlias, overload
 
-from ianaports.errors import FetchError, InvalidArgumentError
+from ianaports.errors import FetchError, InvalidArgumentError, NotFoundError
 from ianaports.model import read_query as _library_read_query
+from ianaports.model import split_protocol
 
 from ._exit import EXIT_CODES_HELP, UsageError
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from ianaports.model import PortRange
-    from ianaports.registry import Registry
+    from ianaports.registry import RecordSource, Registry
     from ianaports.store import ReleaseView, Store
 
     Commands: TypeAlias = "argparse._SubParsersAction[CommandParser]"  # noqa: SLF001 - argparse names it nowhere else
@@ -44,6 +45,8 @@ __all__ = [
     "add_registry_source",
     "add_release_choice",
     "date_argument",
+    "date_text",
+    "did_you_mean",
     "epilog",
     "open_store",
     "output_format",
@@ -51,6 +54,7 @@ __all__ = [
     "port_or_name",
     "positive_int",
     "progress",
+    "query_and_protocol",
     "read_file",
     "read_query",
     "release",
@@ -198,14 +202,32 @@ def add_cache_dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
+_DATE_FORMS = (re.compile(r"(\d{4})(\d{2})(\d{2})"), re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"))
+
+
+def date_text(text: str) -> str | None:
+    """``YYYY-MM-DD`` for text written as a date (``2025-11-14``, ``20251114``, ``2025-1-14``), else None.
+
+    Only the form is read: whether it is a calendar date is the caller's to check.
+    """
+    for form in _DATE_FORMS:
+        match = form.fullmatch(text.strip())
+        if match is not None and not text.isascii():
+            return text.strip()  # a date in other digits: named as one, and refused as no calendar date
+        if match is not None:
+            year, month, day = match.groups()
+            return f"{year}-{int(month):02d}-{int(day):02d}"
+    return None
+
+
 def date_argument(text: str) -> str:
-    """A release date ``YYYY-MM-DD`` (--version also takes ``latest`` and ``previous``)."""
+    """A release date ``YYYY-MM-DD``, ``YYYYMMDD`` or ``YYYY-M-D`` (--version also takes ``latest``, ``previous``)."""
     import datetime as dt  # noqa: PLC0415 - only when a date is given
 
     if text in ("latest", "previous"):
         return text
     try:
-        return dt.date.fromisoformat(text.strip()).isoformat()
+        return dt.date.fromisoformat(date_text(text) or text.strip()).isoformat()
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
 
@@ -259,9 +281,29 @@ def add_notes_source(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _OneProtocol(argparse.Action):
+    """--protocol given twice must agree: ``-p tcp -p udp`` is refused rather than one silently winning."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,  # noqa: ARG002 - argparse's own signature
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,  # noqa: ARG002 - argparse's own signature
+    ) -> None:
+        earlier = getattr(namespace, self.dest, None)
+        if earlier is not None and earlier != values:
+            raise UsageError(
+                f"--protocol {earlier} and --protocol {values} conflict: give one (leave it out for every protocol)"
+            )
+        setattr(namespace, self.dest, values)
+
+
 def add_protocol_option(parser: argparse.ArgumentParser, help_text: str = "only this protocol") -> None:
-    """-p/--protocol, in any case (``-p TCP``), as service names match in any case."""
-    parser.add_argument("-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, help=help_text)
+    """-p/--protocol, in any case (``-p TCP``), as names match in any case; once (``-p tcp -p udp`` is refused)."""
+    parser.add_argument(
+        "-p", "--protocol", type=str.lower, choices=PROTOCOL_CHOICES, action=_OneProtocol, help=help_text
+    )
 
 
 def add_output_options(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
@@ -300,29 +342,68 @@ def read_query(text: str) -> int | PortRange | str:
         raise UsageError(str(exc)) from None
 
 
-_PROTOCOL_SUFFIX_RE = re.compile(r"\s*(.+?)\s*/\s*([A-Za-z]+)\s*")
+def query_and_protocol(args: argparse.Namespace, source: RecordSource | None = None) -> tuple[str, str | None]:
+    """The query and the protocol it names: a services(5)-style suffix (``80/tcp``), else --protocol.
 
-
-def without_protocol(args: argparse.Namespace) -> str:
-    """The query with a services(5)-style protocol suffix taken off (``80/tcp``, ``http/udp``).
-
-    The suffix acts as --protocol, where the command has one; a suffix that
-    disagrees with --protocol, or names no transport protocol, is a usage error.
-    Service names never hold a slash (RFC 6335), so the reading is unambiguous.
+    ``X/Y`` is read as *X* on protocol *Y* only when *Y* is a transport
+    protocol and, where *source* can tell, ``X/Y`` is not itself a service
+    name: ``cl/1``, ``914c/g`` and ``EtherNet/IP-2`` are names
+    (:func:`ianaports.model.split_protocol`).  A suffix that disagrees with
+    --protocol, or a port followed by no transport protocol, is a usage error.
     """
-    if "/" not in args.query:
-        return str(args.query)
-    match = _PROTOCOL_SUFFIX_RE.fullmatch(args.query)
-    if match is None or "/" in match.group(1):
-        raise UsageError(f"not a port, a span A-B or a service name: {args.query!r}")
-    query, protocol = match.group(1), match.group(2).lower()
-    if protocol not in PROTOCOL_CHOICES:
-        raise UsageError(
-            f"not a transport protocol: {match.group(2)!r} in {args.query!r} (choose tcp, udp, sctp or dccp)"
-        )
-    given = getattr(args, "protocol", None)
-    if given not in (None, protocol):
-        raise UsageError(f"{args.query!r} names {protocol} but --protocol says {given}")
+    given: str | None = getattr(args, "protocol", None)
+    try:
+        query, suffix = split_protocol(args.query, is_name=None if source is None else _names_in(source))
+    except InvalidArgumentError as exc:
+        raise UsageError(str(exc)) from None
+    if suffix is None:
+        return args.query, given  # as typed: read_query quotes it so in a refusal
+    if given not in (None, suffix.value):
+        raise UsageError(f"{args.query!r} names {suffix} but --protocol says {given}")
+    return query, suffix.value
+
+
+def did_you_mean(source: Registry | ReleaseView, name: str) -> str:
+    """`` (did you mean 'ssh'?)`` for a mistyped service name, from names sharing its first or last letters; or ``""``.
+
+    Candidates come from a search for the name's first and last three
+    letters (cheap in the store's index); :func:`difflib.get_close_matches`
+    picks up to three.
+    """
+    import difflib  # noqa: PLC0415 - only when a name was not found
+
+    needle = name.strip().lower()
+    parts = {part for part in (needle[:3], needle[-3:]) if len(part) >= 2}  # noqa: PLR2004 - two letters at least
+    names = {record.name.lower(): record.name for part in parts for record in source.search(part) if record.name}
+    close = difflib.get_close_matches(needle, list(names), n=3, cutoff=0.75)
+    if not close:
+        return ""
+    quoted = [repr(names[found]) for found in close]
+    listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return f" (did you mean {listed}?)"
+
+
+def _names_in(source: RecordSource) -> Callable[[str], bool]:
+    def is_name(text: str) -> bool:
+        try:
+            return bool(source.service(text))
+        except NotFoundError:
+            return False
+
+    return is_name
+
+
+def without_protocol(args: argparse.Namespace, source: RecordSource | None = None) -> str:
+    """The query with its protocol suffix taken off; the suffix is set as ``args.protocol`` where there is one.
+
+    See :func:`query_and_protocol`.  Called again with the *source* a command
+    answers from, a name holding a slash wins over the earlier reading.
+    """
+    if not hasattr(args, "query_protocol"):
+        args.query_protocol = getattr(args, "protocol", None)  # what --protocol said, before any suffix
+    if hasattr(args, "protocol"):
+        args.protocol = args.query_protocol
+    query, protocol = query_and_protocol(args, source)
     if hasattr(args, "protocol"):
         args.protocol = protocol
     return query

@@ -24,9 +24,11 @@ __all__ = [
     "EXIT_NEW_LISTENERS",
     "EXIT_NOT_FOUND",
     "EXIT_OK",
+    "EXIT_OUTPUT",
     "EXIT_SOURCE",
     "EXIT_TERMINATED",
     "EXIT_USAGE",
+    "OutputError",
     "UsageError",
     "exit_code",
     "hint",
@@ -39,6 +41,8 @@ EXIT_SOURCE = 3
 EXIT_CACHE = 4
 EXIT_NEW_LISTENERS = 5
 EXIT_INTERNAL = 70
+#: The output could not be written (sysexits' EX_CANTCREAT): ``export -o`` to a missing folder, a full stdout.
+EXIT_OUTPUT = 73
 #: Ctrl-C, as shells report a process ended by SIGINT.
 EXIT_INTERRUPTED = 130
 #: SIGTERM (``kill``, a service manager stopping a timer), as shells report it: 128 + 15.
@@ -51,15 +55,21 @@ exit codes:
   1  nothing found
   2  usage error (bad arguments, or a bad listening --baseline file)
   3  network or source error (fetch failed, file unreadable or not a registry)
-  4  cache or store error (no cache yet, corrupt, read-only or full disk)
+  4  cache or store error (no store yet, corrupt, read-only or full disk)
   5  listening --baseline: something listens now that did not at the baseline
   70 internal error (a bug: please report it; --debug shows the traceback)
-  143 terminated by SIGTERM (the cache is left as it was)
+  73 output error (export -o or backup to a missing folder, a full disk, stdout full)
+  130 interrupted (Ctrl-C)
+  143 terminated by SIGTERM (the store is left as it was)
 """
 
 
 class UsageError(IanaportsError):
     """The command line itself is wrong: exit code 2."""
+
+
+class OutputError(IanaportsError):
+    """The command's output (a file it was told to write, or stdout) cannot be written: exit code 73."""
 
 
 def exit_code(exc: IanaportsError) -> int:
@@ -71,6 +81,8 @@ def exit_code(exc: IanaportsError) -> int:
         return EXIT_SOURCE
     if isinstance(exc, NotFoundError):
         return EXIT_NOT_FOUND
+    if isinstance(exc, OutputError):
+        return EXIT_OUTPUT
     return EXIT_CACHE
 
 

@@ -42,7 +42,12 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
         return _report_baseline(out, listen.compare_baseline(baseline, listeners), as_json=args.json)
     notes = load_notes(args.notes)
     with release(args, out) as registry:
-        audited = listen.audit(listeners, registry, note_for=listen.note_lookup(registry, notes))
+        audited = listen.audit(
+            listeners,
+            registry,
+            note_for=listen.note_lookup(registry, notes),
+            aliases_for=listen.process_aliases(registry, notes),
+        )
     if not args.all:
         audited = tuple(
             item
@@ -57,14 +62,15 @@ def cmd_listening(args: argparse.Namespace, out: Output) -> int:
             item.listener.protocol.value,
             item.listener.address,
             str(item.listener.port),
-            item.listener.process or ("?" if item.listener.pid is None else str(item.listener.pid)),
+            "?" if item.listener.pid is None else str(item.listener.pid),
+            item.listener.process or "?",
             ", ".join(item.service_names) or "-",
             item.port_class.everyday_name,
             "; ".join(flag.reason for flag in item.flags) or "-",
         ]
         for item in audited
     ]
-    header = ["PROTO", "ADDRESS", "PORT", "PROCESS", "IANA SERVICE", "RANGE", "WORTH A SECOND LOOK"]
+    header = ["PROTO", "ADDRESS", "PORT", "PID", "PROCESS", "IANA SERVICE", "RANGE", "WORTH A SECOND LOOK"]
     out.line(format_table(header, rows, aligned=out.is_terminal))
     return EXIT_OK
 
@@ -94,7 +100,8 @@ def add_listening(commands: Commands) -> None:
         description="List every listening TCP socket and bound UDP socket (needs the 'audit' extra: psutil), "
         "with IANA's assignment for its port and protocol, its RFC 6335 range, and a reason to look twice "
         "where there is one: no IANA assignment, an assignment for another protocol only, a registered "
-        "service with no known current use, or an owner the OS does not reveal. UDP sockets in the ephemeral "
+        "service with no known current use, a process that does not match what the port is registered for "
+        "(python3 on 3389/ms-wbt-server), or an owner the OS does not reveal. UDP sockets in the ephemeral "
         "ranges with nothing to flag are clients and are hidden unless --all.",
         examples=[
             "ianaports listening",

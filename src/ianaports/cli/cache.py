@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import io
 import json
 from typing import TYPE_CHECKING, TextIO
 
 from ianaports import __version__, render
-from ianaports.errors import FetchError
+from ianaports.errors import CacheError, FetchError
 from ianaports.render import format_table
 from ianaports.render.json import (
     backup_to_json,
@@ -19,6 +20,7 @@ from ianaports.render.json import (
     versions_to_json,
     xml_export_summary_to_json,
 )
+from ianaports.render.text import count_of
 
 from ._common import (
     add_cache_dir,
@@ -32,10 +34,10 @@ from ._common import (
     release,
     release_choice,
 )
-from ._exit import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK
+from ._exit import EXIT_CACHE, EXIT_OK, OutputError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from ianaports._sync import ImportProgress, SourceOutcome, SyncResult
     from ianaports.registry import Registry
@@ -182,6 +184,8 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
         with open_store(args.cache_dir) as store:
             latest = store.latest()
         if latest is None:
+            if args.source:  # the user gave a local copy already: the hint would only repeat the command
+                raise
             raise FetchError(f"{exc}; to import a local copy run 'ianaports sync --source FILE'") from exc
         age = describe_age(dt.datetime.now(dt.timezone.utc) - latest.fetched_at)
         raise type(exc)(f"{exc}; the cached registry of {latest.updated} (fetched {age} ago) stays in use") from exc
@@ -331,7 +335,7 @@ def cmd_versions(args: argparse.Namespace, out: Output) -> int:
         return EXIT_CACHE
     if not releases:
         out.message(f"ianaports: no release in {store.path} yet; run 'ianaports sync'")
-        return EXIT_NOT_FOUND
+        return EXIT_CACHE  # no store yet is exit 4, for every command
     if report is not None:
         out.message(f"ianaports: the store at {store.path} is sound ({report.summary()})")
     return EXIT_OK
@@ -377,7 +381,7 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
             _export(registry, fmt, out.stdout, legacy=args.legacy_csv, line_ending=args.line_ending)
             return EXIT_OK
         # Replaced atomically when OUT is a regular file; a device such as /dev/null is written in place.
-        with replacing(args.output) as handle:
+        with _output_file(), replacing(args.output) as handle:
             text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
             _export(registry, fmt, text, legacy=args.legacy_csv, line_ending=args.line_ending)
             text.flush()
@@ -392,6 +396,23 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def _output_file() -> Iterator[None]:
+    """A file the user named that cannot be written is an output error (exit 73), not the store's."""
+    try:
+        yield
+    except CacheError as exc:
+        raise OutputError(str(exc)) from exc
+
+
+def _check_output_folder(path: str) -> None:
+    from pathlib import Path  # noqa: PLC0415 - only for a command that writes a file
+
+    folder = Path(path).absolute().parent
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: there is no folder {folder}")
+
+
 def _export_xml(args: argparse.Namespace, out: Output) -> int:
     """IANA's original bytes of a stored release (or of --file, decompressed), exactly as published."""
     from ianaports._files import atomic_write  # noqa: PLC0415 - only for an export to a file
@@ -404,6 +425,8 @@ def _export_xml(args: argparse.Namespace, out: Output) -> int:
         info = None
     else:
         with open_store(args.cache_dir) as store:
+            if store.latest() is None:
+                raise CacheError(f"no release in {store.path} yet; run 'ianaports sync'")  # exit 4, as everywhere
             info = store.release(version, as_of=as_of)
             data = store.raw(info.updated)
     if args.output in (None, "-"):
@@ -415,7 +438,8 @@ def _export_xml(args: argparse.Namespace, out: Output) -> int:
             buffer.write(data)
             buffer.flush()
         return EXIT_OK
-    atomic_write(args.output, data)
+    with _output_file():
+        atomic_write(args.output, data)
     if args.json:
         from pathlib import Path  # noqa: PLC0415 - only once a file is written
 
@@ -496,7 +520,7 @@ def cmd_rebuild(args: argparse.Namespace, out: Output) -> int:
     if args.json:
         out.json(rebuild_to_json(path, count))
     elif not args.quiet:
-        out.message(f"ianaports: rebuilt the index of {path} from its archive ({count} releases)")
+        out.message(f"ianaports: rebuilt the index of {path} from its archive ({count_of(count, 'release')})")
     return EXIT_OK
 
 
@@ -521,6 +545,7 @@ def cmd_backup(args: argparse.Namespace, out: Output) -> int:
     """Write a consistent copy of the whole store to one tar file."""
     from pathlib import Path  # noqa: PLC0415 - only for a backup
 
+    _check_output_folder(args.output)  # before the store is read: exit 73, not 4
     with open_store(args.cache_dir) as store:
         releases = len(store.releases())
         target = store.backup(args.output)
@@ -529,7 +554,9 @@ def cmd_backup(args: argparse.Namespace, out: Output) -> int:
     if args.json:
         out.json(backup_to_json(path, output=Path(target).absolute(), releases=releases, size=size))
     else:
-        out.message(f"ianaports: wrote a backup of {path} ({releases} releases, {size / 1e6:.1f} MB) to {target}")
+        out.message(
+            f"ianaports: wrote a backup of {path} ({count_of(releases, 'release')}, {size / 1e6:.1f} MB) to {target}"
+        )
     return EXIT_OK
 
 

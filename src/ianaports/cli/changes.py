@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 from typing import TYPE_CHECKING
+
+import attrs
 
 from ianaports.errors import CacheError, InvalidArgumentError, NotFoundError
 
@@ -14,6 +15,8 @@ from ._common import (
     add_command,
     add_output_options,
     add_protocol_option,
+    date_text,
+    did_you_mean,
     open_store,
     output_format,
     path_argument,
@@ -27,7 +30,7 @@ from ._exit import EXIT_NOT_FOUND, EXIT_OK, UsageError
 if TYPE_CHECKING:
     import os
 
-    from ianaports.changes import RegistryDiff
+    from ianaports.changes import History, HistoryEvent, RegistryDiff
     from ianaports.registry import Registry
     from ianaports.store import Store
 
@@ -39,25 +42,32 @@ _STORE_SPECS = ("latest", "previous")
 _SYNC_HINT = "run 'ianaports sync' (or 'ianaports sync --source FOLDER' to import archived releases)"
 
 
+def _store_spec(spec: str) -> str | None:
+    """The stored release *spec* names (``latest``, ``previous``, a date in any form ``date_text`` reads), or None."""
+    return spec if spec in _STORE_SPECS else date_text(spec)
+
+
 def _is_store_spec(spec: str) -> bool:
-    return spec in _STORE_SPECS or re.fullmatch(r"\d{4}-\d{2}-\d{2}", spec) is not None
+    return _store_spec(spec) is not None
 
 
 def resolve_release(spec: str, *, cache_dir: str | os.PathLike[str] | None = None) -> Registry:
     """The release a command-line argument names: a stored release (date, latest, previous) or a file.
 
-    A date ``YYYY-MM-DD``, ``latest`` and ``previous`` name releases of the
-    store in *cache_dir*, rebuilt without parsing XML; anything else is a
-    registry file (write ``./latest`` for a file of that name).  A date that is
+    A date (``YYYY-MM-DD``, ``YYYYMMDD`` or ``YYYY-M-D``), ``latest`` and
+    ``previous`` name releases of the store in *cache_dir*, rebuilt without
+    parsing XML; anything else is a registry file (write ``./latest`` for a
+    file of that name).  A date that is
     not a calendar date (``2025-13-45``) raises :class:`InvalidArgumentError`;
     an empty store, :class:`CacheError`; a release it does not hold,
     :class:`NotFoundError`.
     """
-    if not _is_store_spec(spec):
+    stored = _store_spec(spec)
+    if stored is None:
         return read_file(spec)
     with open_store(cache_dir) as store:
-        _check_stored(store, spec)
-        return store.load(spec)
+        _check_stored(store, stored)
+        return store.load(stored)
 
 
 def _check_stored(store: Store, spec: str) -> None:
@@ -91,6 +101,7 @@ def _diff_specs(old: str, new: str, cache_dir: str | None) -> RegistryDiff:
 
         return diff(resolve_release(old, cache_dir=cache_dir), resolve_release(new, cache_dir=cache_dir))
     # Two stored releases: the store compares only the records they do not share.
+    old, new = _store_spec(old) or old, _store_spec(new) or new
     with open_store(cache_dir) as store:
         _check_stored(store, old)
         _check_stored(store, new)
@@ -103,9 +114,10 @@ def cmd_diff(args: argparse.Namespace, out: Output) -> int:
     from ianaports.render.json import diff_to_json  # noqa: PLC0415 - imports the diff engine
 
     fmt = output_format(args, "text")
-    changes = _diff_specs(args.old, args.new, args.cache_dir).restricted(
-        port=args.port, name=args.name, protocol=args.protocol
-    )
+    old, new = args.old, args.new
+    if new is None:  # one release named: it against latest; 'diff latest' alone, latest against the one before
+        old, new = ("previous" if old == "latest" else old), "latest"
+    changes = _diff_specs(old, new, args.cache_dir).restricted(port=args.port, name=args.name, protocol=args.protocol)
     if fmt == "json":
         out.json(diff_to_json(changes))
     elif fmt == "markdown":
@@ -133,11 +145,12 @@ def add_diff(commands: Commands) -> None:
         cmd_diff,
         help="show what changed between two releases",
         description="Show what changed between two releases: added, removed and changed records, and the moves "
-        "a reader cares about (port changes, unassigned spans split, de-assignments). OLD and NEW are each a "
-        "stored release (its date YYYY-MM-DD, latest or previous) or a registry file (.xml, .gz, .xz, .bz2); "
-        "with no arguments, the previous stored release against the latest: after a sync that brought a new "
-        "release, that is what changed at IANA. An empty store exits 4; a release it does not hold "
-        "(or 'previous' when it holds one release) exits 1.",
+        "a reader cares about (port changes, renames, unassigned spans split, de-assignments). OLD and NEW are "
+        "each a stored release (its date YYYY-MM-DD, YYYYMMDD or YYYY-M-D, latest or previous) or a registry "
+        "file (.xml, .gz, .xz, .bz2); with no arguments, the previous stored release against the latest: after "
+        "a sync that brought a new release, that is what changed at IANA. With OLD alone, OLD against the "
+        "latest ('diff latest' alone: the release before it against the latest). An empty store exits 4; a "
+        "release it does not hold (or 'previous' when it holds one release) exits 1 and names the nearest.",
         examples=[
             "ianaports sync && ianaports diff     # what changed at IANA since the last release",
             "ianaports diff 2017-03-10 latest --format markdown",
@@ -147,7 +160,9 @@ def add_diff(commands: Commands) -> None:
     parser.add_argument(
         "old", metavar="OLD", nargs="?", type=path_argument, default="previous", help="the older release"
     )
-    parser.add_argument("new", metavar="NEW", nargs="?", type=path_argument, default="latest", help="the newer release")
+    parser.add_argument(
+        "new", metavar="NEW", nargs="?", type=path_argument, default=None, help="the newer release (default: latest)"
+    )
     add_output_options(parser, ["text", "markdown", "json"])
     parser.add_argument("--port", type=_port_argument, help="only changes about records holding this port")
     parser.add_argument("--name", help="only changes about this service name (any case)")
@@ -168,6 +183,16 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     port = wanted if isinstance(wanted, int) else None
     with open_store(args.cache_dir) as store:
         found = store.history(port=port, name=wanted if isinstance(wanted, str) else None, protocol=args.protocol)
+        whole = args.query.strip()
+        if isinstance(wanted, str) and wanted != whole:
+            # NAME/PROTOCOL, unless a stored release names a service that very text: a real name wins.
+            as_name = store.history(name=whole, protocol=args.query_protocol)
+            if as_name.events:
+                found = as_name
+        found = _with_renames(store, found)
+        guess = ""
+        if isinstance(wanted, str) and found.versions and not found.events:
+            guess = did_you_mean(store.view("latest"), wanted)  # names of the newest release
     if not found.versions:
         raise CacheError(f"no release stored in {store.path} yet; {_SYNC_HINT}")
     if fmt == "json":
@@ -175,12 +200,45 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     elif found.events:
         out.line(history_to_markdown(found) if fmt == "markdown" else history_to_text(found))
     if not found.events:
-        span = f"{found.versions[0]} to {found.versions[-1]}"
-        out.message(
-            f"ianaports: {found.query_text} appears in none of the {len(found.versions)} stored releases ({span})"
-        )
+        if len(found.versions) == 1:
+            where = f"the one stored release ({found.versions[0]})"
+        else:
+            where = f"none of the {len(found.versions)} stored releases ({found.versions[0]} to {found.versions[-1]})"
+        out.message(f"ianaports: {found.query_text} appears in {where}{guess}")
         return EXIT_NOT_FOUND
     return EXIT_OK
+
+
+def _with_renames(store: Store, found: History) -> History:
+    """A name's history where its records were renamed: each such 'removed' event becomes the 'renamed' one.
+
+    A name's own records cannot show what they became; the history of their
+    port and protocol can, and a rename there (same port, protocol and people)
+    is what happened to the name.
+    """
+    if found.name is None:
+        return found
+    events: list[HistoryEvent] = []
+    for event in found.events:
+        ports = event.record.ports
+        if event.change == "removed" and ports is not None:
+            around = store.history(port=ports.start, protocol=event.record.protocol)
+            renamed = next(
+                (
+                    other
+                    for other in around.events
+                    if other.version == event.version
+                    and other.change == "renamed"
+                    and other.record.ports == ports
+                    and str(other.fields[0].old).lower() == str(event.record.name).lower()
+                ),
+                None,
+            )
+            if renamed is not None:
+                events.append(renamed)
+                continue
+        events.append(event)
+    return attrs.evolve(found, events=tuple(events))
 
 
 def add_history(commands: Commands) -> None:

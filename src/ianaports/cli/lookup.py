@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ianaports.errors import NotFoundError
 from ianaports.freeports import FreePorts, FreeRules, find_free
-from ianaports.model import PortRange
+from ianaports.model import PortRange, is_digits
 from ianaports.nmap import NMAP_SERVICES_ENV, load_nmap_services
 from ianaports.oslimits import machine_ports
 from ianaports.ranges import EPHEMERAL_START, IANA_DYNAMIC, KUBERNETES_NODEPORT, LINUX_EPHEMERAL
@@ -27,6 +27,7 @@ from ._common import (
     add_output_options,
     add_protocol_option,
     add_registry_source,
+    did_you_mean,
     output_format,
     path_argument,
     port_or_name,
@@ -35,7 +36,7 @@ from ._common import (
     release,
     without_protocol,
 )
-from ._exit import EXIT_NOT_FOUND, EXIT_OK
+from ._exit import EXIT_NOT_FOUND, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -92,15 +93,16 @@ def _answer_records(
 def cmd_show(args: argparse.Namespace, out: Output) -> int:
     """Show the records of a port, a span of ports or a service name."""
     # Read the query first: a malformed one is a usage error even with no cache to answer from.
-    wanted = read_query(without_protocol(args))
+    read_query(without_protocol(args))
     with release(args, out) as registry:
-        return _show(args, out, registry, wanted)
+        # Read again against the release: a name holding a slash (EtherNet/IP-2) wins over NAME/PROTOCOL.
+        query = without_protocol(args, registry)
+        return _show(args, out, registry, query, read_query(query))
 
 
 def _show(
-    args: argparse.Namespace, out: Output, registry: Registry | ReleaseView, wanted: int | PortRange | str
+    args: argparse.Namespace, out: Output, registry: Registry | ReleaseView, query: str, wanted: int | PortRange | str
 ) -> int:
-    query: str = args.query.strip()
     if isinstance(wanted, int):
         records = registry.lookup(wanted, args.protocol)
     elif isinstance(wanted, str):
@@ -111,7 +113,9 @@ def _show(
     else:
         records = registry.lookup_span(wanted, args.protocol)
     protocol = f" on {args.protocol}" if args.protocol else ""
-    nothing = f"nothing in the registry of {registry.updated} for {query!r}{protocol}"
+    nothing = f"nothing in the registry of {registry.updated} for {query.strip()!r}{protocol}"
+    if isinstance(wanted, str) and not records and not _is_name(registry, wanted):
+        nothing += did_you_mean(registry, wanted)
     return _answer_records(out, records, registry, as_json=args.json, nothing=nothing)
 
 
@@ -141,12 +145,33 @@ def add_show(commands: Commands) -> None:
 
 def cmd_search(args: argparse.Namespace, out: Output) -> int:
     """Search service names and descriptions, exact name matches first."""
+    if not args.text.strip():
+        raise UsageError("search needs some text to look for; to list every record run 'ianaports export'")
+    args.query = args.text
+    without_protocol(args)  # a malformed NAME/PROTO is a usage error even with no cache to answer from
     with release(args, out) as registry:
-        records = registry.search(args.text)
+        text = without_protocol(args, registry)  # a name with a slash (914c/g) is searched whole
+        records = tuple(record for record in registry.search(text) if _on(record, args.protocol))
         if args.limit:
             records = records[: args.limit]
-        nothing = f"nothing in the registry of {registry.updated} matches {args.text!r}"
-        return _answer_records(out, records, registry, as_json=args.json, nothing=nothing)
+        protocol = f" on {args.protocol}" if args.protocol else ""
+        nothing = f"nothing in the registry of {registry.updated} matches {text.strip()!r}{protocol}"
+        code = _answer_records(out, records, registry, as_json=args.json, nothing=nothing)
+    if is_digits(text.strip()):
+        # search looks in names and descriptions; a port number is what show answers.
+        out.message(f"ianaports: search reads {text.strip()!r} as text; for the port run 'ianaports show {args.text}'")
+    return code
+
+
+def _is_name(registry: Registry | ReleaseView, name: str) -> bool:
+    try:
+        return bool(registry.service(name))
+    except NotFoundError:
+        return False
+
+
+def _on(record: ServiceRecord, protocol: str | None) -> bool:
+    return protocol is None or (record.protocol is not None and record.protocol.value == protocol)
 
 
 def add_search(commands: Commands) -> None:
@@ -157,9 +182,14 @@ def add_search(commands: Commands) -> None:
         cmd_search,
         help="search service names and descriptions",
         description="Search service names and descriptions; exact name matches come first, then name prefixes.",
-        examples=["ianaports search kerberos", "ianaports search ssh --limit 5 --json"],
+        examples=[
+            "ianaports search kerberos",
+            "ianaports search kerberos -p udp",
+            "ianaports search ssh/tcp --limit 5 --json",
+        ],
     )
-    search.add_argument("text", help="text to look for (case-insensitive)")
+    search.add_argument("text", metavar="TEXT", help="text to look for (case-insensitive), or NAME/PROTOCOL")
+    add_protocol_option(search, "only records of this protocol")
     search.add_argument("--limit", type=positive_int, default=0, metavar="N", help="show at most N records")
     add_json_option(search, _RECORDS_JSON_HELP)
     add_registry_source(search)
@@ -176,16 +206,18 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
 
     fmt = output_format(args, "text")
     query: str = args.query.strip()
-    wanted = port_or_name(without_protocol(args), "explain")  # its page covers every protocol
+    port_or_name(without_protocol(args), "explain")  # its page covers every protocol
     notes = load_notes(args.notes)
     nmap = load_nmap_services(args.nmap_services)
     with release(args, out) as registry:
+        wanted = port_or_name(without_protocol(args, registry), "explain")  # a name with a slash wins
         try:
             view = explain(registry, wanted, notes, machine=machine_ports(), nmap=nmap)
         except NotFoundError:
             if fmt == "json":  # every --json answers with a document, an empty one included
                 out.json(no_explanation_to_json(query, registry))
-            out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}")
+            guess = did_you_mean(registry, wanted) if isinstance(wanted, str) else ""
+            out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}{guess}")
             return EXIT_NOT_FOUND
     out.stdout.write(render_explain(view, fmt))
     return EXIT_OK

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ianaports.changes import Deassignment, DeassignmentStatus, PortChange, SpanSplit
+from ianaports.changes import Deassignment, DeassignmentStatus, PortChange, Rename, SpanSplit
 from ianaports.model import Person
+
+from .text import count_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -52,16 +54,20 @@ def _reference_text(reference: Reference) -> str:
 def _summary(diff: RegistryDiff) -> str:
     counts = f"{len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed"
     moves = (
-        f"{len(diff.port_changes)} port changes, {len(diff.span_splits)} unassigned spans split, "
+        f"{len(diff.port_changes)} port changes, {len(diff.renames)} renamed, "
+        f"{len(diff.span_splits)} unassigned spans split, "
         f"{len(diff.deassignments)} de-assigned"
     )
     scope = " in the whole registry" if diff.is_restricted else ""
     return f"{counts} ({diff.unchanged} unchanged{scope}); {moves}"
 
 
-def _move_text(move: PortChange | SpanSplit | Deassignment) -> str:
+def _move_text(move: PortChange | Rename | SpanSplit | Deassignment) -> str:
     if isinstance(move, PortChange):
         return f"port changed: {_label(move.old)} -> {move.new.ports}"
+    if isinstance(move, Rename):
+        also = [field.name for field in move.fields if field.name != "service_name"]
+        return f"renamed: {_label(move.old)} -> {move.new.name}" + (f" (also {', '.join(also)})" if also else "")
     if isinstance(move, SpanSplit):
         assigned = ", ".join(_label(record) for record in move.assigned)
         left = ", ".join(str(record.ports) for record in move.remainder) or "none"
@@ -79,8 +85,8 @@ def _deassignment_outcome(move: Deassignment) -> str:
     return "removed"
 
 
-def _moves(diff: RegistryDiff) -> list[PortChange | SpanSplit | Deassignment]:
-    return [*diff.port_changes, *diff.span_splits, *diff.deassignments]
+def _moves(diff: RegistryDiff) -> list[PortChange | Rename | SpanSplit | Deassignment]:
+    return [*diff.port_changes, *diff.renames, *diff.span_splits, *diff.deassignments]
 
 
 # --- text ------------------------------------------------------------------
@@ -133,7 +139,9 @@ def _field_bullets(fields: Iterable[FieldChange]) -> list[str]:
 
 def _history_span(history: History) -> str:
     if history.versions:
-        return f"{len(history.versions)} releases, {history.versions[0]} to {history.versions[-1]}"
+        if len(history.versions) == 1:
+            return f"1 release, {history.versions[0]}"
+        return f"{count_of(len(history.versions), 'release')}, {history.versions[0]} to {history.versions[-1]}"
     return "no releases"
 
 

@@ -428,6 +428,14 @@ def diff_to_json(diff: RegistryDiff) -> JsonDict:
             "port_changes": [
                 {"old": record_to_json(move.old), "new": record_to_json(move.new)} for move in diff.port_changes
             ],
+            "renamed": [
+                {
+                    "old": record_to_json(move.old),
+                    "new": record_to_json(move.new),
+                    "fields": [field_change_to_json(field) for field in move.fields],
+                }
+                for move in diff.renames
+            ],
             "span_splits": [
                 {
                     "span": record_to_json(move.span),
@@ -451,6 +459,7 @@ def _counts(diff: RegistryDiff) -> dict[str, int]:
         "changed": len(diff.changed),
         "unchanged": diff.unchanged,
         "port_changes": len(diff.port_changes),
+        "renamed": len(diff.renames),
         "span_splits": len(diff.span_splits),
         "deassignments": len(diff.deassignments),
     }
@@ -503,6 +512,7 @@ def note_to_json(note: Note) -> JsonDict:
             for use in note.unofficial_uses
         ],
         "security": list(note.security),
+        "processes": list(note.processes),
         "references": [{"title": reference.title, "url": reference.url} for reference in note.references],
         "checked_against": None
         if checked is None

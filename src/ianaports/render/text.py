@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["format_table", "one_line"]
+__all__ = ["count_of", "format_table", "one_line"]
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, aligned: bool) -> str:
@@ -23,3 +23,8 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, aligne
 def one_line(text: str) -> str:
     """*text* on one line: every run of blanks and line breaks becomes one space."""
     return " ".join(text.split())
+
+
+def count_of(count: int, noun: str) -> str:
+    """*count* and *noun*, plural unless one: ``1 release``, ``13 releases``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -119,7 +119,8 @@ class Reader(IndexConnection):
         ``as_of=DATE`` names the newest release on or before that date.
         Several releases may carry one date (IANA re-published a day's file);
         the last one stored for that date is returned.  Raises
-        :class:`NotFoundError` when there is no such release.
+        :class:`NotFoundError` when there is no such release (naming the
+        stored ones nearest a date asked for).
         """
         releases = self.releases()
         if not releases:
@@ -143,8 +144,7 @@ class Reader(IndexConnection):
         wanted = _parse_version(version)
         matching = [release for release in releases if release.updated == wanted]
         if not matching:
-            known = ", ".join(release.updated.isoformat() for release in releases[-5:])
-            raise NotFoundError(f"no release of {wanted.isoformat()} in the store (newest: {known})")
+            raise NotFoundError(f"no release of {wanted.isoformat()} in the store ({_nearest(releases, wanted)})")
         return matching[-1]
 
     def raw(self, version: str | dt.date | None = "latest", *, as_of: str | dt.date | None = None) -> bytes:
@@ -470,6 +470,17 @@ def _release_info(row: Sequence[Any]) -> ReleaseInfo:
         seq=seq,
         has_raw=kind == "xml",
     )
+
+
+def _nearest(releases: Sequence[ReleaseInfo], day: dt.date) -> str:
+    """The stored releases on either side of *day*, as a person reads them."""
+    before = [release.updated for release in releases if release.updated < day]
+    after = [release.updated for release in releases if release.updated > day]
+    sides = ([f"{before[-1]} before"] if before else []) + ([f"{after[0]} after"] if after else [])
+    newest = releases[-1].updated
+    if not before and after and after[0] != newest:  # older than every release: say how far the store reaches
+        sides.append(f"newest {newest}")
+    return "nearest stored: " + ", ".join(sides)
 
 
 def _parse_version(version: str | dt.date) -> dt.date:
