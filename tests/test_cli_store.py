@@ -13,7 +13,7 @@ import pytest
 from cli_helpers import run
 from ianaports.cli import EXIT_CACHE, EXIT_OK, EXIT_USAGE
 from ianaports.store import DB_NAME, Store, schema
-from realdata import PROJECT_ROOT
+from realdata import FIXTURES, PROJECT_ROOT
 from synthetic import registry_xml
 
 JANUARY, FEBRUARY = registry_xml("2025-01-01", 20), registry_xml("2025-02-01", 23)
@@ -112,6 +112,56 @@ class TestDamagedIndex:
         assert done.returncode == EXIT_OK, done.stderr
         assert "rebuilding the index" in one_line(done.stderr)
         assert "svc0" in done.stdout
+
+
+#: Stored values damaged one at a time, as anyone able to write the index could.
+DAMAGED_ROWS = {
+    "member list": "UPDATE releases SET members = X'0011'",
+    "footnotes": "UPDATE releases SET footnotes = '{'",
+    "protocol": "UPDATE records SET protocol = 'xyz'",
+    "release date": "UPDATE releases SET updated = 'garbage' WHERE seq = 1",
+    "fetch time": "UPDATE releases SET fetched_at = 5",
+    "references": "UPDATE records SET refs = '[1]'",
+    "span": "UPDATE records SET span = 'abc'",
+    "registration date": "UPDATE records SET registered = 'x'",
+}
+
+
+def damage(folder, sql: str) -> None:
+    """Run *sql* on the index in *folder*, as an attacker (or a bad disk) would."""
+    connection = sqlite3.connect(folder / DB_NAME)
+    connection.execute(sql)
+    connection.commit()
+    connection.close()
+
+
+class TestDamagedRows:
+    @pytest.mark.parametrize("sql", DAMAGED_ROWS.values(), ids=DAMAGED_ROWS)
+    def test_readers_exit_4_naming_rebuild_and_check_finds_it(self, two_releases, sql):
+        """A stored value that cannot be decoded is exit 4 naming rebuild (never 70), and the check finds it."""
+        damage(two_releases, sql)
+        failed = 0
+        readers = (("show", "1000"), ("search", "svc"), ("export", "--format", "json"), ("history", "1000"), ("diff",))
+        for argv in readers:
+            code, _, err = run(*argv)
+            assert code in (EXIT_OK, EXIT_CACHE), (argv, err)
+            if code == EXIT_CACHE:
+                failed += 1
+                assert "ianaports rebuild" in one_line(err)
+        assert failed
+        code, _, err = run("versions", "--check")
+        assert code == EXIT_CACHE, err
+        assert "Traceback" not in err
+        assert err.splitlines()[-1].endswith("run 'ianaports rebuild'")
+
+    def test_check_finds_a_damaged_person(self, isolated_cache):
+        """versions --check reads every person's digest: a person row of the wrong type is a problem, not a crash."""
+        assert run("sync", "--source", str(FIXTURES / "diff-old.xml"), "-q")[0] == EXIT_OK
+        assert run("versions", "--check")[0] == EXIT_OK
+        damage(isolated_cache, "UPDATE people SET updated = X'00' WHERE id = 2")
+        code, _, err = run("versions", "--check")
+        assert code == EXIT_CACHE
+        assert "person 2: content does not match its sha256" in err
 
 
 class TestVersionsCheck:

@@ -8,7 +8,7 @@ import json
 from typing import TYPE_CHECKING, TextIO
 
 from ianaports import __version__, render
-from ianaports.errors import FetchError
+from ianaports.errors import CacheError, FetchError
 from ianaports.render import format_table
 from ianaports.render.json import (
     backup_to_json,
@@ -232,8 +232,16 @@ def add_sync(commands: Commands) -> None:
 def cmd_versions(args: argparse.Namespace, out: Output) -> int:
     """List the releases in the store; with --check, verify the whole store and sum it up in one line."""
     with open_store(args.cache_dir) as store:
-        releases = store.releases()
+        try:
+            releases = store.releases()
+        except CacheError:
+            if not args.check:
+                raise
+            releases = ()
         report = store.check_report() if args.check else None
+        if report is not None and not releases and not report.releases:
+            # The index cannot be opened at all: that one line says it all (and names the repair).
+            store.releases()
     problems = list(report.problems) if report is not None else []
     if args.json:
         out.json(versions_to_json(store.path, releases, problems if args.check else None))
