@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sqlite3
 import subprocess
 import sys
 import tarfile
+from pathlib import Path
 
 import pytest
 
@@ -270,3 +273,85 @@ class TestDataDir:
         assert run("versions", "--json", "--cache-dir", str(other)) == run(
             "versions", "--json", "--data-dir", str(other)
         )
+
+    @pytest.mark.parametrize("variable", ["IANAPORTS_DATA_DIR", "IANAPORTS_CACHE_DIR"])
+    def test_blank_folder_setting_is_refused(self, isolated_cache, tmp_path, monkeypatch, variable):
+        """A blank $IANAPORTS_DATA_DIR (or --data-dir " ") is refused in one line; no folder named " " appears."""
+        monkeypatch.delenv("IANAPORTS_CACHE_DIR")
+        monkeypatch.setenv(variable, " ")
+        monkeypatch.chdir(tmp_path)
+        for argv in (("versions",), ("sync", "--source", "nothing.xml"), ("show", "80")):
+            code, out, err = run(*argv)
+            assert (code, out) == (EXIT_CACHE, "")
+            assert f"${variable} is blank" in one_line(err)
+        code, _, err = run("versions", "--data-dir", " ")
+        assert code == EXIT_CACHE
+        assert "blank" in one_line(err)
+        assert list(tmp_path.iterdir()) == []
+
+
+def broken_store(kind: str, tmp_path) -> str:
+    """A --data-dir that cannot be a store, of *kind*."""
+    folder = tmp_path / "store"
+    if kind == "a file":
+        folder.write_text("not a folder")
+    elif kind == "a symlink loop":
+        folder.symlink_to(folder)
+    elif kind == "inside a file":
+        (tmp_path / "file").write_text("not a folder")
+        folder = tmp_path / "file" / "store"
+    else:  # the index's path is a folder
+        (folder / DB_NAME).mkdir(parents=True)
+    return str(folder)
+
+
+class TestBrokenStorePath:
+    @pytest.mark.parametrize("kind", ["a file", "a symlink loop", "inside a file", "an index that is a folder"])
+    def test_every_command_exits_4_offline(self, tmp_path, monkeypatch, kind):
+        """A store path that cannot hold a store is one line and exit 4 on every command, none of which fetches."""
+        from ianaports import fetch  # noqa: PLC0415 - only to forbid the network here
+
+        def no_network(*args: object, **kwargs: object) -> None:
+            raise AssertionError("a broken store must not send anyone to the network")
+
+        monkeypatch.setattr(fetch, "fetch", no_network)
+        folder = broken_store(kind, tmp_path)
+        (tmp_path / "feb.xml").write_bytes(FEBRUARY)
+        for argv in [*READERS, ("sync",), ("sync", "--source", str(tmp_path / "feb.xml")), ("rebuild",)]:
+            code, out, err = run(*argv, "--data-dir", folder)
+            assert (code, out) == (EXIT_CACHE, ""), (argv, err)
+            assert str(tmp_path) in one_line(err), argv
+
+
+def _refuse_inside(folder):
+    """A Path.stat that fails with EACCES inside *folder*, as for a folder of mode 000 read by a non-root user."""
+    real = Path.stat
+
+    def stat(self: Path, *args: object, **kwargs: object) -> os.stat_result:
+        if str(self).startswith(f"{folder}{os.sep}"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    return stat
+
+
+class TestUnreadableFolder:
+    @pytest.mark.parametrize("argv", READERS, ids=" ".join)
+    def test_eacces_inside_the_store_is_exit_4(self, two_releases, monkeypatch, argv):
+        """EACCES on what the store holds (a folder of mode 000) is exit 4 and one line on every reader."""
+        monkeypatch.setattr(Path, "stat", _refuse_inside(two_releases))
+        code, out, err = run(*argv)
+        assert (code, out) == (EXIT_CACHE, "")
+        assert "Permission denied" in one_line(err)
+
+    @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads a folder of mode 000")
+    def test_a_folder_of_mode_000(self, two_releases):
+        """A store folder of mode 000 is exit 4 on every reader (needs a user other than root)."""
+        two_releases.chmod(0)
+        try:
+            for argv in READERS:
+                code, _, err = run(*argv)
+                assert code == EXIT_CACHE, (argv, err)
+                one_line(err)
+        finally:
+            two_releases.chmod(0o755)

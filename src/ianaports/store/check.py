@@ -19,6 +19,7 @@ from .write import OPEN_RUN, unpack_ids
 if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Mapping, Sequence
+    from pathlib import Path
 
     from .archive import Entry
     from .writer import Writer
@@ -73,12 +74,17 @@ def check_store(store: Writer) -> CheckReport:
             continue
         entries[name] = entry
         keyframes += entry.keyframe
-        archive_bytes += (archive.folder / name).stat().st_size
+        archive_bytes += _size(archive.folder / name)
     problems += [f"{archive.folder / name}: not an archive entry" for name in archive.strays()]
     releases = 0
     pending = 0
-    index_bytes = store.db_path.stat().st_size if store.db_path.is_file() else 0
-    if store.exists() or names:
+    index_bytes = _size(store.db_path)
+    try:
+        present = store.exists() or bool(names)
+    except CacheError as exc:
+        problems.append(str(exc))
+        present = False
+    if present:
         try:
             with store._query() as connection:  # noqa: SLF001 - the checks are part of the store
                 problems += _check_index(connection, entries)
@@ -97,6 +103,14 @@ def check_store(store: Writer) -> CheckReport:
         pending=pending,
         problems=tuple(problems),
     )
+
+
+def _size(path: Path) -> int:
+    """The size of the file at *path*, 0 when it cannot be read (the check reports why elsewhere)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _check_index(connection: sqlite3.Connection, entries: Mapping[str, Entry]) -> list[str]:
