@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_URL",
+    "FUTURE_MARGIN_DAYS",
+    "RECENT_DAYS",
     "SUSPECT_RATIO",
     "FileFailure",
     "ImportProgress",
@@ -53,8 +55,12 @@ __all__ = [
 ]
 
 DEFAULT_URL = "https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.xml"
-#: A release with fewer records than this share of the previous one is refused unless forced.
+#: A release with fewer records than this share of the largest recent one is refused unless forced.
 SUSPECT_RATIO = 0.9
+#: The guard's "recent" releases: the newest stored and every one dated up to this many days before it.
+RECENT_DAYS = 365
+#: How many days after today an ``<updated>`` may be (time zones, a file published early); later is refused.
+FUTURE_MARGIN_DAYS = 2
 _LAST_CHECKED = "last_checked"
 
 logger = logging.getLogger("ianaports")
@@ -523,14 +529,20 @@ def _sync_url(store: Store, url: str, options: _Options) -> SourceOutcome:
         return SourceOutcome(source=url, status="not-modified")
     if download.data is None:  # pragma: no cover - fetch gives a body for every 200
         raise FetchError(f"{url}: no body")
+    from .parser import parse_bytes  # noqa: PLC0415 - lxml only when importing
+
+    newest = store.latest()
     try:
-        info = _import_bytes(store, _read_release(download.data), source=url, force=options.force)
+        data = _read_release(download.data)
+        registry = parse_bytes(data)
+        info = _import_bytes(store, data, source=url, force=options.force, registry=registry)
     except SuspectReleaseError as exc:
         return SourceOutcome(source=url, status="refused", error=str(exc))
     except ParseError as exc:
         reason = f"the download is not a valid, complete registry: {exc}"
         return SourceOutcome(source=url, status="failed", error=reason)
     store.set_meta(meta_key, json.dumps(download.validators.to_json()))
+    _warn_if_older(url, registry, newest)
     return SourceOutcome(
         source=url, status="unchanged" if info is None else "added", releases=() if info is None else (info,)
     )
@@ -562,15 +574,58 @@ def _import_bytes(
     return store.add(registry, xml=data, sha256=digest, source=source)
 
 
+def _today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
 def _guard(store: Store, registry: Registry) -> None:
-    earlier = [release for release in store.releases() if release.updated <= registry.updated]
-    if not earlier:
+    """Refuse a release that looks forged or broken (``force`` skips this); SuspectReleaseError says why.
+
+    * Its ``<updated>`` is more than :data:`FUTURE_MARGIN_DAYS` after today:
+      it would stay "latest" until that date, whatever IANA publishes.
+    * It has fewer than :data:`SUSPECT_RATIO` of the records of the largest
+      *recent* release (the newest stored, every release dated up to
+      :data:`RECENT_DAYS` before it, and the one stored just before its own
+      date), whatever its date: an old date does not escape the check, and a
+      chain of releases each a little smaller cannot ratchet the registry down.
+    * It has fewer records than a release of the same date already stored: a
+      re-publication that drops records must not quietly replace the day's file.
+    """
+    today = _today()
+    if registry.updated > today + dt.timedelta(days=FUTURE_MARGIN_DAYS):
+        raise SuspectReleaseError(
+            f"the release is dated {registry.updated}, after today ({today}); refused as suspect"
+            " (use --force to accept it)"
+        )
+    releases = store.releases()
+    if not releases:
         return
-    previous = earlier[-1]
-    if len(registry) < SUSPECT_RATIO * previous.record_count:
+    since = releases[-1].updated - dt.timedelta(days=RECENT_DAYS)
+    compared = [release for release in releases if release.updated >= since]
+    compared += [release for release in releases if release.updated <= registry.updated][-1:]
+    largest = max(compared, key=lambda release: (release.record_count, release.updated))
+    if len(registry) < SUSPECT_RATIO * largest.record_count:
         raise SuspectReleaseError(
             f"the release of {registry.updated} has {len(registry)} records, far fewer than the"
-            f" {previous.record_count} of {previous.updated}; refused as suspect (use --force to accept it)"
+            f" {largest.record_count} of {largest.updated}; refused as suspect (use --force to accept it)"
+        )
+    same_day = [release for release in releases if release.updated == registry.updated]
+    if same_day and len(registry) < max(release.record_count for release in same_day):
+        raise SuspectReleaseError(
+            f"the release of {registry.updated} has {len(registry)} records, fewer than the"
+            f" {max(release.record_count for release in same_day)} of the release of that date already stored;"
+            " refused as suspect (use --force to accept it)"
+        )
+
+
+def _warn_if_older(url: str, registry: Registry, newest: ReleaseInfo | None) -> None:
+    """Say so when a URL serves an older release than the newest stored (a stale or rolled-back mirror)."""
+    if newest is not None and registry.updated < newest.updated:
+        logger.warning(
+            "ianaports: %s serves the release of %s, older than the newest stored (%s); is it a stale mirror?",
+            url,
+            registry.updated,
+            newest.updated,
         )
 
 
