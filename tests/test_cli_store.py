@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import sqlite3
@@ -355,3 +356,70 @@ class TestUnreadableFolder:
                 one_line(err)
         finally:
             two_releases.chmod(0o755)
+
+
+class TestRemoveRelease:
+    def test_a_forged_release_is_removed_kept_and_stays_removed(self, two_releases, tmp_path):
+        """remove-release hides a release from every answer, keeps its bytes, logs why and outlives rebuild and sync."""
+        forged = tmp_path / "forged.xml"
+        forged.write_bytes(registry_xml("9999-12-31", 23))
+        assert run("sync", "--source", str(forged), "--force", "-q")[0] == EXIT_OK
+        assert "9999-12-31" in run("versions")[1]
+        code, out, err = run("remove-release", "9999-12-31", "--reason", "forged: dated in the future")
+        assert (code, out) == (EXIT_OK, "")
+        assert "removed the release of 9999-12-31" in one_line(err)
+        assert "--undo" in err
+        [line] = (two_releases / "archive" / "removed.jsonl").read_text().splitlines()
+        logged = json.loads(line)
+        assert (logged["action"], logged["updated"], logged["reason"], logged["records"]) == (
+            "remove",
+            "9999-12-31",
+            "forged: dated in the future",
+            23,
+        )
+        assert logged["sha256"] == hashlib.sha256(forged.read_bytes()).hexdigest()
+        assert list((two_releases / "archive").glob("9999-12-31.*"))
+        for _ in range(2):
+            versions = json.loads(run("versions", "--json")[1])["releases"]
+            assert [release["updated"] for release in versions] == ["2025-01-01", "2025-02-01"]
+            assert json.loads(run("show", "1000", "--json")[1])["updated"] == "2025-02-01"
+            assert run("sync", "--source", str(forged), "--force", "-q")[0] == EXIT_OK  # not stored again
+            assert run("rebuild", "-q")[0] == EXIT_OK
+        code, _, err = run("versions", "--check")
+        assert code == EXIT_OK, err
+        code, out, _ = run("remove-release", "9999-12-31", "--undo", "--json")
+        assert code == EXIT_OK
+        document = json.loads(out)
+        assert (document["action"], document["updated"], document["releases"]) == ("restore", "9999-12-31", 3)
+        assert json.loads(run("show", "1000", "--json")[1])["updated"] == "9999-12-31"
+        assert run("versions", "--check")[0] == EXIT_OK
+
+    def test_usage_and_unknown_release(self, two_releases):
+        """A removal needs a reason (exit 2); a date with no release is exit 1; nothing is logged."""
+        code, _, err = run("remove-release", "2025-02-01")
+        assert code == EXIT_USAGE
+        assert "--reason" in one_line(err)
+        code, _, err = run("remove-release", "2024-06-01", "--reason", "x")
+        assert code == 1
+        assert "no release of 2024-06-01" in one_line(err)
+        assert not (two_releases / "archive" / "removed.jsonl").exists()
+
+    def test_check_finds_a_removed_release_still_indexed(self, two_releases, tmp_path):
+        """An index restored from before a removal still holds the release: the check says so, rebuild mends it."""
+        saved = (two_releases / DB_NAME).read_bytes()
+        assert run("remove-release", "2025-02-01", "--reason", "test")[0] == EXIT_OK
+        (two_releases / DB_NAME).write_bytes(saved)
+        for suffix in ("-wal", "-shm"):
+            (two_releases / f"{DB_NAME}{suffix}").unlink(missing_ok=True)
+        code, _, err = run("versions", "--check")
+        assert code == EXIT_CACHE
+        assert "release 2025-02-01: removed on" in err
+        assert run("rebuild", "-q")[0] == EXIT_OK
+        assert run("versions", "--check")[0] == EXIT_OK
+
+    def test_backup_keeps_the_removal_log(self, two_releases, tmp_path):
+        """A backup carries the removal log, so a restored store keeps the release removed."""
+        assert run("remove-release", "2025-02-01", "--reason", "test")[0] == EXIT_OK
+        assert run("backup", str(tmp_path / "b.tar"))[0] == EXIT_OK
+        with tarfile.open(tmp_path / "b.tar") as tar:
+            assert "archive/removed.jsonl" in tar.getnames()

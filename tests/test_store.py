@@ -27,7 +27,7 @@ from ianaports.store import ARCHIVE_DIR, DB_NAME, Store, codec, layout, schema
 from ianaports.store import write as store_write
 from ianaports.store.archive import KEYFRAME_RATIO
 from ianaports.store.write import unpack_ids
-from realdata import REGISTRY_DIR, parsed, real_release_paths
+from realdata import FIXTURES, REGISTRY_DIR, parsed, real_release_paths
 from synthetic import registry_xml
 
 
@@ -77,6 +77,24 @@ class TestReleases:
             assert add(store, registry_xml()) is None
             assert len(store.releases()) == 1
         assert len(list((tmp_path / ARCHIVE_DIR).iterdir())) == 1
+
+    def test_same_release_in_other_bytes(self, tmp_path):
+        """The same release re-encoded (UTF-16, other quoting) is no new release; the archive keeps the first bytes."""
+        first = (FIXTURES / "diff-old.xml").read_bytes()
+        text = first.decode()
+        utf16 = text.replace("encoding='UTF-8'", "encoding='UTF-16'").encode("utf-16")
+        requoted = text.replace("<?xml version='1.0' encoding='UTF-8'?>", '<?xml version="1.0" encoding="utf-8"?>')
+        assert len({first, utf16, requoted.encode()}) == 3
+        with Store(tmp_path) as store:
+            assert add(store, first) is not None
+            assert add(store, utf16) is None
+            assert add(store, requoted.encode()) is None
+            assert len(store.releases()) == 1
+            assert store.raw() == first
+            edited = requoted.replace("<description>", "<description>Changed: ", 1).encode()
+            assert add(store, edited) is not None  # other content of the same date is another release
+            assert len(store.releases()) == 2
+        assert len(list((tmp_path / ARCHIVE_DIR).iterdir())) == 2
 
     def test_date_order_and_names(self, tmp_path):
         """Releases imported out of order are listed by date; 'latest' and 'previous' name the last two."""

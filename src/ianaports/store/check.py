@@ -86,9 +86,15 @@ def check_store(store: Writer) -> CheckReport:
         present = False
     if present:
         try:
+            removed = archive.removed()
             with store._query() as connection:  # noqa: SLF001 - the checks are part of the store
                 problems += _check_index(connection, entries)
                 releases = connection.execute("SELECT count(*) FROM releases").fetchone()[0]
+                problems += [
+                    f"release {updated}: removed on {removed[key].at.date()} but still in the index"
+                    for updated, sha256 in connection.execute("SELECT updated, sha256 FROM releases")
+                    if (key := (_day(updated), sha256)) in removed
+                ]
             pending = len(store._pending())  # noqa: SLF001
         except CacheError as exc:
             problems.append(str(exc))
@@ -103,6 +109,13 @@ def check_store(store: Writer) -> CheckReport:
         pending=pending,
         problems=tuple(problems),
     )
+
+
+def _day(text: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(text))
+    except ValueError:
+        return None
 
 
 def _size(path: Path) -> int:
@@ -265,7 +278,7 @@ def _check_releases(connection: sqlite3.Connection, record_ids: set[int], person
         "SELECT seq, updated, fetched_at, sha256, title, footnotes, record_count, members, people, epoch"
         " FROM releases ORDER BY seq"
     ):
-        seq, updated, count, members_blob, people_blob, epoch = row[0], row[1], *row[6:]
+        seq, updated, _, _, _, _, count, members_blob, people_blob, epoch = row
         positions_ok = positions_ok and seq == expected_seq
         expected_seq += 1
         unreadable = _check_release_row(row)

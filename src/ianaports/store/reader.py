@@ -176,26 +176,29 @@ class Reader(IndexConnection):
 
     def load(self, version: str | dt.date | None = "latest", *, as_of: str | dt.date | None = None) -> Registry:
         """Rebuild the named release as a :class:`Registry` from the index (no XML parsing)."""
+        with self._snapshot():
+            return self._load(self.release(version, as_of=as_of))
+
+    def _load(self, info: ReleaseInfo) -> Registry:
+        """The stored release *info* as a Registry (inside a snapshot or the writer lock, so its seq holds)."""
         from ianaports.registry import Registry  # noqa: PLC0415 - imported on use to keep start-up fast
 
-        with self._snapshot(), _collector_paused():
-            info = self.release(version, as_of=as_of)
-            with self._query() as connection:
-                row = connection.execute(
-                    "SELECT members, people, footnotes FROM releases WHERE seq = ?", (info.seq,)
-                ).fetchone()
-                if row is None:
-                    raise self._vanished(info)
-                members = unpack_ids(row[0])
-                decoder = self._new_decoder()
-                people_ids = unpack_ids(row[1])
-                decoder.add_people(self._people_rows(connection, people_ids))
-                rows = connection.execute(
-                    f"SELECT r.id, {_RECORD_SELECT} FROM presence p JOIN records r ON r.id = p.record_id"  # noqa: S608
-                    " WHERE p.last_seq >= ?1 AND p.first_seq <= ?1",
-                    (info.seq,),
-                ).fetchall()
-                records = decoder.records(rows)
+        with _collector_paused(), self._query() as connection:
+            row = connection.execute(
+                "SELECT members, people, footnotes FROM releases WHERE seq = ?", (info.seq,)
+            ).fetchone()
+            if row is None:
+                raise self._vanished(info)
+            members = unpack_ids(row[0])
+            decoder = self._new_decoder()
+            people_ids = unpack_ids(row[1])
+            decoder.add_people(self._people_rows(connection, people_ids))
+            rows = connection.execute(
+                f"SELECT r.id, {_RECORD_SELECT} FROM presence p JOIN records r ON r.id = p.record_id"  # noqa: S608
+                " WHERE p.last_seq >= ?1 AND p.first_seq <= ?1",
+                (info.seq,),
+            ).fetchall()
+            records = decoder.records(rows)
         try:
             ordered = tuple([records[record_id] for record_id in members])
             people = {decoder.people[person].id: decoder.people[person] for person in people_ids}
