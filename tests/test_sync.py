@@ -148,6 +148,22 @@ class TestHttp:
         )
         assert [o.status for o in ianaports.sync(URL, sleep=no_sleep).outcomes] == ["not-modified"]
 
+    @responses.activate
+    def test_damaged_stored_validators_and_check_time(self, monkeypatch):
+        """Validators or a last-check time that do not read back mean a whole fetch and a refresh, not a crash."""
+        monkeypatch.setenv("IANAPORTS_URL", URL)
+        responses.get(URL, body=registry_xml("2025-01-01", 20), headers={"ETag": '"abc"'})
+        ianaports.sync(URL, sleep=no_sleep)
+        with Store() as store:
+            store.set_meta(f"validators:{URL}", "{")
+            store.set_meta("last_checked", "garbage")
+        responses.replace(responses.GET, URL, body=registry_xml("2025-02-01", 21))
+        assert [o.status for o in ianaports.sync(URL, sleep=no_sleep).outcomes] == ["added"]
+        with Store() as store:
+            store.set_meta("last_checked", "garbage")
+        responses.replace(responses.GET, URL, body=registry_xml("2025-03-01", 22))
+        assert len(ianaports.load(max_age=3600)) == 22
+
     def test_real_server(self, server, isolated_cache):
         """A real release served over HTTP is stored and equals the parsed file."""
         path = require_real()

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     import requests
 
-    from .fetch import Timeout
+    from .fetch import Timeout, Validators
     from .registry import Registry
     from .sources import Candidate, LocalSource
 
@@ -513,7 +513,7 @@ def _sync_url(store: Store, url: str, options: _Options) -> SourceOutcome:
 
     meta_key = f"validators:{url}"
     stored = store.get_meta(meta_key)
-    validators = None if options.force or stored is None else Validators.from_json(json.loads(stored))
+    validators = None if options.force else _stored_validators(stored, Validators)
     try:
         download = fetch(
             url,
@@ -546,6 +546,17 @@ def _sync_url(store: Store, url: str, options: _Options) -> SourceOutcome:
     return SourceOutcome(
         source=url, status="unchanged" if info is None else "added", releases=() if info is None else (info,)
     )
+
+
+def _stored_validators(stored: str | None, kind: type[Validators]) -> Validators | None:
+    """The validators stored for a URL; None when there are none or they do not read back (the fetch is then whole)."""
+    if stored is None:
+        return None
+    try:
+        data = json.loads(stored)
+        return kind.from_json(data) if isinstance(data, dict) else None
+    except ValueError:
+        return None
 
 
 def _strip_url(message: str, url: str) -> str:
@@ -637,8 +648,11 @@ def versions(*, cache_dir: str | os.PathLike[str] | None = None) -> tuple[Releas
 
 def _age(store: Store, latest: ReleaseInfo) -> dt.timedelta:
     checked = store.get_meta(_LAST_CHECKED)
-    when = dt.datetime.fromisoformat(checked) if checked else latest.fetched_at
-    return _now() - when
+    try:
+        when = dt.datetime.fromisoformat(checked) if checked else latest.fetched_at
+        return _now() - when
+    except (ValueError, TypeError):  # a damaged value: as old as can be, so it is refreshed
+        return dt.timedelta.max
 
 
 def describe_age(age: dt.timedelta) -> str:
