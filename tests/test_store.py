@@ -569,6 +569,24 @@ class TestDamage:
         with Store(tmp_path) as store, pytest.raises(CacheError, match="ianaports rebuild"):
             store.history(port=1000)
 
+    def test_check_finds_order_keys_and_presence_runs_that_disagree(self, tmp_path):
+        """The streaming check still finds swapped order keys and a presence run cut short."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml("2025-01-01", 20))
+            add(store, registry_xml("2025-02-01", 21))
+            assert store.check() == []
+        connection = sqlite3.connect(tmp_path / DB_NAME)
+        (first, a), (second, b) = connection.execute("SELECT record_id, key FROM order_keys LIMIT 2").fetchall()
+        connection.execute("UPDATE order_keys SET key = ? WHERE record_id = ?", (b, first))
+        connection.execute("UPDATE order_keys SET key = ? WHERE record_id = ?", (a, second))
+        connection.execute("UPDATE presence SET last_seq = 0 WHERE record_id = (SELECT min(record_id) FROM presence)")
+        connection.commit()
+        connection.close()
+        with Store(tmp_path) as store:
+            problems = store.check()
+        assert "release 2025-01-01: its order keys do not give its record order" in problems
+        assert "release 2025-02-01: presence runs do not match its member list" in problems
+
     def test_foreign_database(self, tmp_path):
         """A SQLite file that is not an index is refused, naming rebuild."""
         connection = sqlite3.connect(tmp_path / DB_NAME)

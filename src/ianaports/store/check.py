@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import itertools
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -193,8 +192,9 @@ def _check_order(keys: _OrderKeys, updated: str, members: Sequence[int], epoch: 
     if epoch is None:
         return []
     known = keys.of(epoch)
-    ordered = [known.get(record_id) for record_id in members]
-    if None in ordered or not all(a < b for a, b in itertools.pairwise(ordered)):  # type: ignore[operator]  # None is ruled out first
+    ordered = list(map(known.get, members))
+    # Strictly increasing keys, compared in C: sorted already, and no key twice.
+    if None in ordered or ordered != sorted(ordered) or len(set(ordered)) != len(ordered):  # type: ignore[type-var]  # None is ruled out first
         return [f"release {updated}: its order keys do not give its record order"]
     return []
 
@@ -235,6 +235,8 @@ def _presence_events(
         if stored_last == newest:
             problems.append(f"presence of record {record_id}: a run reaching the newest release is not marked open")
         last = newest if stored_last == OPEN_RUN else stored_last
+        if last < first:
+            problems.append(f"presence of record {record_id}: a run ends before it starts")
         if previous is not None and previous[0] == record_id and first <= previous[1] + 1:
             problems.append(f"presence of record {record_id}: overlapping or adjacent runs")
         previous = (record_id, last)
