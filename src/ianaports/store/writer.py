@@ -146,8 +146,10 @@ class Writer(Reader):
         """Archive and index one release; return it, or None when that release was already stored.
 
         *xml* is IANA's original file, which the archive keeps byte-exact;
-        *registry* is what it parses to.  Identity is IANA's ``<updated>``
-        date plus the sha256 of *xml* (computed here unless given).  The
+        *registry* is what it parses to.  A release's entry is named by IANA's
+        ``<updated>`` date plus the sha256 of *xml* (computed here unless
+        given); a release of that date with other bytes but equal content (the
+        same file re-encoded) is the same release, and None is returned.  The
         archive entry is written first (temporary file, fsync, rename), then
         the index rows in one transaction.  The caller should hold :meth:`lock`.
 
