@@ -8,6 +8,7 @@ import logging
 import lzma
 import os
 import random
+import re
 import shutil
 import sqlite3
 import tarfile
@@ -79,16 +80,18 @@ class TestReleases:
         assert len(list((tmp_path / ARCHIVE_DIR).iterdir())) == 1
 
     def test_same_release_in_other_bytes(self, tmp_path):
-        """The same release re-encoded (UTF-16, other quoting) is no new release; the archive keeps the first bytes."""
+        """The same release re-encoded (UTF-16, prefixes, quoting) is one release; the archive keeps its first bytes."""
         first = (FIXTURES / "diff-old.xml").read_bytes()
         text = first.decode()
         utf16 = text.replace("encoding='UTF-8'", "encoding='UTF-16'").encode("utf-16")
         requoted = text.replace("<?xml version='1.0' encoding='UTF-8'?>", '<?xml version="1.0" encoding="utf-8"?>')
-        assert len({first, utf16, requoted.encode()}) == 3
+        prefixed = re.sub(r"<(/?)([a-zA-Z])", r"<\1p:\2", text).replace("<p:registry xmlns=", "<p:registry xmlns:p=")
+        assert len({first, utf16, requoted.encode(), prefixed.encode()}) == 4
         with Store(tmp_path) as store:
             assert add(store, first) is not None
             assert add(store, utf16) is None
             assert add(store, requoted.encode()) is None
+            assert add(store, prefixed.encode()) is None
             assert len(store.releases()) == 1
             assert store.raw() == first
             edited = requoted.replace("<description>", "<description>Changed: ", 1).encode()
