@@ -409,15 +409,21 @@ def add_export(commands: Commands) -> None:
 # --- rebuild and backup ---------------------------------------------------------------------------
 
 
+def _rebuild_progress(out: Output, *, quiet: bool) -> Callable[[int, int], None] | None:
+    """On a terminal, a progress line for a rebuild (None when quiet or not on a terminal)."""
+    if quiet or not out.messages_to_terminal:
+        return None
+
+    def show(done: int, total: int) -> None:
+        out.stderr.write(f"\r  indexed {done} of {total} releases" + ("\n" if done == total else ""))
+        out.stderr.flush()
+
+    return show
+
+
 def cmd_rebuild(args: argparse.Namespace, out: Output) -> int:
     """Recreate the index from the archive alone."""
-    show = None
-    if not (args.quiet or args.json) and out.messages_to_terminal:
-
-        def show(done: int, total: int) -> None:
-            out.stderr.write(f"\r  indexed {done} of {total} releases" + ("\n" if done == total else ""))
-            out.stderr.flush()
-
+    show = _rebuild_progress(out, quiet=args.quiet or args.json)
     with open_store(args.cache_dir) as store:
         count = store.rebuild(progress=show)
         path = store.path
@@ -453,7 +459,8 @@ def cmd_remove_release(args: argparse.Namespace, out: Output) -> int:
         else:
             if not args.reason:
                 raise UsageError("remove-release: say why with --reason TEXT (it is logged with the release)")
-            removal = store.remove_release(args.date, reason=args.reason, sha256=args.sha256)
+            show = _rebuild_progress(out, quiet=args.json)
+            removal = store.remove_release(args.date, reason=args.reason, sha256=args.sha256, progress=show)
         releases = store.releases()
         path = store.path
     if args.json:
