@@ -132,6 +132,32 @@ class TestReleases:
         assert Store().path == tmp_path / "cache-env"
 
 
+class TestRemoveRelease:
+    def test_several_releases_of_one_date_need_their_sha256(self, tmp_path):
+        """Of two releases of one date, remove_release needs a sha256 prefix; the other stays; restore undoes it."""
+        first, second = registry_xml("2025-01-01", 20), registry_xml("2025-01-01", 21)
+        with Store(tmp_path) as store:
+            add(store, first)
+            add(store, second)
+            with pytest.raises(InvalidArgumentError, match=r"2 releases of 2025-01-01.*--sha256"):
+                store.remove_release("2025-01-01", reason="test")
+            with pytest.raises(InvalidArgumentError, match="reason"):
+                store.remove_release("2025-01-01", reason=" ")
+            with pytest.raises(NotFoundError, match="no release of 2024-01-01"):
+                store.remove_release("2024-01-01", reason="test")
+            digest = hashlib.sha256(second).hexdigest()
+            removal = store.remove_release("2025-01-01", reason="a  bad\ncopy", sha256=digest[:8])
+            assert (removal.sha256, removal.reason, removal.records) == (digest, "a bad copy", 21)
+            assert [release.record_count for release in store.releases()] == [20]
+            assert store.removed() == (removal,)
+            assert add(store, second) is None
+            restored = store.restore_release("2025-01-01")
+            assert (restored.action, restored.sha256) == ("restore", digest)
+            assert [release.record_count for release in store.releases()] == [20, 21]
+            assert store.removed() == ()
+            assert store.check() == []
+
+
 class TestAsOf:
     def test_newest_on_or_before(self, tmp_path):
         """as_of names the newest release on or before the date, for load, view and raw."""
