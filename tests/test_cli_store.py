@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
+import os
 import sqlite3
 import subprocess
 import sys
 import tarfile
+from pathlib import Path
 
 import pytest
 
 from cli_helpers import run
 from ianaports.cli import EXIT_CACHE, EXIT_OK, EXIT_USAGE
 from ianaports.store import DB_NAME, Store, schema
-from realdata import PROJECT_ROOT
+from realdata import FIXTURES, PROJECT_ROOT
 from synthetic import registry_xml
 
 JANUARY, FEBRUARY = registry_xml("2025-01-01", 20), registry_xml("2025-02-01", 23)
@@ -112,6 +116,56 @@ class TestDamagedIndex:
         assert done.returncode == EXIT_OK, done.stderr
         assert "rebuilding the index" in one_line(done.stderr)
         assert "svc0" in done.stdout
+
+
+#: Stored values damaged one at a time, as anyone able to write the index could.
+DAMAGED_ROWS = {
+    "member list": "UPDATE releases SET members = X'0011'",
+    "footnotes": "UPDATE releases SET footnotes = '{'",
+    "protocol": "UPDATE records SET protocol = 'xyz'",
+    "release date": "UPDATE releases SET updated = 'garbage' WHERE seq = 1",
+    "fetch time": "UPDATE releases SET fetched_at = 5",
+    "references": "UPDATE records SET refs = '[1]'",
+    "span": "UPDATE records SET span = 'abc'",
+    "registration date": "UPDATE records SET registered = 'x'",
+}
+
+
+def damage(folder, sql: str) -> None:
+    """Run *sql* on the index in *folder*, as an attacker (or a bad disk) would."""
+    connection = sqlite3.connect(folder / DB_NAME)
+    connection.execute(sql)
+    connection.commit()
+    connection.close()
+
+
+class TestDamagedRows:
+    @pytest.mark.parametrize("sql", DAMAGED_ROWS.values(), ids=DAMAGED_ROWS)
+    def test_readers_exit_4_naming_rebuild_and_check_finds_it(self, two_releases, sql):
+        """A stored value that cannot be decoded is exit 4 naming rebuild (never 70), and the check finds it."""
+        damage(two_releases, sql)
+        failed = 0
+        readers = (("show", "1000"), ("search", "svc"), ("export", "--format", "json"), ("history", "1000"), ("diff",))
+        for argv in readers:
+            code, _, err = run(*argv)
+            assert code in (EXIT_OK, EXIT_CACHE), (argv, err)
+            if code == EXIT_CACHE:
+                failed += 1
+                assert "ianaports rebuild" in one_line(err)
+        assert failed
+        code, _, err = run("versions", "--check")
+        assert code == EXIT_CACHE, err
+        assert "Traceback" not in err
+        assert err.splitlines()[-1].endswith("run 'ianaports rebuild'")
+
+    def test_check_finds_a_damaged_person(self, isolated_cache):
+        """versions --check reads every person's digest: a person row of the wrong type is a problem, not a crash."""
+        assert run("sync", "--source", str(FIXTURES / "diff-old.xml"), "-q")[0] == EXIT_OK
+        assert run("versions", "--check")[0] == EXIT_OK
+        damage(isolated_cache, "UPDATE people SET updated = X'00' WHERE id = 2")
+        code, _, err = run("versions", "--check")
+        assert code == EXIT_CACHE
+        assert "person 2: content does not match its sha256" in err
 
 
 class TestVersionsCheck:
@@ -220,3 +274,152 @@ class TestDataDir:
         assert run("versions", "--json", "--cache-dir", str(other)) == run(
             "versions", "--json", "--data-dir", str(other)
         )
+
+    @pytest.mark.parametrize("variable", ["IANAPORTS_DATA_DIR", "IANAPORTS_CACHE_DIR"])
+    def test_blank_folder_setting_is_refused(self, isolated_cache, tmp_path, monkeypatch, variable):
+        """A blank $IANAPORTS_DATA_DIR (or --data-dir " ") is refused in one line; no folder named " " appears."""
+        monkeypatch.delenv("IANAPORTS_CACHE_DIR")
+        monkeypatch.setenv(variable, " ")
+        monkeypatch.chdir(tmp_path)
+        for argv in (("versions",), ("sync", "--source", "nothing.xml"), ("show", "80")):
+            code, out, err = run(*argv)
+            assert (code, out) == (EXIT_CACHE, "")
+            assert f"${variable} is blank" in one_line(err)
+        code, _, err = run("versions", "--data-dir", " ")
+        assert code == EXIT_CACHE
+        assert "blank" in one_line(err)
+        assert list(tmp_path.iterdir()) == []
+
+
+def broken_store(kind: str, tmp_path) -> str:
+    """A --data-dir that cannot be a store, of *kind*."""
+    folder = tmp_path / "store"
+    if kind == "a file":
+        folder.write_text("not a folder")
+    elif kind == "a symlink loop":
+        folder.symlink_to(folder)
+    elif kind == "inside a file":
+        (tmp_path / "file").write_text("not a folder")
+        folder = tmp_path / "file" / "store"
+    else:  # the index's path is a folder
+        (folder / DB_NAME).mkdir(parents=True)
+    return str(folder)
+
+
+class TestBrokenStorePath:
+    @pytest.mark.parametrize("kind", ["a file", "a symlink loop", "inside a file", "an index that is a folder"])
+    def test_every_command_exits_4_offline(self, tmp_path, monkeypatch, kind):
+        """A store path that cannot hold a store is one line and exit 4 on every command, none of which fetches."""
+        from ianaports import fetch  # noqa: PLC0415 - only to forbid the network here
+
+        def no_network(*args: object, **kwargs: object) -> None:
+            raise AssertionError("a broken store must not send anyone to the network")
+
+        monkeypatch.setattr(fetch, "fetch", no_network)
+        folder = broken_store(kind, tmp_path)
+        (tmp_path / "feb.xml").write_bytes(FEBRUARY)
+        for argv in [*READERS, ("sync",), ("sync", "--source", str(tmp_path / "feb.xml")), ("rebuild",)]:
+            code, out, err = run(*argv, "--data-dir", folder)
+            assert (code, out) == (EXIT_CACHE, ""), (argv, err)
+            assert str(tmp_path) in one_line(err), argv
+
+
+def _refuse_inside(folder):
+    """A Path.stat that fails with EACCES inside *folder*, as for a folder of mode 000 read by a non-root user."""
+    real = Path.stat
+
+    def stat(self: Path, *args: object, **kwargs: object) -> os.stat_result:
+        if str(self).startswith(f"{folder}{os.sep}"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    return stat
+
+
+class TestUnreadableFolder:
+    @pytest.mark.parametrize("argv", READERS, ids=" ".join)
+    def test_eacces_inside_the_store_is_exit_4(self, two_releases, monkeypatch, argv):
+        """EACCES on what the store holds (a folder of mode 000) is exit 4 and one line on every reader."""
+        monkeypatch.setattr(Path, "stat", _refuse_inside(two_releases))
+        code, out, err = run(*argv)
+        assert (code, out) == (EXIT_CACHE, "")
+        assert "Permission denied" in one_line(err)
+
+    @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads a folder of mode 000")
+    def test_a_folder_of_mode_000(self, two_releases):
+        """A store folder of mode 000 is exit 4 on every reader (needs a user other than root)."""
+        two_releases.chmod(0)
+        try:
+            for argv in READERS:
+                code, _, err = run(*argv)
+                assert code == EXIT_CACHE, (argv, err)
+                one_line(err)
+        finally:
+            two_releases.chmod(0o755)
+
+
+class TestRemoveRelease:
+    def test_a_forged_release_is_removed_kept_and_stays_removed(self, two_releases, tmp_path):
+        """remove-release hides a release from every answer, keeps its bytes, logs why and outlives rebuild and sync."""
+        forged = tmp_path / "forged.xml"
+        forged.write_bytes(registry_xml("9999-12-31", 23))
+        assert run("sync", "--source", str(forged), "--force", "-q")[0] == EXIT_OK
+        assert "9999-12-31" in run("versions")[1]
+        code, out, err = run("remove-release", "9999-12-31", "--reason", "forged: dated in the future")
+        assert (code, out) == (EXIT_OK, "")
+        assert "removed the release of 9999-12-31" in one_line(err)
+        assert "--undo" in err
+        [line] = (two_releases / "archive" / "removed.jsonl").read_text().splitlines()
+        logged = json.loads(line)
+        assert (logged["action"], logged["updated"], logged["reason"], logged["records"]) == (
+            "remove",
+            "9999-12-31",
+            "forged: dated in the future",
+            23,
+        )
+        assert logged["sha256"] == hashlib.sha256(forged.read_bytes()).hexdigest()
+        assert list((two_releases / "archive").glob("9999-12-31.*"))
+        for _ in range(2):
+            versions = json.loads(run("versions", "--json")[1])["releases"]
+            assert [release["updated"] for release in versions] == ["2025-01-01", "2025-02-01"]
+            assert json.loads(run("show", "1000", "--json")[1])["updated"] == "2025-02-01"
+            assert run("sync", "--source", str(forged), "--force", "-q")[0] == EXIT_OK  # not stored again
+            assert run("rebuild", "-q")[0] == EXIT_OK
+        code, _, err = run("versions", "--check")
+        assert code == EXIT_OK, err
+        code, out, _ = run("remove-release", "9999-12-31", "--undo", "--json")
+        assert code == EXIT_OK
+        document = json.loads(out)
+        assert (document["action"], document["updated"], document["releases"]) == ("restore", "9999-12-31", 3)
+        assert json.loads(run("show", "1000", "--json")[1])["updated"] == "9999-12-31"
+        assert run("versions", "--check")[0] == EXIT_OK
+
+    def test_usage_and_unknown_release(self, two_releases):
+        """A removal needs a reason (exit 2); a date with no release is exit 1; nothing is logged."""
+        code, _, err = run("remove-release", "2025-02-01")
+        assert code == EXIT_USAGE
+        assert "--reason" in one_line(err)
+        code, _, err = run("remove-release", "2024-06-01", "--reason", "x")
+        assert code == 1
+        assert "no release of 2024-06-01" in one_line(err)
+        assert not (two_releases / "archive" / "removed.jsonl").exists()
+
+    def test_check_finds_a_removed_release_still_indexed(self, two_releases, tmp_path):
+        """An index restored from before a removal still holds the release: the check says so, rebuild mends it."""
+        saved = (two_releases / DB_NAME).read_bytes()
+        assert run("remove-release", "2025-02-01", "--reason", "test")[0] == EXIT_OK
+        (two_releases / DB_NAME).write_bytes(saved)
+        for suffix in ("-wal", "-shm"):
+            (two_releases / f"{DB_NAME}{suffix}").unlink(missing_ok=True)
+        code, _, err = run("versions", "--check")
+        assert code == EXIT_CACHE
+        assert "release 2025-02-01: removed on" in err
+        assert run("rebuild", "-q")[0] == EXIT_OK
+        assert run("versions", "--check")[0] == EXIT_OK
+
+    def test_backup_keeps_the_removal_log(self, two_releases, tmp_path):
+        """A backup carries the removal log, so a restored store keeps the release removed."""
+        assert run("remove-release", "2025-02-01", "--reason", "test")[0] == EXIT_OK
+        assert run("backup", str(tmp_path / "b.tar"))[0] == EXIT_OK
+        with tarfile.open(tmp_path / "b.tar") as tar:
+            assert "archive/removed.jsonl" in tar.getnames()

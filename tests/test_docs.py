@@ -96,6 +96,8 @@ class TestSchemaDoc:
         versions = run_json("versions", "--check", "--cache-dir", str(real_cache))
         assert keys(versions) == schema["versions"][0]
         assert keys(versions["releases"][0]) == schema["Release"][0]
+        removed = run_json("remove-release", "2025-12-15", "--reason", "test", "--cache-dir", str(tmp_path / "c"))
+        assert keys(removed) == schema["remove-release"][0]
 
     def test_diff(self, schema, real_cache):
         """diff of two stored real releases prints the documented keys down to field changes."""
@@ -176,6 +178,7 @@ class TestSchemaVersion:
             "sync": [("sync", "--source", str(FIXTURES / "child-order.xml"), "--cache-dir", str(tmp_path / "c"))],
             "versions": [("versions", "--check", *cache)],
             "rebuild": [("rebuild", "--cache-dir", str(tmp_path / "c"))],
+            "remove-release": [("remove-release", "2025-12-15", "--reason", "x", "--cache-dir", str(tmp_path / "c"))],
             "backup": [("backup", str(tmp_path / "b.tar"), *cache)],
         }
         (commands,) = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]

@@ -38,6 +38,7 @@ from cli_helpers import run
 from ianaports import _sync, cli, store
 from ianaports.errors import StaleDataWarning
 from ianaports.store import LOCK_NAME, TEMP_PREFIX, Store
+from ianaports.store import connection as store_connection
 from ianaports.store import write as store_write
 from ianaports.store import writer as store_writer
 from netserver import answer
@@ -744,6 +745,29 @@ class TestInjectedDiskFaults:
         assert_check_clean(good_cache)
         assert run("sync", "--source", write_release(tmp_path, GOOD, "good.xml"), "-q")[0] == cli.EXIT_OK
         assert [release.updated.isoformat() for release in ianaports.versions()] == ["2025-12-15", "2026-01-05"]
+
+    def test_sqlite_full_mid_transaction_is_disk_full(self, good_cache, tmp_path, monkeypatch):
+        """A real SQLITE_FULL (the index may grow by two pages only) is exit 4 "disk full", not a failed ROLLBACK.
+
+        SQLite rolls the transaction back itself on SQLITE_FULL; a second
+        ROLLBACK would raise "no transaction is active" and hide the cause.
+        """
+        real = store_connection.IndexConnection._connect
+
+        def capped(self: store_connection.IndexConnection, *, write: bool) -> sqlite3.Connection:
+            connection = real(self, write=write)
+            if write:
+                pages = connection.execute("PRAGMA page_count").fetchone()[0]
+                connection.execute(f"PRAGMA max_page_count = {pages + 2}")
+            return connection
+
+        before = [release.updated for release in ianaports.versions()]
+        with monkeypatch.context() as patch:
+            patch.setattr(store_connection.IndexConnection, "_connect", capped)
+            source = write_release(tmp_path, registry_xml("2026-01-05", 3000))
+            assert_refused(run("sync", "--source", source), exit_code=cli.EXIT_CACHE, says=["disk full"])
+        assert [release.updated for release in ianaports.versions()] == before
+        assert_check_clean(good_cache)
 
     def test_rename_fails_read_only(self, good_cache, tmp_path, monkeypatch):
         """EROFS when renaming the archive entry into place: nothing half-written, no new release."""

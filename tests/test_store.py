@@ -8,6 +8,7 @@ import logging
 import lzma
 import os
 import random
+import re
 import shutil
 import sqlite3
 import tarfile
@@ -27,7 +28,7 @@ from ianaports.store import ARCHIVE_DIR, DB_NAME, Store, codec, layout, schema
 from ianaports.store import write as store_write
 from ianaports.store.archive import KEYFRAME_RATIO
 from ianaports.store.write import unpack_ids
-from realdata import REGISTRY_DIR, parsed, real_release_paths
+from realdata import FIXTURES, REGISTRY_DIR, parsed, real_release_paths
 from synthetic import registry_xml
 
 
@@ -78,6 +79,26 @@ class TestReleases:
             assert len(store.releases()) == 1
         assert len(list((tmp_path / ARCHIVE_DIR).iterdir())) == 1
 
+    def test_same_release_in_other_bytes(self, tmp_path):
+        """The same release re-encoded (UTF-16, prefixes, quoting) is one release; the archive keeps its first bytes."""
+        first = (FIXTURES / "diff-old.xml").read_bytes()
+        text = first.decode()
+        utf16 = text.replace("encoding='UTF-8'", "encoding='UTF-16'").encode("utf-16")
+        requoted = text.replace("<?xml version='1.0' encoding='UTF-8'?>", '<?xml version="1.0" encoding="utf-8"?>')
+        prefixed = re.sub(r"<(/?)([a-zA-Z])", r"<\1p:\2", text).replace("<p:registry xmlns=", "<p:registry xmlns:p=")
+        assert len({first, utf16, requoted.encode(), prefixed.encode()}) == 4
+        with Store(tmp_path) as store:
+            assert add(store, first) is not None
+            assert add(store, utf16) is None
+            assert add(store, requoted.encode()) is None
+            assert add(store, prefixed.encode()) is None
+            assert len(store.releases()) == 1
+            assert store.raw() == first
+            edited = requoted.replace("<description>", "<description>Changed: ", 1).encode()
+            assert add(store, edited) is not None  # other content of the same date is another release
+            assert len(store.releases()) == 2
+        assert len(list((tmp_path / ARCHIVE_DIR).iterdir())) == 2
+
     def test_date_order_and_names(self, tmp_path):
         """Releases imported out of order are listed by date; 'latest' and 'previous' name the last two."""
         with Store(tmp_path) as store:
@@ -109,6 +130,32 @@ class TestReleases:
         monkeypatch.delenv("IANAPORTS_DATA_DIR")
         monkeypatch.setenv("IANAPORTS_CACHE_DIR", str(tmp_path / "cache-env"))
         assert Store().path == tmp_path / "cache-env"
+
+
+class TestRemoveRelease:
+    def test_several_releases_of_one_date_need_their_sha256(self, tmp_path):
+        """Of two releases of one date, remove_release needs a sha256 prefix; the other stays; restore undoes it."""
+        first, second = registry_xml("2025-01-01", 20), registry_xml("2025-01-01", 21)
+        with Store(tmp_path) as store:
+            add(store, first)
+            add(store, second)
+            with pytest.raises(InvalidArgumentError, match=r"2 releases of 2025-01-01.*--sha256"):
+                store.remove_release("2025-01-01", reason="test")
+            with pytest.raises(InvalidArgumentError, match="reason"):
+                store.remove_release("2025-01-01", reason=" ")
+            with pytest.raises(NotFoundError, match="no release of 2024-01-01"):
+                store.remove_release("2024-01-01", reason="test")
+            digest = hashlib.sha256(second).hexdigest()
+            removal = store.remove_release("2025-01-01", reason="a  bad\ncopy", sha256=digest[:8])
+            assert (removal.sha256, removal.reason, removal.records) == (digest, "a bad copy", 21)
+            assert [release.record_count for release in store.releases()] == [20]
+            assert store.removed() == (removal,)
+            assert add(store, second) is None
+            restored = store.restore_release("2025-01-01")
+            assert (restored.action, restored.sha256) == ("restore", digest)
+            assert [release.record_count for release in store.releases()] == [20, 21]
+            assert store.removed() == ()
+            assert store.check() == []
 
 
 class TestAsOf:
@@ -550,6 +597,24 @@ class TestDamage:
                     call(store)
         with Store(tmp_path) as store, pytest.raises(CacheError, match="ianaports rebuild"):
             store.history(port=1000)
+
+    def test_check_finds_order_keys_and_presence_runs_that_disagree(self, tmp_path):
+        """The streaming check still finds swapped order keys and a presence run cut short."""
+        with Store(tmp_path) as store:
+            add(store, registry_xml("2025-01-01", 20))
+            add(store, registry_xml("2025-02-01", 21))
+            assert store.check() == []
+        connection = sqlite3.connect(tmp_path / DB_NAME)
+        (first, a), (second, b) = connection.execute("SELECT record_id, key FROM order_keys LIMIT 2").fetchall()
+        connection.execute("UPDATE order_keys SET key = ? WHERE record_id = ?", (b, first))
+        connection.execute("UPDATE order_keys SET key = ? WHERE record_id = ?", (a, second))
+        connection.execute("UPDATE presence SET last_seq = 0 WHERE record_id = (SELECT min(record_id) FROM presence)")
+        connection.commit()
+        connection.close()
+        with Store(tmp_path) as store:
+            problems = store.check()
+        assert "release 2025-01-01: its order keys do not give its record order" in problems
+        assert "release 2025-02-01: presence runs do not match its member list" in problems
 
     def test_foreign_database(self, tmp_path):
         """A SQLite file that is not an index is refused, naming rebuild."""

@@ -156,6 +156,22 @@ class TestHttp:
         )
         assert [o.status for o in ianaports.sync(URL, sleep=no_sleep).outcomes] == ["not-modified"]
 
+    @responses.activate
+    def test_damaged_stored_validators_and_check_time(self, monkeypatch):
+        """Validators or a last-check time that do not read back mean a whole fetch and a refresh, not a crash."""
+        monkeypatch.setenv("IANAPORTS_URL", URL)
+        responses.get(URL, body=registry_xml("2025-01-01", 20), headers={"ETag": '"abc"'})
+        ianaports.sync(URL, sleep=no_sleep)
+        with Store() as store:
+            store.set_meta(f"validators:{URL}", "{")
+            store.set_meta("last_checked", "garbage")
+        responses.replace(responses.GET, URL, body=registry_xml("2025-02-01", 21))
+        assert [o.status for o in ianaports.sync(URL, sleep=no_sleep).outcomes] == ["added"]
+        with Store() as store:
+            store.set_meta("last_checked", "garbage")
+        responses.replace(responses.GET, URL, body=registry_xml("2025-03-01", 22))
+        assert len(ianaports.load(max_age=3600)) == 22
+
     def test_real_server(self, server, isolated_cache):
         """A real release served over HTTP is stored and equals the parsed file."""
         path = require_real()
@@ -370,7 +386,7 @@ class TestFolderImport:
     def test_interrupt_and_rerun(self, tmp_path):
         """An import stopped after its second release keeps those two; a rerun stores the rest, skipping the two."""
         for index in range(5):
-            (tmp_path / f"r{index}.xml").write_bytes(registry_xml(f"2025-0{5 - index}-01", 20 + index))
+            (tmp_path / f"r{index}.xml").write_bytes(registry_xml(f"2025-0{5 - index}-01", 24 - index))
 
         def stop_after_two(progress: ImportProgress) -> None:
             if progress.done == 2:
@@ -391,6 +407,56 @@ class TestFolderImport:
         progress = ImportProgress(done=2, total=10, name="x", updated=None, elapsed=4.0)
         assert progress.eta == 16.0
         assert ImportProgress(done=0, total=10, name="x", updated=None, elapsed=0.0).eta is None
+
+
+def release_file(folder: Path, name: str, xml: bytes) -> Path:
+    """*xml* written to *folder*/*name*."""
+    path = folder / name
+    path.write_bytes(xml)
+    return path
+
+
+class TestSuspectReleaseGuard:
+    @pytest.mark.parametrize(("updated", "count"), [("2001-01-01", 30), ("0001-01-01", 1)])
+    def test_an_old_date_does_not_escape_the_check(self, tmp_path, updated, count):
+        """A small release dated before everything stored is refused as suspect, like a new one."""
+        ianaports.sync(release_file(tmp_path, "a.xml", registry_xml("2025-01-01", 100)))
+        with pytest.raises(SuspectReleaseError, match=f"{count} records, far fewer than the 100 of 2025-01-01"):
+            ianaports.sync(release_file(tmp_path, "old.xml", registry_xml(updated, count)))
+        assert dates_of(ianaports.versions()) == ["2025-01-01"]
+
+    def test_releases_each_a_little_smaller_cannot_ratchet_it_down(self, tmp_path):
+        """After one release of 91 %, the next 91 % is measured against the largest recent release and refused."""
+        ianaports.sync(release_file(tmp_path, "a.xml", registry_xml("2025-01-01", 1000)))
+        ianaports.sync(release_file(tmp_path, "b.xml", registry_xml("2025-02-01", 910)))
+        with pytest.raises(SuspectReleaseError, match="828 records, far fewer than the 1000 of 2025-01-01"):
+            ianaports.sync(release_file(tmp_path, "c.xml", registry_xml("2025-03-01", 828)))
+        assert dates_of(ianaports.versions()) == ["2025-01-01", "2025-02-01"]
+
+    def test_a_smaller_release_of_the_same_date_does_not_replace_it(self, tmp_path):
+        """A release of the newest date with fewer records (91 %) is refused; the day's release stays the latest."""
+        ianaports.sync(release_file(tmp_path, "a.xml", registry_xml("2025-01-01", 100)))
+        with pytest.raises(SuspectReleaseError, match="fewer than the 100 of the release of that date"):
+            ianaports.sync(release_file(tmp_path, "b.xml", registry_xml("2025-01-01", 91)))
+        assert len(ianaports.load()) == 100
+
+    def test_a_release_dated_in_the_future_is_refused_unless_forced(self, tmp_path, monkeypatch):
+        """An <updated> more than two days after today is refused (it would stay latest forever); --force takes it."""
+        monkeypatch.setattr(_sync, "_today", lambda: dt.date(2025, 6, 1))
+        ianaports.sync(release_file(tmp_path, "a.xml", registry_xml("2025-06-03", 20)))
+        forged = release_file(tmp_path, "forged.xml", registry_xml("9999-12-31", 20))
+        with pytest.raises(SuspectReleaseError, match=r"dated 9999-12-31, after today \(2025-06-01\)"):
+            ianaports.sync(forged)
+        assert dates_of(ianaports.versions()) == ["2025-06-03"]
+        ianaports.sync(forged, force=True)
+        assert dates_of(ianaports.versions()) == ["2025-06-03", "9999-12-31"]
+
+    def test_future_release_on_the_command_line(self, tmp_path):
+        """sync of a far-future release says why it is refused in one line and exits 3."""
+        code, _, err = run("sync", "--source", str(release_file(tmp_path, "f.xml", registry_xml("9999-12-31", 20))))
+        assert code == EXIT_SOURCE
+        assert "dated 9999-12-31, after today" in err
+        assert "--force" in err
 
 
 class TestStaleMirror:
@@ -431,6 +497,15 @@ class TestStaleMirror:
         assert dates_of(result.history) == ["2025-11-20"]
         assert result.latest is not None
         assert result.latest.updated == dt.date(2025, 12, 15)
+
+    @responses.activate
+    def test_a_url_serving_an_older_release_warns(self, tmp_path, caplog):
+        """A URL that serves a release older than the newest stored says so (a stale or rolled-back mirror)."""
+        ianaports.sync(release_file(tmp_path, "new.xml", registry_xml("2025-12-15", 20)))
+        responses.get(URL, body=registry_xml("2025-11-20", 20))
+        with caplog.at_level("WARNING", logger="ianaports"):
+            ianaports.sync(URL, sleep=no_sleep)
+        assert f"{URL} serves the release of 2025-11-20, older than the newest stored (2025-12-15)" in caplog.text
 
 
 class _Terminal(io.StringIO):
@@ -537,12 +612,13 @@ class TestPipeline:
         """Parsing a release ahead in a thread, or each in turn, stores the same releases in the same order."""
         monkeypatch.setattr(_sync, "_PARSE_AHEAD", mode)
         for index in range(4):
-            (tmp_path / f"r{index}.xml").write_bytes(registry_xml(f"2024-0{4 - index}-01", 20 + index))
+            # Records grow with the date, as IANA's do (a registry shrinking 13 % in three months is suspect).
+            (tmp_path / f"r{index}.xml").write_bytes(registry_xml(f"2024-0{4 - index}-01", 23 - index))
         (tmp_path / "bad.xml").write_bytes(registry_xml("2024-02-15", 20).replace(b"</registry>", b""))
         [outcome] = _sync.attempt_sync(tmp_path).outcomes
         assert dates_of(outcome.releases) == ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"]
         assert [failure.name for failure in outcome.failures] == [str(tmp_path / "bad.xml")]
-        assert [release.record_count for release in ianaports.versions()] == [23, 22, 21, 20]
+        assert [release.record_count for release in ianaports.versions()] == [20, 21, 22, 23]
 
 
 # -- the network settings, the lock and credentials ---------------------------------------------------

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     import requests
 
-    from .fetch import Timeout
+    from .fetch import Timeout, Validators
     from .registry import Registry
     from .sources import Candidate, LocalSource
 
@@ -55,6 +55,8 @@ __all__ = [
     "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
     "DEFAULT_URL",
+    "FUTURE_MARGIN_DAYS",
+    "RECENT_DAYS",
     "SUSPECT_RATIO",
     "FileFailure",
     "ImportProgress",
@@ -67,8 +69,12 @@ __all__ = [
 ]
 
 DEFAULT_URL = "https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.xml"
-#: A release with fewer records than this share of the previous one is refused unless forced.
+#: A release with fewer records than this share of the largest recent one is refused unless forced.
 SUSPECT_RATIO = 0.9
+#: The guard's "recent" releases: the newest stored and every one dated up to this many days before it.
+RECENT_DAYS = 365
+#: How many days after today an ``<updated>`` may be (time zones, a file published early); later is refused.
+FUTURE_MARGIN_DAYS = 2
 _LAST_CHECKED = "last_checked"
 
 logger = logging.getLogger("ianaports")
@@ -627,7 +633,7 @@ def _sync_url(store: Store, url: str, options: _Options) -> SourceOutcome:
     stored = store.get_meta(meta_key)
     # Validators only ask "changed since the copy I have?": with no release stored there is no copy.
     have_copy = stored is not None and not options.force and store.latest() is not None
-    validators = Validators.from_json(json.loads(stored)) if have_copy and stored is not None else None
+    validators = _stored_validators(stored, Validators) if have_copy else None
     if time.monotonic() >= options.started + options.deadline:
         return SourceOutcome(
             source=shown, status="failed", error=f"not tried: the sync's {options.deadline:g} s deadline had passed"
@@ -651,18 +657,40 @@ def _sync_url(store: Store, url: str, options: _Options) -> SourceOutcome:
         return SourceOutcome(source=shown, status="not-modified")
     if download.data is None:  # pragma: no cover - fetch gives a body for every 200
         raise FetchError(f"{shown}: no body")
+    from .parser import parse_bytes  # noqa: PLC0415 - lxml only when importing
+
+    try:
+        data = _read_release(download.data)
+        registry = parse_bytes(data)
+    except ParseError as exc:
+        return SourceOutcome(
+            source=shown, status="failed", error=f"the download is not a valid, complete registry: {exc}"
+        )
     with store.lock(timeout=options.lock_timeout):
+        newest = store.latest()
         try:
-            info = _import_bytes(store, _read_release(download.data), source=shown, force=options.force)
+            info = _import_bytes(store, data, source=shown, force=options.force, registry=registry)
         except SuspectReleaseError as exc:
             return SourceOutcome(source=shown, status="refused", error=str(exc))
         except ParseError as exc:
             reason = f"the download is not a valid, complete registry: {exc}"
             return SourceOutcome(source=shown, status="failed", error=reason)
         store.set_meta(meta_key, json.dumps(download.validators.to_json()))
+    _warn_if_older(shown, registry, newest)
     return SourceOutcome(
         source=shown, status="unchanged" if info is None else "added", releases=() if info is None else (info,)
     )
+
+
+def _stored_validators(stored: str | None, kind: type[Validators]) -> Validators | None:
+    """The validators stored for a URL; None when there are none or they do not read back (the fetch is then whole)."""
+    if stored is None:
+        return None
+    try:
+        data = json.loads(stored)
+        return kind.from_json(data) if isinstance(data, dict) else None
+    except ValueError:
+        return None
 
 
 def _strip_url(message: str, url: str) -> str:
@@ -691,15 +719,58 @@ def _import_bytes(
     return store.add(registry, xml=data, sha256=digest, source=source)
 
 
+def _today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
 def _guard(store: Store, registry: Registry) -> None:
-    earlier = [release for release in store.releases() if release.updated <= registry.updated]
-    if not earlier:
+    """Refuse a release that looks forged or broken (``force`` skips this); SuspectReleaseError says why.
+
+    * Its ``<updated>`` is more than :data:`FUTURE_MARGIN_DAYS` after today:
+      it would stay "latest" until that date, whatever IANA publishes.
+    * It has fewer than :data:`SUSPECT_RATIO` of the records of the largest
+      *recent* release (the newest stored, every release dated up to
+      :data:`RECENT_DAYS` before it, and the one stored just before its own
+      date), whatever its date: an old date does not escape the check, and a
+      chain of releases each a little smaller cannot ratchet the registry down.
+    * It has fewer records than a release of the same date already stored: a
+      re-publication that drops records must not quietly replace the day's file.
+    """
+    today = _today()
+    if registry.updated > today + dt.timedelta(days=FUTURE_MARGIN_DAYS):
+        raise SuspectReleaseError(
+            f"the release is dated {registry.updated}, after today ({today}); refused as suspect"
+            " (use --force to accept it)"
+        )
+    releases = store.releases()
+    if not releases:
         return
-    previous = earlier[-1]
-    if len(registry) < SUSPECT_RATIO * previous.record_count:
+    since = releases[-1].updated - dt.timedelta(days=RECENT_DAYS)
+    compared = [release for release in releases if release.updated >= since]
+    compared += [release for release in releases if release.updated <= registry.updated][-1:]
+    largest = max(compared, key=lambda release: (release.record_count, release.updated))
+    if len(registry) < SUSPECT_RATIO * largest.record_count:
         raise SuspectReleaseError(
             f"the release of {registry.updated} has {len(registry)} records, far fewer than the"
-            f" {previous.record_count} of {previous.updated}; refused as suspect (use --force to accept it)"
+            f" {largest.record_count} of {largest.updated}; refused as suspect (use --force to accept it)"
+        )
+    same_day = [release for release in releases if release.updated == registry.updated]
+    if same_day and len(registry) < max(release.record_count for release in same_day):
+        raise SuspectReleaseError(
+            f"the release of {registry.updated} has {len(registry)} records, fewer than the"
+            f" {max(release.record_count for release in same_day)} of the release of that date already stored;"
+            " refused as suspect (use --force to accept it)"
+        )
+
+
+def _warn_if_older(url: str, registry: Registry, newest: ReleaseInfo | None) -> None:
+    """Say so when a URL serves an older release than the newest stored (a stale or rolled-back mirror)."""
+    if newest is not None and registry.updated < newest.updated:
+        logger.warning(
+            "ianaports: %s serves the release of %s, older than the newest stored (%s); is it a stale mirror?",
+            url,
+            registry.updated,
+            newest.updated,
         )
 
 
@@ -711,8 +782,11 @@ def versions(*, cache_dir: str | os.PathLike[str] | None = None) -> tuple[Releas
 
 def _age(store: Store, latest: ReleaseInfo) -> dt.timedelta:
     checked = store.get_meta(_LAST_CHECKED)
-    when = dt.datetime.fromisoformat(checked) if checked else latest.fetched_at
-    return _now() - when
+    try:
+        when = dt.datetime.fromisoformat(checked) if checked else latest.fetched_at
+        return _now() - when
+    except (ValueError, TypeError):  # a damaged value: as old as can be, so it is refreshed
+        return dt.timedelta.max
 
 
 def describe_age(age: dt.timedelta) -> str:

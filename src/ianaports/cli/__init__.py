@@ -113,6 +113,7 @@ _COMMANDS = (
     cache.add_sync,
     cache.add_versions,
     cache.add_rebuild,
+    cache.add_remove_release,
     cache.add_backup,
 )
 

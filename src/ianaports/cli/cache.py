@@ -16,6 +16,7 @@ from ianaports.render.json import (
     backup_to_json,
     export_summary_to_json,
     rebuild_to_json,
+    removal_to_json,
     sync_to_json,
     versions_to_json,
     xml_export_summary_to_json,
@@ -27,6 +28,7 @@ from ._common import (
     add_command,
     add_json_option,
     add_registry_source,
+    date_argument,
     open_store,
     output_format,
     path_argument,
@@ -34,7 +36,7 @@ from ._common import (
     release,
     release_choice,
 )
-from ._exit import EXIT_CACHE, EXIT_OK, OutputError
+from ._exit import EXIT_CACHE, EXIT_OK, OutputError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -50,11 +52,13 @@ __all__ = [
     "add_backup",
     "add_export",
     "add_rebuild",
+    "add_remove_release",
     "add_sync",
     "add_versions",
     "cmd_backup",
     "cmd_export",
     "cmd_rebuild",
+    "cmd_remove_release",
     "cmd_sync",
     "cmd_versions",
 ]
@@ -312,8 +316,16 @@ def add_sync(commands: Commands) -> None:
 def cmd_versions(args: argparse.Namespace, out: Output) -> int:
     """List the releases in the store; with --check, verify the whole store and sum it up in one line."""
     with open_store(args.cache_dir) as store:
-        releases = store.releases()
+        try:
+            releases = store.releases()
+        except CacheError:
+            if not args.check:
+                raise
+            releases = ()
         report = store.check_report() if args.check else None
+        if report is not None and not releases and not report.releases:
+            # The index cannot be opened at all: that one line says it all (and names the repair).
+            store.releases()
     problems = list(report.problems) if report is not None else []
     if args.json:
         out.json(versions_to_json(store.path, releases, problems if args.check else None))
@@ -505,15 +517,21 @@ def add_export(commands: Commands) -> None:
 # --- rebuild and backup ---------------------------------------------------------------------------
 
 
+def _rebuild_progress(out: Output, *, quiet: bool) -> Callable[[int, int], None] | None:
+    """On a terminal, a progress line for a rebuild (None when quiet or not on a terminal)."""
+    if quiet or not out.messages_to_terminal:
+        return None
+
+    def show(done: int, total: int) -> None:
+        out.stderr.write(f"\r  indexed {done} of {total} releases" + ("\n" if done == total else ""))
+        out.stderr.flush()
+
+    return show
+
+
 def cmd_rebuild(args: argparse.Namespace, out: Output) -> int:
     """Recreate the index from the archive alone."""
-    show = None
-    if not (args.quiet or args.json) and out.messages_to_terminal:
-
-        def show(done: int, total: int) -> None:
-            out.stderr.write(f"\r  indexed {done} of {total} releases" + ("\n" if done == total else ""))
-            out.stderr.flush()
-
+    show = _rebuild_progress(out, quiet=args.quiet or args.json)
     with open_store(args.cache_dir) as store:
         count = store.rebuild(progress=show)
         path = store.path
@@ -539,6 +557,58 @@ def add_rebuild(commands: Commands) -> None:
     add_cache_dir(rebuild)
     rebuild.add_argument("-q", "--quiet", action="store_true", help="print nothing unless something fails")
     add_json_option(rebuild, "print the folder and the number of releases indexed as JSON")
+
+
+def cmd_remove_release(args: argparse.Namespace, out: Output) -> int:
+    """Take a stored release out of the store (kept in the archive, logged), or with --undo put it back."""
+    with open_store(args.cache_dir) as store:
+        if args.undo:
+            removal = store.restore_release(args.date, reason=args.reason or "", sha256=args.sha256)
+        else:
+            if not args.reason:
+                raise UsageError("remove-release: say why with --reason TEXT (it is logged with the release)")
+            show = _rebuild_progress(out, quiet=args.json)
+            removal = store.remove_release(args.date, reason=args.reason, sha256=args.sha256, progress=show)
+        releases = store.releases()
+        path = store.path
+    if args.json:
+        out.json(removal_to_json(path, removal, releases=len(releases)))
+    elif args.undo:
+        out.message(f"ianaports: restored the release of {removal.updated} ({removal.sha256[:16]}) in {path}")
+    else:
+        newest = f"; the newest is now {releases[-1].updated}" if releases else ""
+        out.message(
+            f"ianaports: removed the release of {removal.updated} ({removal.sha256[:16]}) from {path}{newest};"
+            f" its bytes stay in the archive ('ianaports remove-release {removal.updated} --undo' restores it)"
+        )
+    return EXIT_OK
+
+
+def add_remove_release(commands: Commands) -> None:
+    """Register ``remove-release``."""
+    remove = add_command(
+        commands,
+        "remove-release",
+        cmd_remove_release,
+        help="take a stored release out of the store (a forged or broken one), keeping its bytes; --undo restores",
+        description="Remove the release of DATE from what every command sees: the index is rebuilt without it, and"
+        " the archive's log (archive/removed.jsonl) records its date, sha256, the reason and when, so rebuild,"
+        " later syncs and imports keep it out. Its archive entry is kept: nothing is lost, and --undo brings it"
+        " back.",
+        examples=[
+            "ianaports remove-release 9999-12-31 --reason 'forged: dated in the future'",
+            "ianaports remove-release 2025-11-20 --sha256 3f1c2a9b --reason 'truncated mirror copy'",
+            "ianaports remove-release 9999-12-31 --undo",
+        ],
+    )
+    remove.add_argument("date", metavar="DATE", type=date_argument, help="the release's <updated> date (YYYY-MM-DD)")
+    remove.add_argument("--reason", metavar="TEXT", help="why it is removed (required; logged with it)")
+    remove.add_argument(
+        "--sha256", metavar="HEX", help="the release's sha256 or a prefix of it, when several share the date"
+    )
+    remove.add_argument("--undo", action="store_true", help="restore a removed release instead")
+    add_cache_dir(remove)
+    add_json_option(remove, "print the line logged and the number of releases left as JSON")
 
 
 def cmd_backup(args: argparse.Namespace, out: Output) -> int:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from ianaports.oslimits import OsPorts, PortOnMachine
     from ianaports.ranges import BlockedPort, RangeFacts
     from ianaports.registry import PortCounts, PortStatistics, RecordSource, Registry
-    from ianaports.store import ReleaseInfo
+    from ianaports.store import ReleaseInfo, Removal
 
 __all__ = [
     "BASELINE_SCHEMA_VERSION",
@@ -82,6 +82,7 @@ __all__ = [
     "records_to_json",
     "reference_to_json",
     "registry_to_json",
+    "removal_to_json",
     "skipped_to_json",
     "statistics_to_json",
     "sync_to_json",
@@ -367,6 +368,11 @@ def xml_export_summary_to_json(release: ReleaseInfo | None, *, output: Path, siz
 def rebuild_to_json(data_dir: Path, releases: int) -> JsonDict:
     """What ``rebuild`` did: the store's folder and the number of releases indexed from its archive."""
     return {"schema_version": JSON_SCHEMA_VERSION, "data_dir": str(data_dir), "releases": releases}
+
+
+def removal_to_json(data_dir: Path, removal: Removal, *, releases: int) -> JsonDict:
+    """What ``remove-release`` did: the line it logged (removed or restored) and the releases the store now holds."""
+    return {"schema_version": JSON_SCHEMA_VERSION, "data_dir": str(data_dir), **removal.to_json(), "releases": releases}
 
 
 def backup_to_json(data_dir: Path, *, output: Path, releases: int, size: int) -> JsonDict:

@@ -12,7 +12,7 @@ private record format), :mod:`.schema` (the index's tables), :mod:`.write`
 
 from __future__ import annotations
 
-from .archive import ARCHIVE_FORMAT
+from .archive import ARCHIVE_FORMAT, REMOVALS_NAME, Removal
 from .check import CheckReport
 from .codec import CODEC_VERSION
 from .core import ReleaseInfo, Store
@@ -34,11 +34,13 @@ __all__ = [
     "CODEC_VERSION",
     "DB_NAME",
     "LOCK_NAME",
+    "REMOVALS_NAME",
     "SCHEMA_VERSION",
     "TEMP_PREFIX",
     "CheckReport",
     "ReleaseInfo",
     "ReleaseView",
+    "Removal",
     "Store",
     "default_cache_dir",
     "default_data_dir",

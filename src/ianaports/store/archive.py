@@ -14,6 +14,12 @@ raw-content prefix, and costs well under a kilobyte.  A keyframe
 exceed an eighth of its keyframe, so reading any entry decodes at most one
 keyframe and one delta.  Entries are written once (temporary file, fsync,
 rename) and never modified or deleted.
+
+A release removed from the store (``ianaports remove-release``) keeps its
+entry: the archive's log of removals, ``archive/removed.jsonl``, names it
+(date, sha256, reason, when), one JSON object per line, appended and never
+rewritten; a later line restoring it undoes the removal.  Rebuilds, catching
+up and imports all read that log, so a removed release stays removed.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ianaports._files import atomic_write
+from ianaports._files import atomic_write, fsync_folder
 from ianaports.errors import CacheError
 
 from .layout import TEMP_PREFIXES
@@ -39,7 +45,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import ModuleType
 
-__all__ = ["ARCHIVE_FORMAT", "Archive", "Entry"]
+__all__ = ["ARCHIVE_FORMAT", "REMOVALS_NAME", "Archive", "Entry", "Removal"]
 
 #: The entry layout; an entry of another format is refused (never rewritten).
 ARCHIVE_FORMAT = 1
@@ -54,6 +60,58 @@ KINDS = ("xml", "records")
 _NAME_RE = re.compile(r"(\d{4}-\d{2}-\d{2})\.([0-9a-f]{16})\.(xml|records)(\.full)?\.zst")
 #: The first bytes read of an entry: its magic and header lines fit.
 _HEADER_READ = 8192
+#: The archive's log of removed (and restored) releases: one JSON object per line, appended only.
+REMOVALS_NAME = "removed.jsonl"
+#: A removal log line's ``action``: a release leaves the store, or comes back.
+REMOVE, RESTORE = "remove", "restore"
+
+
+@attrs.frozen(kw_only=True)
+class Removal:
+    """One line of the removal log: a release taken out of the store (or put back), why and when."""
+
+    updated: dt.date
+    #: The sha256 of the release's original file (its identity with ``updated``).
+    sha256: str
+    reason: str
+    #: When the line was written (UTC).
+    at: dt.datetime
+    #: :data:`REMOVE` or :data:`RESTORE`.
+    action: str = REMOVE
+    #: The release's record count when it was removed, for the record.
+    records: int | None = None
+
+    @property
+    def key(self) -> tuple[dt.date, str]:
+        """The release's identity: its date and sha256."""
+        return self.updated, self.sha256
+
+    def to_json(self) -> dict[str, Any]:
+        """The line's JSON object."""
+        return {
+            "action": self.action,
+            "updated": self.updated.isoformat(),
+            "sha256": self.sha256,
+            "records": self.records,
+            "reason": self.reason,
+            "at": self.at.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Removal:
+        """Invert :meth:`to_json`; raises KeyError, TypeError or ValueError on a line it cannot read."""
+        action = data["action"]
+        if action not in (REMOVE, RESTORE):
+            raise ValueError(f"unknown action {action!r}")
+        records = data.get("records")
+        return cls(
+            updated=dt.date.fromisoformat(data["updated"]),
+            sha256=str(data["sha256"]),
+            reason=str(data["reason"]),
+            at=dt.datetime.fromisoformat(data["at"]),
+            action=action,
+            records=None if records is None else int(records),
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -158,7 +216,9 @@ class Archive:
                 return sorted(
                     item.name
                     for item in listing
-                    if _parse_name(item.name) is None and not item.name.startswith(TEMP_PREFIXES)
+                    if _parse_name(item.name) is None
+                    and not item.name.startswith(TEMP_PREFIXES)
+                    and item.name != REMOVALS_NAME
                 )
         except OSError:
             return []
@@ -180,6 +240,62 @@ class Archive:
         """Every entry's header, oldest release first (releases of one date in the order stored)."""
         found = [self.entry(name) for name in self.names()]
         return sorted(found, key=lambda entry: (entry.updated, entry.stored_at, entry.name))
+
+    # -- the removal log --------------------------------------------------------
+
+    @property
+    def removals_path(self) -> Path:
+        """The removal log's path (it exists once a release was removed)."""
+        return self.folder / REMOVALS_NAME
+
+    def log(self) -> list[Removal]:
+        """Every line of the removal log, oldest first (``[]`` when nothing was ever removed)."""
+        path = self.removals_path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CacheError(f"cannot read the removal log {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+        lines = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                lines.append(Removal.from_json(json.loads(line)))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise CacheError(
+                    f"the removal log {path} has an unreadable line {number} ({exc}); mend or delete that line"
+                ) from exc
+        return lines
+
+    def removed(self) -> dict[tuple[dt.date, str], Removal]:
+        """The releases removed now, by (date, sha256): the log replayed, a restore undoing a removal."""
+        current: dict[tuple[dt.date, str], Removal] = {}
+        for line in self.log():
+            if line.action == REMOVE:
+                current[line.key] = line
+            else:
+                current.pop(line.key, None)
+        return current
+
+    def append_to_log(self, line: Removal) -> None:
+        """Append *line* to the removal log and flush it to disk (the caller holds the writer lock)."""
+        path = self.removals_path
+        data = json.dumps(line.to_json(), ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            created = not path.exists()
+            with path.open("ab") as handle:
+                if handle.tell() and not _ends_with_newline(path):
+                    data = b"\n" + data  # a line cut short by a crash stays on its own line
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise CacheError(f"cannot write the removal log {path}: {exc.strerror or exc}") from exc
+        if created:
+            fsync_folder(self.folder)
 
     # -- reading ---------------------------------------------------------------
 
@@ -322,6 +438,12 @@ class Archive:
             if best is None or key < best:
                 best = key
         return None if best is None else best[2]
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
 
 
 def _entry_from_header(name: str, header: dict[str, Any]) -> Entry:

@@ -9,11 +9,14 @@ the error (the rebuild itself is :mod:`.maintenance`'s job).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
+import stat
+import zlib
 from typing import TYPE_CHECKING
 
-from ianaports.errors import CacheError
+from ianaports.errors import CacheError, IanaportsError
 
 from . import codec, schema
 from .archive import Archive
@@ -26,11 +29,22 @@ if TYPE_CHECKING:
 
     from ianaports.model import ServiceRecord
 
-__all__ = ["REBUILD_HINT", "IndexConnection", "is_corrupt", "reason"]
+__all__ = ["REBUILD_HINT", "STORED_DATA_ERRORS", "IndexConnection", "is_corrupt", "is_full", "reason"]
 
 
 #: What every message about a damaged index tells the user to run.
 REBUILD_HINT = "run 'ianaports rebuild' to recreate it from the archive"
+#: What decoding a damaged stored value raises (a bad zlib blob, JSON, date, type or a missing row):
+#: every one of them reaches the caller as a CacheError naming the repair.
+STORED_DATA_ERRORS: tuple[type[Exception], ...] = (
+    zlib.error,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    OverflowError,
+)
 
 
 class IndexConnection:
@@ -67,8 +81,25 @@ class IndexConnection:
     # -- opening ---------------------------------------------------------
 
     def exists(self) -> bool:
-        """True when the folder holds an index (possibly still empty)."""
-        return self.db_path.is_file()
+        """True when the folder holds an index (possibly still empty).
+
+        Raises :class:`CacheError` when the answer cannot be known or the
+        path cannot be a store: the folder is a file, a symlink loop or
+        unreadable, or the index's path is a folder.  Every command then says
+        one line and exits 4, and none goes to the network to fill a store
+        it could not read.
+        """
+        folder = _kind_of(self.path, what="the store")
+        if folder is None:
+            return False
+        if not stat.S_ISDIR(folder):
+            raise CacheError(f"the store {self.path} is not a folder; give another with --data-dir")
+        index = _kind_of(self.db_path, what="the index")
+        if index is None:
+            return False
+        if not stat.S_ISREG(index):
+            raise CacheError(f"the index {self.db_path} is not a file; move it away and run 'ianaports rebuild'")
+        return True
 
     def _has_archive(self) -> bool:
         return bool(self.archive.names())
@@ -88,9 +119,10 @@ class IndexConnection:
         return self._connection
 
     def _open_for_writing(self) -> sqlite3.Connection:
+        exists = self.exists()
         try:
             self.path.mkdir(parents=True, exist_ok=True)
-            if not self.db_path.exists():
+            if not exists:
                 if self._has_archive():
                     raise self._missing_index()
                 self._create_index(self.db_path)
@@ -122,22 +154,25 @@ class IndexConnection:
         """
         temp = path.with_name(f"{TEMP_PREFIX}{os.getpid()}.create.sqlite3")
         temp.unlink(missing_ok=True)
-        connection = sqlite3.connect(temp, isolation_level=None)
         try:
-            connection.execute("PRAGMA journal_mode = WAL")
-            schema.create(connection, indexes=indexes)
-        finally:
-            connection.close()
-        try:
+            connection = sqlite3.connect(temp, isolation_level=None)
+            try:
+                connection.execute("PRAGMA journal_mode = WAL")
+                schema.create(connection, indexes=indexes)
+            finally:
+                connection.close()
             # Fails when another writer linked its index first, or on a file system
             # without hard links (the index is then created in place).
             with contextlib.suppress(OSError):
                 os.link(temp, path)
         finally:
-            temp.unlink(missing_ok=True)
+            # Also when the disk is full: no empty temporary index is left behind.
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    temp.with_name(temp.name + suffix).unlink(missing_ok=True)
 
     def _open_for_reading(self) -> sqlite3.Connection:
-        if not self.db_path.is_file():
+        if not self.exists():
             if self._has_archive():
                 raise self._missing_index()
             raise CacheError(f"there is no registry store at {self.path} yet")
@@ -189,6 +224,20 @@ class IndexConnection:
             return CacheError(f"the index {self.db_path} is corrupt ({exc}); {REBUILD_HINT}")
         return CacheError(f"cannot use the index {self.db_path}: {reason(exc, self.path)}")
 
+    def _unreadable(self, exc: BaseException) -> CacheError:
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        return CacheError(f"the index {self.db_path} holds a value that cannot be read ({detail}); {REBUILD_HINT}")
+
+    @contextlib.contextmanager
+    def _decoding(self) -> Iterator[None]:
+        """Turn an error decoding stored values (see :data:`STORED_DATA_ERRORS`) into a CacheError."""
+        try:
+            yield
+        except IanaportsError:
+            raise
+        except STORED_DATA_ERRORS as exc:
+            raise self._unreadable(exc) from exc
+
     def _upgrade(self) -> None:
         """Rebuild an index another version of ianaports wrote (see :class:`.maintenance.Maintenance`)."""
         raise NotImplementedError  # pragma: no cover - Store always inherits it from Maintenance
@@ -205,6 +254,10 @@ class IndexConnection:
             yield connection
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from exc
+        except IanaportsError:
+            raise
+        except STORED_DATA_ERRORS as exc:
+            raise self._unreadable(exc) from exc
 
     @contextlib.contextmanager
     def _snapshot(self) -> Iterator[None]:
@@ -247,15 +300,17 @@ class IndexConnection:
             yield connection
             connection.execute("COMMIT")
         except sqlite3.Error as exc:
-            connection.execute("ROLLBACK")
+            _roll_back(connection)
             raise self._write_error(exc) from exc
         except BaseException:
-            connection.execute("ROLLBACK")
+            _roll_back(connection)
             raise
 
     def _write_error(self, exc: sqlite3.Error) -> CacheError:
         if is_corrupt(exc):
             return self._damaged(exc)
+        if is_full(exc):
+            return CacheError(f"cannot write the index {self.db_path}: disk full ({exc}); free some space and retry")
         return CacheError(f"cannot write the index {self.db_path}: {reason(exc, self.path)}")
 
     @contextlib.contextmanager
@@ -280,6 +335,25 @@ def reason(exc: BaseException | None, folder: Path | None = None) -> str:
     return str(exc)
 
 
+def _roll_back(connection: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if SQLite has not already (it does on SQLITE_FULL, say)."""
+    if connection.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")
+
+
+def _kind_of(path: Path, *, what: str) -> int | None:
+    """The ``st_mode`` of *path* (symlinks followed), None when nothing is there; CacheError when unknowable."""
+    try:
+        return path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ENOTDIR:
+            raise CacheError(f"{what} {path} is inside a file, not a folder; give another with --data-dir") from exc
+        raise CacheError(f"cannot read {what} at {path}: {exc.strerror or exc}") from exc
+
+
 def _file_size(path: Path) -> int:
     """The size of *path*: 0 when it does not exist, -1 when it cannot be known."""
     try:
@@ -292,6 +366,7 @@ def _file_size(path: Path) -> int:
 
 _SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
 _SQLITE_CORRUPT_CODES = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+_SQLITE_FULL = 13
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -308,6 +383,14 @@ def is_corrupt(exc: sqlite3.Error) -> bool:
         return True
     text = str(exc)
     return "not a database" in text or "malformed" in text
+
+
+def is_full(exc: sqlite3.Error) -> bool:
+    """True when SQLite says the disk (or the database's page limit) is full."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF == _SQLITE_FULL
+    return "disk is full" in str(exc)  # pragma: no cover - Python 3.10 has no sqlite_errorcode
 
 
 def _disk_full(folder: Path) -> bool:

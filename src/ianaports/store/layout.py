@@ -81,7 +81,7 @@ def default_data_dir() -> Path:
     for variable in ("IANAPORTS_DATA_DIR", "IANAPORTS_CACHE_DIR"):
         configured = os.environ.get(variable)
         if configured:
-            return Path(configured).expanduser()
+            return _folder(configured, f"${variable}")
     import platformdirs  # noqa: PLC0415 - only needed when no folder is configured
 
     folder = Path(platformdirs.user_data_dir("ianaports", appauthor=False))
@@ -94,7 +94,14 @@ def resolve_data_dir(
 ) -> Path:
     """The folder given (*data_dir*, else the deprecated *cache_dir*), else :func:`default_data_dir`."""
     chosen = data_dir if data_dir is not None else cache_dir
-    return default_data_dir() if chosen is None else Path(chosen).expanduser()
+    return default_data_dir() if chosen is None else _folder(os.fspath(chosen), "the data folder")
+
+
+def _folder(text: str, what: str) -> Path:
+    """*text* as a folder path; CacheError for a blank one, which would name a folder called " "."""
+    if not text.strip():
+        raise CacheError(f"{what} is blank ({text!r}); give a folder, or leave it unset for the default")
+    return Path(text).expanduser()
 
 
 def move_legacy_store(old: Path, new: Path) -> bool:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ianaports._files import fsync_folder, replacing
-from ianaports.errors import CacheError
+from ianaports.errors import CacheError, InvalidArgumentError, NotFoundError
 
+from .archive import REMOVALS_NAME, REMOVE, RESTORE, Removal
 from .check import CheckReport, check_store
 from .connection import REBUILD_HINT, is_corrupt, reason
 from .layout import ARCHIVE_DIR, DB_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIX, notice
+from .reader import ReleaseInfo
 from .writer import Writer
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from .archive import Entry
 
@@ -98,7 +101,10 @@ class Maintenance(Writer):
     def _entries_to_index(self) -> list[str]:
         """One archive entry per release (its XML where kept), in date order."""
         chosen: dict[tuple[str, str], Entry] = {}
+        removed = self.archive.removed()
         for entry in self.archive.entries():
+            if (entry.updated, entry.sha256) in removed:
+                continue  # kept in the archive, out of the index
             key = (entry.updated.isoformat(), entry.sha256)
             if key not in chosen or (entry.kind == "xml" and chosen[key].kind != "xml"):
                 chosen[key] = entry
@@ -132,6 +138,83 @@ class Maintenance(Writer):
         except OSError as exc:
             raise CacheError(f"cannot write the index {self.db_path}: {reason(exc)}") from exc
 
+    # -- removing a release --------------------------------------------------------
+
+    def removed(self) -> tuple[Removal, ...]:
+        """The releases removed from this store (and not restored), oldest removal first."""
+        return tuple(sorted(self.archive.removed().values(), key=lambda removal: removal.at))
+
+    def remove_release(
+        self,
+        version: str | dt.date,
+        *,
+        reason: str,
+        sha256: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Removal:
+        """Take the release of date *version* out of the store; return the line logged for it.
+
+        Its archive entry stays (nothing is lost), the archive's removal log
+        records the release, *reason* and when, and the index is rebuilt
+        without it, so no command sees it and neither ``rebuild``, a writer
+        catching up nor a new import brings it back.  *sha256* (a prefix is
+        enough) chooses among several releases of that date.
+        :meth:`restore_release` undoes it.  Raises :class:`NotFoundError`
+        when no such release is stored.
+        """
+        if not reason.strip():
+            raise InvalidArgumentError("say why the release is removed (a reason is logged with it)")
+        with self._locked(catch_up=True):
+            info = self._one_release(self.releases(), version, sha256)
+            removal = Removal(
+                updated=info.updated,
+                sha256=info.sha256,
+                reason=" ".join(reason.split()),
+                at=_now(),
+                action=REMOVE,
+                records=info.record_count,
+            )
+            self.archive.append_to_log(removal)
+            self.rebuild(progress=progress)
+        return removal
+
+    def restore_release(self, version: str | dt.date, *, reason: str = "", sha256: str | None = None) -> Removal:
+        """Undo :meth:`remove_release`: log the release as restored and index it again; return that line."""
+        with self._locked(catch_up=False):
+            removed = sorted(self.archive.removed().values(), key=lambda removal: removal.at)
+            candidates = [_as_release(removal) for removal in removed]
+            chosen = self._one_release(candidates, version, sha256, what="removed release")
+            restored = Removal(
+                updated=chosen.updated,
+                sha256=chosen.sha256,
+                reason=" ".join(reason.split()) or "restored",
+                at=_now(),
+                action=RESTORE,
+                records=chosen.record_count,
+            )
+            self.archive.append_to_log(restored)
+            self._index_pending()
+        return restored
+
+    def _one_release(
+        self, releases: Sequence[ReleaseInfo], version: str | dt.date, sha256: str | None, *, what: str = "release"
+    ) -> ReleaseInfo:
+        day = version if isinstance(version, dt.date) else _parse_day(version)
+        matching = [release for release in releases if release.updated == day]
+        if sha256:
+            prefix = sha256.strip().lower()
+            matching = [release for release in matching if release.sha256.startswith(prefix)]
+        if not matching:
+            raise NotFoundError(
+                f"no {what} of {day.isoformat()}{f' with sha256 {sha256}' if sha256 else ''} in {self.path}"
+            )
+        if len(matching) > 1:
+            hashes = ", ".join(release.sha256[:16] for release in matching)
+            raise InvalidArgumentError(
+                f"{len(matching)} {what}s of {day.isoformat()} ({hashes}): choose one with --sha256"
+            )
+        return matching[0]
+
     def backup(self, path: str | os.PathLike[str]) -> Path:
         """Write a complete, consistent copy of the store to *path* (a tar file); return its path.
 
@@ -163,6 +246,8 @@ class Maintenance(Writer):
                     tar.add(snapshot, arcname=DB_NAME)
                 for name in names:
                     tar.add(self.archive.folder / name, arcname=f"{ARCHIVE_DIR}/{name}")
+                if self.archive.removals_path.is_file():
+                    tar.add(self.archive.removals_path, arcname=f"{ARCHIVE_DIR}/{REMOVALS_NAME}")
         return target
 
     def verify_index(self) -> None:
@@ -190,6 +275,30 @@ class Maintenance(Writer):
     def check_report(self) -> CheckReport:
         """Check every archive entry's sha256, the index's own consistency and its agreement with the archive."""
         return check_store(self)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def _parse_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidArgumentError(f"a release is named by its date (YYYY-MM-DD), not {text!r}") from None
+
+
+def _as_release(removal: Removal) -> ReleaseInfo:
+    """A removed release as a ReleaseInfo, to choose among them like among stored ones."""
+    return ReleaseInfo(
+        updated=removal.updated,
+        sha256=removal.sha256,
+        record_count=removal.records or 0,
+        source="",
+        fetched_at=removal.at,
+        title="",
+        seq=-1,
+    )
 
 
 def _readable_meta(db_path: Path) -> dict[str, str]:

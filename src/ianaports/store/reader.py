@@ -89,7 +89,7 @@ class Reader(IndexConnection):
             return ()
         with self._query() as connection:
             rows = connection.execute(f"SELECT {_RELEASE_COLUMNS} FROM releases ORDER BY seq").fetchall()  # noqa: S608 - fixed columns
-        return tuple(_release_info(row) for row in rows)
+            return tuple(_release_info(row) for row in rows)
 
     def find(self, sha256: str) -> ReleaseInfo | None:
         """The stored release whose archived XML has this sha256, or None (cheaper than parsing the file to ask).
@@ -106,7 +106,7 @@ class Reader(IndexConnection):
                 f"SELECT {_RELEASE_COLUMNS} FROM releases WHERE sha256 = ? AND kind = 'xml' ORDER BY seq DESC LIMIT 1",  # noqa: S608
                 (sha256,),
             ).fetchone()
-        return None if row is None else _release_info(row)
+            return None if row is None else _release_info(row)
 
     def latest(self) -> ReleaseInfo | None:
         """The newest stored release, or None when the store is empty."""
@@ -160,7 +160,10 @@ class Reader(IndexConnection):
                     "SELECT archive, kind FROM releases WHERE updated = ? AND sha256 = ? ORDER BY seq DESC LIMIT 1",
                     (info.updated.isoformat(), info.sha256),
                 ).fetchone()
-        name, kind = row
+        if row is None:
+            raise self._vanished(info)
+        with self._decoding():
+            name, kind = row
         if kind != "xml":
             raise NotFoundError(
                 f"the original XML of the release of {info.updated} was not kept: ianaports 0.1 stored it"
@@ -173,24 +176,29 @@ class Reader(IndexConnection):
 
     def load(self, version: str | dt.date | None = "latest", *, as_of: str | dt.date | None = None) -> Registry:
         """Rebuild the named release as a :class:`Registry` from the index (no XML parsing)."""
+        with self._snapshot():
+            return self._load(self.release(version, as_of=as_of))
+
+    def _load(self, info: ReleaseInfo) -> Registry:
+        """The stored release *info* as a Registry (inside a snapshot or the writer lock, so its seq holds)."""
         from ianaports.registry import Registry  # noqa: PLC0415 - imported on use to keep start-up fast
 
-        with self._snapshot(), _collector_paused():
-            info = self.release(version, as_of=as_of)
-            with self._query() as connection:
-                row = connection.execute(
-                    "SELECT members, people, footnotes FROM releases WHERE seq = ?", (info.seq,)
-                ).fetchone()
-                members = unpack_ids(row[0])
-                decoder = self._new_decoder()
-                people_ids = unpack_ids(row[1])
-                decoder.add_people(self._people_rows(connection, people_ids))
-                rows = connection.execute(
-                    f"SELECT r.id, {_RECORD_SELECT} FROM presence p JOIN records r ON r.id = p.record_id"  # noqa: S608
-                    " WHERE p.last_seq >= ?1 AND p.first_seq <= ?1",
-                    (info.seq,),
-                ).fetchall()
-                records = decoder.records(rows)
+        with _collector_paused(), self._query() as connection:
+            row = connection.execute(
+                "SELECT members, people, footnotes FROM releases WHERE seq = ?", (info.seq,)
+            ).fetchone()
+            if row is None:
+                raise self._vanished(info)
+            members = unpack_ids(row[0])
+            decoder = self._new_decoder()
+            people_ids = unpack_ids(row[1])
+            decoder.add_people(self._people_rows(connection, people_ids))
+            rows = connection.execute(
+                f"SELECT r.id, {_RECORD_SELECT} FROM presence p JOIN records r ON r.id = p.record_id"  # noqa: S608
+                " WHERE p.last_seq >= ?1 AND p.first_seq <= ?1",
+                (info.seq,),
+            ).fetchall()
+            records = decoder.records(rows)
         try:
             ordered = tuple([records[record_id] for record_id in members])
             people = {decoder.people[person].id: decoder.people[person] for person in people_ids}
@@ -198,13 +206,20 @@ class Reader(IndexConnection):
             raise CacheError(
                 f"the index {self.db_path} is inconsistent (row {exc} is missing); {REBUILD_HINT}"
             ) from exc
-        return Registry(
-            title=info.title,
-            updated=info.updated,
-            records=ordered,
-            people=people,
-            footnotes=codec.decode_footnotes(row[2]),
-        )
+        with self._decoding():
+            footnotes = codec.decode_footnotes(row[2])
+            if not isinstance(footnotes, dict):
+                raise TypeError(f"footnotes are a {type(footnotes).__name__}, not an object")
+            return Registry(
+                title=info.title,
+                updated=info.updated,
+                records=ordered,
+                people=people,
+                footnotes=footnotes,
+            )
+
+    def _vanished(self, info: ReleaseInfo) -> CacheError:
+        return CacheError(f"the release of {info.updated} is no longer in the index {self.db_path}")
 
     def _new_decoder(self) -> codec.Decoder:
         def fetch(ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
@@ -239,9 +254,9 @@ class Reader(IndexConnection):
                 "SELECT members FROM releases WHERE updated = ? AND sha256 = ? ORDER BY seq DESC LIMIT 1",
                 (info.updated.isoformat(), info.sha256),
             ).fetchone()
-        if row is None:
-            raise CacheError(f"the release of {info.updated} is no longer in the index {self.db_path}")
-        return unpack_ids(row[0])
+            if row is None:
+                raise self._vanished(info)
+            return unpack_ids(row[0])
 
     def _records(self, record_ids: Iterable[int]) -> dict[int, ServiceRecord]:
         missing = [record_id for record_id in set(record_ids) if record_id not in self._record_cache]
@@ -347,11 +362,12 @@ class Reader(IndexConnection):
             raise InvalidArgumentError("give exactly one of port and name")
         if port is not None and not 0 <= port <= PORT_MAX:
             raise InvalidArgumentError(f"port must be within 0-{PORT_MAX}, not {port}")
-        with self._snapshot():
+        wanted = _protocol_or_none(protocol)
+        with self._snapshot(), self._decoding():
             releases = self.releases()
             if not releases:
                 return []
-            candidates = self._candidates(port=port, name=name, protocol=_protocol_or_none(protocol))
+            candidates = self._candidates(port=port, name=name, protocol=wanted)
             runs = self._runs(candidates)
             keys = self._order_keys(candidates)
             epochs = self._epochs()
@@ -401,11 +417,14 @@ class Reader(IndexConnection):
         old_ids = [record_id for record_id in old_members if record_id in involved]
         new_ids = [record_id for record_id in new_members if record_id in involved]
         records = self._records([*old_ids, *new_ids])
+        with self._decoding():
+            old_records = [records[record_id] for record_id in old_ids]
+            new_records = [records[record_id] for record_id in new_ids]
         return diff_subsets(
             old_info.updated,
-            [records[record_id] for record_id in old_ids],
+            old_records,
             new_info.updated,
-            [records[record_id] for record_id in new_ids],
+            new_records,
             unchanged_elsewhere=len(old_members) - len(old_ids),
         )
 

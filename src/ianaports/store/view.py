@@ -54,7 +54,8 @@ class ReleaseView:
         wanted = set(candidates)
         chosen = [record_id for record_id in self._members() if record_id in wanted]
         records = self.store._records(chosen)  # noqa: SLF001
-        return tuple(records[record_id] for record_id in chosen)
+        with self.store._decoding():  # noqa: SLF001 - a missing row is a damaged index
+            return tuple(records[record_id] for record_id in chosen)
 
     def lookup(self, port: int, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
         """Every record whose port or span holds *port*, in file order; ``()`` if none."""
@@ -82,6 +83,10 @@ class ReleaseView:
         needle = text.strip().lower()
         if not needle:
             return ()
+        with self.store._decoding():  # noqa: SLF001 - a value of the wrong type is a damaged index
+            return self._search(needle)
+
+    def _search(self, needle: str) -> tuple[ServiceRecord, ...]:
         matched: set[int] = set()
         for record_id, name, description in self.store._search_candidates(needle):  # noqa: SLF001
             if needle in (name or "").lower() or needle in description.lower():

@@ -18,8 +18,8 @@ from ianaports.errors import CacheError
 
 from . import codec
 from .connection import reason
-from .layout import LOCK_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIXES
-from .reader import Reader, ReleaseInfo
+from .layout import LOCK_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIXES, notice
+from .reader import Reader, ReleaseInfo, _release_info
 from .write import insert_release
 
 if TYPE_CHECKING:
@@ -108,6 +108,8 @@ class Writer(Reader):
             known = {
                 (updated, sha256[:16]) for updated, sha256 in connection.execute("SELECT updated, sha256 FROM releases")
             }
+        # A removed release stays archived, and out of the index.
+        known.update((updated.isoformat(), sha256[:16]) for updated, sha256 in self.archive.removed())
         pending: dict[tuple[str, str], str] = {}
         for name in names:
             updated, sha16, kind = name.split(".")[:3]
@@ -150,13 +152,29 @@ class Writer(Reader):
         """Archive and index one release; return it, or None when that release was already stored.
 
         *xml* is IANA's original file, which the archive keeps byte-exact;
-        *registry* is what it parses to.  Identity is IANA's ``<updated>``
-        date plus the sha256 of *xml* (computed here unless given).  The
+        *registry* is what it parses to.  A release's entry is named by IANA's
+        ``<updated>`` date plus the sha256 of *xml* (computed here unless
+        given); a release of that date with other bytes but equal content (the
+        same file re-encoded) is the same release, and None is returned.  The
         archive entry is written first (temporary file, fsync, rename), then
         the index rows in one transaction.  The caller should hold :meth:`lock`.
+
+        A release removed from this store (:meth:`remove_release`) is not
+        stored again: None, and a notice naming the removal.
         """
         digest = sha256 or hashlib.sha256(xml).hexdigest()
         updated = registry.updated
+        removal = self.archive.removed().get((updated, digest))
+        if removal is not None:
+            notice(
+                "ianaports: not storing the release of %s again: it was removed from this store on %s (%s);"
+                " 'ianaports remove-release %s --undo' brings it back",
+                updated,
+                removal.at.date(),
+                removal.reason,
+                updated,
+            )
+            return None
         with self._query_for_write() as connection:
             known = connection.execute(
                 "SELECT kind FROM releases WHERE updated = ? AND sha256 = ?", (updated.isoformat(), digest)
@@ -164,6 +182,15 @@ class Writer(Reader):
         if known is not None:
             if known[0] != "xml":
                 self._attach_xml(registry, xml, digest, source=source, fetched_at=fetched_at)
+            return None
+        same = self._same_content(registry, digest)
+        if same is not None:
+            notice(
+                "ianaports: %s holds the release of %s already stored (sha256 %s) in other bytes; keeping the first",
+                source,
+                updated,
+                same.sha256[:16],
+            )
             return None
         entry = self.archive.write(
             xml,
@@ -176,6 +203,23 @@ class Writer(Reader):
             payload_sha256=digest,
         )
         return self._insert(registry, entry, xml)
+
+    def _same_content(self, registry: Registry, sha256: str) -> ReleaseInfo | None:
+        """A stored release of *registry*'s date with other bytes but the same content, or None.
+
+        A release's identity is its content (title, records, people,
+        footnotes), not its bytes: the same file re-encoded (UTF-16, other
+        namespace prefixes, other quoting) is not a second release of its date.
+        """
+        with self._query_for_write() as connection:
+            rows = connection.execute(
+                "SELECT updated, sha256, record_count, source, fetched_at, title, seq, kind FROM releases"
+                " WHERE updated = ? AND sha256 != ? AND record_count = ? ORDER BY seq",
+                (registry.updated.isoformat(), sha256, len(registry)),
+            ).fetchall()
+        with self._decoding():
+            candidates = [_release_info(row) for row in rows]
+        return next((info for info in candidates if self._load(info) == registry), None)
 
     def _attach_xml(
         self, registry: Registry, xml: bytes, sha256: str, *, source: str, fetched_at: dt.datetime | None
