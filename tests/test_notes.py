@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import textwrap
+from pathlib import Path
 
 import attrs
 import pytest
@@ -82,6 +83,74 @@ class TestShippedNotes:
         """Every shipped note matches unchanged records in the newest real release."""
         checks = check_notes(load_notes(environ={}), newest)
         assert [(check.note.id, check.status) for check in checks if check.needs_attention] == []
+
+
+#: The ports chosen for curated notes by the rule in docs/notes.md, one row per port.
+SELECTION = Path(__file__).parent / "data" / "notes_selection.tsv"
+SELECTION_RULES = {"netbase-tcp-system", "netbase-udp-common", "issue-17"}
+#: The explicit extras the rule names, each with its reason in docs/notes.md.
+UDP_EXTRAS = {67, 68, 69, 123, 137, 138, 500}
+ISSUE_EXTRAS = {5353, 6379, 8080}
+
+
+def selection() -> list[tuple[int, str, list[str]]]:
+    """(port, rule, netbase entries) for each selected port, in file order."""
+    rows = []
+    for line in SELECTION.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        port, rule, entries = line.split("\t")
+        rows.append((int(port), rule, entries.split()))
+    return rows
+
+
+class TestCuratedSelection:
+    def test_selection_follows_the_rule(self):
+        """The committed list holds exactly what the documented rule picks, in ascending port order."""
+        rows = selection()
+        ports = [port for port, _, _ in rows]
+        assert ports == sorted(set(ports))
+        assert {rule for _, rule, _ in rows} == SELECTION_RULES
+        by_rule = {rule: {port for port, r, _ in rows if r == rule} for rule in SELECTION_RULES}
+        assert by_rule["issue-17"] == ISSUE_EXTRAS
+        assert by_rule["netbase-udp-common"] == UDP_EXTRAS
+        for port, rule, entries in rows:
+            has_tcp = any(entry.endswith("/tcp") for entry in entries)
+            if rule == "netbase-tcp-system":
+                assert port < 1024, port
+                assert has_tcp, port
+            if rule == "netbase-udp-common":
+                assert not has_tcp, port
+                assert any(entry.endswith("/udp") for entry in entries), port
+        assert len(by_rule["netbase-tcp-system"]) == 86
+        assert len(rows) == 96
+
+    def test_at_least_100_notes(self):
+        """At least 100 curated notes ship (issue 17)."""
+        assert len(load_notes(environ={})) >= 100
+
+    def test_every_selected_port_has_a_note(self):
+        """Each port the rule selects is named in the match of at least one shipped note."""
+        notes = load_notes(environ={})
+        missing = [
+            port for port, _, _ in selection() if not any(port in span for note in notes for span in note.match.ports)
+        ]
+        assert missing == []
+
+    def test_every_note_cites_a_web_source(self):
+        """Every shipped note has at least one http(s) reference and every unofficial use a confidence and source."""
+        for note in load_notes(environ={}):
+            assert any(ref.url.startswith(("https://", "http://")) for ref in note.references), note.id
+            for use in note.unofficial_uses:
+                assert isinstance(use.confidence, Confidence), note.id
+                assert use.source.strip(), note.id
+
+    @pytest.mark.parametrize("port", [5353, 6379, 8080, 783, 15])
+    def test_explain_finds_the_note(self, newest, port):
+        """explain attaches a curated note to the pages issue 17 names and to ports IANA leaves unassigned."""
+        view = explain(newest, port, load_notes(environ={}))
+        assert view.notes, port
+        assert all(any(port in span for span in note.match.ports) for note in view.notes)
 
 
 class TestValidation:
