@@ -312,6 +312,31 @@ class TestHostileDocuments:
         assert "SERVED-BY-SPY" not in str(report["text"])
         assert hits == []
 
+    @pytest.mark.parametrize("spelling", ["character-reference", "utf-7", "old-namespace"])
+    def test_xinclude_namespace_hidden_from_a_byte_search_is_refused(self, spelling, tmp_path, canary, canary_watch):
+        """An XInclude namespace the bytes do not spell out (&#104;ttp, UTF-7, the 2003 URI) is still refused."""
+        canary_path, secret = canary
+        namespace = {
+            "character-reference": "&#104;ttp://www.w3.org/2001/XInclude",
+            "utf-7": "http://www.w3.org/2001/XInclude",
+            "old-namespace": "http://www.w3.org/2003/XInclude",
+        }[spelling]
+        include = f'<xi:include xmlns:xi="{namespace}" href="{canary_path.as_uri()}" parse="text"/>'.encode()
+        document = PROLOG + OPEN + record(b"before " + include + b" after") + CLOSE
+        if spelling == "utf-7":
+            # UTF-7 may write any character in base64: "+AGg-" is the "h" of "http".
+            document = document.replace(b'encoding="UTF-8"', b'encoding="UTF-7"').replace(
+                b'xi="http://www.w3.org/2001', b'xi="+AGg-ttp://www.w3.org/2001'
+            )
+        assert b"http://www.w3.org/2001/XInclude" not in document
+        path = tmp_path / "xinclude.xml"
+        path.write_bytes(document)
+        report = parse_in_child(str(path))
+        assert canary_watch.events() == 0
+        assert report["outcome"] == "ParseError", report["text"]
+        assert "XInclude" in str(report["text"])
+        assert secret not in str(report["text"])
+
     def test_the_proofs_can_fail(self, canary, canary_watch, spy):
         """The canary watch sees a read and the spy sees a connection, so their silence above means something."""
         canary_path, _ = canary

@@ -290,3 +290,89 @@ class TestParserConstructors:
     def test_port_range_from_text_matches_public_constructor(self, text):
         """The quick span reader agrees with PortRange.from_text, spelling and errors included."""
         assert _outcome(parser._port_range, text) == _outcome(PortRange.from_text, text)
+
+
+def one_record(record: str, *, updated: str = "2025-12-15", declaration: str = "UTF-8") -> bytes:
+    """A registry document of one record (raw XML) under an XML declaration naming *declaration*."""
+    return (
+        f'<?xml version="1.0" encoding="{declaration}"?>\n'
+        '<registry xmlns="http://www.iana.org/assignments" id="service-names-port-numbers">\n'
+        f"<title>t</title><updated>{updated}</updated>\n{record}\n</registry>\n"
+    ).encode()
+
+
+def sc_record(code: str) -> str:
+    return f"<record><name>x</name><protocol>dccp</protocol><number>7</number><sc>{code}</sc></record>"
+
+
+class TestHostileNumbersAndDates:
+    def test_service_code_of_5000_digits_is_a_parse_error_with_location(self):
+        """A <sc> past int()'s 4,300-digit limit is a ParseError naming the field, not a bare ValueError."""
+        with pytest.raises(ParseError) as caught:
+            parse(one_record(sc_record("9" * 5000)))
+        assert caught.value.location == "line 4, record[0].sc"
+        assert "(5000 characters)" in caught.value.message
+
+    def test_service_code_of_5000_digits_is_skipped_in_lenient_mode(self):
+        """In lenient mode the record with a huge <sc> is skipped with a ParseWarning."""
+        with pytest.warns(ParseWarning, match=r"record\[0\]\.sc"):
+            registry = parse(one_record(sc_record("1" * 5000)), mode="lenient")
+        assert len(registry) == 0
+
+    @pytest.mark.parametrize("code", ["4294967296", "٨٠", "\uff18\uff10", "-1"])
+    def test_service_code_out_of_range_or_in_other_digits_is_refused(self, code):
+        """A service code above 32 bits, or written in non-ASCII digits, is refused (int() reads '٨٠' as 80)."""
+        with pytest.raises(ParseError, match="service code"):
+            parse(one_record(sc_record(code)))
+
+    def test_largest_service_code_is_read(self):
+        """The largest 32-bit service code, leading zeros and all, is a number."""
+        (record,) = parse(one_record(sc_record("004294967295")))
+        assert record.service_code == 4294967295
+
+    @pytest.mark.parametrize(
+        "record",
+        [
+            "<record><name>x</name><protocol>tcp</protocol><number>٨٠</number></record>",
+            "<record><name>x</name><protocol>tcp</protocol><number>٨٠-٩٠</number></record>",
+            '<record date="٢٠٢٠-01-01"><name>x</name><protocol>tcp</protocol><number>80</number></record>',
+            '<record updated="2020-\u0660\u0661"><name>x</name><protocol>tcp</protocol><number>80</number></record>',
+        ],
+        ids=["port", "span", "date", "month"],
+    )
+    def test_non_ascii_digits_are_refused_in_ports_and_dates(self, record):
+        """Ports and record dates are read in ASCII digits only: '٨٠' is no port, '٢٠٢٠' no year."""
+        with pytest.raises(ParseError):
+            parse(one_record(record))
+
+    @pytest.mark.parametrize("updated", ["2025-W51-1", "20251215", "2025-349", "٢٠٢٥-12-15", "2025-12-15T00:00"])
+    def test_updated_takes_one_explicit_form(self, updated):
+        """<updated> is YYYY-MM-DD only, on every Python: no week dates or compact forms from fromisoformat."""
+        with pytest.raises(ParseError, match="not a YYYY-MM-DD date"):
+            parse(one_record(sc_record("1"), updated=updated))
+        assert parser.read_updated(one_record(sc_record("1"), updated=updated)) is None
+
+    def test_updated_with_blanks_is_read(self):
+        """Blanks around the date are layout, as IANA's own files have them."""
+        data = one_record(sc_record("1"), updated=" 2025-12-15\n")
+        assert parse(data).updated == dt.date(2025, 12, 15) == parser.read_updated(data)
+
+
+class TestDeclaredEncoding:
+    @pytest.mark.parametrize("declaration", ["ISO-8859-1", "latin1", "windows-1252"])
+    def test_utf8_bytes_declared_latin1_are_refused(self, declaration):
+        """UTF-8 bytes under a Latin-1 declaration are refused, not stored as mojibake ('Ã©' for 'é')."""
+        data = one_record("<record><name>x</name><description>café</description></record>", declaration=declaration)
+        with pytest.raises(ParseError, match=r"declares .* but its bytes are UTF-8"):
+            parse(data)
+
+    def test_real_latin1_bytes_are_read_as_declared(self):
+        """A document really in Latin-1 reads as such: 'é' is one byte, 0xe9, no valid UTF-8."""
+        data = one_record("<record><name>x</name><description>café</description></record>", declaration="ISO-8859-1")
+        (record,) = parse(data.decode().encode("latin-1"))
+        assert record.description == "café"
+
+    def test_ascii_under_latin1_is_fine(self):
+        """A Latin-1 declaration over ASCII bytes is read, there being nothing to garble."""
+        (record,) = parse(one_record(sc_record("1"), declaration="ISO-8859-1"))
+        assert record.service_code == 1

@@ -35,7 +35,7 @@ __all__ = [
 PORT_MAX = 65535
 
 _ALIAS_NOTE_RE = re.compile(r'This entry is an alias to "([^"]+)"')
-_PARTIAL_DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+_PARTIAL_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?")  # [0-9]: \d also matches "٢٠٢٠"
 _SPAN_RE = re.compile(r"\s*([0-9]+)\s*-\s*([0-9]+)\s*")
 _SHOWN_DIGITS = 12
 _PORT_DIGITS = len(str(PORT_MAX))
