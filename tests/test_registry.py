@@ -133,6 +133,26 @@ class TestInvalidArguments:
             lambda registry: registry.service("smtp", "xyz"),
             lambda _registry: classify(-1),
             lambda _registry: PortRange.from_text("80-79"),
+            lambda registry: registry.lookup(80.5),
+            lambda registry: registry.lookup(True),  # noqa: FBT003 - the wrong type is the point
+            lambda registry: registry.lookup("80"),
+            lambda registry: registry.search(None),
+            lambda registry: registry.service(None),
+            lambda registry: registry.getservbyport(25.0),
+        ],
+        ids=[
+            "70000",
+            "xyz",
+            "reversed",
+            "service-xyz",
+            "classify",
+            "from_text",
+            "float",
+            "bool",
+            "str",
+            "search-none",
+            "service-none",
+            "getservbyport-float",
         ],
     )
     def test_are_ianaports_errors_and_value_errors(self, call):
@@ -142,6 +162,23 @@ class TestInvalidArguments:
             call(registry)
         assert isinstance(caught.value, ValueError)
         assert isinstance(caught.value, IanaportsError)
+
+
+@pytest.mark.parametrize(
+    "call", [lambda view: view.lookup(80.5), lambda view: view.lookup("80"), lambda view: view.search(None)]
+)
+def test_stored_release_view_refuses_wrong_types_alike(tmp_path, call):
+    """A stored release's view refuses a non-int port or non-str text as a Registry does."""
+    from ianaports import Store  # noqa: PLC0415 - loaded lazily by the package
+    from ianaports.parser import parse_bytes  # noqa: PLC0415 - as above
+
+    xml = (FIXTURES / "child-order.xml").read_bytes()
+    with Store(tmp_path) as store:
+        with store.lock():
+            release = store.add(parse_bytes(xml), xml=xml, source="test")
+        assert release is not None
+        with pytest.raises(InvalidArgumentError):
+            call(store.view(release.updated))
 
 
 def test_store_rejects_bad_history_arguments(tmp_path):

@@ -9,7 +9,7 @@ from typing import Protocol as TypingProtocol
 import attrs
 
 from .errors import NotFoundError
-from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord, check_port
+from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord, check_port, check_text
 from .ranges import PortClass, classify
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class Registry:
 
         Raises :class:`NotFoundError` when no record carries that name.
         """
-        positions = self._index().by_name.get(name.strip().lower())
+        positions = self._index().by_name.get(check_text(name, what="a service name").strip().lower())
         if not positions:
             msg = f"no service named {name!r} in the registry of {self.updated.isoformat()}"
             raise NotFoundError(msg)
@@ -152,7 +152,7 @@ class Registry:
 
     def search(self, text: str) -> tuple[ServiceRecord, ...]:
         """Records whose name or description contains *text*, exact name matches first."""
-        needle = text.strip().lower()
+        needle = check_text(text, what="search text").strip().lower()
         if not needle:
             return ()
         exact = self._index().by_name.get(needle, [])
