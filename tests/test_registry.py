@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from ianaports import (
@@ -12,8 +14,9 @@ from ianaports import (
     classify,
     parse,
 )
-from ianaports.registry import PortCounts, PortStatistics, port_statistics
+from ianaports.registry import PortCounts, PortStatistics, port_overlap, port_statistics
 from realdata import FIXTURES
+from synthetic import nested_ranges_xml
 
 
 @pytest.fixture
@@ -187,3 +190,75 @@ def test_store_rejects_bad_history_arguments(tmp_path):
 
     with Store(tmp_path) as store, pytest.raises(InvalidArgumentError, match="65535"):
         store.history(port=70000)
+
+
+NESTED = 14_000
+
+
+@pytest.fixture(scope="module")
+def nested():
+    """A valid but hostile release: 14,000 tcp spans i-(65535-i), each inside the one before."""
+    return parse(nested_ranges_xml(NESTED))
+
+
+class TestHostileNesting:
+    def test_lookup_index_stays_n_log_n(self, nested):
+        """The lookup index of 14,000 nested spans holds O(n log n) keys, where a table of pieces held 98 million."""
+        assert nested._index().spans.stored <= 2 * NESTED * math.ceil(math.log2(2 * NESTED))
+
+    def test_lookup_answers_every_span_holding_the_port(self, nested):
+        """Port 30000 is inside all 14,000 spans, port 13999 too, port 65535 only in 0-65535: in file order."""
+        assert [record.name for record in nested.lookup(30_000)] == [f"nest{index}" for index in range(NESTED)]
+        assert len(nested.lookup(NESTED - 1)) == NESTED
+        assert [record.name for record in nested.lookup(65_535)] == ["nest0"]
+
+    def test_statistics_and_unassigned_are_exact(self, nested):
+        """Counting by span unions gives every tcp port assigned and none for udp, as expanding ports did."""
+        stats = port_statistics(nested)
+        tcp = {row.port_class: row.assigned for row in stats.ports if row.protocol is Protocol.TCP}
+        assert tcp == {port_class: len(port_class.span) for port_class in PortClass}
+        assert all(row.assigned == row.reserved == 0 for row in stats.ports if row.protocol is not Protocol.TCP)
+        assert nested.unassigned(protocol="tcp") == []
+        assert nested.unassigned(30_000, 30_010, protocol="udp") == list(range(30_000, 30_011))
+
+    def test_overlap_depth_is_measured(self, nested):
+        """port_overlap finds the 14,000 records on one port (the lowest such is 13999)."""
+        assert port_overlap(nested) == (NESTED, NESTED - 1)
+
+
+class TestUnionsAgreeWithPortByPort:
+    def test_statistics_match_a_port_by_port_count_on_the_newest_release(self, newest):
+        """On the real newest release, the union-based counts equal counting each port in sets."""
+        assigned = {protocol: set() for protocol in (Protocol.TCP, Protocol.UDP, Protocol.SCTP, Protocol.DCCP)}
+        reserved = {protocol: set() for protocol in assigned}
+        for record in newest.records:
+            if record.ports is None or record.is_unassigned:
+                continue
+            target = reserved if record.is_reserved else assigned
+            for protocol in assigned if record.protocol is None else (record.protocol,):
+                target[protocol].update(record.ports)
+        expected = [
+            (
+                port_class,
+                protocol,
+                sum(1 for port in assigned[protocol] if port in port_class.span),
+                sum(1 for port in reserved[protocol] - assigned[protocol] if port in port_class.span),
+            )
+            for port_class in PortClass
+            for protocol in assigned
+        ]
+        rows = port_statistics(newest).ports
+        assert [(row.port_class, row.protocol, row.assigned, row.reserved) for row in rows] == expected
+
+    def test_unassigned_matches_a_port_by_port_scan(self, newest):
+        """unassigned() lists exactly the ports no assignment or reservation holds, per protocol."""
+        for protocol in (None, "tcp", "dccp"):
+            taken = {
+                port
+                for record in newest.records
+                if record.ports is not None
+                and not record.is_unassigned
+                and (protocol is None or record.protocol in (Protocol(protocol), None))
+                for port in record.ports
+            }
+            assert newest.unassigned(1000, 9000, protocol) == [p for p in range(1000, 9001) if p not in taken]

@@ -26,9 +26,10 @@ from ianaports.cli import EXIT_OK, EXIT_SOURCE, main
 from ianaports.cli import cache as cache_commands
 from ianaports.cli._common import Output
 from ianaports.errors import FetchError, NotFoundError, StaleDataWarning, SuspectReleaseError
+from ianaports.registry import port_overlap
 from ianaports.store import Store
-from realdata import PROJECT_ROOT, parsed, require_real
-from synthetic import registry_xml
+from realdata import PROJECT_ROOT, parsed, real_release_paths, require_real
+from synthetic import nested_ranges_xml, registry_xml
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -535,3 +536,32 @@ class TestPipeline:
         assert dates_of(outcome.releases) == ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"]
         assert [failure.name for failure in outcome.failures] == [str(tmp_path / "bad.xml")]
         assert [release.record_count for release in ianaports.versions()] == [23, 22, 21, 20]
+
+
+class TestHostileShapes:
+    def test_release_with_far_more_records_is_suspect(self, tmp_path):
+        """More than SUSPECT_GROWTH times the records of the largest stored release is refused unless forced."""
+        (tmp_path / "a.xml").write_bytes(registry_xml("2025-01-01", 100))
+        (tmp_path / "b.xml").write_bytes(registry_xml("2025-02-01", 201))
+        ianaports.sync(tmp_path / "a.xml")
+        with pytest.raises(SuspectReleaseError, match="201 records, more than 2 times the 100"):
+            ianaports.sync(tmp_path / "b.xml")
+        assert len(ianaports.versions()) == 1
+        ianaports.sync(tmp_path / "b.xml", force=True)
+        assert len(ianaports.versions()) == 2
+
+    def test_deeply_nested_ranges_are_suspect(self, tmp_path):
+        """14,000 nested ranges i-(65535-i) are refused as suspect, naming depth and port, even on an empty store."""
+        path = tmp_path / "nested.xml"
+        path.write_bytes(nested_ranges_xml(14_000))
+        with pytest.raises(SuspectReleaseError, match="14000 records holding port 13999"):
+            ianaports.sync(path)
+        assert ianaports.versions() == ()
+
+    def test_real_releases_are_far_below_the_overlap_limit(self):
+        """Every real release has at most 7 records on one port, so SUSPECT_OVERLAP (64) leaves ample room."""
+        depths = {path.name: port_overlap(parsed(path))[0] for path in real_release_paths()}
+        if not depths:
+            pytest.skip("no real releases")
+        assert max(depths.values()) == 7
+        assert 8 * max(depths.values()) < _sync.SUSPECT_OVERLAP

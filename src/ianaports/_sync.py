@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from .errors import CacheError, FetchError, NotFoundError, ParseError, StaleDataWarning, SuspectReleaseError
+from .registry import port_overlap
 from .store import ReleaseInfo, Store, resolve_cache_dir
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_URL",
+    "SUSPECT_GROWTH",
+    "SUSPECT_OVERLAP",
     "SUSPECT_RATIO",
     "FileFailure",
     "ImportProgress",
@@ -55,6 +58,10 @@ __all__ = [
 DEFAULT_URL = "https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.xml"
 #: A release with fewer records than this share of the previous one is refused unless forced.
 SUSPECT_RATIO = 0.9
+#: A release with more than this many times the records of the largest stored one is refused unless forced.
+SUSPECT_GROWTH = 2.0
+#: A release where more records than this hold one port is refused unless forced (every real one: 7).
+SUSPECT_OVERLAP = 64
 _LAST_CHECKED = "last_checked"
 
 logger = logging.getLogger("ianaports")
@@ -558,6 +565,7 @@ def _import_bytes(
     registry = parse_bytes(data) if registry is None else registry
     if not force:
         _guard(store, registry)
+        _guard_shape(store, registry)
     digest = sha256 or hashlib.sha256(data).hexdigest()
     return store.add(registry, xml=data, sha256=digest, source=source)
 
@@ -571,6 +579,23 @@ def _guard(store: Store, registry: Registry) -> None:
         raise SuspectReleaseError(
             f"the release of {registry.updated} has {len(registry)} records, far fewer than the"
             f" {previous.record_count} of {previous.updated}; refused as suspect (use --force to accept it)"
+        )
+
+
+def _guard_shape(store: Store, registry: Registry) -> None:
+    # Valid but hostile: far more records than any stored release, or spans
+    # nested far deeper than any real release, which makes every answer long.
+    largest = max((release.record_count for release in store.releases()), default=None)
+    if largest is not None and len(registry) > SUSPECT_GROWTH * largest:
+        raise SuspectReleaseError(
+            f"the release of {registry.updated} has {len(registry)} records, more than {SUSPECT_GROWTH:g} times"
+            f" the {largest} of the largest stored release; refused as suspect (use --force to accept it)"
+        )
+    depth, port = port_overlap(registry)
+    if depth > SUSPECT_OVERLAP:
+        raise SuspectReleaseError(
+            f"the release of {registry.updated} has {depth} records holding port {port}, where real releases have"
+            f" at most 7 (limit {SUSPECT_OVERLAP}); refused as suspect (use --force to accept it)"
         )
 
 

@@ -125,7 +125,7 @@ def check_port(port: int, *, what: str = "port") -> int:
     return port
 
 
-def check_text(text: str, *, what: str = "text") -> str:
+def check_text(text: object, *, what: str = "text") -> str:
     """Return *text* when it is a string; raise InvalidArgumentError otherwise (``search(None)``).
 
     >>> check_text("ssh")

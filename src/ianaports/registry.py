@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import bisect
 from typing import TYPE_CHECKING
 from typing import Protocol as TypingProtocol
 
 import attrs
 
+from ._intervals import SpanIndex, measure, overlap_depth, subtract, union
 from .errors import NotFoundError
 from .model import PORT_MAX, Person, PortRange, Protocol, ServiceRecord, check_port, check_text
 from .ranges import PortClass, classify
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["PortCounts", "PortStatistics", "RecordSource", "Registry", "port_statistics"]
+__all__ = ["PortCounts", "PortStatistics", "RecordSource", "Registry", "port_overlap", "port_statistics"]
 
 
 class RecordSource(TypingProtocol):
@@ -52,8 +52,7 @@ def _tuple_of_records(records: Iterable[ServiceRecord]) -> tuple[ServiceRecord, 
 @attrs.frozen
 class _Indexes:
     single: dict[int, list[int]]
-    span_breaks: list[int]
-    span_members: list[tuple[int, ...]]
+    spans: SpanIndex
     by_name: dict[str, list[int]]
 
 
@@ -70,21 +69,9 @@ def _build_indexes(records: tuple[ServiceRecord, ...]) -> _Indexes:
                 spans.append((ports.start, ports.end, position))
         if record.name:
             by_name.setdefault(record.name.lower(), []).append(position)
-    breaks, members = _elementary_segments(spans)
-    return _Indexes(single=single, span_breaks=breaks, span_members=members, by_name=by_name)
-
-
-def _elementary_segments(spans: list[tuple[int, int, int]]) -> tuple[list[int], list[tuple[int, ...]]]:
-    # Cut the port line at every span boundary; each piece then has one fixed
-    # set of covering spans, found by bisection instead of a scan.
-    breaks = sorted({start for start, _, _ in spans} | {end + 1 for _, end, _ in spans})
-    covering: list[list[int]] = [[] for _ in breaks]
-    for start, end, position in spans:
-        first = bisect.bisect_left(breaks, start)
-        last = bisect.bisect_left(breaks, end + 1)
-        for segment in range(first, last):
-            covering[segment].append(position)
-    return breaks, [tuple(sorted(members)) for members in covering]
+    # An interval index, not a table of every piece's spans: 14,000 nested
+    # spans made that table 200 million entries.
+    return _Indexes(single=single, spans=SpanIndex(spans), by_name=by_name)
 
 
 @attrs.frozen(kw_only=True)
@@ -123,9 +110,7 @@ class Registry:
         wanted = _protocol_or_none(protocol)
         index = self._index()
         positions = list(index.single.get(port, ()))
-        segment = bisect.bisect_right(index.span_breaks, port) - 1
-        if segment >= 0:
-            positions.extend(index.span_members[segment])
+        positions.extend(index.spans.holding(port))
         return self._select(sorted(positions), wanted)
 
     def lookup_span(self, span: PortRange, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
@@ -203,14 +188,18 @@ class Registry:
         """Ports within ``start..end`` that IANA lists as unassigned (for *protocol*, or all)."""
         span = PortRange(start, end)
         wanted = _protocol_or_none(protocol)
-        taken: set[int] = set()
-        for record in self.lookup_span(span):
-            if record.is_unassigned or record.ports is None:
-                continue
-            if wanted is not None and record.protocol not in (wanted, None):
-                continue
-            taken.update(range(max(record.ports.start, start), min(record.ports.end, end) + 1))
-        return [port for port in span if port not in taken]
+        # The union of what is taken, then its gaps: never port by port per record.
+        taken = union(
+            (max(record.ports.start, start), min(record.ports.end, end))
+            for record in self.lookup_span(span)
+            if record.ports is not None
+            and not record.is_unassigned
+            and (wanted is None or record.protocol in (wanted, None))
+        )
+        free: list[int] = []
+        for low, high in subtract([(start, end)], taken):
+            free.extend(range(low, high + 1))
+        return free
 
     def _select(self, positions: Iterable[int], protocol: Protocol | None) -> tuple[ServiceRecord, ...]:
         records = self.records
@@ -252,21 +241,24 @@ def port_statistics(registry: Registry) -> PortStatistics:
     does, and *unassigned* otherwise.  Rows come range by range (system, user,
     dynamic), each in the order TCP, UDP, SCTP, DCCP.
     """
-    assigned: dict[Protocol, set[int]] = {protocol: set() for protocol in _STATISTICS_PROTOCOLS}
-    reserved: dict[Protocol, set[int]] = {protocol: set() for protocol in _STATISTICS_PROTOCOLS}
+    assigned_spans: dict[Protocol, list[tuple[int, int]]] = {protocol: [] for protocol in _STATISTICS_PROTOCOLS}
+    reserved_spans: dict[Protocol, list[tuple[int, int]]] = {protocol: [] for protocol in _STATISTICS_PROTOCOLS}
     for record in registry.records:
         if record.ports is None or record.is_unassigned:
             continue
-        target = reserved if record.is_reserved else assigned
+        target = reserved_spans if record.is_reserved else assigned_spans
         protocols = _STATISTICS_PROTOCOLS if record.protocol is None else (record.protocol,)
         for protocol in protocols:
-            target[protocol].update(range(record.ports.start, record.ports.end + 1))
+            target[protocol].append((record.ports.start, record.ports.end))
+    # Unions of spans, measured per range: the cost follows the records, not the ports they span.
+    assigned = {protocol: union(spans) for protocol, spans in assigned_spans.items()}
+    reserved = {protocol: subtract(union(reserved_spans[protocol]), assigned[protocol]) for protocol in assigned}
     rows = []
     for port_class in PortClass:
         span = port_class.span
         for protocol in _STATISTICS_PROTOCOLS:
-            taken = sum(1 for port in assigned[protocol] if port in span)
-            held = sum(1 for port in reserved[protocol] - assigned[protocol] if port in span)
+            taken = measure(assigned[protocol], span.start, span.end)
+            held = measure(reserved[protocol], span.start, span.end)
             rows.append(
                 PortCounts(
                     port_class=port_class,
@@ -284,3 +276,14 @@ def port_statistics(registry: Registry) -> PortStatistics:
         names_without_port=sum(1 for record in registry.records if record.name and record.ports is None),
         ports=tuple(rows),
     )
+
+
+def port_overlap(registry: Registry) -> tuple[int, int | None]:
+    """The most records that hold one port, and the lowest port held by that many (None for no ports).
+
+    Every real release from 2017 to 2025 gives 7: a port with its tcp, udp,
+    sctp and dccp records inside a span or two.  A release far beyond that
+    (14,000 nested spans give 14,000) makes every answer about a port long,
+    so the sync guard refuses it as suspect.
+    """
+    return overlap_depth((record.ports.start, record.ports.end) for record in registry.records if record.ports)
