@@ -11,6 +11,7 @@ import attrs
 import pytest
 
 from ianaports import (
+    InvalidArgumentError,
     ParseError,
     ParseWarning,
     PartialDate,
@@ -376,3 +377,28 @@ class TestDeclaredEncoding:
         """A Latin-1 declaration over ASCII bytes is read, there being nothing to garble."""
         (record,) = parse(one_record(sc_record("1"), declaration="ISO-8859-1"))
         assert record.service_code == 1
+
+
+class TestSizeCap:
+    def test_default_cap_is_16_mib_near_real_releases(self):
+        """The cap is 16 MiB (real releases are under 4 MB): a 17 MiB document is refused by default."""
+        assert parser.DEFAULT_MAX_BYTES == 16 * 1024 * 1024
+        padded = fixture("child-order.xml") + b"<!-- padding -->\n" * (17 * 1024 * 1024 // 17)
+        with pytest.raises(ParseError, match=f"larger than the {16 * 1024 * 1024}-byte limit"):
+            parse(padded)
+
+    def test_environment_variable_overrides_the_cap(self, monkeypatch):
+        """IANAPORTS_MAX_BYTES raises the cap for every reader, or lowers it."""
+        padded = fixture("child-order.xml") + b"<!-- padding -->\n" * (17 * 1024 * 1024 // 17)
+        monkeypatch.setenv("IANAPORTS_MAX_BYTES", str(32 * 1024 * 1024))
+        assert len(parse(padded)) == 3
+        monkeypatch.setenv("IANAPORTS_MAX_BYTES", "100")
+        with pytest.raises(ParseError, match="larger than the 100-byte limit"):
+            parse(fixture("child-order.xml"))
+
+    @pytest.mark.parametrize("value", ["16M", "-1", "0", "9" * 5000, "\u0661\u0660"])
+    def test_bad_override_is_an_invalid_argument(self, monkeypatch, value):
+        """A value that is no whole number of bytes is refused by name, not read as something else."""
+        monkeypatch.setenv("IANAPORTS_MAX_BYTES", value)
+        with pytest.raises(InvalidArgumentError, match="IANAPORTS_MAX_BYTES must be a whole number"):
+            parse(fixture("child-order.xml"))

@@ -20,6 +20,8 @@ import attrs
 import requests
 
 from . import __version__
+from ._limits import DEFAULT_MAX_BYTES
+from ._limits import max_bytes as resolve_max_bytes
 from .errors import FetchError
 
 if TYPE_CHECKING:
@@ -39,8 +41,6 @@ __all__ = [
 USER_AGENT = f"ianaports/{__version__} (+https://github.com/ianaports/ianaports)"
 #: (connect, read) seconds: fail fast when offline, tolerate a slow server.
 DEFAULT_TIMEOUT = (10.0, 60.0)
-#: Real releases are under 4 MB; the cap stops a hostile or broken stream filling the disk.
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_RETRIES = 3
 #: The longest total time spent sleeping between attempts (Retry-After included).
 DEFAULT_MAX_WAIT = 60.0
@@ -115,7 +115,7 @@ def fetch(
     session: requests.Session | None = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
     validators: Validators | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
     retries: int | None = None,
     max_wait: float = DEFAULT_MAX_WAIT,
     sleep: Callable[[float], None] = time.sleep,
@@ -124,7 +124,8 @@ def fetch(
     """Download *url* into memory, or learn that it has not changed.
 
     The body is read in chunks and refused as soon as it grows past
-    *max_bytes*, so a hostile or broken stream costs at most the cap.
+    *max_bytes* (default ``IANAPORTS_MAX_BYTES`` if set, else 16 MiB), so a
+    hostile or broken stream costs at most the cap.
 
     Connection errors, timeouts, 429 and 5xx are retried *retries* times (default
     :data:`DEFAULT_RETRIES`) with
@@ -139,6 +140,7 @@ def fetch(
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"only http and https URLs can be fetched, not {url!r}")
     retries = DEFAULT_RETRIES if retries is None else retries
+    max_bytes = resolve_max_bytes(max_bytes)
     owned = session is None
     active = session or new_session()
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip", **(validators or Validators()).headers()}

@@ -22,6 +22,8 @@ from typing import IO, TYPE_CHECKING, Literal
 from lxml import etree
 
 from ._canonical import canonical_person, canonical_record, canonical_span
+from ._limits import DEFAULT_MAX_BYTES
+from ._limits import max_bytes as resolve_max_bytes
 from .errors import ParseError
 from .model import (
     PartialDate,
@@ -53,8 +55,6 @@ __all__ = [
 Source = str | os.PathLike[str] | bytes | IO[bytes]
 Mode = Literal["strict", "lenient"]
 
-#: Real releases are under 4 MB; 64 MB leaves room for growth and stops a hostile stream.
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 #: Reads come in slices this big, so an endless stream costs no more than the cap.
 _READ_CHUNK = 1024 * 1024
 
@@ -73,18 +73,22 @@ class ParseWarning(UserWarning):
     """A record was skipped in lenient mode; the message says which and why."""
 
 
-def parse(source: Source, *, mode: Mode = "strict", max_bytes: int = DEFAULT_MAX_BYTES) -> Registry:
+def parse(source: Source, *, mode: Mode = "strict", max_bytes: int | None = None) -> Registry:
     """Parse a registry from a path, raw bytes or a binary file object.
 
     ``.xml``, ``.xml.gz``, ``.xml.xz`` and ``.xml.bz2`` are recognised by their
     content, not their name.  In ``"lenient"`` mode a malformed record is skipped
     with a :class:`ParseWarning` instead of failing the whole document.
+    *max_bytes* caps the input, compressed and not (default
+    ``IANAPORTS_MAX_BYTES`` if set, else :data:`DEFAULT_MAX_BYTES`, 16 MiB).
     """
-    return parse_bytes(read_source_bytes(source, max_bytes=max_bytes), mode=mode, max_bytes=max_bytes)
+    limit = resolve_max_bytes(max_bytes)
+    return parse_bytes(read_source_bytes(source, max_bytes=limit), mode=mode, max_bytes=limit)
 
 
-def read_source_bytes(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Return the uncompressed bytes of *source*, refusing more than *max_bytes*."""
+def read_source_bytes(source: Source, *, max_bytes: int | None = None) -> bytes:
+    """Return the uncompressed bytes of *source*, refusing more than *max_bytes* (see :func:`parse`)."""
+    max_bytes = resolve_max_bytes(max_bytes)
     if isinstance(source, bytes):
         raw = source
     elif isinstance(source, str | os.PathLike):
@@ -140,8 +144,9 @@ def _decompress_capped(raw: bytes, magic: bytes, max_bytes: int) -> bytes:
     return data
 
 
-def parse_bytes(data: bytes, *, mode: Mode = "strict", max_bytes: int = DEFAULT_MAX_BYTES) -> Registry:
-    """Parse uncompressed registry XML held in memory."""
+def parse_bytes(data: bytes, *, mode: Mode = "strict", max_bytes: int | None = None) -> Registry:
+    """Parse uncompressed registry XML held in memory (*max_bytes* as :func:`parse` has it)."""
+    max_bytes = resolve_max_bytes(max_bytes)
     if len(data) > max_bytes:
         raise ParseError(f"input is larger than the {max_bytes}-byte limit")
     _refuse_dtd(data)

@@ -24,8 +24,9 @@ from typing import IO, TYPE_CHECKING
 
 import attrs
 
+from ._limits import max_bytes
 from .errors import FetchError, ParseError
-from .parser import DEFAULT_MAX_BYTES, read_source_bytes, read_updated
+from .parser import read_source_bytes, read_updated
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
@@ -262,9 +263,10 @@ def _read_answer(stdout: IO[bytes], name: str) -> tuple[str | None, bytes | Pars
         raise FetchError(f"git cat-file gave an unexpected answer for {name}: {' '.join(header)!r}")
     blob_id, kind, size_text = header
     size = int(size_text)
-    if size > DEFAULT_MAX_BYTES:
+    limit = max_bytes()
+    if size > limit:
         _read_exactly(stdout, size + 1, keep=False)
-        return blob_id, ParseError(f"{name} is larger than the {DEFAULT_MAX_BYTES}-byte limit")
+        return blob_id, ParseError(f"{name} is larger than the {limit}-byte limit")
     data = _read_exactly(stdout, size + 1)[:size]  # the content, then a newline
     if kind != "blob":
         return None, ParseError(f"{name} is a {kind}, not a file")
