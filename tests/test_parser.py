@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import bz2
+import contextlib
 import datetime as dt
 import gzip
 import io
 import lzma
+import os
 import re
+import threading
+import time
 
 import attrs
 import pytest
@@ -402,3 +406,41 @@ class TestSizeCap:
         monkeypatch.setenv("IANAPORTS_MAX_BYTES", value)
         with pytest.raises(InvalidArgumentError, match="IANAPORTS_MAX_BYTES must be a whole number"):
             parse(fixture("child-order.xml"))
+
+
+class TestNotAFile:
+    def test_fifo_without_a_writer_is_refused_at_once(self, tmp_path):
+        """parse(FIFO) with no one writing ends at once in a ParseError naming a FIFO (it blocked forever)."""
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        with pytest.raises(ParseError, match=r"it is a FIFO \(named pipe\) and nothing was written to it"):
+            parse(fifo)
+
+    def test_fifo_with_a_writer_is_read(self, tmp_path):
+        """A FIFO someone writes a release into (as --file <(xz -dc ...) gives) is read whole."""
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+
+        def write() -> None:
+            # A reader that came before this writer and left (reading nothing) breaks the pipe: write again.
+            while True:
+                with contextlib.suppress(BrokenPipeError):
+                    fifo.write_bytes(fixture("child-order.xml"))
+                    return
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        found = None
+        deadline = time.monotonic() + 10
+        while found is None and time.monotonic() < deadline:
+            # Until the writer's open() is in, the FIFO reads as empty: try again.
+            with contextlib.suppress(ParseError):
+                found = parse(fifo)
+        writer.join(timeout=10)
+        assert found is not None
+        assert len(found) == 3
+
+    def test_character_device_is_named(self):
+        """parse('/dev/zero') says it is a character device, not 'larger than the limit' after reading 16 MiB."""
+        with pytest.raises(ParseError, match="cannot read /dev/zero: it is a character device, not a file"):
+            parse("/dev/zero")

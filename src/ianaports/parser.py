@@ -15,6 +15,7 @@ import io
 import lzma
 import os
 import re
+import stat
 import warnings
 import zlib
 from typing import IO, TYPE_CHECKING, Literal
@@ -22,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Literal
 from lxml import etree
 
 from ._canonical import canonical_person, canonical_record, canonical_span
+from ._files import file_kind
 from ._limits import DEFAULT_MAX_BYTES
 from ._limits import max_bytes as resolve_max_bytes
 from .errors import ParseError
@@ -92,14 +94,34 @@ def read_source_bytes(source: Source, *, max_bytes: int | None = None) -> bytes:
     if isinstance(source, bytes):
         raw = source
     elif isinstance(source, str | os.PathLike):
-        try:
-            with open(source, "rb") as handle:  # noqa: PTH123 - accepts any PathLike
-                raw = _read_capped(handle, max_bytes, str(source))
-        except OSError as exc:
-            raise ParseError(f"cannot read {os.fspath(source)}: {exc.strerror or exc}") from exc
+        raw = _read_path(source, max_bytes)
     else:
         raw = _read_capped(source, max_bytes, "input")
     return _decompress(raw, max_bytes)
+
+
+def _read_path(source: str | os.PathLike[str], max_bytes: int) -> bytes:
+    shown = os.fspath(source)
+    try:
+        # O_NONBLOCK: opening a FIFO no one writes to returns at once instead of
+        # waiting forever; reads block again once it is open.
+        descriptor = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ParseError(f"cannot read {shown}: {exc.strerror or exc}") from exc
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode) or stat.S_ISDIR(mode):
+            raise ParseError(f"cannot read {shown}: it is {file_kind(mode)}, not a file")
+        os.set_blocking(descriptor, True)
+        with open(descriptor, "rb", closefd=False) as handle:
+            raw = _read_capped(handle, max_bytes, shown)
+    except OSError as exc:
+        raise ParseError(f"cannot read {shown}: {exc.strerror or exc}") from exc
+    finally:
+        os.close(descriptor)
+    if not raw and stat.S_ISFIFO(mode):
+        raise ParseError(f"cannot read {shown}: it is {file_kind(mode)} and nothing was written to it")
+    return raw
 
 
 def _read_capped(handle: IO[bytes], max_bytes: int, what: str) -> bytes:

@@ -18,12 +18,14 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import threading
 from typing import IO, TYPE_CHECKING
 
 import attrs
 
+from ._files import file_kind
 from ._limits import max_bytes
 from .errors import FetchError, ParseError
 from .parser import read_source_bytes, read_updated
@@ -314,6 +316,14 @@ def open_local_source(path: Path, *, git_ref: str | None = None, git_path: str |
         if not path.exists():
             raise FetchError("no such file or folder")
         raise FetchError("not a git repository (--git-ref and --git-path read one)")
-    if not path.exists():
-        raise FetchError("no such file or folder")
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise FetchError("no such file or folder") from None
+    except OSError as exc:
+        raise FetchError(f"cannot read it: {exc.strerror or exc}") from exc
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        # A sync reads a source twice (its date first, then the release), and
+        # /dev/zero or a FIFO with no writer would never end: a file or a folder only.
+        raise FetchError(f"it is {file_kind(mode)}, not a file or folder: save the release to a file first")
     return FolderSource(path)

@@ -140,6 +140,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in arguments
     try:
+        _refuse_undecodable(arguments)
         args = build_parser().parse_args(arguments)
         handler: Handler | None = getattr(args, "handler", None)
         if handler is None:
@@ -168,6 +169,18 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             raise
         out.message(f"ianaports: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)")
         return EXIT_INTERNAL
+
+
+def _refuse_undecodable(arguments: Sequence[str]) -> None:
+    """Refuse an argument that is not UTF-8 (Python holds its bad bytes as lone surrogates, which cannot be printed)."""
+    for position, argument in enumerate(arguments, 1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(argument).decode("utf-8", errors="backslashreplace")
+            raise UsageError(
+                f"argument {position} is not UTF-8 text: '{shown}' (ianaports takes UTF-8 arguments)"
+            ) from None
 
 
 def _usage_message(message: str, arguments: Sequence[str]) -> str:
