@@ -105,7 +105,11 @@ class Registry:
         return f"<Registry {len(self.records)} records, updated {self.updated.isoformat()}>"
 
     def lookup(self, port: int, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
-        """Every record whose port or span holds *port*, in file order; ``()`` if none."""
+        """Every record whose port or span holds *port*, in file order; ``()`` if none.
+
+        Raises :class:`~ianaports.InvalidArgumentError` for a port outside
+        0-65535 or that is not an ``int`` (``80.5``, ``True``, ``"80"``).
+        """
         check_port(port)
         wanted = _protocol_or_none(protocol)
         index = self._index()
