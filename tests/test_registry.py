@@ -222,7 +222,7 @@ class TestHostileNesting:
         assert nested.unassigned(30_000, 30_010, protocol="udp") == list(range(30_000, 30_011))
 
     def test_overlap_depth_is_measured(self, nested):
-        """port_overlap finds the 14,000 records on one port (the lowest such is 13999)."""
+        """port_overlap finds the 14,000 spans on one port (the lowest such is 13999)."""
         assert port_overlap(nested) == (NESTED, NESTED - 1)
 
 

@@ -554,14 +554,14 @@ class TestHostileShapes:
         """14,000 nested ranges i-(65535-i) are refused as suspect, naming depth and port, even on an empty store."""
         path = tmp_path / "nested.xml"
         path.write_bytes(nested_ranges_xml(14_000))
-        with pytest.raises(SuspectReleaseError, match="14000 records holding port 13999"):
+        with pytest.raises(SuspectReleaseError, match="14000 spans holding port 13999"):
             ianaports.sync(path)
         assert ianaports.versions() == ()
 
     def test_real_releases_are_far_below_the_overlap_limit(self):
-        """Every real release has at most 7 records on one port, so SUSPECT_OVERLAP (64) leaves ample room."""
+        """Every real release has at most 2 spans on one port, so SUSPECT_OVERLAP (64) leaves ample room."""
         depths = {path.name: port_overlap(parsed(path))[0] for path in real_release_paths()}
         if not depths:
             pytest.skip("no real releases")
-        assert max(depths.values()) == 7
-        assert 8 * max(depths.values()) < _sync.SUSPECT_OVERLAP
+        assert max(depths.values()) == 2
+        assert 30 * max(depths.values()) < _sync.SUSPECT_OVERLAP

@@ -60,7 +60,7 @@ DEFAULT_URL = "https://www.iana.org/assignments/service-names-port-numbers/servi
 SUSPECT_RATIO = 0.9
 #: A release with more than this many times the records of the largest stored one is refused unless forced.
 SUSPECT_GROWTH = 2.0
-#: A release where more records than this hold one port is refused unless forced (every real one: 7).
+#: A release where more spans than this hold one port is refused unless forced (every real one: 2).
 SUSPECT_OVERLAP = 64
 _LAST_CHECKED = "last_checked"
 
@@ -594,8 +594,8 @@ def _guard_shape(store: Store, registry: Registry) -> None:
     depth, port = port_overlap(registry)
     if depth > SUSPECT_OVERLAP:
         raise SuspectReleaseError(
-            f"the release of {registry.updated} has {depth} records holding port {port}, where real releases have"
-            f" at most 7 (limit {SUSPECT_OVERLAP}); refused as suspect (use --force to accept it)"
+            f"the release of {registry.updated} has {depth} spans holding port {port}, where real releases have"
+            f" at most 2 (limit {SUSPECT_OVERLAP}); refused as suspect (use --force to accept it)"
         )
 
 
