@@ -550,6 +550,17 @@ class TestHostileShapes:
         ianaports.sync(tmp_path / "b.xml", force=True)
         assert len(ianaports.versions()) == 2
 
+    def test_huge_first_release_is_suspect(self, tmp_path, monkeypatch):
+        """On an empty store, more than SUSPECT_FIRST_RECORDS records is refused unless forced."""
+        monkeypatch.setattr(_sync, "SUSPECT_FIRST_RECORDS", 50)
+        path = tmp_path / "big.xml"
+        path.write_bytes(registry_xml("2025-01-01", 51))
+        with pytest.raises(SuspectReleaseError, match="51 records, more than the 50 a first release may have"):
+            ianaports.sync(path)
+        assert ianaports.versions() == ()
+        ianaports.sync(path, force=True)
+        assert len(ianaports.versions()) == 1
+
     def test_deeply_nested_ranges_are_suspect(self, tmp_path):
         """14,000 nested ranges i-(65535-i) are refused as suspect, naming depth and port, even on an empty store."""
         path = tmp_path / "nested.xml"

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_URL",
+    "SUSPECT_FIRST_RECORDS",
     "SUSPECT_GROWTH",
     "SUSPECT_OVERLAP",
     "SUSPECT_RATIO",
@@ -60,6 +61,8 @@ DEFAULT_URL = "https://www.iana.org/assignments/service-names-port-numbers/servi
 SUSPECT_RATIO = 0.9
 #: A release with more than this many times the records of the largest stored one is refused unless forced.
 SUSPECT_GROWTH = 2.0
+#: With nothing stored to compare with, a release of more records than this is refused unless forced (real: 14,496).
+SUSPECT_FIRST_RECORDS = 100_000
 #: A release where more spans than this hold one port is refused unless forced (every real one: 2).
 SUSPECT_OVERLAP = 64
 _LAST_CHECKED = "last_checked"
@@ -590,6 +593,11 @@ def _guard_shape(store: Store, registry: Registry) -> None:
         raise SuspectReleaseError(
             f"the release of {registry.updated} has {len(registry)} records, more than {SUSPECT_GROWTH:g} times"
             f" the {largest} of the largest stored release; refused as suspect (use --force to accept it)"
+        )
+    if largest is None and len(registry) > SUSPECT_FIRST_RECORDS:
+        raise SuspectReleaseError(
+            f"the release of {registry.updated} has {len(registry)} records, more than the {SUSPECT_FIRST_RECORDS}"
+            " a first release may have (real ones have about 14,500); refused as suspect (use --force to accept it)"
         )
     depth, port = port_overlap(registry)
     if depth > SUSPECT_OVERLAP:
