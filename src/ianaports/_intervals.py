@@ -37,18 +37,19 @@ class SpanIndex:
         listed = list(spans)
         self._breaks = sorted({start for start, _, _ in listed} | {end + 1 for _, end, _ in listed})
         self._size = size = len(self._breaks)
-        nodes: dict[int, list[int]] = {}
+        # A list, not a dict: a lookup walks about 11 nodes, and indexing is the cheaper step.
+        nodes: list[list[int] | None] = [None] * (2 * size)
         breaks = self._breaks
         for start, end, key in listed:
             low = bisect.bisect_left(breaks, start) + size
             high = bisect.bisect_left(breaks, end + 1) + size
             while low < high:
                 if low & 1:
-                    nodes.setdefault(low, []).append(key)
+                    _add(nodes, low, key)
                     low += 1
                 if high & 1:
                     high -= 1
-                    nodes.setdefault(high, []).append(key)
+                    _add(nodes, high, key)
                 low >>= 1
                 high >>= 1
         self._nodes = nodes
@@ -56,7 +57,7 @@ class SpanIndex:
         self._starts = [start for start, _ in by_start]
         self._start_keys = [key for _, key in by_start]
         #: How many keys the tree holds: the measure of its memory (tests bound it).
-        self.stored = sum(len(keys) for keys in nodes.values())
+        self.stored = sum(len(keys) for keys in nodes if keys)
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -70,7 +71,7 @@ class SpanIndex:
         node = piece + self._size
         nodes = self._nodes
         while node:
-            keys = nodes.get(node)
+            keys = nodes[node]
             if keys:
                 found.extend(keys)
             node >>= 1
@@ -87,6 +88,14 @@ class SpanIndex:
         last = bisect.bisect_right(self._starts, end)
         found.extend(self._start_keys[first:last])
         return found
+
+
+def _add(nodes: list[list[int] | None], node: int, key: int) -> None:
+    keys = nodes[node]
+    if keys is None:
+        nodes[node] = [key]
+    else:
+        keys.append(key)
 
 
 def union(spans: Iterable[Span]) -> list[Span]:
