@@ -421,22 +421,27 @@ class TestNotAFile:
         fifo = tmp_path / "pipe"
         os.mkfifo(fifo)
 
+        done = threading.Event()
+
         def write() -> None:
-            # A reader that came before this writer and left (reading nothing) breaks the pipe: write again.
-            while True:
+            # A reader that opened before this writer may close with the bytes
+            # unread, so write again until the reader says it has them.
+            while not done.is_set():
                 with contextlib.suppress(BrokenPipeError):
                     fifo.write_bytes(fixture("child-order.xml"))
-                    return
 
         writer = threading.Thread(target=write, daemon=True)
         writer.start()
         found = None
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while found is None and time.monotonic() < deadline:
             # Until the writer's open() is in, the FIFO reads as empty: try again.
             with contextlib.suppress(ParseError):
                 found = parse(fifo)
+        done.set()
+        release = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a writer waiting for a reader goes on
         writer.join(timeout=10)
+        os.close(release)
         assert found is not None
         assert len(found) == 3
 
