@@ -17,3 +17,13 @@ def registry_xml(updated: str = "2025-12-15", count: int = 20, *, extra: str = "
         "<title>Service Name and Transport Protocol Port Number Registry</title>\n"
         f"<updated>{updated}</updated>\n{records}{extra}</registry>\n"
     ).encode()
+
+
+def nested_ranges_xml(count: int, updated: str = "2025-12-15") -> bytes:
+    """A valid but hostile registry: *count* named tcp ranges ``i-(65535-i)``, each inside the one before."""
+    records = "".join(
+        f"<record><name>nest{index}</name><protocol>tcp</protocol><number>{index}-{65535 - index}</number>"
+        f"<description>Nested {index}</description></record>\n"
+        for index in range(count)
+    )
+    return registry_xml(updated, 0, extra=records)

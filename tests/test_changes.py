@@ -18,9 +18,11 @@ from ianaports import (
     ServiceRecord,
     diff,
     history,
+    parse,
 )
 from ianaports.changes import FIELD_NAMES, diff_records, record_matches
 from realdata import FIXTURES, parsed, real_release_paths, require_real
+from synthetic import registry_xml
 
 OLD_DATE = dt.date(2025, 11, 20)
 NEW_DATE = dt.date(2025, 12, 15)
@@ -543,3 +545,23 @@ class TestRenames:
             (NEW_DATE, "renamed", "newname"),
         ]
         assert found.events[1].fields[0] == FieldChange("service_name", "oldname", "newname")
+
+
+def test_diff_with_one_wide_span_stays_linear():
+    """14,000 de-assigned ports beside a new 0-65535 span each find it alone (a widest-span window scanned all)."""
+    count = 14_000
+    old_records = "".join(
+        f"<record><name>svc{index}</name><protocol>tcp</protocol><number>{40000 + index}</number></record>\n"
+        for index in range(count)
+    )
+    new_records = "<record><name>wide</name><protocol>tcp</protocol><number>0-65535</number></record>\n" + "".join(
+        f"<record><name>pair{index}</name><protocol>udp</protocol><number>{2000 + 2 * index}-{2001 + 2 * index}"
+        "</number></record>\n"
+        for index in range(count)
+    )
+    old = parse(registry_xml("2025-01-01", 0, extra=old_records))
+    new = parse(registry_xml("2025-02-01", 0, extra=new_records))
+    change = diff(old, new)
+    assert len(change.deassignments) == count
+    assert {tuple(record.name for record in move.now) for move in change.deassignments} == {("wide",)}
+    assert {move.status for move in change.deassignments} == {DeassignmentStatus.REASSIGNED}

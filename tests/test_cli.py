@@ -650,3 +650,25 @@ class TestEmptyPaths:
         assert (code, out) == (EXIT_USAGE, "")
         assert err.startswith(f"ianaports {argv[0]}: argument {option}: an empty path")
         assert err.count("\n") == 1
+
+
+class TestHostileArguments:
+    @pytest.mark.parametrize("argv", [["search", "caf\udcff"], ["search", "--json", "\udcff"], ["show", "\udcff"]])
+    def test_non_utf8_argument_is_a_usage_error(self, argv):
+        """An argument of non-UTF-8 bytes (held as lone surrogates) exits 2 naming it, not 70 on printing it."""
+        code, out, err = run(*argv)
+        assert (code, out) == (EXIT_USAGE, "")
+        assert err.startswith(f"ianaports: argument {len(argv)} is not UTF-8 text: '")
+        assert "\\xff" in err
+        assert err.count("\n") == 1
+
+    def test_non_utf8_argument_from_a_real_command_line(self):
+        """Bytes 0xff on a real command line exit 2 with one line on stderr."""
+        done = subprocess.run(
+            [sys.executable, "-m", "ianaports", "search", os.fsdecode(b"caf\xff")],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+        assert done.returncode == EXIT_USAGE
+        assert done.stderr.decode().startswith("ianaports: argument 2 is not UTF-8 text: 'caf\\xff'")

@@ -11,6 +11,7 @@ import pytest
 from ianaports import InvalidArgumentError, PortClass, Protocol
 from ianaports.cli import EXIT_NEW_LISTENERS, EXIT_OK, EXIT_USAGE, main
 from ianaports.listen import (
+    BASELINE_MAX_BYTES,
     FlagCode,
     Listener,
     audit,
@@ -306,3 +307,35 @@ class TestProcessMatch:
         assert (items[3389]["pid"], items[3389]["process"]) == (31337, "python3")
         assert [flag["code"] for flag in items[3389]["flags"]] == ["unexpected-process"]
         assert items[22]["flags"] == []
+
+
+class TestHostileBaselines:
+    def test_endless_baseline_is_cut_at_the_cap(self):
+        """--baseline /dev/zero reads just past the size cap and exits 2 saying so (it read 20 GB before)."""
+        err = io.StringIO()
+        assert main(["listening", "--baseline", "/dev/zero"], stdout=io.StringIO(), stderr=err) == EXIT_USAGE
+        assert err.getvalue() == (
+            f"ianaports: baseline /dev/zero is larger than the {BASELINE_MAX_BYTES}-byte limit;"
+            " it is no ianaports baseline\n"
+        )
+
+    def test_deeply_nested_baseline_is_a_usage_error(self, tmp_path):
+        """100,000 '[' is a clear one-line error and exit 2, not a RecursionError and exit 70."""
+        path = tmp_path / "deep.json"
+        path.write_text("[" * 100_000)
+        err = io.StringIO()
+        assert main(["listening", "--baseline", str(path)], stdout=io.StringIO(), stderr=err) == EXIT_USAGE
+        assert err.getvalue() == f"ianaports: baseline {path} is not an ianaports baseline: its JSON nests too deep\n"
+
+    def test_save_baseline_ignores_a_symlink_at_the_old_temporary_name(self, tmp_path):
+        """A symlink planted at the predictable .P.tmp is neither followed nor written: the temp file is private."""
+        victim = tmp_path / "victim.txt"
+        victim.write_text("precious\n")
+        target = tmp_path / "ports.json"
+        (tmp_path / ".ports.json.tmp").symlink_to(victim)
+        listener = Listener(protocol=Protocol.TCP, address="0.0.0.0", port=22, process="sshd")
+        save_baseline([listener], target)
+        assert victim.read_text() == "precious\n"
+        assert (tmp_path / ".ports.json.tmp").is_symlink()
+        assert load_baseline(target) == (listener,)
+        assert sorted(path.name for path in tmp_path.iterdir()) == [".ports.json.tmp", "ports.json", "victim.txt"]

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 import bz2
+import contextlib
 import datetime as dt
 import gzip
 import io
 import lzma
+import os
 import re
+import threading
+import time
 
 import attrs
 import pytest
 
 from ianaports import (
+    InvalidArgumentError,
     ParseError,
     ParseWarning,
     PartialDate,
@@ -333,3 +338,157 @@ class TestPeopleFidelity:
         )
         contact = parser.parse_bytes(xml).records[0].contacts[0]
         assert (contact.id, contact.name, contact.uris) == ("jon_postel", "Jon Postel", ("mailto:a&b", "mailto:c&d"))
+
+
+def one_record(record: str, *, updated: str = "2025-12-15", declaration: str = "UTF-8") -> bytes:
+    """A registry document of one record (raw XML) under an XML declaration naming *declaration*."""
+    return (
+        f'<?xml version="1.0" encoding="{declaration}"?>\n'
+        '<registry xmlns="http://www.iana.org/assignments" id="service-names-port-numbers">\n'
+        f"<title>t</title><updated>{updated}</updated>\n{record}\n</registry>\n"
+    ).encode()
+
+
+def sc_record(code: str) -> str:
+    return f"<record><name>x</name><protocol>dccp</protocol><number>7</number><sc>{code}</sc></record>"
+
+
+class TestHostileNumbersAndDates:
+    def test_service_code_of_5000_digits_is_a_parse_error_with_location(self):
+        """A <sc> past int()'s 4,300-digit limit is a ParseError naming the field, not a bare ValueError."""
+        with pytest.raises(ParseError) as caught:
+            parse(one_record(sc_record("9" * 5000)))
+        assert caught.value.location == "line 4, record[0].sc"
+        assert "(5000 characters)" in caught.value.message
+
+    def test_service_code_of_5000_digits_is_skipped_in_lenient_mode(self):
+        """In lenient mode the record with a huge <sc> is skipped with a ParseWarning."""
+        with pytest.warns(ParseWarning, match=r"record\[0\]\.sc"):
+            registry = parse(one_record(sc_record("1" * 5000)), mode="lenient")
+        assert len(registry) == 0
+
+    @pytest.mark.parametrize("code", ["4294967296", "٨٠", "\uff18\uff10", "-1"])
+    def test_service_code_out_of_range_or_in_other_digits_is_refused(self, code):
+        """A service code above 32 bits, or written in non-ASCII digits, is refused (int() reads '٨٠' as 80)."""
+        with pytest.raises(ParseError, match="service code"):
+            parse(one_record(sc_record(code)))
+
+    def test_largest_service_code_is_read(self):
+        """The largest 32-bit service code, leading zeros and all, is a number."""
+        (record,) = parse(one_record(sc_record("004294967295")))
+        assert record.service_code == 4294967295
+
+    @pytest.mark.parametrize(
+        "record",
+        [
+            "<record><name>x</name><protocol>tcp</protocol><number>٨٠</number></record>",
+            "<record><name>x</name><protocol>tcp</protocol><number>٨٠-٩٠</number></record>",
+            '<record date="٢٠٢٠-01-01"><name>x</name><protocol>tcp</protocol><number>80</number></record>',
+            '<record updated="2020-\u0660\u0661"><name>x</name><protocol>tcp</protocol><number>80</number></record>',
+        ],
+        ids=["port", "span", "date", "month"],
+    )
+    def test_non_ascii_digits_are_refused_in_ports_and_dates(self, record):
+        """Ports and record dates are read in ASCII digits only: '٨٠' is no port, '٢٠٢٠' no year."""
+        with pytest.raises(ParseError):
+            parse(one_record(record))
+
+    @pytest.mark.parametrize("updated", ["2025-W51-1", "20251215", "2025-349", "٢٠٢٥-12-15", "2025-12-15T00:00"])
+    def test_updated_takes_one_explicit_form(self, updated):
+        """<updated> is YYYY-MM-DD only, on every Python: no week dates or compact forms from fromisoformat."""
+        with pytest.raises(ParseError, match="not a YYYY-MM-DD date"):
+            parse(one_record(sc_record("1"), updated=updated))
+        assert parser.read_updated(one_record(sc_record("1"), updated=updated)) is None
+
+    def test_updated_with_blanks_is_read(self):
+        """Blanks around the date are layout, as IANA's own files have them."""
+        data = one_record(sc_record("1"), updated=" 2025-12-15\n")
+        assert parse(data).updated == dt.date(2025, 12, 15) == parser.read_updated(data)
+
+
+class TestDeclaredEncoding:
+    @pytest.mark.parametrize("declaration", ["ISO-8859-1", "latin1", "windows-1252"])
+    def test_utf8_bytes_declared_latin1_are_refused(self, declaration):
+        """UTF-8 bytes under a Latin-1 declaration are refused, not stored as mojibake ('Ã©' for 'é')."""
+        data = one_record("<record><name>x</name><description>café</description></record>", declaration=declaration)
+        with pytest.raises(ParseError, match=r"declares .* but its bytes are UTF-8"):
+            parse(data)
+
+    def test_real_latin1_bytes_are_read_as_declared(self):
+        """A document really in Latin-1 reads as such: 'é' is one byte, 0xe9, no valid UTF-8."""
+        data = one_record("<record><name>x</name><description>café</description></record>", declaration="ISO-8859-1")
+        (record,) = parse(data.decode().encode("latin-1"))
+        assert record.description == "café"
+
+    def test_ascii_under_latin1_is_fine(self):
+        """A Latin-1 declaration over ASCII bytes is read, there being nothing to garble."""
+        (record,) = parse(one_record(sc_record("1"), declaration="ISO-8859-1"))
+        assert record.service_code == 1
+
+
+class TestSizeCap:
+    def test_default_cap_is_16_mib_near_real_releases(self):
+        """The cap is 16 MiB (real releases are under 4 MB): a 17 MiB document is refused by default."""
+        assert parser.DEFAULT_MAX_BYTES == 16 * 1024 * 1024
+        padded = fixture("child-order.xml") + b"<!-- padding -->\n" * (17 * 1024 * 1024 // 17)
+        with pytest.raises(ParseError, match=f"larger than the {16 * 1024 * 1024}-byte limit"):
+            parse(padded)
+
+    def test_environment_variable_overrides_the_cap(self, monkeypatch):
+        """IANAPORTS_MAX_BYTES raises the cap for every reader, or lowers it."""
+        padded = fixture("child-order.xml") + b"<!-- padding -->\n" * (17 * 1024 * 1024 // 17)
+        monkeypatch.setenv("IANAPORTS_MAX_BYTES", str(32 * 1024 * 1024))
+        assert len(parse(padded)) == 3
+        monkeypatch.setenv("IANAPORTS_MAX_BYTES", "100")
+        with pytest.raises(ParseError, match="larger than the 100-byte limit"):
+            parse(fixture("child-order.xml"))
+
+    @pytest.mark.parametrize("value", ["16M", "-1", "0", "9" * 5000, "\u0661\u0660"])
+    def test_bad_override_is_an_invalid_argument(self, monkeypatch, value):
+        """A value that is no whole number of bytes is refused by name, not read as something else."""
+        monkeypatch.setenv("IANAPORTS_MAX_BYTES", value)
+        with pytest.raises(InvalidArgumentError, match="IANAPORTS_MAX_BYTES must be a whole number"):
+            parse(fixture("child-order.xml"))
+
+
+class TestNotAFile:
+    def test_fifo_without_a_writer_is_refused_at_once(self, tmp_path):
+        """parse(FIFO) with no one writing ends at once in a ParseError naming a FIFO (it blocked forever)."""
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        with pytest.raises(ParseError, match=r"it is a FIFO \(named pipe\) and nothing was written to it"):
+            parse(fifo)
+
+    def test_fifo_with_a_writer_is_read(self, tmp_path):
+        """A FIFO someone writes a release into (as --file <(xz -dc ...) gives) is read whole."""
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+
+        done = threading.Event()
+
+        def write() -> None:
+            # A reader that opened before this writer may close with the bytes
+            # unread, so write again until the reader says it has them.
+            while not done.is_set():
+                with contextlib.suppress(BrokenPipeError):
+                    fifo.write_bytes(fixture("child-order.xml"))
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        found = None
+        deadline = time.monotonic() + 30
+        while found is None and time.monotonic() < deadline:
+            # Until the writer's open() is in, the FIFO reads as empty: try again.
+            with contextlib.suppress(ParseError):
+                found = parse(fifo)
+        done.set()
+        release = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a writer waiting for a reader goes on
+        writer.join(timeout=10)
+        os.close(release)
+        assert found is not None
+        assert len(found) == 3
+
+    def test_character_device_is_named(self):
+        """parse('/dev/zero') says it is a character device, not 'larger than the limit' after reading 16 MiB."""
+        with pytest.raises(ParseError, match="cannot read /dev/zero: it is a character device, not a file"):
+            parse("/dev/zero")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from ianaports import (
@@ -12,9 +14,10 @@ from ianaports import (
     classify,
     parse,
 )
-from ianaports.model import Status
-from ianaports.registry import PortCounts, PortStatistics, port_statistics
+from ianaports.model import STATUS_ORDER, Status
+from ianaports.registry import PortCounts, PortStatistics, port_overlap, port_statistics
 from realdata import FIXTURES
+from synthetic import nested_ranges_xml
 
 
 @pytest.fixture
@@ -137,6 +140,26 @@ class TestInvalidArguments:
             lambda registry: registry.service("smtp", "xyz"),
             lambda _registry: classify(-1),
             lambda _registry: PortRange.from_text("80-79"),
+            lambda registry: registry.lookup(80.5),
+            lambda registry: registry.lookup(True),  # noqa: FBT003 - the wrong type is the point
+            lambda registry: registry.lookup("80"),
+            lambda registry: registry.search(None),
+            lambda registry: registry.service(None),
+            lambda registry: registry.getservbyport(25.0),
+        ],
+        ids=[
+            "70000",
+            "xyz",
+            "reversed",
+            "service-xyz",
+            "classify",
+            "from_text",
+            "float",
+            "bool",
+            "str",
+            "search-none",
+            "service-none",
+            "getservbyport-float",
         ],
     )
     def test_are_ianaports_errors_and_value_errors(self, call):
@@ -146,6 +169,23 @@ class TestInvalidArguments:
             call(registry)
         assert isinstance(caught.value, ValueError)
         assert isinstance(caught.value, IanaportsError)
+
+
+@pytest.mark.parametrize(
+    "call", [lambda view: view.lookup(80.5), lambda view: view.lookup("80"), lambda view: view.search(None)]
+)
+def test_stored_release_view_refuses_wrong_types_alike(tmp_path, call):
+    """A stored release's view refuses a non-int port or non-str text as a Registry does."""
+    from ianaports import Store  # noqa: PLC0415 - loaded lazily by the package
+    from ianaports.parser import parse_bytes  # noqa: PLC0415 - as above
+
+    xml = (FIXTURES / "child-order.xml").read_bytes()
+    with Store(tmp_path) as store:
+        with store.lock():
+            release = store.add(parse_bytes(xml), xml=xml, source="test")
+        assert release is not None
+        with pytest.raises(InvalidArgumentError):
+            call(store.view(release.updated))
 
 
 def test_store_rejects_bad_history_arguments(tmp_path):
@@ -186,3 +226,75 @@ class TestStatusCounts:
             1895: Status.UNASSIGNED,
             49152: Status.UNASSIGNED,
         }
+
+
+NESTED = 14_000
+
+
+@pytest.fixture(scope="module")
+def nested():
+    """A valid but hostile release: 14,000 tcp spans i-(65535-i), each inside the one before."""
+    return parse(nested_ranges_xml(NESTED))
+
+
+class TestHostileNesting:
+    def test_lookup_index_stays_n_log_n(self, nested):
+        """The lookup index of 14,000 nested spans holds O(n log n) keys, where a table of pieces held 98 million."""
+        assert nested._index().spans.stored <= 2 * NESTED * math.ceil(math.log2(2 * NESTED))
+
+    def test_lookup_answers_every_span_holding_the_port(self, nested):
+        """Port 30000 is inside all 14,000 spans, port 13999 too, port 65535 only in 0-65535: in file order."""
+        assert [record.name for record in nested.lookup(30_000)] == [f"nest{index}" for index in range(NESTED)]
+        assert len(nested.lookup(NESTED - 1)) == NESTED
+        assert [record.name for record in nested.lookup(65_535)] == ["nest0"]
+
+    def test_statistics_and_unassigned_are_exact(self, nested):
+        """Counting by span unions gives every tcp port assigned and none for udp, as expanding ports did."""
+        stats = port_statistics(nested)
+        tcp = {row.port_class: row.assigned for row in stats.ports if row.protocol is Protocol.TCP}
+        assert tcp == {port_class: len(port_class.span) for port_class in PortClass}
+        assert all(row.assigned == row.reserved == 0 for row in stats.ports if row.protocol is not Protocol.TCP)
+        assert nested.unassigned(protocol="tcp") == []
+        assert nested.unassigned(30_000, 30_010, protocol="udp") == list(range(30_000, 30_011))
+
+    def test_overlap_depth_is_measured(self, nested):
+        """port_overlap finds the 14,000 spans on one port (the lowest such is 13999)."""
+        assert port_overlap(nested) == (NESTED, NESTED - 1)
+
+
+class TestUnionsAgreeWithPortByPort:
+    def test_statistics_match_a_port_by_port_count_on_the_newest_release(self, newest):
+        """On the real newest release, the union-based counts equal a port-by-port count, strongest status first."""
+        protocols = (Protocol.TCP, Protocol.UDP, Protocol.SCTP, Protocol.DCCP)
+        claimed = {status: {protocol: set() for protocol in protocols} for status in STATUS_ORDER[:-1]}
+        for record in newest.records:
+            if record.ports is None or record.status is Status.UNASSIGNED:
+                continue
+            for protocol in protocols if record.protocol is None else (record.protocol,):
+                claimed[record.status][protocol].update(record.ports)
+        expected = []
+        for port_class in PortClass:
+            for protocol in protocols:
+                stronger: set[int] = set()
+                counts = []
+                for status in STATUS_ORDER[:-1]:
+                    own = {port for port in claimed[status][protocol] if port in port_class.span} - stronger
+                    counts.append(len(own))
+                    stronger |= own
+                expected.append((port_class, protocol, *counts))
+        rows = port_statistics(newest).ports
+        got = [(r.port_class, r.protocol, r.assigned, r.reserved, r.private_use, r.withdrawn) for r in rows]
+        assert got == expected
+
+    def test_unassigned_matches_a_port_by_port_scan(self, newest):
+        """unassigned() lists exactly the ports no assignment or reservation holds, per protocol."""
+        for protocol in (None, "tcp", "dccp"):
+            taken = {
+                port
+                for record in newest.records
+                if record.ports is not None
+                and not record.is_unassigned
+                and (protocol is None or record.protocol in (Protocol(protocol), None))
+                for port in record.ports
+            }
+            assert newest.unassigned(1000, 9000, protocol) == [p for p in range(1000, 9001) if p not in taken]

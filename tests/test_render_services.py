@@ -9,9 +9,10 @@ import subprocess
 
 import pytest
 
-from ianaports import NotFoundError, parse
-from ianaports.render.services import is_services_name, services_lines, write_services
+from ianaports import NotFoundError, SuspectReleaseError, parse
+from ianaports.render.services import SERVICES_MAX_LINES, is_services_name, services_lines, write_services
 from realdata import FIXTURES, parsed, require_real
+from synthetic import nested_ranges_xml
 
 # services(5): name, port/protocol, optional aliases, optional comment; fields split on blanks.
 LINE_RE = re.compile(
@@ -112,3 +113,17 @@ def test_glibc_getent_reads_the_export(tmp_path):
     assert lines[1][:2] == ["taskmaster2000", "2402/udp"]
     assert lines[2][:3] == ["whoispp", "63/tcp", "whois++"]
     assert lines[3][:2] == ["x11", "6010/tcp"]
+
+
+def test_nested_spans_are_refused_before_a_line_is_written():
+    """14,000 nested spans would list 721 million lines: refused as suspect, and nothing at all is written."""
+    registry = parse(nested_ranges_xml(14_000))
+    stream = io.StringIO()
+    with pytest.raises(SuspectReleaseError, match="up to 721518000 lines, over the 1000000 limit"):
+        write_services(registry, stream)
+    assert stream.getvalue() == ""
+
+
+def test_real_release_is_far_below_the_line_limit():
+    """The newest real release lists about 11,700 lines, a hundredth of SERVICES_MAX_LINES."""
+    assert 11_000 < len(services_lines(parsed(require_real()))) < SERVICES_MAX_LINES / 80

@@ -9,7 +9,9 @@ import bz2
 import datetime as dt
 import gzip
 import lzma
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -189,3 +191,17 @@ class TestOpenLocalSource:
         """A path that does not exist is 'no such file or folder'."""
         with pytest.raises(FetchError, match="no such file or folder"):
             open_local_source(tmp_path / "missing")
+
+
+class TestNotAFile:
+    def test_fifo_is_named_and_never_waited_on(self, tmp_path):
+        """sync --source FIFO says it is a FIFO (it said 'no such file', or waited forever for a writer)."""
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        with pytest.raises(FetchError, match=r"it is a FIFO \(named pipe\), not a file or folder"):
+            open_local_source(fifo)
+
+    def test_character_device_is_named(self):
+        """sync --source /dev/zero says it is a character device instead of reading 16 MiB of zeros."""
+        with pytest.raises(FetchError, match="it is a character device, not a file or folder"):
+            open_local_source(Path("/dev/zero"))

@@ -33,10 +33,11 @@ from ianaports.errors import (
     StaleDataWarning,
     SuspectReleaseError,
 )
+from ianaports.registry import port_overlap
 from ianaports.store import Store
 from netserver import answer, closed_port_url
-from realdata import PROJECT_ROOT, parsed, require_real
-from synthetic import registry_xml
+from realdata import PROJECT_ROOT, parsed, real_release_paths, require_real
+from synthetic import nested_ranges_xml, registry_xml
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -822,3 +823,43 @@ def test_command_line_sync_through_a_proxy(raw_server, monkeypatch):
     assert (code, stderr) == (EXIT_OK, "")
     assert "http://registry.invalid/ports.xml: added 1 release(s)" in stdout
     assert proxy.requests[0].startswith(b"GET http://registry.invalid/ports.xml HTTP/1.1\r\n")
+
+
+class TestHostileShapes:
+    def test_release_with_far_more_records_is_suspect(self, tmp_path):
+        """More than SUSPECT_GROWTH times the records of the largest stored release is refused unless forced."""
+        (tmp_path / "a.xml").write_bytes(registry_xml("2025-01-01", 100))
+        (tmp_path / "b.xml").write_bytes(registry_xml("2025-02-01", 201))
+        ianaports.sync(tmp_path / "a.xml")
+        with pytest.raises(SuspectReleaseError, match="201 records, more than 2 times the 100"):
+            ianaports.sync(tmp_path / "b.xml")
+        assert len(ianaports.versions()) == 1
+        ianaports.sync(tmp_path / "b.xml", force=True)
+        assert len(ianaports.versions()) == 2
+
+    def test_huge_first_release_is_suspect(self, tmp_path, monkeypatch):
+        """On an empty store, more than SUSPECT_FIRST_RECORDS records is refused unless forced."""
+        monkeypatch.setattr(_sync, "SUSPECT_FIRST_RECORDS", 50)
+        path = tmp_path / "big.xml"
+        path.write_bytes(registry_xml("2025-01-01", 51))
+        with pytest.raises(SuspectReleaseError, match="51 records, more than the 50 a first release may have"):
+            ianaports.sync(path)
+        assert ianaports.versions() == ()
+        ianaports.sync(path, force=True)
+        assert len(ianaports.versions()) == 1
+
+    def test_deeply_nested_ranges_are_suspect(self, tmp_path):
+        """14,000 nested ranges i-(65535-i) are refused as suspect, naming depth and port, even on an empty store."""
+        path = tmp_path / "nested.xml"
+        path.write_bytes(nested_ranges_xml(14_000))
+        with pytest.raises(SuspectReleaseError, match="14000 spans holding port 13999"):
+            ianaports.sync(path)
+        assert ianaports.versions() == ()
+
+    def test_real_releases_are_far_below_the_overlap_limit(self):
+        """Every real release has at most 2 spans on one port, so SUSPECT_OVERLAP (64) leaves ample room."""
+        depths = {path.name: port_overlap(parsed(path))[0] for path in real_release_paths()}
+        if not depths:
+            pytest.skip("no real releases")
+        assert max(depths.values()) == 2
+        assert 30 * max(depths.values()) < _sync.SUSPECT_OVERLAP

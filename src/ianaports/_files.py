@@ -22,7 +22,7 @@ from .errors import CacheError
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["TEMP_PREFIX", "atomic_write", "fsync_folder", "replacing"]
+__all__ = ["TEMP_PREFIX", "atomic_write", "file_kind", "fsync_folder", "replacing"]
 
 #: Temporary files start with this, so a crash leaves names a cleanup can recognise.
 TEMP_PREFIX = ".ianaports-"
@@ -84,6 +84,23 @@ def _replace_regular(target: Path, existing: os.stat_result | None, *, shown: st
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def file_kind(mode: int) -> str:
+    """What a file of this ``st_mode`` is, in words: ``"a FIFO (named pipe)"``, ``"a character device"``...
+
+    >>> file_kind(stat.S_IFCHR)
+    'a character device'
+    """
+    kinds = (
+        (stat.S_ISREG, "a regular file"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
 def fsync_folder(folder: Path) -> None:

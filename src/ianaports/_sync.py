@@ -37,6 +37,7 @@ from .errors import (
     StaleDataWarning,
     SuspectReleaseError,
 )
+from .registry import port_overlap
 from .store import ReleaseInfo, Store, resolve_cache_dir
 from .store.layout import LOCK_TIMEOUT_SECONDS
 
@@ -57,6 +58,9 @@ __all__ = [
     "DEFAULT_URL",
     "FUTURE_MARGIN_DAYS",
     "RECENT_DAYS",
+    "SUSPECT_FIRST_RECORDS",
+    "SUSPECT_GROWTH",
+    "SUSPECT_OVERLAP",
     "SUSPECT_RATIO",
     "FileFailure",
     "ImportProgress",
@@ -75,6 +79,12 @@ SUSPECT_RATIO = 0.9
 RECENT_DAYS = 365
 #: How many days after today an ``<updated>`` may be (time zones, a file published early); later is refused.
 FUTURE_MARGIN_DAYS = 2
+#: A release with more than this many times the records of the largest stored one is refused unless forced.
+SUSPECT_GROWTH = 2.0
+#: With nothing stored to compare with, a release of more records than this is refused unless forced (real: 14,496).
+SUSPECT_FIRST_RECORDS = 100_000
+#: A release where more spans than this hold one port is refused unless forced (every real one: 2).
+SUSPECT_OVERLAP = 64
 _LAST_CHECKED = "last_checked"
 
 logger = logging.getLogger("ianaports")
@@ -715,6 +725,7 @@ def _import_bytes(
     registry = parse_bytes(data) if registry is None else registry
     if not force:
         _guard(store, registry)
+        _guard_shape(store, registry)
     digest = sha256 or hashlib.sha256(data).hexdigest()
     return store.add(registry, xml=data, sha256=digest, source=source)
 
@@ -771,6 +782,28 @@ def _warn_if_older(url: str, registry: Registry, newest: ReleaseInfo | None) -> 
             url,
             registry.updated,
             newest.updated,
+        )
+
+
+def _guard_shape(store: Store, registry: Registry) -> None:
+    # Valid but hostile: far more records than any stored release, or spans
+    # nested far deeper than any real release, which makes every answer long.
+    largest = max((release.record_count for release in store.releases()), default=None)
+    if largest is not None and len(registry) > SUSPECT_GROWTH * largest:
+        raise SuspectReleaseError(
+            f"the release of {registry.updated} has {len(registry)} records, more than {SUSPECT_GROWTH:g} times"
+            f" the {largest} of the largest stored release; refused as suspect (use --force to accept it)"
+        )
+    if largest is None and len(registry) > SUSPECT_FIRST_RECORDS:
+        raise SuspectReleaseError(
+            f"the release of {registry.updated} has {len(registry)} records, more than the {SUSPECT_FIRST_RECORDS}"
+            " a first release may have (real ones have about 14,500); refused as suspect (use --force to accept it)"
+        )
+    depth, port = port_overlap(registry)
+    if depth > SUSPECT_OVERLAP:
+        raise SuspectReleaseError(
+            f"the release of {registry.updated} has {depth} spans holding port {port}, where real releases have"
+            f" at most 2 (limit {SUSPECT_OVERLAP}); refused as suspect (use --force to accept it)"
         )
 
 

@@ -19,11 +19,11 @@ Pure functions over model values: no I/O and no XML here.  The rules, in short
 
 from __future__ import annotations
 
-import bisect
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import attrs
 
+from ._intervals import SpanIndex
 from .model import PartialDate, Person, PortRange, Protocol, Reference, ServiceRecord, TextEnum
 
 if TYPE_CHECKING:
@@ -450,31 +450,28 @@ def _renames(removed: Sequence[ServiceRecord], added: Sequence[ServiceRecord]) -
 
 
 class _SpanIndex:
-    """The records of a release slice with ports, found by overlap with a span."""
+    """The records of a release slice with ports, found by overlap with a span.
+
+    An interval index: a window of starts as wide as the widest span scanned
+    every record once any span was wide (a 0-65535 span made diff n²).
+    """
 
     def __init__(self, records: Iterable[ServiceRecord]) -> None:
-        spans = sorted(
-            (
-                (record.ports.start, record.ports.end, position, record)
-                for position, record in enumerate(records)
-                if record.ports
-            ),
-            key=lambda item: (item[0], item[2]),
+        self._records = [record for record in records if record.ports]
+        self._index = SpanIndex(
+            (record.ports.start, record.ports.end, position)
+            for position, record in enumerate(self._records)
+            if record.ports
         )
-        self._starts = [start for start, _, _, _ in spans]
-        self._spans = spans
-        self._widest = max((end - start for start, end, _, _ in spans), default=0)
 
     def overlapping(self, span: PortRange, protocol: Protocol | None) -> tuple[ServiceRecord, ...]:
-        """Records overlapping *span* whose protocol is *protocol*, or either one is unset."""
-        first = bisect.bisect_left(self._starts, span.start - self._widest)
-        last = bisect.bisect_right(self._starts, span.end)
-        found = [
-            (position, record)
-            for start, end, position, record in self._spans[first:last]
-            if end >= span.start and start <= span.end and _protocols_meet(protocol, record.protocol)
-        ]
-        return tuple(record for _, record in sorted(found, key=lambda item: item[0]))
+        """Records overlapping *span* whose protocol is *protocol*, or either one is unset, in their order."""
+        records = self._records
+        return tuple(
+            records[position]
+            for position in sorted(self._index.overlapping(span.start, span.end))
+            if _protocols_meet(protocol, records[position].protocol)
+        )
 
 
 def _protocols_meet(one: Protocol | None, other: Protocol | None) -> bool:

@@ -33,7 +33,12 @@ class ParseError(IanaportsError, ValueError):
 
 
 class InvalidArgumentError(IanaportsError, ValueError):
-    """An argument to the API is out of range or not a known value (a port above 65535, protocol ``"xyz"``)."""
+    """An argument to the API is out of range, of the wrong type or not a known value.
+
+    A port above 65535 or that is no whole number (``lookup(80.5)``,
+    ``lookup(True)``, ``lookup("80")``), protocol ``"xyz"``, ``search(None)``.
+    It is a :class:`ValueError`, whatever the cause, so one ``except`` catches all.
+    """
 
 
 class NotFoundError(IanaportsError, LookupError):

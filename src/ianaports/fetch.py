@@ -39,6 +39,8 @@ import urllib3
 import urllib3.exceptions
 
 from . import __version__
+from ._limits import DEFAULT_MAX_BYTES
+from ._limits import max_bytes as resolve_max_bytes
 from ._urls import redact_secrets, redact_url
 from .errors import FetchError, InvalidArgumentError
 
@@ -63,8 +65,6 @@ USER_AGENT = f"ianaports/{__version__} (+https://github.com/ianaports/ianaports)
 DEFAULT_TIMEOUT = 60.0
 #: Seconds to wait for the connection itself (fail fast when offline); never more than the attempt's limit.
 DEFAULT_CONNECT_TIMEOUT = 10.0
-#: Real releases are under 4 MB; the cap stops a hostile or broken stream filling memory.
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_RETRIES = 3
 #: The longest total time spent sleeping between attempts (Retry-After included).
 DEFAULT_MAX_WAIT = 60.0
@@ -267,7 +267,7 @@ def fetch(
     session: requests.Session | None = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
     validators: Validators | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
     retries: int | None = None,
     max_wait: float = DEFAULT_MAX_WAIT,
     deadline: float | None = None,
@@ -279,7 +279,8 @@ def fetch(
     """Download *url* into memory, or learn that it has not changed.
 
     The body is read in chunks and refused as soon as it grows past
-    *max_bytes*, so a hostile or broken stream costs at most the cap.
+    *max_bytes* (default ``IANAPORTS_MAX_BYTES`` if set, else 16 MiB), so a
+    hostile or broken stream costs at most the cap.
 
     *timeout* is the most one attempt may take, in seconds (connecting, the
     headers and the whole body; the connection itself at most
@@ -303,7 +304,7 @@ def fetch(
             session=session,
             timeout=timeout,
             validators=validators,
-            max_bytes=max_bytes,
+            max_bytes=resolve_max_bytes(max_bytes),
             retries=DEFAULT_RETRIES if retries is None else retries,
             max_wait=max_wait,
             deadline=deadline,

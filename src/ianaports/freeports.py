@@ -102,7 +102,8 @@ def iana_objection(record: ServiceRecord) -> str | None:
     if record.is_reserved:
         note = f" ({_quoted(record.notes)})" if record.notes else ""
         return f"IANA lists it as Reserved{note}"
-    if not record.is_unassigned:
+    if not record.is_unassigned or " ".join(record.description.split()).lower() != "unassigned":
+        # "Unassigned [was netstat]" is unassigned by status, yet its words recall a use.
         return f"IANA's record says {_quoted(record.description)}"
     if record.notes:
         return f"IANA notes on this unassigned port: {_quoted(record.notes)}"

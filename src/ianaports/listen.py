@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .registry import RecordSource, Registry
 
 __all__ = [
+    "BASELINE_MAX_BYTES",
     "AuditedListener",
     "BaselineDiff",
     "Flag",
@@ -307,6 +308,10 @@ def process_aliases(registry: RecordSource, notes: NoteSet) -> Callable[[int, Pr
     return aliases_for
 
 
+#: A baseline holds one short entry per listener: 8 MiB is some 70,000 of them.
+BASELINE_MAX_BYTES = 8 * 1024 * 1024
+
+
 def save_baseline(listeners: Sequence[Listener], path: Path, *, now: dt.datetime | None = None) -> None:
     """Write what listens now as stable, diffable JSON (sorted; pids left out, they change)."""
     saved = now or dt.datetime.now(dt.timezone.utc)
@@ -319,15 +324,27 @@ def load_baseline(path: Path) -> tuple[Listener, ...]:
     """Read a baseline written by :func:`save_baseline`.
 
     The file is the caller's input, not the cache: one that is missing,
-    unreadable or not a baseline raises :class:`~ianaports.InvalidArgumentError`
-    naming it (the command line exits 2, a usage error).
+    unreadable, larger than :data:`BASELINE_MAX_BYTES` or not a baseline
+    raises :class:`~ianaports.InvalidArgumentError` naming it (the command
+    line exits 2, a usage error).  At most that many bytes are read, so
+    ``/dev/zero`` is refused at once.
     """
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        return tuple(_baseline_listener(entry) for entry in document["listeners"])
+        with path.open("rb") as handle:
+            data = handle.read(BASELINE_MAX_BYTES + 1)
     except OSError as exc:
         msg = f"cannot read baseline {path}: {exc.strerror or exc}"
         raise InvalidArgumentError(msg) from exc
+    if len(data) > BASELINE_MAX_BYTES:
+        msg = f"baseline {path} is larger than the {BASELINE_MAX_BYTES}-byte limit; it is no ianaports baseline"
+        raise InvalidArgumentError(msg)
+    try:
+        document = json.loads(data.decode("utf-8"))
+        return tuple(_baseline_listener(entry) for entry in document["listeners"])
+    except RecursionError:
+        # json nests one Python call per [ or {: 100,000 of them exhaust the stack.
+        msg = f"baseline {path} is not an ianaports baseline: its JSON nests too deep"
+        raise InvalidArgumentError(msg) from None
     except (ValueError, KeyError, TypeError) as exc:
         msg = f"baseline {path} is not an ianaports baseline: {exc}"
         raise InvalidArgumentError(msg) from exc

@@ -28,6 +28,7 @@ __all__ = [
     "Status",
     "TextEnum",
     "check_port",
+    "check_text",
     "is_digits",
     "read_port",
     "read_query",
@@ -55,7 +56,7 @@ def _names_port(text: str, port: int) -> bool:
 
 
 _ALIAS_NOTE_RE = re.compile(r'This entry is an alias to "([^"]+)"')
-_PARTIAL_DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+_PARTIAL_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?")  # [0-9]: \d also matches "٢٠٢٠"
 _SPAN_RE = re.compile(r"\s*([0-9]+)\s*-\s*([0-9]+)\s*")
 _PROTOCOL_SUFFIX_RE = re.compile(r"(.+?)\s*/\s*([^/\s]+)")
 _SHOWN_DIGITS = 12
@@ -214,13 +215,31 @@ def check_port(port: int, *, what: str = "port") -> int:
 
     The one range check every part of the library shares.
 
+    A port is a whole number: ``80.5``, ``True`` and ``"80"`` are refused too
+    (Python would compare the first two as numbers and the third not at all).
+
     >>> check_port(2304)
     2304
     """
+    if type(port) is not int and (isinstance(port, bool) or not isinstance(port, int)):
+        msg = f"{what} must be a whole number, not {port!r}"
+        raise InvalidArgumentError(msg)
     if not 0 <= port <= PORT_MAX:
         msg = f"{what} must be within 0-{PORT_MAX}, not {port}"
         raise InvalidArgumentError(msg)
     return port
+
+
+def check_text(text: object, *, what: str = "text") -> str:
+    """Return *text* when it is a string; raise InvalidArgumentError otherwise (``search(None)``).
+
+    >>> check_text("ssh")
+    'ssh'
+    """
+    if not isinstance(text, str):
+        msg = f"{what} must be text, not {text!r}"
+        raise InvalidArgumentError(msg)
+    return text
 
 
 def is_digits(text: str) -> bool:

@@ -18,14 +18,17 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import threading
 from typing import IO, TYPE_CHECKING
 
 import attrs
 
+from ._files import file_kind
+from ._limits import max_bytes
 from .errors import FetchError, ParseError
-from .parser import DEFAULT_MAX_BYTES, read_source_bytes, read_updated
+from .parser import read_source_bytes, read_updated
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
@@ -262,9 +265,10 @@ def _read_answer(stdout: IO[bytes], name: str) -> tuple[str | None, bytes | Pars
         raise FetchError(f"git cat-file gave an unexpected answer for {name}: {' '.join(header)!r}")
     blob_id, kind, size_text = header
     size = int(size_text)
-    if size > DEFAULT_MAX_BYTES:
+    limit = max_bytes()
+    if size > limit:
         _read_exactly(stdout, size + 1, keep=False)
-        return blob_id, ParseError(f"{name} is larger than the {DEFAULT_MAX_BYTES}-byte limit")
+        return blob_id, ParseError(f"{name} is larger than the {limit}-byte limit")
     data = _read_exactly(stdout, size + 1)[:size]  # the content, then a newline
     if kind != "blob":
         return None, ParseError(f"{name} is a {kind}, not a file")
@@ -312,6 +316,14 @@ def open_local_source(path: Path, *, git_ref: str | None = None, git_path: str |
         if not path.exists():
             raise FetchError("no such file or folder")
         raise FetchError("not a git repository (--git-ref and --git-path read one)")
-    if not path.exists():
-        raise FetchError("no such file or folder")
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise FetchError("no such file or folder") from None
+    except OSError as exc:
+        raise FetchError(f"cannot read it: {exc.strerror or exc}") from exc
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        # A sync reads a source twice (its date first, then the release), and
+        # /dev/zero or a FIFO with no writer would never end: a file or a folder only.
+        raise FetchError(f"it is {file_kind(mode)}, not a file or folder: save the release to a file first")
     return FolderSource(path)

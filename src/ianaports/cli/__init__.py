@@ -178,6 +178,7 @@ def _sigterm_unwinds() -> Iterator[None]:
 def _run(arguments: list[str], out: Output) -> int:
     debug = "--debug" in arguments
     try:
+        _refuse_undecodable(arguments)
         args = build_parser().parse_args(arguments)
         handler: Handler | None = getattr(args, "handler", None)
         if handler is None:
@@ -222,6 +223,18 @@ def _run(arguments: list[str], out: Output) -> int:
 
 #: A write that fails for want of room: a full disk or quota, a file too large, a device error.
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _refuse_undecodable(arguments: Sequence[str]) -> None:
+    """Refuse an argument that is not UTF-8 (Python holds its bad bytes as lone surrogates, which cannot be printed)."""
+    for position, argument in enumerate(arguments, 1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(argument).decode("utf-8", errors="backslashreplace")
+            raise UsageError(
+                f"argument {position} is not UTF-8 text: '{shown}' (ianaports takes UTF-8 arguments)"
+            ) from None
 
 
 def _usage_message(message: str, arguments: Sequence[str]) -> str:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
+from ianaports.errors import SuspectReleaseError
 from ianaports.model import ServiceRecord, tidy_text
 
 from .text import one_line
@@ -13,7 +14,12 @@ from .text import one_line
 if TYPE_CHECKING:
     from ianaports.registry import Registry
 
-__all__ = ["is_services_name", "services_lines", "write_services"]
+__all__ = ["SERVICES_MAX_LINES", "is_services_name", "services_lines", "write_services"]
+
+#: Real releases give about 11,700 lines; spans nested far beyond any real
+#: release would give billions (14,000 nested spans: 460 million), so past
+#: this many the file is refused before a line is made.
+SERVICES_MAX_LINES = 1_000_000
 
 
 def is_services_name(name: str) -> bool:
@@ -42,15 +48,31 @@ def services_lines(registry: Registry) -> list[_ServicesLine]:
     Aliases (records whose note says "This entry is an alias to X") join X's
     line at the same port and protocol.  Records without a protocol or port,
     unassigned and reserved spans, and names the format cannot hold are left out.
+    Raises :class:`~ianaports.SuspectReleaseError` rather than list more than
+    :data:`SERVICES_MAX_LINES` lines.
     """
     lines: list[_ServicesLine] = []
     by_key: dict[tuple[int, str, str], _ServicesLine] = {}
     aliases: list[tuple[ServiceRecord, str]] = []
-    for record in registry.records:
-        if record.name is None or record.ports is None or record.protocol is None or not record.is_assignment:
-            continue
-        if not is_services_name(record.name):
-            continue
+    listed = [
+        record
+        for record in registry.records
+        if record.name is not None
+        and record.ports is not None
+        and record.protocol is not None
+        and record.is_assignment
+        and is_services_name(record.name)
+    ]
+    at_most = sum(len(record.ports) for record in listed if record.ports is not None)
+    if at_most > SERVICES_MAX_LINES:
+        msg = (
+            f"a services(5) file of the release of {registry.updated} would have up to {at_most} lines, over the"
+            f" {SERVICES_MAX_LINES} limit (real releases give about 11,700): its spans overlap far beyond any real one"
+        )
+        raise SuspectReleaseError(msg)
+    for record in listed:
+        assert record.name is not None
+        assert record.ports is not None
         target = record.alias_of
         if target is not None:
             aliases.append((record, target))
@@ -88,13 +110,14 @@ _PROTOCOL_ORDER = {"tcp": 0, "udp": 1, "sctp": 2, "dccp": 3}
 
 def write_services(registry: Registry, stream: TextIO, *, generator: str = "ianaports") -> None:
     """Write *registry* as a services(5) file, like ``/etc/services``."""
+    lines = services_lines(registry)  # first: a refused release writes nothing
     stream.write(
         f"# services(5) written by {generator} from IANA's {registry.title},\n"
         f"# release {registry.updated.isoformat()}: "
         "https://www.iana.org/assignments/service-names-port-numbers/\n"
         "# Format: name port/protocol [aliases...] [# description]\n"
     )
-    for line in services_lines(registry):
+    for line in lines:
         head = f"{line.name:<15} {f'{line.port}/{line.protocol}':<11}"
         if line.aliases:
             head = f"{head} {' '.join(line.aliases)}"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ianaports.errors import InvalidArgumentError, NotFoundError
-from ianaports.model import PORT_MAX, PortRange, Protocol, ServiceRecord
+from ianaports.errors import NotFoundError
+from ianaports.model import PortRange, Protocol, ServiceRecord, check_port, check_text
 
 if TYPE_CHECKING:
     import array
@@ -59,8 +59,7 @@ class ReleaseView:
 
     def lookup(self, port: int, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
         """Every record whose port or span holds *port*, in file order; ``()`` if none."""
-        if not 0 <= port <= PORT_MAX:
-            raise InvalidArgumentError(f"port must be within 0-{PORT_MAX}, not {port}")
+        check_port(port)
         return self._answer(self.store._candidates(port=port, protocol=_protocol_or_none(protocol)))  # noqa: SLF001
 
     def lookup_span(self, span: PortRange, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
@@ -69,7 +68,7 @@ class ReleaseView:
 
     def service(self, name: str, protocol: Protocol | str | None = None) -> tuple[ServiceRecord, ...]:
         """Every record of the service *name* (case-insensitive); NotFoundError when there is none."""
-        found = self._answer(self.store._candidates(name=name, protocol=None))  # noqa: SLF001
+        found = self._answer(self.store._candidates(name=check_text(name, what="a service name"), protocol=None))  # noqa: SLF001
         if not found:
             raise NotFoundError(f"no service named {name!r} in the registry of {self.updated.isoformat()}")
         wanted = _protocol_or_none(protocol)
@@ -80,7 +79,7 @@ class ReleaseView:
 
         The same answer, in the same order, as :meth:`Registry.search` on this release.
         """
-        needle = text.strip().lower()
+        needle = check_text(text, what="search text").strip().lower()
         if not needle:
             return ()
         with self.store._decoding():  # noqa: SLF001 - a value of the wrong type is a damaged index
