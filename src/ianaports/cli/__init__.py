@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from ianaports import __version__
 from ianaports.errors import IanaportsError
 
-from . import audit, cache, changes, completion, lookup
+from . import audit, cache, changes, completion, lookup, site
 from ._common import DEBUG_HELP, CommandParser, Output, Parser, epilog
 from ._exit import (
     EXIT_CACHE,
@@ -100,6 +100,8 @@ _COMMANDS = (
     audit.add_notes,
     changes.add_diff,
     changes.add_history,
+    site.add_site,
+    site.add_feed,
     cache.add_sync,
     cache.add_versions,
     cache.add_rebuild,

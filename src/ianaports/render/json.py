@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ianaports.notes import Note, NoteCheck, NoteSet
     from ianaports.ranges import RangeFacts
     from ianaports.registry import PortCounts, PortStatistics, RecordSource, Registry
+    from ianaports.site import SiteResult
     from ianaports.store import ReleaseInfo
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "audit_to_json",
     "audited_to_json",
     "backup_to_json",
+    "feed_summary_to_json",
     "baseline_diff_to_json",
     "baseline_to_json",
     "completion_to_json",
@@ -66,6 +68,7 @@ __all__ = [
     "port_counts_to_json",
     "range_facts_to_json",
     "rebuild_to_json",
+    "site_to_json",
     "record_from_json",
     "record_to_json",
     "records_to_json",
@@ -572,3 +575,16 @@ def baseline_diff_to_json(change: BaselineDiff) -> JsonDict:
 def completion_to_json(shell: str, script: str) -> JsonDict:
     """A completion script and the shell it is for (``completion``)."""
     return {"schema_version": JSON_SCHEMA_VERSION, "shell": shell, "script": script}
+
+
+# --- the site and the feed ---
+
+
+def site_to_json(result: SiteResult) -> JsonDict:
+    """What ``ianaports site`` wrote: the folder, the release, and files written, unchanged and removed."""
+    return {"schema_version": JSON_SCHEMA_VERSION, **result.to_json()}
+
+
+def feed_summary_to_json(fmt: str, output: Path | str, *, entries: int, size: int) -> JsonDict:
+    """What ``ianaports feed -o FILE --json`` wrote: the format, the file, its entries and bytes."""
+    return {"schema_version": JSON_SCHEMA_VERSION, "format": fmt, "output": str(output), "entries": entries, "size": size}
