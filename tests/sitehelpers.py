@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urldefrag, urlsplit
 
 from ianaports._sync import sync
 from realdata import FIXTURES
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: The three fixture releases, oldest first; the last adds 2304, hostile markup and odd names.
 FIXTURE_RELEASES = ("diff-old.xml", "diff-new.xml", "site-newest.xml")
@@ -35,10 +38,7 @@ def internal_target(site: Path, page: Path, link: str) -> Path | None:
     if parts.scheme or parts.netloc or link.startswith("#"):
         return None
     path = unquote(urldefrag(parts.path).url)
-    if path.startswith("/"):
-        target = site / path.lstrip("/")
-    else:
-        target = (page.parent / path).resolve()
+    target = site / path.lstrip("/") if path.startswith("/") else (page.parent / path).resolve()
     if link.endswith("/") or target.is_dir():
         target /= "index.html"
     return target
@@ -65,7 +65,8 @@ def external_resources(page: Path) -> list[str]:
     found += [
         tag
         for tag in re.findall(r"<link\b[^>]*>", text)
-        if re.search(r'rel="(?:stylesheet|icon|preload|modulepreload)"', tag) and re.search(r'href="(?:https?:)?//', tag)
+        if re.search(r'rel="(?:stylesheet|icon|preload|modulepreload)"', tag)
+        and re.search(r'href="(?:https?:)?//', tag)
     ]
     return found
 
@@ -101,11 +102,11 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
             corner = previous[i - channels] if i >= channels else 0
             if kind == 1:
                 line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:  # noqa: PLR2004 - PNG filter types 0-4
+            elif kind == 2:
                 line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:  # noqa: PLR2004
+            elif kind == 3:
                 line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:  # noqa: PLR2004
+            elif kind == 4:
                 estimate = left + up - corner
                 pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - corner)
                 line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF

@@ -121,7 +121,13 @@ class TestPages:
                 assert (site / "services" / service_slug(record.name) / "index.html").is_file(), record.name
         for date in releases:
             assert (site / "releases" / date / "index.html").is_file()
-        for path in ("index.html", "ports/index.html", "services/index.html", "releases/index.html", "search/index.html"):
+        for path in (
+            "index.html",
+            "ports/index.html",
+            "services/index.html",
+            "releases/index.html",
+            "search/index.html",
+        ):
             assert (site / path).is_file()
 
     def test_no_broken_internal_link(self, site):
@@ -178,7 +184,7 @@ class TestPages:
         """The home page has the search box, the latest changes, counts and the port map with its legend."""
         page = (site / "index.html").read_text(encoding="utf-8")
         assert '<input id="q" name="q" type="search"' in page
-        assert "From <a href=\"releases/2025-12-15/\">2025-12-15</a> to" in page
+        assert 'From <a href="releases/2025-12-15/">2025-12-15</a> to' in page
         assert "Records by status:" in page
         assert 'src="portmap.svg"' in page
         assert "Listed as unassigned" in page
@@ -274,7 +280,7 @@ class TestIncremental:
         assert (again.written, again.unchanged, again.removed) == (0, again.files, 0)
 
     def test_new_release_rewrites_only_what_changed(self, tmp_path):
-        """After one more release, unchanged pages keep their file; changed and new pages are replaced; gone ones removed."""
+        """After one more release, unchanged pages keep their file and changed or new pages are replaced."""
         store_dir = fixture_store(tmp_path / "store", ("diff-old.xml", "diff-new.xml"))
         folder = tmp_path / "site"
         with Store(store_dir) as store:
@@ -346,15 +352,17 @@ class TestCommand:
         assert "not a folder" in err
 
 
+@pytest.fixture(scope="module")
+def real_site(real_cache, tmp_path_factory):
+    """The site of every real release, built once for the module."""
+    folder = tmp_path_factory.mktemp("real-site")
+    with Store(real_cache) as store:
+        build_site(store, folder)
+    return folder
+
+
 @pytest.mark.slow
 class TestRealSite:
-    @pytest.fixture(scope="class")
-    def real_site(self, real_cache, tmp_path_factory):
-        folder = tmp_path_factory.mktemp("real-site")
-        with Store(real_cache) as store:
-            build_site(store, folder)
-        return folder
-
     def test_every_port_of_the_newest_release_has_a_page(self, real_site, real_cache):
         """Each port an entry of the newest real release covers has its page and its API file."""
         with Store(real_cache) as store:
@@ -380,7 +388,12 @@ class TestRealSite:
 
     def test_api_equals_show_json(self, real_site, real_cache):
         """The API files of well-known ports and names equal 'show --json'."""
-        for query, path in (("2304", "ports/2304"), ("80", "ports/80"), ("6000", "ports/6000"), ("ssh", "services/ssh")):
+        for query, path in (
+            ("2304", "ports/2304"),
+            ("80", "ports/80"),
+            ("6000", "ports/6000"),
+            ("ssh", "services/ssh"),
+        ):
             code, out, _ = run("show", query, "--json", "--data-dir", str(real_cache))
             assert code == 0
             assert (real_site / "api" / f"{path}.json").read_text(encoding="utf-8") == out

@@ -12,9 +12,10 @@ replaced atomically.  ``docs/site.md`` describes the pages and deployment.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
+import itertools
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,6 @@ from . import __version__
 from ._files import atomic_write
 from .errors import CacheError
 from .explainer import explain
-from .model import PortRange
 from .notes import load_notes
 from .ranges import PortClass, classify
 from .registry import port_statistics
@@ -36,6 +36,7 @@ from .render.page import Bullets, Commands, Fields, Link, Paragraph, build_page
 
 if TYPE_CHECKING:
     import datetime as dt
+    import os
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from .changes import FieldChange, RegistryDiff
@@ -88,6 +89,10 @@ class TimelineEvent:
     label: str
     description: str
     fields: tuple[tuple[str, str, str], ...] = ()
+
+
+#: A release's changes as the pages show them: (kind, lines) for moves, added, removed and changed.
+_Sections = tuple[tuple[str, tuple[Any, ...]], ...]
 
 
 @attrs.frozen
@@ -143,7 +148,7 @@ def _unique_releases(store: Store) -> list[ReleaseInfo]:
 def _diffs(store: Store, releases: Sequence[ReleaseInfo]) -> list[RegistryDiff | None]:
     """For each release, the diff from the one before it (None for the oldest)."""
     found: list[RegistryDiff | None] = [None]
-    found.extend(store.diff(old.updated, new.updated) for old, new in zip(releases, releases[1:]))
+    found.extend(store.diff(old.updated, new.updated) for old, new in itertools.pairwise(releases))
     return found
 
 
@@ -155,7 +160,7 @@ def feed_entries(store: Store) -> list[feeds.FeedEntry]:
     diffs = _diffs(store, releases)
     return [
         feeds.entry_for(info.updated.isoformat(), change, updated=info.updated, records=info.record_count)
-        for info, change in zip(reversed(releases), reversed(diffs))
+        for info, change in zip(reversed(releases), reversed(diffs), strict=True)
     ]
 
 
@@ -378,7 +383,11 @@ class _Builder:
         self.code = _fingerprint(_code_fingerprint(), self.notes.notes)
         self.slugs = {lower: service_slug(name) for lower, name in self.names.items()}
         self._spans_index = sorted(
-            ((record.ports.start, record.ports.end, position, record) for position, record in enumerate(records) if record.ports),
+            (
+                (record.ports.start, record.ports.end, position, record)
+                for position, record in enumerate(records)
+                if record.ports
+            ),
             key=lambda item: (item[0], item[2]),
         )
         self._starts = [item[0] for item in self._spans_index]
@@ -388,7 +397,11 @@ class _Builder:
         """``registry.lookup_span(PortRange(start, end))``, by bisection instead of a scan."""
         first = bisect.bisect_left(self._starts, start - self._widest)
         last = bisect.bisect_right(self._starts, end)
-        found = [(position, record) for low, high, position, record in self._spans_index[first:last] if high >= start and low <= end]
+        found = [
+            (position, record)
+            for low, high, position, record in self._spans_index[first:last]
+            if high >= start and low <= end
+        ]
         return tuple(record for _, record in sorted(found, key=lambda item: item[0]))
 
     # -- links --
@@ -445,7 +458,7 @@ class _Builder:
         yield _File("search.json", _fingerprint(self.code, index), lambda: _json_compact(index))
         entries = [
             feeds.entry_for(info.updated.isoformat(), change, updated=info.updated, records=info.record_count)
-            for info, change in zip(reversed(self.releases), reversed(self.diffs))
+            for info, change in zip(reversed(self.releases), reversed(self.diffs), strict=True)
         ]
         key = _fingerprint(self.code, entries, self.base_url)
         yield _File("feed.atom", key, lambda: feeds.atom_feed(entries, base_url=self.base_url))
@@ -456,9 +469,7 @@ class _Builder:
         items: list[list[object]] = []
         for port in self.port_pages:
             found = self.registry.lookup(port)
-            text = "; ".join(
-                dict.fromkeys(f"{record.name or record.summary}: {record.summary}" for record in found)
-            )
+            text = "; ".join(dict.fromkeys(f"{record.name or record.summary}: {record.summary}" for record in found))
             items.append(["port", str(port), text[:_SEARCH_TEXT_MAX], f"ports/{port}/", port, port])
         for start, end in self.span_pages:
             items.append(["span", f"{start}-{end}", "Unassigned", f"ports/{start}-{end}/", start, end])
@@ -494,7 +505,7 @@ class _Builder:
         lines, more = _capped(sections, HOME_CHANGES_MAX)
         recent = tuple(
             (info.updated.isoformat(), _diff_counts(change))
-            for info, change in zip(reversed(self.releases[-10:]), reversed(self.diffs[-10:]))
+            for info, change in zip(reversed(self.releases[-10:]), reversed(self.diffs[-10:]), strict=True)
         )
         yield self.html(
             "index.html",
@@ -517,13 +528,17 @@ class _Builder:
             for port in self.port_pages
         )
         yield self.html(
-            "ports/index.html", "ports.html", ports=ports, spans=tuple(self.span_pages), updated=self.updated.isoformat()
+            "ports/index.html",
+            "ports.html",
+            ports=ports,
+            spans=tuple(self.span_pages),
+            updated=self.updated.isoformat(),
         )
         names = tuple((name, self.slugs[lower]) for lower, name in sorted(self.names.items()))
         yield self.html("services/index.html", "services.html", names=names, updated=self.updated.isoformat())
         releases = tuple(
             (info.updated.isoformat(), info.record_count, _diff_counts(change))
-            for info, change in zip(reversed(self.releases), reversed(self.diffs))
+            for info, change in zip(reversed(self.releases), reversed(self.diffs), strict=True)
         )
         yield self.html("releases/index.html", "releases.html", releases=releases)
 
@@ -544,7 +559,7 @@ class _Builder:
             found = self.registry.lookup(port)
             yield self._explain_page(f"ports/{port}/index.html", port, found, kind="port")
             yield self.data(
-                f"api/ports/{port}.json", lambda found=found: records_to_json(self.registry, found), self.updated, found
+                f"api/ports/{port}.json", functools.partial(records_to_json, self.registry, found), self.updated, found
             )
 
     def _spans(self) -> Iterator[_File]:
@@ -555,18 +570,20 @@ class _Builder:
                 f"ports/{start}-{end}/index.html",
                 "span.html",
                 (found, events),
-                lambda start=start, end=end, found=found: self._span_context(start, end, found),
+                functools.partial(self._span_context, start, end, found),
             )
             yield self.data(
                 f"api/ports/{start}-{end}.json",
-                lambda found=found: records_to_json(self.registry, found),
+                functools.partial(records_to_json, self.registry, found),
                 self.updated,
                 found,
             )
 
     def _span_context(self, start: int, end: int, found: tuple[ServiceRecord, ...]) -> dict[str, Any]:
         listed = tuple(
-            record for record in found if record.ports is not None and (record.ports.start, record.ports.end) == (start, end)
+            record
+            for record in found
+            if record.ports is not None and (record.ports.start, record.ports.end) == (start, end)
         )
         page, events, since = self._explained(start)
         return {
@@ -586,11 +603,16 @@ class _Builder:
             found = self.registry.service(lower)
             yield self._explain_page(f"services/{slug}/index.html", name, found, kind="service")
             yield self.data(
-                f"api/services/{slug}.json", lambda found=found: records_to_json(self.registry, found), self.updated, found
+                f"api/services/{slug}.json",
+                functools.partial(records_to_json, self.registry, found),
+                self.updated,
+                found,
             )
 
     def _explain_page(self, path: str, query: int | str, found: tuple[ServiceRecord, ...], *, kind: str) -> _File:
-        events = tuple(self.histories.by_port[query] if isinstance(query, int) else self.histories.by_name[query.lower()])
+        events = tuple(
+            self.histories.by_port[query] if isinstance(query, int) else self.histories.by_name[query.lower()]
+        )
         return self.lazy_html(path, "explain.html", (found, events), lambda: self._explain_context(query, found, kind))
 
     def _explain_context(self, query: int | str, found: tuple[ServiceRecord, ...], kind: str) -> dict[str, Any]:
@@ -606,24 +628,27 @@ class _Builder:
         api = f"api/ports/{query}.json" if isinstance(query, int) else f"api/services/{self.slugs[query.lower()]}.json"
         return {"page": page, "events": events, "since": since, "kind": kind, "links": tuple(links), "api": api}
 
-    def _change_lines(self, change: RegistryDiff) -> tuple[tuple[str, ...], tuple[ChangeLine, ...], ...]:
+    def _change_lines(self, change: RegistryDiff) -> _Sections:
         moves = tuple(_move_text(move) for move in _moves(change))
         added = tuple(
-            ChangeLine(_label(record), self.record_url(record), _value_text(record.description)) for record in change.added
+            ChangeLine(_label(record), self.record_url(record), _value_text(record.description))
+            for record in change.added
         )
         removed = tuple(
             ChangeLine(_label(record), self.record_url(record), _value_text(record.description))
             for record in change.removed
         )
         changed = tuple(
-            ChangeLine(_label(item.new), self.record_url(item.new), _value_text(item.new.description), _fields(item.fields))
+            ChangeLine(
+                _label(item.new), self.record_url(item.new), _value_text(item.new.description), _fields(item.fields)
+            )
             for item in change.changed
         )
-        return (("moves", moves), ("added", added), ("removed", removed), ("changed", changed))  # type: ignore[return-value]
+        return (("moves", moves), ("added", added), ("removed", removed), ("changed", changed))
 
     def _releases(self) -> Iterator[_File]:
         dates = [info.updated.isoformat() for info in self.releases]
-        for position, (info, change) in enumerate(zip(self.releases, self.diffs)):
+        for position, (info, change) in enumerate(zip(self.releases, self.diffs, strict=True)):
             date = dates[position]
             sections = self._change_lines(change) if change is not None else ()
             yield self.html(
@@ -639,7 +664,7 @@ class _Builder:
                 sections=sections,
             )
             if change is not None:
-                yield self.data(f"api/releases/{date}.json", lambda change=change: diff_to_json(change), change)
+                yield self.data(f"api/releases/{date}.json", functools.partial(diff_to_json, change), change)
 
 
 def _date(text: str) -> dt.date:
@@ -659,7 +684,7 @@ def _diff_counts(change: RegistryDiff | None) -> tuple[tuple[str, int], ...]:
     )
 
 
-def _capped(sections: Sequence[tuple[str, tuple[Any, ...]]], limit: int) -> tuple[tuple[Any, ...], int]:
+def _capped(sections: _Sections, limit: int) -> tuple[_Sections, int]:
     """The first *limit* lines of a release's sections, and how many were left out."""
     kept: list[tuple[str, tuple[Any, ...]]] = []
     room = limit

@@ -108,4 +108,3 @@ def add_feed(commands: Commands) -> None:
     )
     add_cache_dir(parser)
     add_json_option(parser, "print JSON: the JSON Feed itself, or with -o what was written")
-

@@ -11,17 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import xml.etree.ElementTree as ET  # noqa: S405 - building XML, never parsing it
+import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 import attrs
-
-from ianaports.changes import RegistryDiff
 
 from .changes import _label, _move_text, _moves, _summary, _value_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from ianaports.changes import RegistryDiff
 
 __all__ = ["FEED_FORMATS", "FeedEntry", "atom_feed", "entry_for", "json_feed"]
 
@@ -54,9 +54,7 @@ def _change_items(changes: RegistryDiff) -> list[str]:
     items = [_move_text(move) for move in _moves(changes)]
     items += [f"added: {_label(record)}: {_value_text(record.description)}" for record in changes.added]
     items += [f"removed: {_label(record)}: {_value_text(record.description)}" for record in changes.removed]
-    items += [
-        f"changed: {_label(change.new)}: {', '.join(change.field_names)}" for change in changes.changed
-    ]
+    items += [f"changed: {_label(change.new)}: {', '.join(change.field_names)}" for change in changes.changed]
     return items
 
 
@@ -129,7 +127,8 @@ def atom_feed(entries: Sequence[FeedEntry], *, base_url: str | None = None) -> b
         add(item, "summary", entry.summary)
         add(item, "content", entry.html, type="html")
     ET.indent(feed)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8") + b"\n"
+    text: str = ET.tostring(feed, encoding="unicode")
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + text + "\n").encode("utf-8")
 
 
 def json_feed(entries: Sequence[FeedEntry], *, base_url: str | None = None) -> bytes:

@@ -47,13 +47,13 @@ __all__ = [
     "audit_to_json",
     "audited_to_json",
     "backup_to_json",
-    "feed_summary_to_json",
     "baseline_diff_to_json",
     "baseline_to_json",
     "completion_to_json",
     "diff_to_json",
     "explain_to_json",
     "export_summary_to_json",
+    "feed_summary_to_json",
     "field_change_to_json",
     "free_ports_to_json",
     "history_to_json",
@@ -68,12 +68,12 @@ __all__ = [
     "port_counts_to_json",
     "range_facts_to_json",
     "rebuild_to_json",
-    "site_to_json",
     "record_from_json",
     "record_to_json",
     "records_to_json",
     "reference_to_json",
     "registry_to_json",
+    "site_to_json",
     "statistics_to_json",
     "sync_to_json",
     "versions_to_json",
@@ -587,4 +587,10 @@ def site_to_json(result: SiteResult) -> JsonDict:
 
 def feed_summary_to_json(fmt: str, output: Path | str, *, entries: int, size: int) -> JsonDict:
     """What ``ianaports feed -o FILE --json`` wrote: the format, the file, its entries and bytes."""
-    return {"schema_version": JSON_SCHEMA_VERSION, "format": fmt, "output": str(output), "entries": entries, "size": size}
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "format": fmt,
+        "output": str(output),
+        "entries": entries,
+        "size": size,
+    }
