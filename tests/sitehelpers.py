@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
 import re
 import struct
 import zlib
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 #: The three fixture releases, oldest first; the last adds 2304, hostile markup and odd names.
 FIXTURE_RELEASES = ("diff-old.xml", "diff-new.xml", "site-newest.xml")
 
-_LINK = re.compile(r"""\b(?:href|src)="([^"]*)\"""")
+_LINK = re.compile(r"""(?:href|src)="([^"]*)\"""")
 
 
 def fixture_store(folder: Path, releases: tuple[str, ...] = FIXTURE_RELEASES) -> Path:
@@ -32,29 +34,38 @@ def html_pages(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
 
 
-def internal_target(site: Path, page: Path, link: str) -> Path | None:
-    """The file a relative link of *page* names, or None for an external link or a fragment."""
+def internal_target(page: str, link: str) -> str | None:
+    """The file (relative to the site's root) a link of *page* names, or None for an external link or a fragment."""
     parts = urlsplit(link)
     if parts.scheme or parts.netloc or link.startswith("#"):
         return None
     path = unquote(urldefrag(parts.path).url)
-    target = site / path.lstrip("/") if path.startswith("/") else (page.parent / path).resolve()
-    if link.endswith("/") or target.is_dir():
-        target /= "index.html"
-    return target
+    folder = posixpath.dirname(page)
+    target = posixpath.normpath(path.lstrip("/") if path.startswith("/") else posixpath.join(folder, path))
+    return posixpath.normpath(posixpath.join(target, "index.html")) if path.endswith("/") or not path else target
 
 
 def broken_links(site: Path, pages: list[Path] | None = None) -> list[str]:
-    """``page -> link`` for every internal link or resource of *pages* (default all) naming no file."""
+    """``page -> link`` for every internal link or resource of *pages* (default all) naming no file of the site."""
+    files = set()
+    for folder, _, names in os.walk(site):
+        relative = os.path.relpath(folder, site)
+        files.update(posixpath.normpath(posixpath.join(relative, name)) for name in names)
     broken = []
-    root = site.resolve()
+    checked: dict[tuple[str, str], bool] = {}  # most links (the header's, the indexes') repeat from page to page
     for page in pages if pages is not None else html_pages(site):
-        for link in _LINK.findall(page.read_text(encoding="utf-8")):
-            target = internal_target(root, page.resolve(), link.replace("&amp;", "&"))
-            if target is None:
-                continue
-            if not target.is_file() or root not in target.resolve().parents:
-                broken.append(f"{page.relative_to(site)} -> {link}")
+        name = page.relative_to(site).as_posix()
+        folder = posixpath.dirname(name)
+        for link in set(_LINK.findall(page.read_text(encoding="utf-8"))):
+            ok = checked.get((folder, link))
+            if ok is None:
+                target = internal_target(name, link.replace("&amp;", "&"))
+                ok = checked[folder, link] = target is None or (
+                    not target.startswith("../")
+                    and (target in files or posixpath.join(target, "index.html") in files)
+                )
+            if not ok:
+                broken.append(f"{name} -> {link}")
     return broken
 
 

@@ -166,6 +166,9 @@ class TestSchemaVersion:
             "versions": [("versions", "--check", *cache)],
             "rebuild": [("rebuild", "--cache-dir", str(tmp_path / "c"))],
             "backup": [("backup", str(tmp_path / "b.tar"), *cache)],
+            # From the one-release store "sync" fills above: the real site takes a minute to build.
+            "site": [("site", "-o", str(tmp_path / "site"), "--cache-dir", str(tmp_path / "c"))],
+            "feed": [("feed", "-o", str(tmp_path / "feed.atom"), "--cache-dir", str(tmp_path / "c"))],
         }
         (commands,) = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
         assert set(answers) == set(commands.choices)

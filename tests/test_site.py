@@ -261,6 +261,15 @@ class TestFeeds:
         assert json.loads(out)["entries"] == 3
         assert target.read_bytes() == (site / "feed.json").read_bytes()
 
+    def test_json_flag_alone_prints_the_json_feed(self, site, store_dir):
+        """'feed --json' prints the JSON Feed; with --format atom as well it is a usage error."""
+        code, out, _ = run("feed", "--json", "--data-dir", str(store_dir))
+        assert code == 0
+        assert out.encode("utf-8") == (site / "feed.json").read_bytes()
+        code, _, err = run("feed", "--json", "--format", "atom", "--data-dir", str(store_dir))
+        assert code == 2
+        assert "--format atom" in err
+
     def test_base_url_makes_links_absolute(self, store_dir):
         """With --base-url, entry ids and links are absolute URLs."""
         code, out, _ = run("feed", "--base-url", "https://ports.example", "--data-dir", str(store_dir))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
-import itertools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -147,9 +146,7 @@ def _unique_releases(store: Store) -> list[ReleaseInfo]:
 
 def _diffs(store: Store, releases: Sequence[ReleaseInfo]) -> list[RegistryDiff | None]:
     """For each release, the diff from the one before it (None for the oldest)."""
-    found: list[RegistryDiff | None] = [None]
-    found.extend(store.diff(old.updated, new.updated) for old, new in itertools.pairwise(releases))
-    return found
+    return [None, *store.consecutive_diffs(releases)]
 
 
 def feed_entries(store: Store) -> list[feeds.FeedEntry]:
@@ -427,7 +424,7 @@ class _Builder:
         self, path: str, template: str, inputs: tuple[object, ...], context: Callable[[], dict[str, Any]]
     ) -> _File:
         """A page fingerprinted by *inputs*, whose *context* is built only when it must be rendered."""
-        root = "../" * path.count("/")
+        root = "../" * path.count("/") or "./"
         key = _fingerprint(self.code, path, template, inputs, self.base_url)
 
         def make() -> bytes:

@@ -8,7 +8,7 @@ from ianaports._files import atomic_write
 from ianaports.render.json import feed_summary_to_json, site_to_json
 
 from ._common import add_cache_dir, add_command, add_json_option, add_notes_source, open_store, path_argument
-from ._exit import EXIT_OK
+from ._exit import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     import argparse
@@ -72,7 +72,11 @@ def cmd_feed(args: argparse.Namespace, out: Output) -> int:
     from ianaports.render.feed import atom_feed, json_feed  # noqa: PLC0415 - only for this command
     from ianaports.site import feed_entries  # noqa: PLC0415 - jinja2 only for the commands that publish
 
-    fmt = "json" if args.json and args.output is None else args.format
+    fmt = args.format or "atom"
+    if args.json and args.output is None:
+        if args.format == "atom":
+            raise UsageError("--json prints the JSON Feed; it cannot be given with --format atom (without -o)")
+        fmt = "json"
     with open_store(args.cache_dir) as store:
         entries = feed_entries(store)
     data = (json_feed if fmt == "json" else atom_feed)(entries, base_url=args.base_url)
@@ -101,7 +105,7 @@ def add_feed(commands: Commands) -> None:
             "ianaports feed --format json | jq '.items[0].title'",
         ],
     )
-    parser.add_argument("--format", choices=["atom", "json"], default="atom", help="the feed's format (default: atom)")
+    parser.add_argument("--format", choices=["atom", "json"], help="the feed's format (default: atom)")
     parser.add_argument("-o", "--output", type=path_argument, metavar="FILE", help="write the feed here")
     parser.add_argument(
         "--base-url", type=_base_url, metavar="URL", help="the site's public address, for absolute links and ids"
