@@ -61,8 +61,7 @@ def broken_links(site: Path, pages: list[Path] | None = None) -> list[str]:
             if ok is None:
                 target = internal_target(name, link.replace("&amp;", "&"))
                 ok = checked[folder, link] = target is None or (
-                    not target.startswith("../")
-                    and (target in files or posixpath.join(target, "index.html") in files)
+                    not target.startswith("../") and (target in files or posixpath.join(target, "index.html") in files)
                 )
             if not ok:
                 broken.append(f"{name} -> {link}")
