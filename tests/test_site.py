@@ -14,6 +14,7 @@ import html5lib
 import pytest
 
 from ianaports.cli import main
+from ianaports.model import PortRange
 from ianaports.render.feed import ATOM_NS
 from ianaports.render.json import records_to_json
 from ianaports.site import STATE_NAME, _Builder, build_site, service_slug
@@ -334,6 +335,13 @@ class TestHistories:
             for name in builder.names:
                 expected = [(e.version.isoformat(), e.change) for e in store.history(name=name).events]
                 assert [(e.version, e.change) for e in builder.histories.by_name[name]] == expected, name
+
+    def test_span_lookup_by_bisection_equals_lookup_span(self, store_dir):
+        """The builder's overlap search finds what Registry.lookup_span finds, in the same order."""
+        with Store(store_dir) as store:
+            builder = _Builder(store, base_url=None, notes=None)
+        for start, end in [*builder.span_pages, (0, 65535), (1500, 1501), (2304, 2304)]:
+            assert builder.overlapping(start, end) == builder.registry.lookup_span(PortRange(start, end))
 
 
 class TestCommand:

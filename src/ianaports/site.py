@@ -587,7 +587,7 @@ class _Builder:
             "span": f"{start}-{end}",
             "first": start,
             "count": end - start + 1,
-            "protocols": ", ".join(str(record.protocol) for record in listed if record.protocol) or "-",
+            "protocols": ", ".join(str(record.protocol) for record in listed if record.protocol) or "every protocol",
             "classes": ", ".join(dict.fromkeys(classify(port).everyday_name for port in (start, end))),
             "page": page,
             "events": events,
