@@ -185,9 +185,9 @@ class TestPages:
         """The home page has the search box, the latest changes, counts and the port map with its legend."""
         page = (site / "index.html").read_text(encoding="utf-8")
         assert '<input id="q" name="q" type="search"' in page
-        assert 'From <a href="releases/2025-12-15/">2025-12-15</a> to' in page
+        assert 'From <a href="./releases/2025-12-15/">2025-12-15</a> to' in page
         assert "Records by status:" in page
-        assert 'src="portmap.svg"' in page
+        assert 'src="./portmap.svg"' in page
         assert "Listed as unassigned" in page
         svg = ET.fromstring((site / "portmap.svg").read_bytes())
         assert svg.get("viewBox") == "0 0 256 256"

@@ -146,4 +146,4 @@ class TestBrowser:
         with urllib.request.urlopen(served) as response:
             page = response.read().decode("utf-8")
         assert "<noscript>" in page
-        assert 'href="ports/"' in page
+        assert 'href="./ports/"' in page
