@@ -176,6 +176,9 @@ class TestSchemaVersion:
             "diff": [("diff", "2025-11-20", "2025-12-15", *cache)],
             "history": [("history", "2304", *cache)],
             "sync": [("sync", "--source", str(FIXTURES / "child-order.xml"), "--cache-dir", str(tmp_path / "c"))],
+            # From the one-release store "sync" fills (before remove-release empties it); the real site takes a minute.
+            "site": [("site", "-o", str(tmp_path / "site"), "--cache-dir", str(tmp_path / "c"))],
+            "feed": [("feed", "-o", str(tmp_path / "feed.atom"), "--cache-dir", str(tmp_path / "c"))],
             "versions": [("versions", "--check", *cache)],
             "rebuild": [("rebuild", "--cache-dir", str(tmp_path / "c"))],
             "remove-release": [("remove-release", "2025-12-15", "--reason", "x", "--cache-dir", str(tmp_path / "c"))],

@@ -22,6 +22,19 @@ class TestRegularFiles:
         os.umask(umask)
         assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
 
+    def test_not_durable_skips_fsync_but_still_renames(self, tmp_path, monkeypatch):
+        """With durable=False the file is still replaced by a rename, without an fsync of it or its folder."""
+        target = tmp_path / "out.txt"
+        target.write_bytes(b"old")
+        before = target.stat().st_ino
+        calls = []
+        monkeypatch.setattr(os, "fsync", calls.append)
+        atomic_write(target, b"new", durable=False)
+        assert (target.read_bytes(), calls) == (b"new", [])
+        assert target.stat().st_ino != before
+        atomic_write(target, b"newer")
+        assert len(calls) == 2  # the file and its folder
+
     def test_replaces_and_keeps_mode(self, tmp_path):
         """An existing file is replaced whole and keeps its permission bits."""
         target = tmp_path / "out.txt"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
+import itertools
 import json
 import logging
 import lzma
@@ -453,6 +454,15 @@ class TestRealData:
             for path in real_release_paths():
                 expected = parsed(path)
                 assert store.load(expected.updated) == expected
+
+    def test_consecutive_diffs_equal_pairwise_diffs(self, real_store):
+        """consecutive_diffs gives, pair by pair, exactly what diff gives for each two consecutive releases."""
+        with Store(real_store) as store:
+            releases = store.releases()
+            found = store.consecutive_diffs(releases)
+            expected = [store.diff(old.updated, new.updated) for old, new in itertools.pairwise(releases)]
+        assert len(found) == len(releases) - 1
+        assert found == expected
 
     def test_snapshots_port(self, real_store):
         """snapshots(port=2304) gives, per release, exactly what lookup(2304) gives on the parsed file."""

@@ -28,14 +28,19 @@ __all__ = ["TEMP_PREFIX", "atomic_write", "file_kind", "fsync_folder", "replacin
 TEMP_PREFIX = ".ianaports-"
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, *, what: str = "") -> None:
-    """Write *data* to *path* atomically; *what* names the file in errors ("baseline ")."""
-    with replacing(path, what=what) as handle:
+def atomic_write(path: str | os.PathLike[str], data: bytes, *, what: str = "", durable: bool = True) -> None:
+    """Write *data* to *path* atomically; *what* names the file in errors ("baseline ").
+
+    With ``durable=False`` the file and its folder are not flushed to disk:
+    a reader still sees the old bytes or the new ones, but a power cut may
+    lose the write (the static site, which a rerun rewrites, takes that for speed).
+    """
+    with replacing(path, what=what, durable=durable) as handle:
         handle.write(data)
 
 
 @contextlib.contextmanager
-def replacing(path: str | os.PathLike[str], *, what: str = "") -> Iterator[IO[bytes]]:
+def replacing(path: str | os.PathLike[str], *, what: str = "", durable: bool = True) -> Iterator[IO[bytes]]:
     """A binary handle whose bytes replace *path* when the block ends without an exception.
 
     Raises :class:`~ianaports.CacheError` ("cannot write PATH: reason") on any
@@ -58,10 +63,12 @@ def replacing(path: str | os.PathLike[str], *, what: str = "") -> Iterator[IO[by
         except OSError as exc:
             raise CacheError(f"cannot write {what}{path}: {_reason(exc)}") from exc
         return
-    yield from _replace_regular(target, existing, shown=f"{what}{path}")
+    yield from _replace_regular(target, existing, shown=f"{what}{path}", durable=durable)
 
 
-def _replace_regular(target: Path, existing: os.stat_result | None, *, shown: str) -> Iterator[IO[bytes]]:
+def _replace_regular(
+    target: Path, existing: os.stat_result | None, *, shown: str, durable: bool = True
+) -> Iterator[IO[bytes]]:
     try:
         descriptor, temporary_name = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
     except OSError as exc:
@@ -75,9 +82,11 @@ def _replace_regular(target: Path, existing: os.stat_result | None, *, shown: st
         with open(descriptor, "wb") as handle:  # noqa: PTH123 - a descriptor, not a path
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         temporary.replace(target)
-        fsync_folder(target.parent)
+        if durable:
+            fsync_folder(target.parent)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise CacheError(f"cannot write {shown}: {_reason(exc)}") from exc

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from ianaports import __version__
 from ianaports.errors import IanaportsError
 
-from . import audit, cache, changes, completion, lookup, names
+from . import audit, cache, changes, completion, lookup, names, site
 from ._common import DEBUG_HELP, CommandParser, Output, Parser, epilog
 from ._exit import (
     EXIT_CACHE,
@@ -110,6 +110,8 @@ _COMMANDS = (
     audit.add_notes,
     changes.add_diff,
     changes.add_history,
+    site.add_site,
+    site.add_feed,
     cache.add_sync,
     cache.add_versions,
     cache.add_rebuild,

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from ianaports.oslimits import OsPorts, PortOnMachine
     from ianaports.ranges import BlockedPort, RangeFacts
     from ianaports.registry import PortCounts, PortStatistics, RecordSource, Registry
+    from ianaports.site import SiteResult
     from ianaports.store import ReleaseInfo, Removal
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "diff_to_json",
     "explain_to_json",
     "export_summary_to_json",
+    "feed_summary_to_json",
     "field_change_to_json",
     "free_ports_to_json",
     "history_to_json",
@@ -83,6 +85,7 @@ __all__ = [
     "reference_to_json",
     "registry_to_json",
     "removal_to_json",
+    "site_to_json",
     "skipped_to_json",
     "statistics_to_json",
     "sync_to_json",
@@ -747,3 +750,22 @@ def baseline_diff_to_json(change: BaselineDiff) -> JsonDict:
 def completion_to_json(shell: str, script: str) -> JsonDict:
     """A completion script and the shell it is for (``completion``)."""
     return {"schema_version": JSON_SCHEMA_VERSION, "shell": shell, "script": script}
+
+
+# --- the site and the feed ---
+
+
+def site_to_json(result: SiteResult) -> JsonDict:
+    """What ``ianaports site`` wrote: the folder, the release, and files written, unchanged and removed."""
+    return {"schema_version": JSON_SCHEMA_VERSION, **result.to_json()}
+
+
+def feed_summary_to_json(fmt: str, output: Path | str, *, entries: int, size: int) -> JsonDict:
+    """What ``ianaports feed -o FILE --json`` wrote: the format, the file, its entries and bytes."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "format": fmt,
+        "output": str(output),
+        "entries": entries,
+        "size": size,
+    }
