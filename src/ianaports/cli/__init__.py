@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from ianaports import __version__
 from ianaports.errors import IanaportsError
 
-from . import audit, cache, changes, completion, lookup, names
+from . import audit, cache, changes, completion, data, lookup, names
 from ._common import DEBUG_HELP, CommandParser, Output, Parser, epilog
 from ._exit import (
     EXIT_CACHE,
@@ -105,6 +105,7 @@ _COMMANDS = (
     cache.add_versions,
     cache.add_rebuild,
     cache.add_backup,
+    data.add_build_data,
 )
 
 

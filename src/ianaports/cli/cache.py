@@ -166,6 +166,11 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
             latest = store.latest()
         if latest is None:
             raise FetchError(f"{exc}; to import a local copy run 'ianaports sync --source FILE'") from exc
+        if result.seeded is not None:
+            raise type(exc)(
+                f"{exc}; the store was seeded from the data package ({result.seeded.source}) with the registry"
+                f" of {result.seeded.updated}, which stays in use"
+            ) from exc
         age = describe_age(dt.datetime.now(dt.timezone.utc) - latest.fetched_at)
         raise type(exc)(f"{exc}; the cached registry of {latest.updated} (fetched {age} ago) stays in use") from exc
     if args.json:
