@@ -95,6 +95,8 @@ class TestSchemaDoc:
         assert keys(synced["sources"][0]) == schema["Source outcome"][0]
         versions = run_json("versions", "--check", "--cache-dir", str(real_cache))
         assert keys(versions) == schema["versions"][0]
+        built = run_json("build-data", str(FIXTURES / "child-order.xml"), "-o", str(tmp_path / "wheels"))
+        assert keys(built) == schema["build-data"][0]
         assert keys(versions["releases"][0]) == schema["Release"][0]
 
     def test_diff(self, schema, real_cache):
@@ -177,6 +179,7 @@ class TestSchemaVersion:
             "versions": [("versions", "--check", *cache)],
             "rebuild": [("rebuild", "--cache-dir", str(tmp_path / "c"))],
             "backup": [("backup", str(tmp_path / "b.tar"), *cache)],
+            "build-data": [("build-data", str(FIXTURES / "child-order.xml"), "-o", str(tmp_path / "w"))],
         }
         (commands,) = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
         assert set(answers) == set(commands.choices)

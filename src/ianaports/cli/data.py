@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ianaports.errors import FetchError
+from ianaports.render.json import build_data_to_json
 
 from ._common import add_cache_dir, add_command, add_json_option, date_argument, open_store, path_argument
 from ._exit import EXIT_OK, UsageError
@@ -45,7 +46,7 @@ def cmd_build_data(args: argparse.Namespace, out: Output) -> int:
 
     built = build_wheel(_source_bytes(args), args.output)
     if args.json:
-        out.json({"schema_version": 1, **built.to_json()})
+        out.json(build_data_to_json(built))
         return EXIT_OK
     if built.written:
         out.line(f"wrote {built.path} (the registry of {built.updated}, version {built.version})")
