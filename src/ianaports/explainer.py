@@ -175,3 +175,4 @@ def explain(
         nmap=() if nmap is None else tuple(entry for each in ports for entry in nmap.about(each)),
         nmap_source=None if nmap is None else nmap.source,
     )
+
