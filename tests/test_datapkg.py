@@ -215,6 +215,14 @@ class TestFallback:
             (dt.date(2025, 12, 15), "ianaports_data 2025.12.15")
         ]
 
+    def test_sync_says_it_seeded(self, installed):
+        """A sync that seeds the store says so before what its sources did."""
+        code, out, err = run("sync", "--source", str(require_real("service-names-port-numbers.20251120.xml.xz")))
+        assert code == 0, err
+        assert out.splitlines()[0] == (
+            "seeded the empty store with the registry of 2025-12-15 from ianaports_data 2025.12.15"
+        )
+
     def test_sync_keeps_the_seed_as_history(self, installed):
         """After seeding, an older release synced is history beside the package's release, which stays newest."""
         older = require_real("service-names-port-numbers.20251120.xml.xz")

@@ -37,10 +37,10 @@ KINDS = {
 def real_index(newest) -> Iterator[netdb.Index]:
     """The lookups answer from the newest real release, whatever the store holds."""
     index = netdb.build_index(newest)
-    netdb._reset()
+    netdb.clear_cache()
     netdb._index = index
     yield index
-    netdb._reset()
+    netdb.clear_cache()
 
 
 def _services() -> list[tuple[str, int, str, list[str]]]:
@@ -208,7 +208,7 @@ class TestSemantics:
 class TestThreads:
     def test_many_threads_build_one_index_and_agree(self, newest, monkeypatch):
         """Sixty-four threads asking at once build the index once and all get the same answers."""
-        netdb._reset()
+        netdb.clear_cache()
         builds = []
 
         def load():
@@ -234,7 +234,7 @@ class TestThreads:
             thread.start()
         for thread in threads:
             thread.join()
-        netdb._reset()
+        netdb.clear_cache()
         assert errors == []
         assert builds == [1]
         assert set(answers) == {("attachmate-uts", 2304)}

@@ -4,7 +4,8 @@ They take the standard library's arguments and raise its errors, but answer
 from the newest release in the store (or the data package while the store is
 empty) instead of the OS's services file, so the answer is the same on every
 OS.  The index behind them is built once per process, under a lock, from
-:func:`ianaports.load`; after that a lookup is one dict access.
+:func:`ianaports.load` (so an empty store with no data package is filled by a
+first sync, as ``load`` does); after that a lookup is one dict access.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .registry import Registry
 
-__all__ = ["PROTOCOL_PREFERENCE", "Index", "build_index", "getservbyname", "getservbyport"]
+__all__ = ["PROTOCOL_PREFERENCE", "Index", "build_index", "clear_cache", "getservbyname", "getservbyport"]
 
 #: The protocol answered when none is given: glibc returns the first line of
 #: /etc/services that matches, and those files list tcp before udp.
@@ -73,8 +74,8 @@ def _tables() -> Index:
     return index
 
 
-def _reset() -> None:
-    """Forget the index (tests, or after a sync in a long-running process)."""
+def clear_cache() -> None:
+    """Forget the index: the next lookup builds it again from the newest release (after a sync, say)."""
     global _index  # noqa: PLW0603 - see _tables
     with _lock:
         _index = None

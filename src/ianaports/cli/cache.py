@@ -176,6 +176,8 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     if args.json:
         return EXIT_OK
     if not args.quiet:
+        if result.seeded is not None:
+            out.line(f"seeded the empty store with the registry of {result.seeded.updated} from {result.seeded.source}")
         for line in _describe_outcome_lines(result):
             out.line(line)
         if result.latest is not None:
