@@ -45,6 +45,7 @@ def installed(real_wheel, tmp_path, monkeypatch) -> Path:
     with zipfile.ZipFile(real_wheel) as archive:
         archive.extractall(site)
     monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setattr(datapkg, "_PARSED", {})
     importlib.invalidate_caches()
     yield site
     sys.modules.pop("ianaports_data", None)
@@ -176,6 +177,32 @@ class TestFallback:
         package = datapkg.installed()
         assert package is not None
         assert (package.version, package.updated) == ("2025.12.15", dt.date(2025, 12, 15))
+
+    def test_precomputed_records_are_the_parsed_release(self, installed, newest):
+        """The records shipped beside the XML are the release the XML parses to."""
+        package = datapkg.installed()
+        assert package is not None
+        decoded = package._decoded()
+        assert decoded is not None
+        assert decoded.records == newest.records
+        assert decoded.people == newest.people
+
+    def test_unreadable_records_fall_back_to_the_xml(self, installed, newest):
+        """Records in a codec this ianaports cannot read are skipped: the XML is parsed instead."""
+        records = installed / "ianaports_data" / datapkg.RECORDS_FILE
+        records.write_bytes(datapkg._zstd().compress(b'{"codec": 999}'))
+        package = datapkg.installed()
+        assert package is not None
+        assert package._decoded() is None
+        assert package.registry().records == newest.records
+
+    def test_damaged_xml_is_an_error(self, installed):
+        """XML that is not the release the package names (by sha256) is refused, not answered from."""
+        (installed / "ianaports_data" / datapkg.DATA_FILE).write_bytes(datapkg._zstd().compress(b"<x/>"))
+        package = datapkg.installed()
+        assert package is not None
+        with pytest.raises(ianaports.IanaportsError, match="damaged"):
+            package.xml()
 
     def test_show_answers_from_the_package_and_says_so_once(self, installed, isolated_cache):
         """With an empty store, show answers from the package and stderr says so once, naming sync."""

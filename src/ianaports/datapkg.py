@@ -35,6 +35,7 @@ __all__ = [
     "DATA_FILE",
     "DISTRIBUTION",
     "LICENSE",
+    "RECORDS_FILE",
     "BuiltWheel",
     "DataPackage",
     "build_wheel",
@@ -48,6 +49,8 @@ __all__ = [
 DISTRIBUTION = "ianaports_data"
 #: The release's XML, zstd-compressed, inside the package.
 DATA_FILE = "service-names-port-numbers.xml.zst"
+#: The same release as records, in the store's release codec (zstd): read without lxml, a third faster.
+RECORDS_FILE = "records.json.zst"
 #: What the package says about the release it holds (its date, sha256 and size).
 RELEASE_FILE = "release.json"
 #: IANA's protocol registries are public domain (https://www.iana.org/help/licensing-terms).
@@ -97,10 +100,26 @@ class DataPackage:
         """The release as a :class:`~ianaports.registry.Registry` (parsed once per process)."""
         cached = _PARSED.get(self.sha256)
         if cached is None:
-            from .parser import parse_bytes  # noqa: PLC0415 - lxml only when the package is read
-
-            cached = _PARSED[self.sha256] = parse_bytes(self.xml())
+            cached = _PARSED[self.sha256] = self._decoded() or self._parsed()
         return cached
+
+    def _decoded(self) -> Registry | None:
+        """The precomputed records, when this ianaports reads their codec (else None: the XML is parsed)."""
+        from importlib import resources  # noqa: PLC0415 - only when the package is read
+
+        from .store.codec import decode_release  # noqa: PLC0415 - same
+
+        try:
+            data = resources.files(DISTRIBUTION).joinpath(RECORDS_FILE).read_bytes()
+            registry = decode_release(_zstd().decompress(data))
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return None
+        return registry if registry.updated == self.updated else None
+
+    def _parsed(self) -> Registry:
+        from .parser import parse_bytes  # noqa: PLC0415 - lxml only when the records cannot be decoded
+
+        return parse_bytes(self.xml())
 
     def answers(self, version: str | dt.date | None, as_of: str | dt.date | None) -> bool:
         """True when the release asked for (``latest``, its date, or ``as_of`` on or after it) is this one."""
@@ -208,12 +227,13 @@ def build_wheel(xml: bytes, out_dir: str | Path) -> BuiltWheel:
     """
     from .parser import parse_bytes  # noqa: PLC0415 - lxml only when building
 
-    updated = parse_bytes(xml).updated
+    registry = parse_bytes(xml)
+    updated = registry.updated
     if updated is None:  # pragma: no cover - the parser requires <updated>
         raise ParseError("the release has no <updated> date")
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    compressed = _compress(xml)
+    compressed = _compress(xml), _compress(_encoded(registry))
     previous = _previous_wheels(folder, updated)
     post = 0
     if previous:
@@ -242,18 +262,33 @@ def _previous_wheels(folder: Path, updated: dt.date) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def _encoded(registry: Registry) -> bytes:
+    from .store.codec import encode_release  # noqa: PLC0415 - only when building
+
+    return encode_release(registry)
+
+
 def _compress(xml: bytes) -> bytes:
     compressed: bytes = _zstd().compress(xml, level=ZSTD_LEVEL)
     return compressed
 
 
-def wheel_bytes(xml: bytes, updated: dt.date, version: str, *, compressed: bytes | None = None) -> bytes:
-    """The wheel of *version* holding *xml*: entries sorted, timestamps fixed, RECORD hashed."""
+def wheel_bytes(xml: bytes, updated: dt.date, version: str, *, compressed: tuple[bytes, bytes] | None = None) -> bytes:
+    """The wheel of *version* holding *xml*: entries sorted, timestamps fixed, RECORD hashed.
+
+    *compressed* is the XML and its records (:func:`ianaports.store.codec.encode_release`), each
+    zstd-compressed, when the caller has them already.
+    """
+    if compressed is None:
+        from .parser import parse_bytes  # noqa: PLC0415 - lxml only when building
+
+        compressed = _compress(xml), _compress(_encoded(parse_bytes(xml)))
     sha256 = hashlib.sha256(xml).hexdigest()
     release = {"updated": updated.isoformat(), "sha256": sha256, "size": len(xml), "license": LICENSE}
     package = {
         f"{DISTRIBUTION}/__init__.py": _init_text(updated).encode(),
-        f"{DISTRIBUTION}/{DATA_FILE}": _compress(xml) if compressed is None else compressed,
+        f"{DISTRIBUTION}/{DATA_FILE}": compressed[0],
+        f"{DISTRIBUTION}/{RECORDS_FILE}": compressed[1],
         f"{DISTRIBUTION}/{RELEASE_FILE}": (json.dumps(release, indent=2, sort_keys=True) + "\n").encode(),
     }
     info = f"{DISTRIBUTION}-{version}.dist-info"
