@@ -95,6 +95,8 @@ class TestSchemaDoc:
         assert keys(synced["sources"][0]) == schema["Source outcome"][0]
         versions = run_json("versions", "--check", "--cache-dir", str(real_cache))
         assert keys(versions) == schema["versions"][0]
+        built = run_json("build-data", str(FIXTURES / "child-order.xml"), "-o", str(tmp_path / "wheels"))
+        assert keys(built) == schema["build-data"][0]
         assert keys(versions["releases"][0]) == schema["Release"][0]
         removed = run_json("remove-release", "2025-12-15", "--reason", "test", "--cache-dir", str(tmp_path / "c"))
         assert keys(removed) == schema["remove-release"][0]
@@ -183,6 +185,7 @@ class TestSchemaVersion:
             "rebuild": [("rebuild", "--cache-dir", str(tmp_path / "c"))],
             "remove-release": [("remove-release", "2025-12-15", "--reason", "x", "--cache-dir", str(tmp_path / "c"))],
             "backup": [("backup", str(tmp_path / "b.tar"), *cache)],
+            "build-data": [("build-data", str(FIXTURES / "child-order.xml"), "-o", str(tmp_path / "w"))],
         }
         (commands,) = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
         assert set(answers) == set(commands.choices)

@@ -303,6 +303,7 @@ class TestCommandDocuments:
             "cache_dir": "/c",
             "ok": False,
             "latest": RELEASE.to_json(),
+            "seeded": None,
             "sources": [],
         }
 

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     )
     from .explainer import ExplainView, explain
     from .listen import AuditedListener, Flag, FlagCode, Listener, listening
+    from .netdb import getservbyname, getservbyport
     from .notes import Note, NoteSet, load_notes
     from .parser import ParseWarning, parse
     from .store import ReleaseInfo, Store
@@ -110,6 +111,8 @@ __all__ = [
     "classify",
     "diff",
     "explain",
+    "getservbyname",
+    "getservbyport",
     "history",
     "listening",
     "load",
@@ -146,6 +149,8 @@ _LAZY = {
     "load": "._sync",
     "sync": "._sync",
     "versions": "._sync",
+    "getservbyname": ".netdb",
+    "getservbyport": ".netdb",
     "ExplainView": ".explainer",
     "explain": ".explainer",
     "Note": ".notes",

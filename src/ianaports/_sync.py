@@ -192,6 +192,8 @@ class SyncResult:
     cache_dir: Path
     outcomes: tuple[SourceOutcome, ...]
     latest: ReleaseInfo | None
+    #: The release an empty store was seeded with from the data package, before the sources.
+    seeded: ReleaseInfo | None = None
 
     @property
     def ok(self) -> bool:
@@ -214,6 +216,7 @@ class SyncResult:
             "cache_dir": str(self.cache_dir),
             "ok": self.ok,
             "latest": None if self.latest is None else self.latest.to_json(),
+            "seeded": None if self.seeded is None else self.seeded.to_json(),
             "sources": [outcome.to_json() for outcome in self.outcomes],
         }
 
@@ -422,6 +425,7 @@ def attempt_sync(
         with store.lock(timeout=options.lock_timeout):
             if force:
                 store.verify_index()
+            seeded = _seed(store)
         options = attrs.evolve(options, started=time.monotonic())  # waiting for the lock is not network time
         for item in sources:
             outcome = _sync_source(store, item, options)
@@ -430,7 +434,19 @@ def attempt_sync(
                 with store.lock(timeout=options.lock_timeout):
                     store.set_meta(_LAST_CHECKED, _now().isoformat())
                 break
-        return SyncResult(cache_dir=store.path, outcomes=tuple(outcomes), latest=store.latest())
+        return SyncResult(cache_dir=store.path, outcomes=tuple(outcomes), latest=store.latest(), seeded=seeded)
+
+
+def _seed(store: Store) -> ReleaseInfo | None:
+    """Store the data package's release in an empty store, so that its history starts there."""
+    if store.latest() is not None:
+        return None
+    from .datapkg import installed  # noqa: PLC0415 - only an empty store looks for the package
+
+    package = installed()
+    if package is None:
+        return None
+    return store.add(package.registry(), xml=package.xml(), sha256=package.sha256, source=package.label)
 
 
 def raise_for_failure(result: SyncResult) -> None:
@@ -807,6 +823,17 @@ def _guard_shape(store: Store, registry: Registry) -> None:
         )
 
 
+def _bundled(version: str | dt.date | None, as_of: str | dt.date | None) -> Registry | None:
+    """The data package's registry for an empty store, announced by a :class:`StaleDataWarning`."""
+    from .datapkg import bundled_release, fallback_message  # noqa: PLC0415 - only for an empty store
+
+    found = bundled_release(version, as_of)
+    if found is None:
+        return None
+    warnings.warn(fallback_message(found[0]), StaleDataWarning, stacklevel=3)
+    return found[1]
+
+
 def versions(*, cache_dir: str | os.PathLike[str] | None = None) -> tuple[ReleaseInfo, ...]:
     """Every release in the cache, oldest first."""
     with Store(cache_dir) as store:
@@ -842,7 +869,9 @@ def load(
 ) -> Registry:
     """The newest (or the named) release from the cache, as a :class:`Registry`.
 
-    An empty cache is filled by :func:`sync` first.  With *max_age* (a
+    An empty cache is filled by :func:`sync` first, unless the data package
+    (``pip install "ianaports[data]"``) holds the release asked for: then it
+    answers, offline, with a :class:`StaleDataWarning` naming its release.  With *max_age* (a
     timedelta or seconds), a cache last checked longer ago is refreshed; when
     that fails the cached release is used with a :class:`StaleDataWarning`.
     *version* is a date, ``"latest"`` or ``"previous"``; *as_of* a date, naming
@@ -852,6 +881,9 @@ def load(
     with Store(folder) as store:
         latest = store.latest()
         if latest is None:
+            bundled = _bundled(version, as_of)
+            if bundled is not None:
+                return bundled
             if version not in (None, "latest") or as_of is not None:
                 raise NotFoundError(f"the cache at {folder} holds no release yet")
             shown = " ".join(redact_url(source) for source in default_sources())

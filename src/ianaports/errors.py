@@ -66,4 +66,10 @@ class MissingDependencyError(IanaportsError):
 
 
 class StaleDataWarning(UserWarning):
-    """The cached registry is older than requested and could not be refreshed."""
+    """The registry answering is not the store's fresh one.
+
+    Either the cached registry is older than requested and could not be
+    refreshed, or the store is empty and the data package (``ianaports_data``)
+    answers: the message names its release and that ``ianaports sync`` brings
+    the newest.
+    """

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from ianaports import __version__
 from ianaports.errors import IanaportsError
 
-from . import audit, cache, changes, completion, lookup, names, site
+from . import audit, cache, changes, completion, data, lookup, names, site
 from ._common import DEBUG_HELP, CommandParser, Output, Parser, epilog
 from ._exit import (
     EXIT_CACHE,
@@ -117,6 +117,7 @@ _COMMANDS = (
     cache.add_rebuild,
     cache.add_remove_release,
     cache.add_backup,
+    data.add_build_data,
 )
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, TextIO, TypeAlias, ove
 from ianaports.errors import FetchError, InvalidArgumentError, NotFoundError
 from ianaports.model import read_query as _library_read_query
 from ianaports.model import split_protocol
+from ianaports.registry import Registry
 
 from ._exit import EXIT_CODES_HELP, UsageError
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from ianaports.model import PortRange
-    from ianaports.registry import RecordSource, Registry
+    from ianaports.registry import RecordSource
     from ianaports.store import ReleaseView, Store
 
     Commands: TypeAlias = "argparse._SubParsersAction[CommandParser]"  # noqa: SLF001 - argparse names it nowhere else
@@ -481,7 +482,11 @@ def _release(args: argparse.Namespace, out: Output, *, whole: bool) -> Iterator[
     if args.file:
         yield read_file(args.file)
         return
-    with _filled_store(args.cache_dir, out) as store:
+    filled = _filled_store(args.cache_dir, out, version=version, as_of=as_of)
+    if isinstance(filled, Registry):  # the data package's, the store being empty
+        yield filled
+        return
+    with filled as store:
         if not whole:
             yield store.view(version, as_of=as_of)  # it reads the store as the command runs
             return
@@ -489,8 +494,14 @@ def _release(args: argparse.Namespace, out: Output, *, whole: bool) -> Iterator[
     yield registry
 
 
-def _filled_store(cache_dir: str | None, out: Output) -> Store:
+def _filled_store(
+    cache_dir: str | None, out: Output, *, version: str = "latest", as_of: str | None = None
+) -> Store | Registry:
     """The store of --cache-dir; an empty one is filled from the default sources first.
+
+    Unless the data package (``ianaports_data``) is installed and holds the
+    release asked for: then its registry answers, offline, and stderr says so
+    (and that ``ianaports sync`` brings the newest).
 
     The library's ``_sync.load`` fills an empty cache too, but it returns the
     whole release (lookups here answer by SQL), shows no download progress and
@@ -501,6 +512,12 @@ def _filled_store(cache_dir: str | None, out: Output) -> Store:
     if store.latest() is not None:
         return store
     store.close()
+    from ianaports import datapkg  # noqa: PLC0415 - only an empty store looks for the data package
+
+    bundled = datapkg.bundled_release(version, as_of)
+    if bundled is not None:
+        out.message("ianaports: " + datapkg.fallback_message(bundled[0], store.path))
+        return bundled[1]
     from ianaports import _sync  # noqa: PLC0415 - only to fill an empty cache
 
     # On a terminal say what is happening; in scripts, failures stay one line.

@@ -191,11 +191,18 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
             if args.source:  # the user gave a local copy already: the hint would only repeat the command
                 raise
             raise FetchError(f"{exc}; to import a local copy run 'ianaports sync --source FILE'") from exc
+        if result.seeded is not None:
+            raise type(exc)(
+                f"{exc}; the store was seeded from the data package ({result.seeded.source}) with the registry"
+                f" of {result.seeded.updated}, which stays in use"
+            ) from exc
         age = describe_age(dt.datetime.now(dt.timezone.utc) - latest.fetched_at)
         raise type(exc)(f"{exc}; the cached registry of {latest.updated} (fetched {age} ago) stays in use") from exc
     if args.json:
         return EXIT_OK
     if not args.quiet:
+        if result.seeded is not None:
+            out.line(f"seeded the empty store with the registry of {result.seeded.updated} from {result.seeded.source}")
         for line in _describe_outcome_lines(result):
             out.line(line)
         if result.latest is not None:

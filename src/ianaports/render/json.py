@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from ianaports._sync import SyncResult
     from ianaports.changes import FieldChange, FieldValue, History, RegistryDiff
+    from ianaports.datapkg import BuiltWheel
     from ianaports.explainer import ExplainView
     from ianaports.freeports import FreeRules, Skipped
     from ianaports.listen import AuditedListener, BaselineDiff, Listener
@@ -56,6 +57,7 @@ __all__ = [
     "baseline_diff_to_json",
     "baseline_to_json",
     "blocked_port_to_json",
+    "build_data_to_json",
     "check_name_to_json",
     "completion_to_json",
     "diff_to_json",
@@ -387,6 +389,11 @@ def backup_to_json(data_dir: Path, *, output: Path, releases: int, size: int) ->
         "releases": releases,
         "bytes": size,
     }
+
+
+def build_data_to_json(built: BuiltWheel) -> JsonDict:
+    """What ``build-data`` did: the wheel's path and version, the release's date, whether it was written."""
+    return {"schema_version": JSON_SCHEMA_VERSION, **built.to_json()}
 
 
 def sync_to_json(result: SyncResult) -> JsonDict:
