@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import datetime as dt
 import functools
+import gc
 import hashlib
 import json
 import logging
@@ -391,7 +393,10 @@ class _LocalImport:
         self.seen: set[str] = set()
 
     def run(self, started: float) -> None:
-        from .parser import parse_bytes  # noqa: PLC0415 - lxml only when importing
+        from .parser import ReleaseParser  # noqa: PLC0415 - lxml only when importing
+
+        # Releases are parsed in import order, each reusing the records of the one before that did not change.
+        parse_bytes = ReleaseParser().parse
 
         # A release already stored is known by its hash alone: no need to read or parse it again.
         known = {candidate.key: self.store.find(candidate.sha256) for candidate in self.candidates if candidate.sha256}
@@ -413,10 +418,12 @@ class _LocalImport:
                 steps.append(step)
                 while len(steps) > ahead:
                     done += 1
-                    self._finish(steps.popleft(), done, started)
+                    with _collector_paused():
+                        self._finish(steps.popleft(), done, started)
             while steps:
                 done += 1
-                self._finish(steps.popleft(), done, started)
+                with _collector_paused():
+                    self._finish(steps.popleft(), done, started)
         finally:
             contents.close()
             if executor is not None:
@@ -475,6 +482,24 @@ class _LocalImport:
                     elapsed=time.monotonic() - started,
                 )
             )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while one release is parsed and stored.
+
+    A release builds some 100,000 acyclic objects; each burst of allocations
+    would start collections that walk the whole heap, which a long import
+    fills with the records and ids it remembers.  The collector runs again
+    between releases.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _local_outcome(

@@ -18,6 +18,7 @@ rename) and never modified or deleted.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import hashlib
@@ -138,18 +139,31 @@ class Archive:
         self._payloads: dict[str, bytes] = {}
         #: Keyframe name -> its zstd dictionary, digested once and reused for every delta of a long import.
         self._dictionaries: dict[str, Any] = {}
+        #: The entries' names while this process holds the writer lock (no one else adds one then).
+        self._listing: list[str] | None = None
+        self._keep_listing = False
+
+    def keep_listing(self, *, keep: bool) -> None:
+        """Remember the listing from now on (the writer lock is held) or stop (it was released)."""
+        self._keep_listing = keep
+        self._listing = None
 
     # -- listing ---------------------------------------------------------------
 
     def names(self) -> list[str]:
         """Every entry's file name, in name order (date first); temporary files are left out."""
+        if self._listing is not None:
+            return list(self._listing)
         try:
             with os.scandir(self.folder) as listing:
-                return sorted(item.name for item in listing if _parse_name(item.name) is not None)
+                names = sorted(item.name for item in listing if _parse_name(item.name) is not None)
         except FileNotFoundError:
-            return []
+            names = []
         except OSError as exc:
             raise CacheError(f"cannot read the archive {self.folder}: {exc.strerror or exc}") from exc
+        if self._keep_listing:
+            self._listing = names
+        return list(names)
 
     def strays(self) -> list[str]:
         """Files in the folder that are neither entries nor temporary files."""
@@ -280,6 +294,8 @@ class Archive:
         except OSError as exc:
             raise CacheError(f"cannot write the archive {self.folder}: {exc.strerror or exc}") from exc
         atomic_write(self.folder / entry.name, _MAGIC + header + b"\n" + frame, what="the archive entry ")
+        if self._listing is not None:
+            bisect.insort(self._listing, entry.name)
         if base is None:
             self._payloads[entry.name] = payload
         return entry

@@ -67,12 +67,14 @@ class Writer(Reader):
         except OSError as exc:
             raise CacheError(f"cannot write the store at {self.path}: {reason(exc)}") from exc
         self._lock_depth = 1
+        self.archive.keep_listing(keep=True)
         try:
             self._sweep_temp_files()
             if catch_up:
                 self._index_pending()
             yield
         finally:
+            self.archive.keep_listing(keep=False)
             self._lock_depth = 0
             lock.release()
 
