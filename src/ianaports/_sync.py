@@ -323,7 +323,12 @@ def raise_for_failure(result: SyncResult) -> None:
     summary = "; ".join(f"{outcome.source}: {outcome.error}" for outcome in outcomes)
     if all(outcome.status == "refused" for outcome in outcomes):
         raise SuspectReleaseError(summary)
-    prefix = "could not fetch the registry from " if len(outcomes) == 1 else "no source answered: "
+    if len(outcomes) > 1:
+        prefix = "no source answered: "
+    elif _is_url(outcomes[0].source):
+        prefix = "could not fetch the registry from "
+    else:
+        prefix = "could not import from "
     raise FetchError(prefix + summary)
 
 

@@ -127,6 +127,22 @@ def _is_batch(outcome: SourceOutcome) -> bool:
     return len(outcome.releases) + outcome.already_stored + len(outcome.failures) > 1
 
 
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def _local_failure(outcome: SourceOutcome) -> str:
+    """The error line of a failed file, folder or repository import: what was imported and what was not."""
+    if _is_batch(outcome):
+        counts = [f"{len(outcome.releases)} release(s) imported"]
+        if outcome.already_stored:
+            counts.append(f"{outcome.already_stored} already stored")
+        counts.append(f"{len(outcome.failures)} could not be imported (see the lines above)")
+        return f"{outcome.source}: {', '.join(counts)}"
+    reason = outcome.failures[0].error if outcome.failures else outcome.error
+    return f"could not import {outcome.source}: {reason}"
+
+
 def _report_failures(result: SyncResult, out: Output) -> None:
     """Name each release a folder or repository could not import, one stderr line each."""
     for outcome in result.outcomes:
@@ -162,6 +178,9 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
                     for line in _outcome_lines(outcome):
                         out.line(line)
         _report_failures(result, out)
+        if not any(_is_url(outcome.source) for outcome in result.outcomes):
+            # A file, folder or repository: say what was imported and what was not, not that a fetch failed.
+            raise type(exc)("; ".join(_local_failure(outcome) for outcome in result.outcomes)) from exc
         with open_store(args.cache_dir) as store:
             latest = store.latest()
         if latest is None:
