@@ -161,9 +161,15 @@ class SourceOutcome:
 class SyncResult:
     """What a sync did: one outcome per source tried, and the newest release now stored."""
 
-    cache_dir: Path
+    #: The store's folder.
+    data_dir: Path
     outcomes: tuple[SourceOutcome, ...]
     latest: ReleaseInfo | None
+
+    @property
+    def cache_dir(self) -> Path:
+        """The store's folder under its deprecated name (:attr:`data_dir`)."""
+        return self.data_dir
 
     @property
     def ok(self) -> bool:
@@ -183,7 +189,9 @@ class SyncResult:
     def to_json(self) -> dict[str, Any]:
         """The result as a JSON object (``ianaports sync --json``)."""
         return {
-            "cache_dir": str(self.cache_dir),
+            "data_dir": str(self.data_dir),
+            # Keys are never removed from a document (docs/schema.md): the deprecated name stays beside it.
+            "cache_dir": str(self.data_dir),
             "ok": self.ok,
             "latest": None if self.latest is None else self.latest.to_json(),
             "sources": [outcome.to_json() for outcome in self.outcomes],
@@ -312,7 +320,7 @@ def attempt_sync(
             if outcome.ok:
                 store.set_meta(_LAST_CHECKED, _now().isoformat())
                 break
-        return SyncResult(cache_dir=store.path, outcomes=tuple(outcomes), latest=store.latest())
+        return SyncResult(data_dir=store.path, outcomes=tuple(outcomes), latest=store.latest())
 
 
 def raise_for_failure(result: SyncResult) -> None:

@@ -194,7 +194,7 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
             out.line(line)
         if result.latest is not None:
             out.line(
-                f"newest release: {result.latest.updated} ({result.latest.record_count} records) in {result.cache_dir}"
+                f"newest release: {result.latest.updated} ({result.latest.record_count} records) in {result.data_dir}"
             )
     return EXIT_OK
 
