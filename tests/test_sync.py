@@ -490,7 +490,9 @@ class TestCommandLine:
         lines = err.splitlines()
         assert len(lines) == 2
         assert lines[0].startswith(f"ianaports: not imported: {tmp_path / 'b.xml'}: ")
-        assert lines[1] == f"ianaports: {tmp_path}: 2 release(s) imported, 1 could not be imported (see the lines above)"
+        assert lines[1] == (
+            f"ianaports: {tmp_path}: 2 release(s) imported, 1 could not be imported (see the lines above)"
+        )
         assert out.splitlines() == [
             f"{tmp_path}: added 2 release(s): 2024-01-01, 2024-02-01",
             f"{tmp_path}: 2 added, 0 already stored, 1 could not be imported",
@@ -503,7 +505,7 @@ class TestCommandLine:
         )
 
     def test_partial_failure_is_not_called_a_fetch(self, tmp_path):
-        """A folder import that failed in part says what it imported, not that a fetch failed or a cache stays in use."""
+        """A folder import failing in part says what it imported, not that a fetch failed or a cache stays in use."""
         (tmp_path / "a.xml").write_bytes(registry_xml("2024-01-01", 20))
         (tmp_path / "b.xml").write_bytes(b"not a registry")
         code, _, err = run("sync", "--source", str(tmp_path))

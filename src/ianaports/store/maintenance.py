@@ -56,7 +56,8 @@ class Maintenance(Writer):
 
         with self._locked(catch_up=False):
             self.close()
-            if legacy.is_legacy(self.db_path):
+            converting = legacy.is_legacy(self.db_path)
+            if converting:
                 legacy.archive_releases(self.db_path, self.archive)
             meta = _readable_meta(self.db_path)
             temp = self.path / f"{TEMP_PREFIX}{os.getpid()}.rebuild.sqlite3"
@@ -66,6 +67,9 @@ class Maintenance(Writer):
             finally:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{temp}{suffix}").unlink(missing_ok=True)
+            if converting:
+                # The converted index is in place and the kept XML archived: 0.1's raw/ has served.
+                legacy.remove_kept_xml(self.path, self.archive)
         return count
 
     def _build_index(self, temp: Path, meta: dict[str, str], progress: Callable[[int, int], None] | None) -> int:
