@@ -86,9 +86,12 @@ class Maintenance(Writer):
                 "INSERT OR IGNORE INTO meta VALUES (?, ?)",
                 [(key, value) for key, value in meta.items() if key not in ("schema_version", "codec_version")],
             )
+            from ianaports.parser import ReleaseParser  # noqa: PLC0415 - lxml only when re-deriving
+
+            parser = ReleaseParser()  # the entries come in date order: each reuses the unchanged records of the last
             entries = self._entries_to_index()
             for done, name in enumerate(entries, start=1):
-                entry, registry, xml = self._registry_of(name)
+                entry, registry, xml = self._registry_of(name, parser)
                 builder._insert(registry, entry, xml)  # noqa: SLF001 - same
                 if progress is not None:
                     progress(done, len(entries))
