@@ -171,6 +171,8 @@ class ReleaseParser:
         self._context: tuple[object, ...] | None = None
         self._records: dict[bytes, _Known] = {}
         self._persons: dict[bytes, Person] = {}
+        #: True when the release being parsed holds no comment and no CDATA section.
+        self._plain = False
 
     def parse(self, data: bytes, *, mode: Mode = "strict", max_bytes: int = DEFAULT_MAX_BYTES) -> Registry:
         """Parse *data* as :func:`parse_bytes` does."""
@@ -179,6 +181,7 @@ class ReleaseParser:
         _refuse_dtd(data)
         root = _parse_tree(data)
         self._check_context(root)
+        self._plain = b"<!--" not in data and b"<![CDATA[" not in data
         return _registry_from_root(root, mode, data=data, known=self)
 
     def _check_context(self, root: etree._Element) -> None:
@@ -190,15 +193,14 @@ class ReleaseParser:
             self._persons = {}
             self._context = context
 
-    @staticmethod
-    def _blocks(data: bytes, tag: bytes, count: int) -> list[bytes] | None:
+    def _blocks(self, data: bytes, tag: bytes, count: int) -> list[bytes] | None:
         """The bytes from each ``<tag`` to the next, or None when they cannot be paired with *count* elements.
 
         With no comment, CDATA section or prefixed tag of that name, every
         ``<tag`` starts an element of that name; when their number is the
         elements' number, the n-th block holds the n-th element.
         """
-        if b"<!--" in data or b"<![CDATA[" in data or b":" + tag[1:] in data:
+        if not self._plain or b":" + tag[1:] in data:
             return None
         blocks = data.split(tag)[1:]
         return blocks if len(blocks) == count else None

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -105,6 +106,7 @@ def entry_name(updated: dt.date, sha256: str, kind: str, *, keyframe: bool) -> s
     return f"{updated.isoformat()}.{sha256[:16]}.{kind}{'.full' if keyframe else ''}.zst"
 
 
+@functools.lru_cache(maxsize=8192)
 def _parse_name(name: str) -> tuple[dt.date, str, str, bool] | None:
     match = _NAME_RE.fullmatch(name)
     if match is None:

@@ -75,13 +75,16 @@ class Interned:
     #: Order keys known per epoch (epoch -> record id -> key), so the next release's are not read back.
     order_keys: dict[int, dict[int, float]] = attrs.Factory(dict)
     pending_order_keys: dict[int, dict[int, float]] = attrs.Factory(dict)
-    #: The fastest path: records and people by object identity (``id()`` -> (the object, its row id)).
+    #: The fastest path: records and people by object identity (``id()`` -> row id).
     #: :class:`ianaports.parser.ReleaseParser` hands the same objects back for what did not change,
-    #: and an object holds the same values, so the same row; the object is kept so its ``id()`` stays its own.
-    objects: dict[int, tuple[ServiceRecord, int]] = attrs.Factory(dict)
-    person_objects: dict[int, tuple[Person, int]] = attrs.Factory(dict)
-    pending_objects: dict[int, tuple[ServiceRecord, int]] = attrs.Factory(dict)
-    pending_person_objects: dict[int, tuple[Person, int]] = attrs.Factory(dict)
+    #: and an object holds the same values, so the same row.  ``kept`` holds every such object, so that
+    #: no ``id()`` in these maps can be another object's.
+    objects: dict[int, int] = attrs.Factory(dict)
+    person_objects: dict[int, int] = attrs.Factory(dict)
+    kept: list[object] = attrs.Factory(list)
+    pending_objects: dict[int, int] = attrs.Factory(dict)
+    pending_person_objects: dict[int, int] = attrs.Factory(dict)
+    pending_kept: list[object] = attrs.Factory(list)
 
     def commit(self) -> None:
         """Keep the ids of the transaction that just committed."""
@@ -93,6 +96,7 @@ class Interned:
             self.order_keys.setdefault(epoch, {}).update(keys)
         self.objects.update(self.pending_objects)
         self.person_objects.update(self.pending_person_objects)
+        self.kept.extend(self.pending_kept)
         self.rollback()
 
     def rollback(self) -> None:
@@ -104,6 +108,7 @@ class Interned:
         self.pending_order_keys.clear()
         self.pending_objects.clear()
         self.pending_person_objects.clear()
+        self.pending_kept.clear()
 
 
 #: A known ``<record>`` element: its row id, the ids of the people it names and their people row ids
@@ -115,25 +120,25 @@ _Block = tuple[int, tuple[str, ...], tuple["int | None", ...], "str | None", str
 _IDENTITY_SHARE = 0.875
 
 
-def _ids_by_object(
-    items: Sequence[Any], known: dict[int, tuple[Any, int]], pending: dict[int, tuple[Any, int]]
-) -> list[int]:
+def _ids_by_object(items: Sequence[Any], known: dict[int, int], pending: dict[int, int]) -> list[int]:
     """The row id of each item met before as this very object, else -1."""
-    ids: list[int] = []
-    append, known_get, pending_get = ids.append, known.get, pending.get
-    for item in items:
-        hit = known_get(id(item)) or pending_get(id(item))
-        append(hit[1] if hit is not None and hit[0] is item else -1)
+    ids = list(map(known.get, map(id, items), itertools.repeat(-1)))  # one C loop: most items hit
+    if pending:
+        for position, row_id in enumerate(ids):
+            if row_id < 0:
+                ids[position] = pending.get(id(items[position]), -1)
     return ids
 
 
 def _remember_objects(
-    items: Sequence[Any], ids: list[int], found: list[int], pending: dict[int, tuple[Any, int]]
+    items: Sequence[Any], ids: list[int], found: list[int], interned: Interned, *, people: bool
 ) -> None:
     """Keep the row ids of *items* not found by identity (*found* holds -1 for them)."""
+    pending = interned.pending_person_objects if people else interned.pending_objects
     for item, row_id, before in zip(items, ids, found, strict=True):
         if before < 0:
-            pending[id(item)] = (item, row_id)
+            pending[id(item)] = row_id
+            interned.pending_kept.append(item)
 
 
 def record_blocks(xml: bytes | None, count: int, tag: bytes = b"<record") -> list[bytes] | None:
@@ -149,7 +154,7 @@ def _people_ids(connection: sqlite3.Connection, registry: Registry, interned: In
     people = list(registry.people.values())
     found = _ids_by_object(people, interned.person_objects, interned.pending_person_objects)
     ids = _people_ids_by_bytes(connection, people, found, interned, xml)
-    _remember_objects(people, ids, found, interned.pending_person_objects)
+    _remember_objects(people, ids, found, interned, people=True)
     return ids
 
 
@@ -201,7 +206,7 @@ def insert_release(
         # Mostly known by identity: the few others by value; else by their bytes, then by value.
         blocks = None if misses <= (1 - _IDENTITY_SHARE) * len(records) else record_blocks(xml, len(registry))
         member_ids = _intern_records(connection, records, interned, blocks, current, found)
-        _remember_objects(records, member_ids, found, interned.pending_objects)
+        _remember_objects(records, member_ids, found, interned, people=False)
     updated = registry.updated.isoformat()
     epoch = _assign_order_keys(connection, member_ids, updated, interned)
     # The new release's place in date order; releases of one date keep the order they were stored in.
