@@ -178,15 +178,20 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
                     for line in _outcome_lines(outcome):
                         out.line(line)
         _report_failures(result, out)
-        if not any(_is_url(outcome.source) for outcome in result.outcomes):
+        message = str(exc)
+        local = not any(_is_url(outcome.source) for outcome in result.outcomes)
+        if local:
             # A file, folder or repository: say what was imported and what was not, not that a fetch failed.
-            raise type(exc)("; ".join(_local_failure(outcome) for outcome in result.outcomes)) from exc
+            message = "; ".join(_local_failure(outcome) for outcome in result.outcomes)
+            if any(_is_batch(outcome) for outcome in result.outcomes):
+                raise type(exc)(message) from exc
         with open_store(args.cache_dir) as store:
             latest = store.latest()
         if latest is None:
-            raise FetchError(f"{exc}; to import a local copy run 'ianaports sync --source FILE'") from exc
+            hint = "" if local else "; to import a local copy run 'ianaports sync --source FILE'"
+            raise FetchError(message + hint) from exc
         age = describe_age(dt.datetime.now(dt.timezone.utc) - latest.fetched_at)
-        raise type(exc)(f"{exc}; the cached registry of {latest.updated} (fetched {age} ago) stays in use") from exc
+        raise type(exc)(f"{message}; the cached registry of {latest.updated} (fetched {age} ago) stays in use") from exc
     if args.json:
         return EXIT_OK
     if not args.quiet:
