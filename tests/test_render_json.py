@@ -207,7 +207,7 @@ class TestSchemaVersion:
             statistics_to_json(STATS),
             export_summary_to_json(child, fmt="json", output=Path("/x"), size=1),
             versions_to_json(Path("/c"), [RELEASE], None),
-            sync_to_json(SyncResult(cache_dir=Path("/c"), outcomes=(), latest=None)),
+            sync_to_json(SyncResult(data_dir=Path("/c"), outcomes=(), latest=None)),
             note_set_to_json(notes),
             note_checks_to_json(child, []),
             audit_to_json(child, []),
@@ -287,19 +287,27 @@ class TestCommandDocuments:
     def test_versions(self):
         """versions lists the releases; problems appear only when the store was checked."""
         unchecked = versions_to_json(Path("/c"), [RELEASE], None)
-        assert unchecked == {"schema_version": 1, "cache_dir": "/c", "releases": [RELEASE.to_json()]}
+        assert unchecked == {
+            "schema_version": 1,
+            "data_dir": "/c",
+            "cache_dir": "/c",
+            "releases": [RELEASE.to_json()],
+        }
         assert versions_to_json(Path("/c"), [], ["bad"]) == {
             "schema_version": 1,
+            "data_dir": "/c",
             "cache_dir": "/c",
             "releases": [],
             "problems": ["bad"],
         }
 
     def test_sync(self):
-        """sync's document is the result's own object, its schema_version added."""
-        result = SyncResult(cache_dir=Path("/c"), outcomes=(), latest=RELEASE)
+        """sync's document is the result's own object, its schema_version added; the folder is data_dir."""
+        result = SyncResult(data_dir=Path("/c"), outcomes=(), latest=RELEASE)
+        assert result.cache_dir == result.data_dir  # the deprecated attribute
         assert sync_to_json(result) == {
             "schema_version": 1,
+            "data_dir": "/c",
             "cache_dir": "/c",
             "ok": False,
             "latest": RELEASE.to_json(),

@@ -28,6 +28,7 @@ from ianaports.render.json import person_to_json, record_to_json
 from ianaports.store import ARCHIVE_DIR, DB_NAME, Store, codec, layout, schema
 from ianaports.store import write as store_write
 from ianaports.store.archive import KEYFRAME_RATIO
+from ianaports.store.maintenance import Maintenance
 from ianaports.store.write import unpack_ids
 from realdata import FIXTURES, REGISTRY_DIR, parsed, real_release_paths
 from synthetic import registry_xml
@@ -832,6 +833,40 @@ class TestLegacyStore:
             store.rebuild()
             assert [store.load(r.updated) for r in store.releases()] == expected
             assert store.check() == []
+
+    def test_raw_folder_removed_once_converted(self, tmp_path):
+        """Once the conversion is in place, 0.1's raw/ is gone and its XML is served from the archive."""
+        folder = tmp_path / "old"
+        write_legacy_store(folder, list(self.XMLS))
+        with Store(folder) as store:
+            assert len(store.releases()) == 3
+            assert store.raw() == self.XMLS[-1]
+        assert not (folder / "raw").exists()
+        with Store(folder) as store:
+            assert store.check() == []
+
+    def test_raw_folder_keeps_what_is_not_archived(self, tmp_path):
+        """A file in raw/ that the archive does not hold stays, and so does the folder."""
+        folder = tmp_path / "old"
+        write_legacy_store(folder, list(self.XMLS))
+        (folder / "raw" / "notes.txt").write_text("mine")
+        with Store(folder) as store:
+            assert len(store.releases()) == 3
+        assert [path.name for path in (folder / "raw").iterdir()] == ["notes.txt"]
+
+    def test_raw_folder_kept_when_conversion_fails(self, tmp_path, monkeypatch):
+        """A conversion that fails before its index is in place leaves raw/ as it was."""
+        folder = tmp_path / "old"
+        write_legacy_store(folder, list(self.XMLS))
+        kept = sorted(path.name for path in (folder / "raw").iterdir())
+
+        def fail(self, temp):
+            raise CacheError("disk full")
+
+        monkeypatch.setattr(Maintenance, "_install", fail)
+        with pytest.raises(CacheError, match="disk full"), Store(folder) as store:
+            store.releases()
+        assert sorted(path.name for path in (folder / "raw").iterdir()) == kept
 
     def test_importing_the_original_file_archives_it(self, tmp_path):
         """A release kept without its XML gets its original bytes archived when its file is imported again."""

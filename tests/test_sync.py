@@ -574,13 +574,40 @@ class TestCommandLine:
         lines = err.splitlines()
         assert len(lines) == 2
         assert lines[0].startswith(f"ianaports: not imported: {tmp_path / 'b.xml'}: ")
-        assert "1 of 3 releases could not be imported" in lines[1]
+        assert lines[1] == (
+            f"ianaports: {tmp_path}: 2 release(s) imported, 1 could not be imported (see the lines above)"
+        )
         assert out.splitlines() == [
             f"{tmp_path}: added 2 release(s): 2024-01-01, 2024-02-01",
             f"{tmp_path}: 2 added, 0 already stored, 1 could not be imported",
         ]
-        code, out, _ = run("sync", "--source", str(tmp_path))
+        code, out, err = run("sync", "--source", str(tmp_path))
         assert (code, out) == (EXIT_SOURCE, f"{tmp_path}: 0 added, 2 already stored, 1 could not be imported\n")
+        assert err.splitlines()[-1] == (
+            f"ianaports: {tmp_path}: 0 release(s) imported, 2 already stored, 1 could not be imported"
+            " (see the lines above)"
+        )
+
+    def test_partial_failure_is_not_called_a_fetch(self, tmp_path):
+        """A folder import failing in part says what it imported, not that a fetch failed or a cache stays in use."""
+        (tmp_path / "a.xml").write_bytes(registry_xml("2024-01-01", 20))
+        (tmp_path / "b.xml").write_bytes(b"not a registry")
+        code, _, err = run("sync", "--source", str(tmp_path))
+        assert code == EXIT_SOURCE
+        assert "fetch" not in err
+        assert "stays in use" not in err
+        with pytest.raises(FetchError, match=r"^could not import from .*1 of 2 releases could not be imported"):
+            ianaports.sync(tmp_path, cache_dir=tmp_path / "store")
+
+    def test_single_bad_file_says_it_could_not_be_imported(self, tmp_path):
+        """A single release file that is not a registry is one line naming it and the reason, without a fetch hint."""
+        bad = tmp_path / "b.xml"
+        bad.write_bytes(b"not a registry")
+        code, out, err = run("sync", "--source", str(bad))
+        assert (code, out) == (EXIT_SOURCE, "")
+        assert err.startswith(f"ianaports: could not import {bad}: line 1: not well-formed XML")
+        assert "--source FILE" not in err
+        assert len(err.splitlines()) == 1
 
     def test_stale_mirror_message(self, tmp_path):
         """An older release is reported as kept history, not as added news; --json lists it under history."""

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import datetime as dt
 import functools
+import gc
 import hashlib
 import json
 import logging
@@ -189,11 +191,17 @@ class SourceOutcome:
 class SyncResult:
     """What a sync did: one outcome per source tried, and the newest release now stored."""
 
-    cache_dir: Path
+    #: The store's folder.
+    data_dir: Path
     outcomes: tuple[SourceOutcome, ...]
     latest: ReleaseInfo | None
     #: The release an empty store was seeded with from the data package, before the sources.
     seeded: ReleaseInfo | None = None
+
+    @property
+    def cache_dir(self) -> Path:
+        """The store's folder under its deprecated name (:attr:`data_dir`)."""
+        return self.data_dir
 
     @property
     def ok(self) -> bool:
@@ -213,7 +221,9 @@ class SyncResult:
     def to_json(self) -> dict[str, Any]:
         """The result as a JSON object (``ianaports sync --json``)."""
         return {
-            "cache_dir": str(self.cache_dir),
+            "data_dir": str(self.data_dir),
+            # Keys are never removed from a document (docs/schema.md): the deprecated name stays beside it.
+            "cache_dir": str(self.data_dir),
             "ok": self.ok,
             "latest": None if self.latest is None else self.latest.to_json(),
             "seeded": None if self.seeded is None else self.seeded.to_json(),
@@ -434,7 +444,7 @@ def attempt_sync(
                 with store.lock(timeout=options.lock_timeout):
                     store.set_meta(_LAST_CHECKED, _now().isoformat())
                 break
-        return SyncResult(cache_dir=store.path, outcomes=tuple(outcomes), latest=store.latest(), seeded=seeded)
+        return SyncResult(data_dir=store.path, outcomes=tuple(outcomes), latest=store.latest(), seeded=seeded)
 
 
 def _seed(store: Store) -> ReleaseInfo | None:
@@ -457,7 +467,12 @@ def raise_for_failure(result: SyncResult) -> None:
     summary = "; ".join(_failure_text(outcome.source, outcome.error) for outcome in outcomes)
     if all(outcome.status == "refused" for outcome in outcomes):
         raise SuspectReleaseError(summary)
-    prefix = "could not fetch the registry from " if len(outcomes) == 1 else "no source answered: "
+    if len(outcomes) > 1:
+        prefix = "no source answered: "
+    elif _is_url(outcomes[0].source):
+        prefix = "could not fetch the registry from "
+    else:
+        prefix = "could not import from "
     raise FetchError(prefix + summary)
 
 
@@ -539,7 +554,10 @@ class _LocalImport:
         self.seen: set[str] = set()
 
     def run(self, started: float) -> None:
-        from .parser import parse_bytes  # noqa: PLC0415 - lxml only when importing
+        from .parser import ReleaseParser  # noqa: PLC0415 - lxml only when importing
+
+        # Releases are parsed in import order, each reusing the records of the one before that did not change.
+        parse_bytes = ReleaseParser().parse
 
         # A release already stored is known by its hash alone: no need to read or parse it again.
         known = {candidate.key: self.store.find(candidate.sha256) for candidate in self.candidates if candidate.sha256}
@@ -561,10 +579,12 @@ class _LocalImport:
                 steps.append(step)
                 while len(steps) > ahead:
                     done += 1
-                    self._finish(steps.popleft(), done, started)
+                    with _collector_paused():
+                        self._finish(steps.popleft(), done, started)
             while steps:
                 done += 1
-                self._finish(steps.popleft(), done, started)
+                with _collector_paused():
+                    self._finish(steps.popleft(), done, started)
         finally:
             contents.close()
             if executor is not None:
@@ -623,6 +643,24 @@ class _LocalImport:
                     elapsed=time.monotonic() - started,
                 )
             )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while one release is parsed and stored.
+
+    A release builds some 100,000 acyclic objects; each burst of allocations
+    would start collections that walk the whole heap, which a long import
+    fills with the records and ids it remembers.  The collector runs again
+    between releases.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _local_outcome(

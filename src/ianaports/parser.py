@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "ParseWarning",
+    "ReleaseParser",
     "Source",
     "parse",
     "parse_bytes",
@@ -179,6 +180,70 @@ def parse_bytes(data: bytes, *, mode: Mode = "strict", max_bytes: int | None = N
     return _registry_from_root(root, mode)
 
 
+class ReleaseParser:
+    """Parse one release after another, reusing the records the previous release parsed to.
+
+    A folder or repository import parses hundreds of weekly releases that
+    differ by a few records.  Each release is parsed and checked by lxml in
+    full, as :func:`parse_bytes` does; then a ``<record>`` element whose bytes
+    (up to the next ``<record``) were in the previous release, in the same
+    namespace and encoding, naming the same people, gives the record parsed
+    then instead of being read again.  The registry is equal to what
+    :func:`parse_bytes` gives (``tests/test_parser.py`` checks it on every
+    shared release in turn).
+
+    Elements and byte blocks are paired only when every ``<record`` in the
+    bytes is a record of the root: the document holds no comment, CDATA
+    section or prefixed ``:record``, and the counts agree; otherwise the
+    release is read in full.  Memory holds one release's records.
+    """
+
+    def __init__(self) -> None:
+        self._context: tuple[object, ...] | None = None
+        self._records: dict[bytes, _Known] = {}
+        self._persons: dict[bytes, Person] = {}
+        #: True when the release being parsed holds no comment and no CDATA section.
+        self._plain = False
+
+    def parse(self, data: bytes, *, mode: Mode = "strict", max_bytes: int | None = None) -> Registry:
+        """Parse *data* as :func:`parse_bytes` does, with the same checks."""
+        max_bytes = resolve_max_bytes(max_bytes)
+        if len(data) > max_bytes:
+            raise ParseError(f"input is larger than the {max_bytes}-byte limit")
+        _refuse_dtd(data)
+        _refuse_utf8_declared_latin1(data)
+        root = _parse_tree(data)
+        self._check_context(root)
+        self._plain = b"<!--" not in data and b"<![CDATA[" not in data
+        return _registry_from_root(root, mode, data=data, known=self)
+
+    def _check_context(self, root: etree._Element) -> None:
+        """Forget the previous release when this one binds other namespaces or another encoding."""
+        docinfo = root.getroottree().docinfo
+        context = (tuple(sorted(root.nsmap.items(), key=repr)), docinfo.encoding, docinfo.xml_version)
+        if context != self._context:
+            self._records = {}
+            self._persons = {}
+            self._context = context
+
+    def _blocks(self, data: bytes, tag: bytes, count: int) -> list[bytes] | None:
+        """The bytes from each ``<tag`` to the next, or None when they cannot be paired with *count* elements.
+
+        With no comment, CDATA section or prefixed tag of that name, every
+        ``<tag`` starts an element of that name; when their number is the
+        elements' number, the n-th block holds the n-th element.
+        """
+        if not self._plain or b":" + tag[1:] in data:
+            return None
+        blocks = data.split(tag)[1:]
+        return blocks if len(blocks) == count else None
+
+
+#: A record the previous release parsed to, the ids of the people it names and who they were then
+#: (None for a person the people section lacked).
+_Known = tuple[ServiceRecord, tuple[str, ...], tuple["Person | None", ...]]
+
+
 def _refuse_dtd(data: bytes) -> None:
     # The registry never carries a DTD; refusing one outright closes entity
     # expansion (billion laughs), external entities and external DTDs at once.
@@ -275,7 +340,9 @@ def _local_name(tag: object) -> str:
     return str(tag).rpartition("}")[2]
 
 
-def _registry_from_root(root: etree._Element, mode: Mode) -> Registry:
+def _registry_from_root(
+    root: etree._Element, mode: Mode, *, data: bytes | None = None, known: ReleaseParser | None = None
+) -> Registry:
     updated_element = _first_child(root, f"{_NS}updated")
     updated_text = None if updated_element is None else updated_element.text
     if not updated_text:
@@ -283,9 +350,12 @@ def _registry_from_root(root: etree._Element, mode: Mode) -> Registry:
     updated = _release_date(updated_text)
     if updated is None:
         raise ParseError(f"<updated> is not a YYYY-MM-DD date: {updated_text!r}", location="registry.updated")
-    people = _people_from_root(root)
+    people = _people_from_root(root, data, known)
     skipped: list[str] = []
-    records = _read_records(root, _RecordReader(people), mode, skipped)
+    if known is None or data is None:
+        records = _read_records(root, _RecordReader(people), mode, skipped)
+    else:
+        records = _read_known_records(root, data, _RecordReader(people), mode, skipped, known)
     for message in skipped:
         warnings.warn(message, ParseWarning, stacklevel=3)
     footnotes = {note.get("anchor", ""): tidy_text(_mixed_text(note)) for note in root.iterchildren(f"{_NS}footnote")}
@@ -300,18 +370,9 @@ def _registry_from_root(root: etree._Element, mode: Mode) -> Registry:
 
 def _read_records(root: etree._Element, reader: _RecordReader, mode: Mode, skipped: list[str]) -> list[ServiceRecord]:
     """The records of *root*; in lenient mode each bad one is left out and described in *skipped*."""
-
-    def read_slowly(index: int, element: etree._Element) -> ServiceRecord | None:
-        try:
-            return reader.read(element)
-        except _FieldError as exc:
-            where = f"line {element.sourceline}, record[{index}].{exc.field}"
-            if mode == "strict":
-                raise ParseError(exc.message, location=where) from None
-            skipped.append(f"{where}: {exc.message}; record skipped")
-            return None
-
-    read_all = (read_slowly(index, element) for index, element in enumerate(root.iterchildren(_TAG_RECORD)))
+    read_all = (
+        _read_one(reader, mode, skipped, index, element) for index, element in enumerate(root.iterchildren(_TAG_RECORD))
+    )
     return [record for record in read_all if record is not None]
 
 
@@ -332,6 +393,54 @@ def _release_date(text: str) -> dt.date | None:
         return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         return None
+
+
+def _read_one(
+    reader: _RecordReader, mode: Mode, skipped: list[str], index: int, element: etree._Element
+) -> ServiceRecord | None:
+    """One record element read; a bad one raises in strict mode, is described in *skipped* and None in lenient."""
+    try:
+        return reader.read(element)
+    except _FieldError as exc:
+        where = f"line {element.sourceline}, record[{index}].{exc.field}"
+        if mode == "strict":
+            raise ParseError(exc.message, location=where) from None
+        skipped.append(f"{where}: {exc.message}; record skipped")
+        return None
+
+
+def _read_known_records(  # noqa: PLR0917 - _read_records with the previous release's records
+    root: etree._Element,
+    data: bytes,
+    reader: _RecordReader,
+    mode: Mode,
+    skipped: list[str],
+    known: ReleaseParser,
+) -> list[ServiceRecord]:
+    """The records of *root* as :func:`_read_records` reads them, taking those met in the previous release."""
+    elements = list(root.iterchildren(_TAG_RECORD))
+    blocks = known._blocks(data, b"<record", len(elements))  # noqa: SLF001 - the parser's own helper class
+    previous = known._records  # noqa: SLF001 - same
+    kept: dict[bytes, _Known] = {}
+    person = reader.people.get
+    records: list[ServiceRecord] = []
+    for index, element in enumerate(elements):
+        block = None if blocks is None else blocks[index]
+        if block is not None:
+            hit = previous.get(block)
+            if hit is not None and (not hit[1] or tuple(map(person, hit[1])) == hit[2]):
+                records.append(hit[0])
+                kept[block] = hit
+                continue
+        record = _read_one(reader, mode, skipped, index, element)
+        if record is None:
+            continue
+        records.append(record)
+        if block is not None:
+            named = tuple(someone.id for someone in (*record.assignees, *record.contacts))
+            kept[block] = (record, named, tuple(map(person, named)))
+    known._records = kept  # noqa: SLF001 - same
+    return records
 
 
 def _first_child(root: etree._Element, tag: str) -> etree._Element | None:
@@ -365,46 +474,62 @@ _PROTOCOLS = {protocol.value: protocol for protocol in Protocol}
 _REFERENCE_KINDS = {kind.value: kind for kind in ReferenceKind}
 
 
-def _people_from_root(root: etree._Element) -> dict[str, Person]:
+def _people_from_root(
+    root: etree._Element, data: bytes | None = None, known: ReleaseParser | None = None
+) -> dict[str, Person]:
     people: dict[str, Person] = {}
     section = _first_child(root, f"{_NS}people")
     if section is None:
         return people
     dates: dict[str, PartialDate] = {}
-    for index, element in enumerate(section.iterchildren(_TAG_PERSON)):
-        person_id = element.get("id")
-        if not person_id:
-            raise ParseError("a person has no id", location=f"line {element.sourceline}, people[{index}]")
-        name = org = updated_text = None
-        uris: list[str] = []
-        for child in element.iterchildren():
-            text = child.text
-            if text is None:
-                continue
-            # Fields are known by local name, whatever their namespace; the last one of a kind
-            # wins, but every <uri> is kept (seven people have two).
-            tag = child.tag
-            field = _PERSON_FIELDS.get(tag) if type(tag) is str else None
-            if field is None:
-                field = _local_name(tag)
-            if field == "uri":
-                if text.strip():
-                    uris.append(text.strip())
-            elif field == "name":
-                name = text.strip()
-            elif field == "updated":
-                updated_text = text.strip()
-            elif field == "org":
-                org = text.strip()
-        updated = None
-        if updated_text:
-            updated = dates.get(updated_text)
-            if updated is None:
-                updated = dates[updated_text] = _person_date(updated_text, index, element)
-        people[person_id] = canonical_person(
-            person_id, name or None, org or None, uris[0] if uris else None, updated, tuple(uris[1:])
-        )
+    elements = list(section.iterchildren(_TAG_PERSON))
+    blocks = None if known is None or data is None else known._blocks(data, b"<person", len(elements))  # noqa: SLF001
+    if blocks is None:
+        for index, element in enumerate(elements):
+            person = _read_person(index, element, dates)
+            people[person.id] = person
+        return people
+    previous = known._persons  # type: ignore[union-attr]  # noqa: SLF001 - known is set when blocks are
+    kept: dict[bytes, Person] = {}
+    for index, (element, block) in enumerate(zip(elements, blocks, strict=True)):
+        person = previous.get(block) or _read_person(index, element, dates)
+        kept[block] = person
+        people[person.id] = person
+    known._persons = kept  # type: ignore[union-attr]  # noqa: SLF001 - same
     return people
+
+
+def _read_person(index: int, element: etree._Element, dates: dict[str, PartialDate]) -> Person:
+    person_id = element.get("id")
+    if not person_id:
+        raise ParseError("a person has no id", location=f"line {element.sourceline}, people[{index}]")
+    name = org = updated_text = None
+    uris: list[str] = []
+    for child in element.iterchildren():
+        text = child.text
+        if text is None:
+            continue
+        # Fields are known by local name, whatever their namespace; the last one of a kind
+        # wins, but every <uri> is kept (seven people have two).
+        tag = child.tag
+        field = _PERSON_FIELDS.get(tag) if type(tag) is str else None
+        if field is None:
+            field = _local_name(tag)
+        if field == "uri":
+            if text.strip():
+                uris.append(text.strip())
+        elif field == "name":
+            name = text.strip()
+        elif field == "updated":
+            updated_text = text.strip()
+        elif field == "org":
+            org = text.strip()
+    updated = None
+    if updated_text:
+        updated = dates.get(updated_text)
+        if updated is None:
+            updated = dates[updated_text] = _person_date(updated_text, index, element)
+    return canonical_person(person_id, name or None, org or None, uris[0] if uris else None, updated, tuple(uris[1:]))
 
 
 def _person_date(text: str, index: int, element: etree._Element) -> PartialDate:

@@ -145,6 +145,22 @@ def _is_batch(outcome: SourceOutcome) -> bool:
     return len(outcome.releases) + outcome.already_stored + len(outcome.failures) > 1
 
 
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def _local_failure(outcome: SourceOutcome) -> str:
+    """The error line of a failed file, folder or repository import: what was imported and what was not."""
+    if _is_batch(outcome):
+        counts = [f"{len(outcome.releases)} release(s) imported"]
+        if outcome.already_stored:
+            counts.append(f"{outcome.already_stored} already stored")
+        counts.append(f"{len(outcome.failures)} could not be imported (see the lines above)")
+        return f"{outcome.source}: {', '.join(counts)}"
+    reason = outcome.failures[0].error if outcome.failures else outcome.error
+    return f"could not import {outcome.source}: {reason}"
+
+
 def _report_failures(result: SyncResult, out: Output) -> None:
     """Name each release a folder or repository could not import, one stderr line each."""
     for outcome in result.outcomes:
@@ -185,19 +201,26 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
                     for line in _outcome_lines(outcome):
                         out.line(line)
         _report_failures(result, out)
+        message = str(exc)
+        local = not any(_is_url(outcome.source) for outcome in result.outcomes)
+        if local:
+            # A file, folder or repository: say what was imported and what was not, not that a fetch failed.
+            message = "; ".join(_local_failure(outcome) for outcome in result.outcomes)
+            if any(_is_batch(outcome) for outcome in result.outcomes):
+                raise type(exc)(message) from exc
         with open_store(args.cache_dir) as store:
             latest = store.latest()
         if latest is None:
-            if args.source:  # the user gave a local copy already: the hint would only repeat the command
-                raise
-            raise FetchError(f"{exc}; to import a local copy run 'ianaports sync --source FILE'") from exc
+            # A local copy, or a source the user named: the hint would only repeat the command.
+            hint = "" if local or args.source else "; to import a local copy run 'ianaports sync --source FILE'"
+            raise FetchError(message + hint) from exc
         if result.seeded is not None:
             raise type(exc)(
-                f"{exc}; the store was seeded from the data package ({result.seeded.source}) with the registry"
+                f"{message}; the store was seeded from the data package ({result.seeded.source}) with the registry"
                 f" of {result.seeded.updated}, which stays in use"
             ) from exc
         age = describe_age(dt.datetime.now(dt.timezone.utc) - latest.fetched_at)
-        raise type(exc)(f"{exc}; the cached registry of {latest.updated} (fetched {age} ago) stays in use") from exc
+        raise type(exc)(f"{message}; the cached registry of {latest.updated} (fetched {age} ago) stays in use") from exc
     if args.json:
         return EXIT_OK
     if not args.quiet:
@@ -207,7 +230,7 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
             out.line(line)
         if result.latest is not None:
             out.line(
-                f"newest release: {result.latest.updated} ({result.latest.record_count} records) in {result.cache_dir}"
+                f"newest release: {result.latest.updated} ({result.latest.record_count} records) in {result.data_dir}"
             )
     return EXIT_OK
 

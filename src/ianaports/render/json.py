@@ -350,7 +350,8 @@ def versions_to_json(cache_dir: Path, releases: Iterable[ReleaseInfo], problems:
     """The stored releases (``versions``); with ``--check``, the *problems* found too (``None`` leaves them out)."""
     data: JsonDict = {
         "schema_version": JSON_SCHEMA_VERSION,
-        "cache_dir": str(cache_dir),
+        "data_dir": str(cache_dir),
+        "cache_dir": str(cache_dir),  # the deprecated name, kept: keys are never removed
         "releases": [release.to_json() for release in releases],
     }
     if problems is not None:

@@ -24,8 +24,10 @@ up and imports all read that log, so a removed release stays removed.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -162,6 +164,7 @@ def entry_name(updated: dt.date, sha256: str, kind: str, *, keyframe: bool) -> s
     return f"{updated.isoformat()}.{sha256[:16]}.{kind}{'.full' if keyframe else ''}.zst"
 
 
+@functools.lru_cache(maxsize=8192)
 def _parse_name(name: str) -> tuple[dt.date, str, str, bool] | None:
     match = _NAME_RE.fullmatch(name)
     if match is None:
@@ -196,18 +199,31 @@ class Archive:
         self._payloads: dict[str, bytes] = {}
         #: Keyframe name -> its zstd dictionary, digested once and reused for every delta of a long import.
         self._dictionaries: dict[str, Any] = {}
+        #: The entries' names while this process holds the writer lock (no one else adds one then).
+        self._listing: list[str] | None = None
+        self._keep_listing = False
+
+    def keep_listing(self, *, keep: bool) -> None:
+        """Remember the listing from now on (the writer lock is held) or stop (it was released)."""
+        self._keep_listing = keep
+        self._listing = None
 
     # -- listing ---------------------------------------------------------------
 
     def names(self) -> list[str]:
         """Every entry's file name, in name order (date first); temporary files are left out."""
+        if self._listing is not None:
+            return list(self._listing)
         try:
             with os.scandir(self.folder) as listing:
-                return sorted(item.name for item in listing if _parse_name(item.name) is not None)
+                names = sorted(item.name for item in listing if _parse_name(item.name) is not None)
         except FileNotFoundError:
-            return []
+            names = []
         except OSError as exc:
             raise CacheError(f"cannot read the archive {self.folder}: {exc.strerror or exc}") from exc
+        if self._keep_listing:
+            self._listing = names
+        return list(names)
 
     def strays(self) -> list[str]:
         """Files in the folder that are neither entries nor temporary files."""
@@ -396,6 +412,8 @@ class Archive:
         except OSError as exc:
             raise CacheError(f"cannot write the archive {self.folder}: {exc.strerror or exc}") from exc
         atomic_write(self.folder / entry.name, _MAGIC + header + b"\n" + frame, what="the archive entry ")
+        if self._listing is not None:
+            bisect.insort(self._listing, entry.name)
         if base is None:
             self._payloads[entry.name] = payload
         return entry

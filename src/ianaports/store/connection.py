@@ -133,6 +133,11 @@ class IndexConnection:
             connection.execute("PRAGMA foreign_keys = OFF")
             if connection.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
                 raise CacheError(f"cannot use the store at {self.path}: WAL mode is not available")
+            # In WAL mode NORMAL keeps every commit atomic and the index consistent after a crash; only
+            # the last commits may be lost on power loss, and the archive (fsynced before each commit)
+            # still holds their releases, which the next writer indexes again.  FULL would add an fsync
+            # per release to an import.
+            connection.execute("PRAGMA synchronous = NORMAL")
             if self._versions(connection) != (schema.SCHEMA_VERSION, codec.CODEC_VERSION):
                 connection.close()
                 self._upgrade()

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from .archive import Archive
 
-__all__ = ["archive_releases", "is_legacy"]
+__all__ = ["archive_releases", "is_legacy", "remove_kept_xml"]
 
 LEGACY_SCHEMA_VERSION = 1
 
@@ -89,6 +89,35 @@ def archive_releases(db_path: Path, archive: Archive) -> int:
     finally:
         connection.close()
     return written
+
+
+def remove_kept_xml(folder: Path, archive: Archive) -> None:
+    """Remove 0.1's ``raw/`` from the store *folder* once the converted index is in place.
+
+    Only the files whose bytes the archive holds as an ``xml`` entry go; the
+    folder goes when nothing else is left in it (a file that is not ours, or
+    one that could not be read, stays, and so does the folder then).
+    """
+    raw = folder / LEGACY_RAW_DIR
+    if not raw.is_dir():
+        return
+    archived = {entry.sha256 for entry in archive.entries() if entry.kind == "xml"}
+    for sha256, path in _kept_files(raw):
+        if sha256 in archived:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    with contextlib.suppress(OSError):
+        raw.rmdir()
+
+
+def _kept_files(folder: Path) -> list[tuple[str, Path]]:
+    """The XML files 0.1 kept under ``raw/``: (the sha256 of the XML, the file), for those that can be read."""
+    kept: list[tuple[str, Path]] = []
+    with contextlib.suppress(OSError):
+        for path in sorted(folder.glob("*.xml.xz")):
+            with contextlib.suppress(OSError, lzma.LZMAError):
+                kept.append((hashlib.sha256(lzma.decompress(path.read_bytes())).hexdigest(), path))
+    return kept
 
 
 def _kept_xml(folder: Path) -> dict[str, bytes]:

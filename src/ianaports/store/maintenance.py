@@ -59,7 +59,8 @@ class Maintenance(Writer):
 
         with self._locked(catch_up=False):
             self.close()
-            if legacy.is_legacy(self.db_path):
+            converting = legacy.is_legacy(self.db_path)
+            if converting:
                 legacy.archive_releases(self.db_path, self.archive)
             meta = _readable_meta(self.db_path)
             temp = self.path / f"{TEMP_PREFIX}{os.getpid()}.rebuild.sqlite3"
@@ -69,6 +70,9 @@ class Maintenance(Writer):
             finally:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{temp}{suffix}").unlink(missing_ok=True)
+            if converting:
+                # The converted index is in place and the kept XML archived: 0.1's raw/ has served.
+                legacy.remove_kept_xml(self.path, self.archive)
         return count
 
     def _build_index(self, temp: Path, meta: dict[str, str], progress: Callable[[int, int], None] | None) -> int:
@@ -85,9 +89,12 @@ class Maintenance(Writer):
                 "INSERT OR IGNORE INTO meta VALUES (?, ?)",
                 [(key, value) for key, value in meta.items() if key not in ("schema_version", "codec_version")],
             )
+            from ianaports.parser import ReleaseParser  # noqa: PLC0415 - lxml only when re-deriving
+
+            parser = ReleaseParser()  # the entries come in date order: each reuses the unchanged records of the last
             entries = self._entries_to_index()
             for done, name in enumerate(entries, start=1):
-                entry, registry, xml = self._registry_of(name)
+                entry, registry, xml = self._registry_of(name, parser)
                 builder._insert(registry, entry, xml)  # noqa: SLF001 - same
                 if progress is not None:
                     progress(done, len(entries))

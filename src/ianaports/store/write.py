@@ -75,6 +75,16 @@ class Interned:
     #: Order keys known per epoch (epoch -> record id -> key), so the next release's are not read back.
     order_keys: dict[int, dict[int, float]] = attrs.Factory(dict)
     pending_order_keys: dict[int, dict[int, float]] = attrs.Factory(dict)
+    #: The fastest path: records and people by object identity (``id()`` -> row id).
+    #: :class:`ianaports.parser.ReleaseParser` hands the same objects back for what did not change,
+    #: and an object holds the same values, so the same row.  ``kept`` holds every such object, so that
+    #: no ``id()`` in these maps can be another object's.
+    objects: dict[int, int] = attrs.Factory(dict)
+    person_objects: dict[int, int] = attrs.Factory(dict)
+    kept: list[object] = attrs.Factory(list)
+    pending_objects: dict[int, int] = attrs.Factory(dict)
+    pending_person_objects: dict[int, int] = attrs.Factory(dict)
+    pending_kept: list[object] = attrs.Factory(list)
 
     def commit(self) -> None:
         """Keep the ids of the transaction that just committed."""
@@ -84,6 +94,9 @@ class Interned:
         self.person_blocks.update(self.pending_person_blocks)
         for epoch, keys in self.pending_order_keys.items():
             self.order_keys.setdefault(epoch, {}).update(keys)
+        self.objects.update(self.pending_objects)
+        self.person_objects.update(self.pending_person_objects)
+        self.kept.extend(self.pending_kept)
         self.rollback()
 
     def rollback(self) -> None:
@@ -93,11 +106,39 @@ class Interned:
         self.pending_blocks.clear()
         self.pending_person_blocks.clear()
         self.pending_order_keys.clear()
+        self.pending_objects.clear()
+        self.pending_person_objects.clear()
+        self.pending_kept.clear()
 
 
 #: A known ``<record>`` element: its row id, the ids of the people it names and their people row ids
 #: then (None for a person the people section lacked), its name and its description.
 _Block = tuple[int, tuple[str, ...], tuple["int | None", ...], "str | None", str]
+
+
+#: Below this share of objects met before, an import also looks records and people up by their bytes.
+_IDENTITY_SHARE = 0.875
+
+
+def _ids_by_object(items: Sequence[Any], known: dict[int, int], pending: dict[int, int]) -> list[int]:
+    """The row id of each item met before as this very object, else -1."""
+    ids = list(map(known.get, map(id, items), itertools.repeat(-1)))  # one C loop: most items hit
+    if pending:
+        for position, row_id in enumerate(ids):
+            if row_id < 0:
+                ids[position] = pending.get(id(items[position]), -1)
+    return ids
+
+
+def _remember_objects(
+    items: Sequence[Any], ids: list[int], found: list[int], interned: Interned, *, people: bool
+) -> None:
+    """Keep the row ids of *items* not found by identity (*found* holds -1 for them)."""
+    pending = interned.pending_person_objects if people else interned.pending_objects
+    for item, row_id, before in zip(items, ids, found, strict=True):
+        if before < 0:
+            pending[id(item)] = row_id
+            interned.pending_kept.append(item)
 
 
 def record_blocks(xml: bytes | None, count: int, tag: bytes = b"<record") -> list[bytes] | None:
@@ -111,6 +152,25 @@ def record_blocks(xml: bytes | None, count: int, tag: bytes = b"<record") -> lis
 def _people_ids(connection: sqlite3.Connection, registry: Registry, interned: Interned, xml: bytes | None) -> list[int]:
     """The people row ids of the release's people section, found by their bytes where met before."""
     people = list(registry.people.values())
+    found = _ids_by_object(people, interned.person_objects, interned.pending_person_objects)
+    ids = _people_ids_by_bytes(connection, people, found, interned, xml)
+    _remember_objects(people, ids, found, interned, people=True)
+    return ids
+
+
+def _people_ids_by_bytes(
+    connection: sqlite3.Connection, people: list[Person], found: list[int], interned: Interned, xml: bytes | None
+) -> list[int]:
+    """The people row ids of *people*, given those *found* by identity: the few others by value, else by bytes."""
+    missing = [position for position, row_id in enumerate(found) if row_id < 0]
+    if not missing:
+        return found
+    if len(missing) <= (1 - _IDENTITY_SHARE) * len(people):
+        ids = list(found)
+        rows = _intern_people(connection, [people[position] for position in missing], interned)
+        for position, row_id in zip(missing, rows, strict=True):
+            ids[position] = row_id
+        return ids
     blocks = record_blocks(xml, len(people), b"<person")
     if blocks is None:
         return _intern_people(connection, people, interned)
@@ -121,8 +181,8 @@ def _people_ids(connection: sqlite3.Connection, registry: Registry, interned: In
         ids.append(hit[0] if hit is not None and hit[1] == person.id else -1)
     missing = [position for position, row_id in enumerate(ids) if row_id < 0]
     if missing:
-        found = _intern_people(connection, [people[position] for position in missing], interned)
-        for position, row_id in zip(missing, found, strict=True):
+        rows = _intern_people(connection, [people[position] for position in missing], interned)
+        for position, row_id in zip(missing, rows, strict=True):
             ids[position] = row_id
             interned.pending_person_blocks[blocks[position]] = (row_id, people[position].id)
     return ids
@@ -137,7 +197,16 @@ def insert_release(
     """
     people_ids = _people_ids(connection, registry, interned, xml)
     current = dict(zip(registry.people, people_ids, strict=True))
-    member_ids = _intern_records(connection, registry.records, interned, record_blocks(xml, len(registry)), current)
+    records = registry.records
+    found = _ids_by_object(records, interned.objects, interned.pending_objects)
+    misses = found.count(-1)
+    if not misses:
+        member_ids = found
+    else:
+        # Mostly known by identity: the few others by value; else by their bytes, then by value.
+        blocks = None if misses <= (1 - _IDENTITY_SHARE) * len(records) else record_blocks(xml, len(registry))
+        member_ids = _intern_records(connection, records, interned, blocks, current, found)
+        _remember_objects(records, member_ids, found, interned, people=False)
     updated = registry.updated.isoformat()
     epoch = _assign_order_keys(connection, member_ids, updated, interned)
     # The new release's place in date order; releases of one date keep the order they were stored in.
@@ -177,19 +246,21 @@ def insert_release(
     return seq, entry.fetched_at
 
 
-def _intern_records(
+def _intern_records(  # noqa: PLR0917 - a private step of insert_release
     connection: sqlite3.Connection,
     records: Sequence[ServiceRecord],
     interned: Interned,
     blocks: list[bytes] | None,
     current: dict[str, int],
+    found: list[int],
 ) -> list[int]:
     """The ids of *records*, inserting the new ones; only records not met before are encoded and hashed.
 
     *blocks* are the records' ``<record>`` bytes (or None); *current* maps the
-    release's person ids to their people row ids.
+    release's person ids to their people row ids; *found* holds the ids known
+    by identity already (-1 for the others).
     """
-    ids = [-1] * len(records) if blocks is None else _ids_by_block(records, blocks, interned, current)
+    ids = list(found) if blocks is None else _ids_by_block(records, blocks, interned, current)
     # ``written`` is None when IANA wrote the span canonically; either way it fixes the stored port text.
     stored = interned.records
     keys: dict[int, tuple[ServiceRecord, str | None]] = {}

@@ -25,6 +25,7 @@ from .write import insert_release
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from ianaports.parser import ReleaseParser
     from ianaports.registry import Registry
 
     from .archive import Entry
@@ -73,12 +74,14 @@ class Writer(Reader):
         except OSError as exc:
             raise CacheError(f"cannot write the store at {self.path}: {reason(exc)}") from exc
         self._lock_depth = 1
+        self.archive.keep_listing(keep=True)
         try:
             self._sweep_temp_files()
             if catch_up:
                 self._index_pending()
             yield
         finally:
+            self.archive.keep_listing(keep=False)
             self._lock_depth = 0
             lock.release()
 
@@ -121,14 +124,17 @@ class Writer(Reader):
                 pending[key] = name
         return sorted(pending.values())
 
-    def _registry_of(self, name: str) -> tuple[Entry, Registry, bytes | None]:
-        """An archived release, parsed (XML) or decoded (records), and its XML (None for records)."""
+    def _registry_of(self, name: str, parser: ReleaseParser | None = None) -> tuple[Entry, Registry, bytes | None]:
+        """An archived release, parsed (XML) or decoded (records), and its XML (None for records).
+
+        *parser*, given the entries in date order, reuses the records of the one before.
+        """
         entry, payload = self.archive.read(name)
         try:
             if entry.kind == "xml":
                 from ianaports.parser import parse_bytes  # noqa: PLC0415 - lxml only when re-deriving
 
-                registry = parse_bytes(payload)
+                registry = parse_bytes(payload) if parser is None else parser.parse(payload)
             else:
                 registry = codec.decode_release(payload)
         except (ValueError, KeyError, TypeError) as exc:
