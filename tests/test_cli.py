@@ -597,6 +597,17 @@ class TestUsageErrors:
 
 
 class TestStartup:
+    def test_import_ianaports_skips_heavy_modules(self):
+        """``import ianaports`` loads no lxml, requests, psutil, sqlite3, attrs nor store; its names still resolve."""
+        code = (
+            "import sys, ianaports; "
+            "heavy = ('lxml', 'requests', 'psutil', 'sqlite3', 'attr', 'attrs', 'ianaports.store', 'ianaports.model'); "
+            "print(sorted(m for m in heavy if m in sys.modules)); "
+            "print(ianaports.ServiceRecord.__module__, ianaports.Registry.__module__, ianaports.classify(80).value)"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        assert result.stdout.splitlines() == ["[]", "ianaports.model ianaports.registry system"]
+
     def test_cache_path_skips_heavy_modules(self):
         """Importing the CLI loads neither lxml, requests nor the diff engine."""
         code = (
