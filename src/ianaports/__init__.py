@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .errors import (
     CacheError,
     FetchError,
@@ -23,7 +21,13 @@ from .errors import (
     SuspectReleaseError,
 )
 
+# Not typing.TYPE_CHECKING: importing typing costs more than the rest of this module (mypy reads the name).
+TYPE_CHECKING = False
+
+
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._sync import FileFailure, ImportProgress, SourceOutcome, SyncResult, load, sync, versions
     from .changes import (
         Deassignment,
