@@ -12,8 +12,9 @@ private record format), :mod:`.schema` (the index's tables), :mod:`.write`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .archive import ARCHIVE_FORMAT
-from .check import CheckReport
 from .codec import CODEC_VERSION
 from .core import ReleaseInfo, Store
 from .layout import (
@@ -27,6 +28,9 @@ from .layout import (
 )
 from .schema import SCHEMA_VERSION
 from .view import ReleaseView
+
+if TYPE_CHECKING:
+    from .check import CheckReport
 
 __all__ = [
     "ARCHIVE_DIR",
@@ -50,3 +54,13 @@ __all__ = [
 #: Deprecated names of :func:`default_data_dir` and :func:`resolve_data_dir` (the store was a cache in 0.1).
 default_cache_dir = default_data_dir
 resolve_cache_dir = resolve_data_dir
+
+
+def __getattr__(name: str) -> object:
+    """``CheckReport``, re-exported without importing the checks for every read."""
+    if name == "CheckReport":
+        from .check import CheckReport  # noqa: PLC0415 - loaded on first use
+
+        return CheckReport
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
