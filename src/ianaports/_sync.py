@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -70,6 +71,9 @@ DEFAULT_URL = "https://www.iana.org/assignments/service-names-port-numbers/servi
 #: A release with fewer records than this share of the previous one is refused unless forced.
 SUSPECT_RATIO = 0.9
 _LAST_CHECKED = "last_checked"
+#: A file of the data folder whose modification time says when a source last answered 304 Not
+#: Modified: touching it writes neither the index nor anything that would need an fsync.
+_CHECKED_MARK = "last-checked"
 
 logger = logging.getLogger("ianaports")
 
@@ -410,6 +414,9 @@ def attempt_sync(
         for item in sources:
             outcome = _sync_source(store, item, options)
             outcomes.append(outcome)
+            if outcome.status == "not-modified":
+                _mark_checked(store.path)  # nothing changed: no database write, no fsync
+                break
             if outcome.ok:
                 with store.lock(timeout=options.lock_timeout):
                     store.set_meta(_LAST_CHECKED, _now().isoformat())
@@ -427,6 +434,16 @@ def raise_for_failure(result: SyncResult) -> None:
         raise SuspectReleaseError(summary)
     prefix = "could not fetch the registry from " if len(outcomes) == 1 else "no source answered: "
     raise FetchError(prefix + summary)
+
+
+def _mark_checked(folder: Path) -> None:
+    """Record that the store was checked now, as the modification time of :data:`_CHECKED_MARK`."""
+    mark = folder / _CHECKED_MARK
+    with contextlib.suppress(OSError):  # a folder we cannot write: the next sync asks again
+        try:
+            os.utime(mark)
+        except FileNotFoundError:
+            mark.touch()
 
 
 def _now() -> dt.datetime:
@@ -706,6 +723,9 @@ def versions(*, cache_dir: str | os.PathLike[str] | None = None) -> tuple[Releas
 def _age(store: Store, latest: ReleaseInfo) -> dt.timedelta:
     checked = store.get_meta(_LAST_CHECKED)
     when = dt.datetime.fromisoformat(checked) if checked else latest.fetched_at
+    with contextlib.suppress(OSError):  # the newer of the index's time and the 304's mark
+        marked = dt.datetime.fromtimestamp((store.path / _CHECKED_MARK).stat().st_mtime, dt.timezone.utc)
+        when = max(when, marked)
     return _now() - when
 
 
