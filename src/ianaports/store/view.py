@@ -31,6 +31,7 @@ class ReleaseView:
         self.store = store
         self.info = info
         self._positions: dict[int, int] | None = None
+        self._unique_members = True
 
     @property
     def updated(self) -> dt.date:
@@ -47,6 +48,14 @@ class ReleaseView:
 
     def _members(self) -> array.array[int]:
         return self.store._members(self.info)  # noqa: SLF001 - the view is part of the store
+
+    def _member_positions(self) -> dict[int, int]:
+        """Record id -> place in the file, read once per view (a stored release never changes)."""
+        if self._positions is None:
+            members = self._members()
+            self._positions = {record_id: place for place, record_id in enumerate(members)}
+            self._unique_members = len(self._positions) == len(members)
+        return self._positions
 
     def _answer(self, candidates: list[int]) -> tuple[ServiceRecord, ...]:
         if not candidates:
@@ -82,11 +91,16 @@ class ReleaseView:
         needle = text.strip().lower()
         if not needle:
             return ()
-        matched: set[int] = set()
+        positions = self._member_positions()
+        matched: list[int] = []
         for record_id, name, description in self.store._search_candidates(needle):  # noqa: SLF001
-            if needle in (name or "").lower() or needle in description.lower():
-                matched.add(record_id)
-        chosen = [record_id for record_id in self._members() if record_id in matched]
+            if record_id in positions and (needle in (name or "").lower() or needle in description.lower()):
+                matched.append(record_id)
+        if self._unique_members:
+            chosen = sorted(matched, key=positions.__getitem__)
+        else:  # a record twice in one file (IANA never did so far) is answered twice, as Registry.search does
+            wanted = set(matched)
+            chosen = [record_id for record_id in self._members() if record_id in wanted]
         records = self.store._records(chosen)  # noqa: SLF001
         exact: list[ServiceRecord] = []
         prefix: list[ServiceRecord] = []
