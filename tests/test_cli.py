@@ -658,11 +658,12 @@ class TestStartup:
 
     @pytest.mark.parametrize("flag", ["--help", "--version"])
     def test_help_and_version_skip_heavy_modules(self, flag):
-        """--help and --version load neither lxml, requests, psutil nor sqlite3."""
+        """--help and --version load neither lxml, requests, psutil, sqlite3 nor attrs (no command module either)."""
         code = (
             "import sys; from ianaports.cli import main; "
             f"main([{flag!r}]); "
-            "print(sorted(m for m in ('lxml', 'requests', 'psutil', 'sqlite3') if m in sys.modules))"
+            "heavy = ('lxml', 'requests', 'psutil', 'sqlite3', 'attr', 'ianaports.model', 'ianaports.cli.lookup'); "
+            "print(sorted(m for m in heavy if m in sys.modules))"
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
         assert result.stdout.splitlines()[-1] == "[]"

@@ -15,7 +15,6 @@ import re
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, TextIO, TypeAlias, overload
 
 from ianaports.errors import FetchError, InvalidArgumentError
-from ianaports.model import read_query as _library_read_query
 
 from ._exit import EXIT_CODES_HELP, UsageError
 
@@ -294,6 +293,8 @@ def read_query(text: str) -> int | PortRange | str:
     show, explain, history and diff --port all read their argument through
     :func:`ianaports.model.read_query`, so they agree on what is a span.
     """
+    from ianaports.model import read_query as _library_read_query  # noqa: PLC0415 - --help and --version skip attrs
+
     try:
         return _library_read_query(text)
     except InvalidArgumentError as exc:
