@@ -149,7 +149,8 @@ def add_search(commands: Commands) -> None:
         "search",
         cmd_search,
         help="search service names and descriptions",
-        description="Search service names and descriptions; exact name matches come first, then name prefixes.",
+        description="Search service names and descriptions (any text, case-insensitive): exact names come first,"
+        " then name prefixes, then whole words of a name or description, then the rest, each in file order.",
         examples=["ianaports search kerberos", "ianaports search ssh --limit 5 --json"],
     )
     search.add_argument("text", help="text to look for (case-insensitive)")

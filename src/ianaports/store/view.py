@@ -84,34 +84,26 @@ class ReleaseView:
         return tuple(record for record in found if wanted is None or record.protocol == wanted)
 
     def search(self, text: str) -> tuple[ServiceRecord, ...]:
-        """Records whose name or description contains *text*, exact name matches first.
+        """Records whose name or description contains *text*, ranked by tier then in file order.
 
-        The same answer, in the same order, as :meth:`Registry.search` on this release.
+        The same answer, in the same order, as :meth:`Registry.search` on this
+        release: both rank by :func:`ianaports.registry.search_tier`.
         """
+        from ianaports.registry import search_tier  # noqa: PLC0415 - show and explain do not need the registry
+
         needle = text.strip().lower()
         if not needle:
             return ()
         positions = self._member_positions()
-        matched: list[int] = []
+        tiers: dict[int, int] = {}
         for record_id, name, description in self.store._search_candidates(needle):  # noqa: SLF001
-            if record_id in positions and (needle in (name or "").lower() or needle in description.lower()):
-                matched.append(record_id)
+            if record_id in positions:
+                tier = search_tier(needle, name, description)
+                if tier is not None:
+                    tiers[record_id] = tier
         if self._unique_members:
-            chosen = sorted(matched, key=positions.__getitem__)
+            chosen = sorted(tiers, key=lambda record_id: (tiers[record_id], positions[record_id]))
         else:  # a record twice in one file (IANA never did so far) is answered twice, as Registry.search does
-            wanted = set(matched)
-            chosen = [record_id for record_id in self._members() if record_id in wanted]
+            chosen = sorted((rid for rid in self._members() if rid in tiers), key=tiers.__getitem__)
         records = self.store._records(chosen)  # noqa: SLF001
-        exact: list[ServiceRecord] = []
-        prefix: list[ServiceRecord] = []
-        rest: list[ServiceRecord] = []
-        for record_id in chosen:
-            record = records[record_id]
-            name = (record.name or "").lower()
-            if name == needle:
-                exact.append(record)
-            elif name.startswith(needle):
-                prefix.append(record)
-            else:
-                rest.append(record)
-        return (*exact, *prefix, *rest)
+        return tuple(records[record_id] for record_id in chosen)
