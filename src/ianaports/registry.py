@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from typing import TYPE_CHECKING
 from typing import Protocol as TypingProtocol
@@ -286,8 +287,13 @@ def search_tier(needle: str, name: str | None, description: str) -> int | None:
     text = description.lower()
     if needle not in lowered and needle not in text:
         return None
-    word = re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
+    word = _word_pattern(needle)
     return 2 if word.search(lowered) or word.search(text) else 3
+
+
+@functools.lru_cache(maxsize=64)
+def _word_pattern(needle: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
 
 
 def port_statistics(registry: Registry) -> PortStatistics:
