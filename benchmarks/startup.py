@@ -1,52 +1,209 @@
-"""Warm start-up of `ianaports show 2304` and `search kerberos` from the cache, against Python's own start-up.
+"""Warm read commands from the store as whole processes, against Python's own start-up (issue 20).
 
 Run: python benchmarks/startup.py [RUNS]   (reads ../shared/registry or $IANAPORTS_TEST_REGISTRY)
 
-Builds a cache from the newest real release in a temporary folder, then times
-whole processes (median of RUNS runs, default 15, after a warm-up): `python -c pass`,
-`python -c "import ianaports"`, `python -m ianaports show 2304` and
-`python -m ianaports search kerberos`.  The targets are show <= 3x the import,
-and show and search well under 150 ms.
+Builds a store from the newest real release in a temporary folder, then times
+whole processes (median of RUNS runs, default 15, after a warm-up), wall time
+and the child's CPU time: `python -c pass`, `python -c "import ianaports"`,
+`--version`, `--help`, and `show 2304`, `show ssh`, `search kerberos`,
+`history 2304` and `explain 2304`, each in text and with --json; then `sync`
+of a local HTTP source that answers 304 Not Modified; then `search` in-process
+on a warm view.  whatportis is timed answering `whatportis 2304` when it is
+installed beside this Python (its database built offline from our IANA CSV
+export); otherwise its row says why it is absent.  Targets: each read command
+at most 3x `python -c pass`, the 304 sync at most 2x `show`, search under 1 ms
+in-process.
 """
 
 from __future__ import annotations
 
+import http.server
 import os
+import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+from pathlib import Path
 
-from common import NEWEST, median_process_seconds, require
+from common import NEWEST, median_seconds, require
 
 RUNS = 15
+#: The read commands of the issue's first target, as (label, argv after `ianaports`).
+COMMANDS = [
+    ("show 2304", ["show", "2304"]),
+    ("show ssh", ["show", "ssh"]),
+    ("search kerberos", ["search", "kerberos"]),
+    ("history 2304", ["history", "2304"]),
+    ("explain 2304", ["explain", "2304"]),
+]
+SEARCH_WORDS = ["kerberos", "ssh", "http", "remote", "microsoft"]
 
 
-def measure_startup(runs: int = RUNS) -> dict[str, float]:
-    """Median seconds of `python -c pass`, `import ianaports`, and warm `show 2304` and `search kerberos`."""
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "IANAPORTS_CACHE_DIR": cache}
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_seconds(argv: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
+    """Median wall and median CPU seconds of *runs* whole processes running *argv*, after one warm-up."""
+    subprocess.run(argv, env=env, check=False, capture_output=True)
+    walls, cpus = [], []
+    for _ in range(runs):
+        cpu = _children_cpu()
+        started = time.perf_counter()
+        subprocess.run(argv, env=env, check=False, capture_output=True)
+        walls.append(time.perf_counter() - started)
+        cpus.append(_children_cpu() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+class _ConditionalHandler(http.server.BaseHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self) -> None:
+        if self.headers.get("If-None-Match") == '"bench"':
+            self.send_response(304)
+            self.send_header("ETag", '"bench"')
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("ETag", '"bench"')
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        del args
+
+
+#: Builds whatportis' TinyDB file from a local IANA CSV: its own --update downloads IANA's CSV.
+_WHATPORTIS_BUILD = """
+import sys, requests, whatportis.cli
+data = open(sys.argv[1], "rb").read()
+requests.get = lambda url, **options: type("Answer", (), {"content": data})()
+whatportis.cli.populate_db()
+"""
+
+
+def _whatportis(folder: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]] | str:
+    """The argv and env of `whatportis 2304` with its database built from our CSV, or why it cannot run.
+
+    whatportis is looked for beside this Python, else at $WHATPORTIS (a virtual
+    environment's ``bin/whatportis``); its database is built with that
+    environment's Python from ``ianaports export --format iana-csv``.
+    """
+    found = shutil.which("whatportis", path=str(Path(sys.executable).parent)) or os.environ.get("WHATPORTIS")
+    if not found:
+        return "not installed beside this Python nor at $WHATPORTIS (pip install whatportis)"
+    home = folder / "home"
+    home.mkdir()
+    csv_path = folder / "ports.csv"
+    subprocess.run(
+        [sys.executable, "-m", "ianaports", "export", "--format", "iana-csv", "-o", str(csv_path)], env=env, check=True
+    )
+    wp_env = {**env, "HOME": str(home)}
+    wp_python = str(Path(found).parent / "python")
+    built = subprocess.run(
+        [wp_python, "-c", _WHATPORTIS_BUILD, str(csv_path)], env=wp_env, capture_output=True, text=True, check=False
+    )
+    probe = subprocess.run([found, "2304"], env=wp_env, capture_output=True, text=True, check=False)
+    if "attachmate" not in probe.stdout.lower():
+        return f"whatportis found but its database could not be built offline ({built.stderr.strip()[-120:]})"
+    return [found, "2304"], wp_env
+
+
+def measure_startup(runs: int = RUNS) -> dict[str, float | str]:
+    """Median seconds of each process (wall, and CPU under ``cpu:``), the 304 sync and in-process search."""
+    figures: dict[str, float | str] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        cache = folder / "store"
+        env = {**os.environ, "IANAPORTS_DATA_DIR": str(cache), "IANAPORTS_CACHE_DIR": str(cache)}
         subprocess.run(
             [sys.executable, "-m", "ianaports", "sync", "--source", str(require(NEWEST)), "--quiet"],
             env=env,
             check=True,
         )
-        return {
-            "bare": median_process_seconds([sys.executable, "-c", "pass"], env, runs),
-            "imported": median_process_seconds([sys.executable, "-c", "import ianaports"], env, runs),
-            "show": median_process_seconds([sys.executable, "-m", "ianaports", "show", "2304"], env, runs),
-            "search": median_process_seconds([sys.executable, "-m", "ianaports", "search", "kerberos"], env, runs),
-        }
+        python = [sys.executable]
+        plain = [
+            ("bare", [*python, "-c", "pass"]),
+            ("imported", [*python, "-c", "import ianaports"]),
+            ("--version", [*python, "-m", "ianaports", "--version"]),
+            ("--help", [*python, "-m", "ianaports", "--help"]),
+        ]
+        for label, command in COMMANDS:
+            plain.append((label, [*python, "-m", "ianaports", *command]))
+            plain.append((f"{label} --json", [*python, "-m", "ianaports", *command, "--json"]))
+        for label, argv in plain:
+            figures[label], figures[f"cpu:{label}"] = process_seconds(argv, env, runs)
+        figures["show"], figures["search"] = figures["show 2304"], figures["search kerberos"]
+
+        # sync against a source that answers 304 (the store was filled from it once, with its ETag).
+        _ConditionalHandler.body = _xml(require(NEWEST))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ConditionalHandler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            remote = folder / "remote"
+            remote_env = {**env, "IANAPORTS_DATA_DIR": str(remote), "IANAPORTS_CACHE_DIR": str(remote)}
+            url = f"http://127.0.0.1:{server.server_address[1]}/ports.xml"
+            sync = [*python, "-m", "ianaports", "sync", "--source", url, "--quiet"]
+            subprocess.run(sync, env=remote_env, check=True)
+            figures["sync 304"], figures["cpu:sync 304"] = process_seconds(sync, remote_env, runs)
+        finally:
+            server.shutdown()
+
+        figures.update(_search_in_process(cache))
+        whatportis = _whatportis(folder, env)
+        if isinstance(whatportis, str):
+            figures["whatportis"] = whatportis
+        else:
+            argv, wp_env = whatportis
+            figures["whatportis 2304"], figures["cpu:whatportis 2304"] = process_seconds(argv, wp_env, runs)
+    return figures
+
+
+def _xml(path: Path) -> bytes:
+    import lzma  # noqa: PLC0415 - only to serve the release
+
+    return lzma.decompress(path.read_bytes()) if path.suffix == ".xz" else path.read_bytes()
+
+
+def _search_in_process(cache: Path) -> dict[str, float | str]:
+    """Median seconds of one search on a warm view of the newest release, per word and their median."""
+    from ianaports.store import Store  # noqa: PLC0415 - after the store is filled
+
+    found: dict[str, float | str] = {}
+    with Store(cache) as store:
+        view = store.view("latest")
+        for word in SEARCH_WORDS:
+            found[f"search {word} in-process"] = median_seconds(lambda word=word: view.search(word), 50)
+    return found
 
 
 def main() -> None:
     figures = measure_startup(int(sys.argv[1]) if len(sys.argv) > 1 else RUNS)
-    bare, imported, show, search = figures["bare"], figures["imported"], figures["show"], figures["search"]
-    print(f"python -c pass             {bare * 1000:7.1f} ms")
-    print(f'python -c "import ianaports" {imported * 1000:5.1f} ms')
-    print(f"ianaports show 2304 (cache) {show * 1000:6.1f} ms")
-    print(f"ianaports search kerberos   {search * 1000:6.1f} ms")
-    print(f"ratio to python -c pass     {show / bare:6.2f} x")
-    print(f"ratio to import ianaports   {show / imported:6.2f} x   (target <= 3.0)")
+    bare, cpu_bare = float(figures["bare"]), float(figures["cpu:bare"])
+    print("| measure | wall | ratio to `python -c pass` | CPU | CPU ratio |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    labels = ["bare", "imported", "--version", "--help"]
+    labels += [name for label, _ in COMMANDS for name in (label, f"{label} --json")]
+    labels += ["sync 304"] + (["whatportis 2304"] if "whatportis 2304" in figures else [])
+    for label in labels:
+        wall, cpu = float(figures[label]), float(figures[f"cpu:{label}"])
+        name = {"bare": "`python -c pass`", "imported": '`python -c "import ianaports"`'}.get(label, f"`{label}`")
+        print(f"| {name} | {wall * 1000:.1f} ms | {wall / bare:.2f}x | {cpu * 1000:.1f} ms | {cpu / cpu_bare:.2f}x |")
+    print(f"\nsync 304 / show 2304: {float(figures['sync 304']) / float(figures['show']):.2f}x (target <= 2x)")
+    if "whatportis 2304" in figures:
+        ratio = float(figures["show"]) / float(figures["whatportis 2304"])
+        print(f"show 2304 / whatportis 2304: {ratio:.2f}x (target <= 0.15x)")
+    else:
+        print(f"whatportis: {figures['whatportis']}")
+    for word in SEARCH_WORDS:
+        print(f"search {word!r} in-process, warm view: {float(figures[f'search {word} in-process']) * 1000:.3f} ms")
 
 
 if __name__ == "__main__":

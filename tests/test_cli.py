@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import run
-from ianaports import ParseError
+from ianaports import ParseError, cli
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, build_parser, main
 from ianaports.cli._exit import EXIT_OUTPUT
 from realdata import FIXTURES, PROJECT_ROOT, parsed, real_release_paths, require_real
@@ -599,6 +599,17 @@ class TestUsageErrors:
 
 
 class TestStartup:
+    def test_import_ianaports_skips_heavy_modules(self):
+        """``import ianaports`` loads no lxml, requests, psutil, sqlite3, attrs nor store; its names still resolve."""
+        code = (
+            "import sys, ianaports; "
+            "heavy = ('lxml', 'requests', 'psutil', 'sqlite3', 'attr', 'attrs', 'ianaports.store', 'ianaports.model'); "
+            "print(sorted(m for m in heavy if m in sys.modules)); "
+            "print(ianaports.ServiceRecord.__module__, ianaports.Registry.__module__, ianaports.classify(80).value)"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        assert result.stdout.splitlines() == ["[]", "ianaports.model ianaports.registry system"]
+
     def test_cache_path_skips_heavy_modules(self):
         """Importing the CLI loads neither lxml, requests nor the diff engine."""
         code = (
@@ -608,13 +619,53 @@ class TestStartup:
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
         assert result.stdout.strip() == "[]"
 
+    def test_show_imports_its_command_module_alone(self, real_cache):
+        """A show run imports cli.lookup and no other command module, nor what show does not print with."""
+        code = (
+            "import sys; from ianaports.cli import main; "
+            f"main(['show', '2304', '--data-dir', {str(real_cache)!r}]); "
+            "others = ('audit', 'cache', 'changes', 'completion', 'names'); "
+            "heavy = [f'ianaports.cli.{name}' for name in others] + "
+            "['ianaports.freeports', 'ianaports.nmap', 'ianaports.oslimits', 'ianaports.registry', "
+            "'ianaports.render.json', 'ianaports.store.check', 'lxml', 'requests', 'psutil']; "
+            "print('ianaports.cli.lookup' in sys.modules, sorted(m for m in heavy if m in sys.modules))"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        assert result.stdout.splitlines()[-1] == "True []"
+
+    def test_command_lines_in_help_are_the_registered_ones(self):
+        """Each command's --help line kept in cli._COMMANDS is the one its module registers, in order."""
+        (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+        registered = [(action.dest, action.help) for action in commands._choices_actions]
+        assert registered == [(name, line) for name, _, line in cli._COMMANDS]
+
+    def test_help_without_command_modules_is_the_whole_help(self):
+        """``ianaports --help`` built from the kept lines is the help of the whole parser, word for word."""
+        assert build_parser("").format_help() == build_parser().format_help()
+
+    @pytest.mark.parametrize(
+        ("argv", "expected"),
+        [
+            (["show", "80"], "show"),
+            (["--debug", "check-name", "x"], "check-name"),
+            (["--help"], ""),
+            (["nonsense", "80"], ""),
+            (["completion", "bash"], None),
+            ([], ""),
+        ],
+    )
+    def test_command_of(self, argv, expected):
+        """The first word that is no option names the command whose module is imported (completion: all)."""
+        assert cli._command_of(argv) == expected
+
     @pytest.mark.parametrize("flag", ["--help", "--version"])
     def test_help_and_version_skip_heavy_modules(self, flag):
-        """--help and --version load neither lxml, requests, psutil nor sqlite3."""
+        """--help and --version load neither lxml, requests, psutil, sqlite3 nor attrs (no command module either)."""
         code = (
             "import sys; from ianaports.cli import main; "
             f"main([{flag!r}]); "
-            "print(sorted(m for m in ('lxml', 'requests', 'psutil', 'sqlite3') if m in sys.modules))"
+            "heavy = ('lxml', 'requests', 'psutil', 'sqlite3', 'attr', 'ianaports.model', 'ianaports.cli.lookup'); "
+            "print(sorted(m for m in heavy if m in sys.modules))"
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
         assert result.stdout.splitlines()[-1] == "[]"

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from cli_helpers import run
+from ianaports import oslimits
 from ianaports.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
-from ianaports.cli import lookup as lookup_cli
 from ianaports.oslimits import read_linux
 from realdata import FIXTURES, require_real
 
@@ -20,7 +20,7 @@ NMAP = str(FIXTURES / "nmap-services-tiny")
 def custom_machine(monkeypatch):
     """Make free and explain see the fake /proc of fixtures/os/linux-custom (10000-20000, 8080 and 9000-9010)."""
     machine = read_linux(FIXTURES / "os" / "linux-custom")
-    monkeypatch.setattr(lookup_cli, "machine_ports", lambda: machine)
+    monkeypatch.setattr(oslimits, "machine_ports", lambda: machine)  # the commands import it on use
     return machine
 
 

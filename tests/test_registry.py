@@ -15,9 +15,10 @@ from ianaports import (
     parse,
 )
 from ianaports.model import STATUS_ORDER, Status
-from ianaports.registry import PortCounts, PortStatistics, port_overlap, port_statistics
+from ianaports.parser import parse_bytes
+from ianaports.registry import PortCounts, PortStatistics, port_overlap, port_statistics, search_tier
 from realdata import FIXTURES
-from synthetic import nested_ranges_xml
+from synthetic import nested_ranges_xml, registry_xml
 
 
 @pytest.fixture
@@ -80,6 +81,25 @@ class TestServiceAndSearch:
         assert results[0].name == "ssh"
         assert all(r.name == "ssh" for r in results[:3])
         assert any("ssh" in r.description.lower() and r.name != "ssh" for r in results)
+
+    def test_search_ranks_names_then_whole_words(self):
+        """Exact name, then name prefix, then the text as a whole word, then anywhere; file order within each."""
+        rows = [
+            ("subnetd", "Subnetwork daemon"),  # anywhere (3)
+            ("foo-net", "Foo"),  # whole word of the name (2)
+            ("netfoo", "Foo over Net"),  # name prefix (1)
+            ("bar", "A NET bridge"),  # whole word of the description (2)
+            ("NET", "The net"),  # exact name, any case (0)
+            ("baz", "nothing"),  # no match
+        ]
+        records = "".join(
+            f"<record><name>{name}</name><protocol>tcp</protocol><number>{5000 + index}</number>"
+            f"<description>{description}</description></record>"
+            for index, (name, description) in enumerate(rows)
+        )
+        registry = parse_bytes(registry_xml(count=0, extra=records))
+        assert [record.name for record in registry.search(" Net ")] == ["NET", "netfoo", "foo-net", "bar", "subnetd"]
+        assert [search_tier("net", name, description) for name, description in rows] == [3, 2, 1, 2, 0, None]
 
     def test_empty_search(self, small):
         """An empty search text finds nothing."""

@@ -6,6 +6,7 @@ import http.server
 import io
 import json
 import lzma
+import os
 import shutil
 import subprocess
 import sys
@@ -172,6 +173,29 @@ class TestHttp:
             store.set_meta("last_checked", "garbage")
         responses.replace(responses.GET, URL, body=registry_xml("2025-03-01", 22))
         assert len(ianaports.load(max_age=3600)) == 22
+
+    @responses.activate
+    def test_not_modified_writes_nothing(self, isolated_cache, monkeypatch):
+        """A 304 leaves the index's bytes and mtime as they were, calls no fsync, and still counts as a check."""
+        responses.get(URL, body=registry_xml(), headers={"ETag": '"abc"'})
+        assert [o.status for o in ianaports.sync(URL, sleep=no_sleep).outcomes] == ["added"]
+        with Store() as store:
+            store.set_meta("last_checked", "2020-01-01T00:00:00+00:00")  # long ago: load(max_age) would refresh
+        responses.replace(responses.GET, URL, status=304)
+        index = Store().db_path
+        before = (index.read_bytes(), index.stat().st_mtime_ns)
+        fsyncs: list[int] = []
+        real_fsync = os.fsync
+        monkeypatch.setattr(os, "fsync", lambda fd: (fsyncs.append(fd), real_fsync(fd))[1])
+        assert [o.status for o in ianaports.sync(URL, sleep=no_sleep).outcomes] == ["not-modified"]
+        assert (index.read_bytes(), index.stat().st_mtime_ns) == before
+        assert fsyncs == []
+        # The 304 is remembered: a load within max_age asks no server (none would answer now).
+        monkeypatch.setenv("IANAPORTS_URL", "http://127.0.0.1:9/ports.xml")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert len(ianaports.load(max_age=3600)) == 20
+        assert len(responses.calls) == 2
 
     def test_real_server(self, server, isolated_cache):
         """A real release served over HTTP is stored and equals the parsed file."""

@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .errors import (
     CacheError,
     FetchError,
@@ -22,21 +20,14 @@ from .errors import (
     StaleDataWarning,
     SuspectReleaseError,
 )
-from .model import (
-    PartialDate,
-    Person,
-    PortRange,
-    Protocol,
-    Reference,
-    ReferenceKind,
-    ServiceRecord,
-    Status,
-    record_status,
-)
-from .ranges import PortClass, classify
-from .registry import RecordSource, Registry
+
+# Not typing.TYPE_CHECKING: importing typing costs more than the rest of this module (mypy reads the name).
+TYPE_CHECKING = False
+
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._sync import FileFailure, ImportProgress, SourceOutcome, SyncResult, load, sync, versions
     from .changes import (
         Deassignment,
@@ -54,9 +45,22 @@ if TYPE_CHECKING:
     )
     from .explainer import ExplainView, explain
     from .listen import AuditedListener, Flag, FlagCode, Listener, listening
+    from .model import (
+        PartialDate,
+        Person,
+        PortRange,
+        Protocol,
+        Reference,
+        ReferenceKind,
+        ServiceRecord,
+        Status,
+        record_status,
+    )
     from .netdb import getservbyname, getservbyport
     from .notes import Note, NoteSet, load_notes
     from .parser import ParseWarning, parse
+    from .ranges import PortClass, classify
+    from .registry import RecordSource, Registry
     from .store import ReleaseInfo, Store
 
 __version__ = "0.1.0"
@@ -123,9 +127,22 @@ __all__ = [
     "versions",
 ]
 
-# Names whose modules import lxml or requests, or read data files: loaded on
-# first use so that answering from the cache never pays for them.
+# Every name but the errors is loaded on first use: its module imports attrs, lxml, requests or
+# sqlite3, or reads data files, and ``import ianaports`` (every command's first step) pays for none.
 _LAZY = {
+    "PartialDate": ".model",
+    "Person": ".model",
+    "PortRange": ".model",
+    "Protocol": ".model",
+    "Reference": ".model",
+    "ReferenceKind": ".model",
+    "ServiceRecord": ".model",
+    "Status": ".model",
+    "record_status": ".model",
+    "PortClass": ".ranges",
+    "classify": ".ranges",
+    "RecordSource": ".registry",
+    "Registry": ".registry",
     "Deassignment": ".changes",
     "DeassignmentStatus": ".changes",
     "FieldChange": ".changes",

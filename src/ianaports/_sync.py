@@ -88,6 +88,9 @@ SUSPECT_FIRST_RECORDS = 100_000
 #: A release where more spans than this hold one port is refused unless forced (every real one: 2).
 SUSPECT_OVERLAP = 64
 _LAST_CHECKED = "last_checked"
+#: A file of the data folder whose modification time says when a source last answered 304 Not
+#: Modified: touching it writes neither the index nor anything that would need an fsync.
+_CHECKED_MARK = "last-checked"
 
 logger = logging.getLogger("ianaports")
 
@@ -440,6 +443,9 @@ def attempt_sync(
         for item in sources:
             outcome = _sync_source(store, item, options)
             outcomes.append(outcome)
+            if outcome.status == "not-modified":
+                _mark_checked(store.path)  # nothing changed: no database write, no fsync
+                break
             if outcome.ok:
                 with store.lock(timeout=options.lock_timeout):
                     store.set_meta(_LAST_CHECKED, _now().isoformat())
@@ -480,6 +486,16 @@ def _failure_text(source: str, error: str | None) -> str:
     """``SOURCE: reason``, without naming the source twice when the reason starts with it."""
     text = str(error)
     return text if text.startswith(f"{source}: ") else f"{source}: {text}"
+
+
+def _mark_checked(folder: Path) -> None:
+    """Record that the store was checked now, as the modification time of :data:`_CHECKED_MARK`."""
+    mark = folder / _CHECKED_MARK
+    with contextlib.suppress(OSError):  # a folder we cannot write: the next sync asks again
+        try:
+            os.utime(mark)
+        except FileNotFoundError:
+            mark.touch()
 
 
 def _now() -> dt.datetime:
@@ -882,9 +898,12 @@ def _age(store: Store, latest: ReleaseInfo) -> dt.timedelta:
     checked = store.get_meta(_LAST_CHECKED)
     try:
         when = dt.datetime.fromisoformat(checked) if checked else latest.fetched_at
-        return _now() - when
     except (ValueError, TypeError):  # a damaged value: as old as can be, so it is refreshed
         return dt.timedelta.max
+    with contextlib.suppress(OSError):  # the newer of the index's time and the 304's mark
+        marked = dt.datetime.fromtimestamp((store.path / _CHECKED_MARK).stat().st_mtime, dt.timezone.utc)
+        when = max(when, marked)
+    return _now() - when
 
 
 def describe_age(age: dt.timedelta) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import TYPE_CHECKING
 from typing import Protocol as TypingProtocol
 
@@ -27,7 +29,15 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["PortCounts", "PortStatistics", "RecordSource", "Registry", "port_overlap", "port_statistics"]
+__all__ = [
+    "PortCounts",
+    "PortStatistics",
+    "RecordSource",
+    "Registry",
+    "port_overlap",
+    "port_statistics",
+    "search_tier",
+]
 
 
 class RecordSource(TypingProtocol):
@@ -151,23 +161,20 @@ class Registry:
         return self._select(positions, _protocol_or_none(protocol))
 
     def search(self, text: str) -> tuple[ServiceRecord, ...]:
-        """Records whose name or description contains *text*, exact name matches first."""
+        """Records whose name or description contains *text*, ranked as :func:`search_tier` says, then in file order."""
         needle = check_text(text, what="search text").strip().lower()
         if not needle:
             return ()
         exact = self._index().by_name.get(needle, [])
         exact_set = set(exact)
-        prefix: list[ServiceRecord] = []
-        rest: list[ServiceRecord] = []
+        tiers: tuple[list[ServiceRecord], ...] = ([], [], [], [])
         for position, record in enumerate(self.records):
             if position in exact_set:
                 continue
-            name = (record.name or "").lower()
-            if name.startswith(needle):
-                prefix.append(record)
-            elif needle in name or needle in record.description.lower():
-                rest.append(record)
-        return (*(self.records[position] for position in exact), *prefix, *rest)
+            tier = search_tier(needle, record.name, record.description)
+            if tier is not None:
+                tiers[tier].append(record)
+        return (*(self.records[position] for position in exact), *tiers[1], *tiers[2], *tiers[3])
 
     def getservbyport(self, port: int, protocol: Protocol | str = "tcp") -> str:
         """The service name for *port*, like :func:`socket.getservbyport` but from IANA.
@@ -264,6 +271,31 @@ class PortStatistics:
     service_names: int
     names_without_port: int
     ports: tuple[PortCounts, ...]
+
+
+def search_tier(needle: str, name: str | None, description: str) -> int | None:
+    """Where a record ranks for a search of *needle* (stripped, lower case); None when it does not match.
+
+    0: its name is *needle* (in any case); 1: its name starts with it; 2: it is
+    a whole word of the name or description (no letter, digit or underscore
+    either side); 3: it is anywhere else in them.  :meth:`Registry.search` and
+    the store's search both rank by this one function.
+    """
+    lowered = (name or "").lower()
+    if lowered == needle:
+        return 0
+    if lowered.startswith(needle):
+        return 1
+    text = description.lower()
+    if needle not in lowered and needle not in text:
+        return None
+    word = _word_pattern(needle)
+    return 2 if word.search(lowered) or word.search(text) else 3
+
+
+@functools.lru_cache(maxsize=64)
+def _word_pattern(needle: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
 
 
 def port_statistics(registry: Registry) -> PortStatistics:

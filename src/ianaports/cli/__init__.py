@@ -27,14 +27,16 @@ What it prints with ``--json`` it does not build: every document comes from
     ``completion``.
 
 Start-up: ``--help``, ``--version`` and ``import ianaports.cli`` load neither
-lxml, requests, psutil nor sqlite3.  Every command module is imported to
-build the parser, since ``--help``, shell completion and the docs need every
-command's options, and we keep a command's options beside its code rather than
-in a table apart from it (as lazily imported command modules would need).  So a
-command module imports at its top only what ``import ianaports`` already costs;
-the modules that would slow every start (the store and sqlite3, the lxml
-parser, the diff engine, the curated notes, the socket audit, shtab) are
-imported inside the one function that needs each, most of them behind
+lxml, requests, psutil nor sqlite3, and no command module.  A run imports
+the one module of the command it was given (:func:`build_parser` with
+*command*); the other commands are listed in ``--help`` by the line kept for
+each in :data:`_COMMANDS` (``tests/test_cli.py`` checks it against the line
+its module registers).  ``completion``, the docs and ``build_parser()``
+without a command get every command's options.  A command module imports at
+its top only what its commands need to build their options; the modules that
+would slow a start (the store and sqlite3, the lxml parser, the diff engine,
+the curated notes, the socket audit, shtab) are imported inside the one
+function that needs each, most of them behind
 :func:`~ianaports.cli._common.release` and its neighbours.
 
 The exit codes, what each means and which error gives which are in
@@ -47,6 +49,7 @@ import argparse
 import contextlib
 import difflib
 import errno
+import importlib
 import os
 import signal
 import sys
@@ -56,7 +59,6 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from ianaports import __version__
 from ianaports.errors import IanaportsError
 
-from . import audit, cache, changes, completion, data, lookup, names, site
 from ._common import DEBUG_HELP, CommandParser, Output, Parser, epilog
 from ._exit import (
     EXIT_CACHE,
@@ -73,12 +75,12 @@ from ._exit import (
     exit_code,
     hint,
 )
-from .changes import resolve_release
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from ._common import Handler
+    from .changes import resolve_release
 
 __all__ = [
     "EXIT_CACHE",
@@ -96,33 +98,56 @@ __all__ = [
     "run",
 ]
 
-#: Every command, in the order ``ianaports --help`` lists them: the function that registers it.
-_COMMANDS = (
-    lookup.add_show,
-    lookup.add_search,
-    lookup.add_free,
-    names.add_check_name,
-    lookup.add_stats,
-    cache.add_export,
-    audit.add_listening,
-    completion.add_completion,
-    lookup.add_explain,
-    audit.add_notes,
-    changes.add_diff,
-    changes.add_history,
-    site.add_site,
-    site.add_feed,
-    cache.add_sync,
-    cache.add_versions,
-    cache.add_rebuild,
-    cache.add_remove_release,
-    cache.add_backup,
-    data.add_build_data,
+#: Every command, in the order ``ianaports --help`` lists them: its name, the module of
+#: ``ianaports.cli`` that registers it (with ``add_NAME``), and its line in ``--help``.
+_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("show", "lookup", "show the records of a port, span or service name"),
+    ("search", "lookup", "search service names and descriptions"),
+    ("free", "lookup", "list ports IANA has not assigned, for an internal service"),
+    ("check-name", "names", "check a service name before applying for it (RFC 6335 rules, taken, similar names)"),
+    ("stats", "lookup", "count assignments per RFC 6335 range and protocol"),
+    ("export", "cache", "write the registry as IANA's CSV, JSON, JSON Lines, /etc/services or its original XML"),
+    ("listening", "audit", "audit what listens on this machine against IANA's registry"),
+    ("completion", "completion", "print a shell completion script (bash, zsh, fish, tcsh, powershell)"),
+    ("explain", "lookup", "explain a port or service name as a page (text, markdown, html, json)"),
+    ("notes", "audit", "list the curated notes or check them against the registry"),
+    ("diff", "changes", "show what changed between two releases"),
+    ("history", "changes", "show when a port or name appeared, changed and disappeared across stored releases"),
+    ("site", "site", "write a static website of every port, name and release, with feeds and JSON"),
+    ("feed", "site", "write a feed of what changed at IANA, one entry per stored release"),
+    ("sync", "cache", "refresh the local cache from IANA, a mirror, a file, a folder of releases or a git repository"),
+    ("versions", "cache", "list the registry releases kept in the local store"),
+    ("rebuild", "cache", "recreate the store's index from its archive (after damage, or to re-derive everything)"),
+    (
+        "remove-release",
+        "cache",
+        "take a stored release out of the store (a forged or broken one), keeping its bytes; --undo restores",
+    ),
+    ("backup", "cache", "write a consistent copy of the whole store to a tar file, even while a sync runs"),
+    ("build-data", "data", "build the ianaports_data wheel of one release (for maintainers)"),
 )
+#: The commands whose run needs every command's options (completion prints a script of the whole parser).
+_WHOLE_PARSER = frozenset({"completion"})
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``ianaports`` command (also used to document it)."""
+def __getattr__(name: str) -> object:
+    """``resolve_release``, re-exported from :mod:`.changes` without importing it at start-up."""
+    if name == "resolve_release":
+        from .changes import resolve_release  # noqa: PLC0415 - loaded on first use
+
+        return resolve_release
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``ianaports`` command (also used to document it).
+
+    Without *command*, every command gets its options.  With one, only that
+    command's module is imported and its options added; every other command
+    is listed by its ``--help`` line alone, which is all ``ianaports --help``
+    and argparse's choice of command need (``""`` lists them all that way).
+    """
     parser = Parser(
         prog="ianaports",
         description="A typed, versioned local copy of IANA's service-name and port-number registry.",
@@ -140,8 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ianaports {__version__}")
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
-    for add in _COMMANDS:
-        add(commands)
+    for name, module, help_line in _COMMANDS:
+        if command is None or name == command:
+            add = getattr(importlib.import_module(f".{module}", __name__), "add_" + name.replace("-", "_"))
+            add(commands)
+        else:
+            commands.add_parser(name, help=help_line)
     # completion prints a script generated from this very parser; handing it over here
     # keeps the command modules from importing this package back.
     parser.set_defaults(root_parser=parser)
@@ -182,7 +211,7 @@ def _run(arguments: list[str], out: Output) -> int:
     debug = "--debug" in arguments
     try:
         _refuse_undecodable(arguments)
-        args = build_parser().parse_args(arguments)
+        args = build_parser(_command_of(arguments)).parse_args(arguments)
         handler: Handler | None = getattr(args, "handler", None)
         if handler is None:
             raise UsageError("ianaports: a command is required (try 'ianaports --help')")
@@ -240,17 +269,26 @@ def _refuse_undecodable(arguments: Sequence[str]) -> None:
             ) from None
 
 
+def _command_of(arguments: Sequence[str]) -> str | None:
+    """The command a run names, whose module alone :func:`build_parser` imports; None for the whole parser.
+
+    Before the command, ``ianaports`` takes only options without a value
+    (``--debug``, ``--help``, ``--version``), so the first other word is the
+    command; ``""`` (no command, or an unknown one) imports no command module.
+    """
+    word = next((argument for argument in arguments if not argument.startswith("-")), "")
+    if word in _WHOLE_PARSER:
+        return None
+    return word if any(word == name for name, _, _ in _COMMANDS) else ""
+
+
 def _usage_message(message: str, arguments: Sequence[str]) -> str:
     """One line: the problem, then where to read how the command is used."""
     if not message.startswith("ianaports"):
         message = f"ianaports: {message}"
     if "--help" in message:
         return message
-    known = next(
-        action.choices
-        for action in build_parser()._actions  # noqa: SLF001 - argparse lists subcommands nowhere else
-        if isinstance(action, argparse._SubParsersAction)  # noqa: SLF001
-    )
+    known = {name for name, _, _ in _COMMANDS}
     commands = [word for word in arguments if not word.startswith("-")][:1]
     command = f"{commands[0]} " if commands and commands[0] in known else ""
     if commands and not command and "invalid choice" in message:

@@ -15,9 +15,6 @@ import re
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, TextIO, TypeAlias, overload
 
 from ianaports.errors import FetchError, InvalidArgumentError, NotFoundError
-from ianaports.model import read_query as _library_read_query
-from ianaports.model import split_protocol
-from ianaports.registry import Registry
 
 from ._exit import EXIT_CODES_HELP, UsageError
 
@@ -25,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from ianaports.model import PortRange
-    from ianaports.registry import RecordSource
+    from ianaports.registry import RecordSource, Registry
     from ianaports.store import ReleaseView, Store
 
     Commands: TypeAlias = "argparse._SubParsersAction[CommandParser]"  # noqa: SLF001 - argparse names it nowhere else
@@ -337,6 +334,8 @@ def read_query(text: str) -> int | PortRange | str:
     show, explain, history and diff --port all read their argument through
     :func:`ianaports.model.read_query`, so they agree on what is a span.
     """
+    from ianaports.model import read_query as _library_read_query  # noqa: PLC0415 - --help and --version skip attrs
+
     try:
         return _library_read_query(text)
     except InvalidArgumentError as exc:
@@ -352,6 +351,8 @@ def query_and_protocol(args: argparse.Namespace, source: RecordSource | None = N
     (:func:`ianaports.model.split_protocol`).  A suffix that disagrees with
     --protocol, or a port followed by no transport protocol, is a usage error.
     """
+    from ianaports.model import split_protocol  # noqa: PLC0415 - --help and --version skip attrs
+
     given: str | None = getattr(args, "protocol", None)
     try:
         query, suffix = split_protocol(args.query, is_name=None if source is None else _names_in(source))
@@ -483,7 +484,9 @@ def _release(args: argparse.Namespace, out: Output, *, whole: bool) -> Iterator[
         yield read_file(args.file)
         return
     filled = _filled_store(args.cache_dir, out, version=version, as_of=as_of)
-    if isinstance(filled, Registry):  # the data package's, the store being empty
+    from ianaports.store import Store  # noqa: PLC0415 - loaded already by _filled_store; show skips the registry module
+
+    if not isinstance(filled, Store):  # the data package's registry, the store being empty
         yield filled
         return
     with filled as store:

@@ -6,19 +6,9 @@ import argparse
 from typing import TYPE_CHECKING
 
 from ianaports.errors import NotFoundError
-from ianaports.freeports import FreePorts, FreeRules, find_free
 from ianaports.model import PortRange, is_digits
-from ianaports.nmap import NMAP_SERVICES_ENV, load_nmap_services
-from ianaports.oslimits import machine_ports
 from ianaports.ranges import EPHEMERAL_START, IANA_DYNAMIC, KUBERNETES_NODEPORT, LINUX_EPHEMERAL
-from ianaports.registry import port_statistics
 from ianaports.render import format_table
-from ianaports.render.json import (
-    free_ports_to_json,
-    no_explanation_to_json,
-    records_to_json,
-    statistics_to_json,
-)
 
 from ._common import (
     add_command,
@@ -41,6 +31,7 @@ from ._exit import EXIT_NOT_FOUND, EXIT_OK, UsageError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from ianaports.freeports import FreePorts
     from ianaports.model import ServiceRecord
     from ianaports.registry import RecordSource, Registry
     from ianaports.store import ReleaseView
@@ -69,6 +60,8 @@ def _answer_records(
 ) -> int:
     """Print *records* and exit 0; with none, say *nothing* on stderr (after empty JSON if asked) and exit 1."""
     if as_json:  # JSON answers even an empty result; a text table would be a bare header
+        from ianaports.render.json import records_to_json  # noqa: PLC0415 - only for --json
+
         out.json(records_to_json(registry, records))
     elif records:
         rows = [
@@ -181,7 +174,8 @@ def add_search(commands: Commands) -> None:
         "search",
         cmd_search,
         help="search service names and descriptions",
-        description="Search service names and descriptions; exact name matches come first, then name prefixes.",
+        description="Search service names and descriptions (any text, case-insensitive): exact names come first,"
+        " then name prefixes, then whole words of a name or description, then the rest, each in file order.",
         examples=[
             "ianaports search kerberos",
             "ianaports search kerberos -p udp",
@@ -201,8 +195,11 @@ def add_search(commands: Commands) -> None:
 def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     """Explain a port or service name: IANA's entry, range facts and curated notes."""
     from ianaports.explainer import explain  # noqa: PLC0415 - the notes only for the commands that read them
+    from ianaports.nmap import load_nmap_services  # noqa: PLC0415 - imported by the commands that use them
     from ianaports.notes import load_notes  # noqa: PLC0415 - the notes only for the commands that read them
+    from ianaports.oslimits import machine_ports  # noqa: PLC0415
     from ianaports.render.explain import render_explain  # noqa: PLC0415 - the page renderer only for explain
+    from ianaports.render.json import no_explanation_to_json  # noqa: PLC0415
 
     fmt = output_format(args, "text")
     query: str = args.query.strip()
@@ -247,6 +244,8 @@ def add_explain(commands: Commands) -> None:
 
 def add_nmap_services_option(parser: argparse.ArgumentParser) -> None:
     """--nmap-services: the user's own nmap-services file (never shipped with ianaports: its licence)."""
+    from ianaports.nmap import NMAP_SERVICES_ENV  # noqa: PLC0415 - only the commands that take the option
+
     parser.add_argument(
         "--nmap-services",
         type=path_argument,
@@ -271,6 +270,10 @@ def _port_span(text: str) -> tuple[int, int]:
 
 def cmd_free(args: argparse.Namespace, out: Output) -> int:
     """List ports nothing speaks against in a span, for picking a quiet internal port."""
+    from ianaports.freeports import FreeRules, find_free  # noqa: PLC0415 - imported by the command that uses them
+    from ianaports.oslimits import machine_ports  # noqa: PLC0415
+    from ianaports.render.json import free_ports_to_json  # noqa: PLC0415
+
     start, end = args.range
     rules = FreeRules(
         browser_blocked=not args.allow_browser_blocked,
@@ -371,6 +374,9 @@ def add_free(commands: Commands) -> None:
 
 def cmd_stats(args: argparse.Namespace, out: Output) -> int:
     """Count assigned, reserved and unassigned ports per RFC 6335 range and protocol."""
+    from ianaports.registry import port_statistics  # noqa: PLC0415 - imported by the command that uses them
+    from ianaports.render.json import statistics_to_json  # noqa: PLC0415
+
     with release(args, out, whole=True) as registry:
         stats = port_statistics(registry)
     if args.json:

@@ -8,17 +8,21 @@ CSV), :mod:`~ianaports.render.services` (services(5)),
 The names below are re-exported for the callers that read and write records.
 """
 
-from .csv import CSV_LINE_ENDINGS, IANA_CSV_HEADER, iana_csv_row, write_iana_csv
-from .json import (
-    JSON_SCHEMA_VERSION,
-    person_from_json,
-    person_to_json,
-    record_from_json,
-    record_to_json,
-    registry_to_json,
-)
-from .services import is_services_name, services_lines, write_services
-from .text import format_table
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .csv import CSV_LINE_ENDINGS, IANA_CSV_HEADER, iana_csv_row, write_iana_csv
+    from .json import (
+        JSON_SCHEMA_VERSION,
+        person_from_json,
+        person_to_json,
+        record_from_json,
+        record_to_json,
+        registry_to_json,
+    )
+    from .services import is_services_name, services_lines, write_services
+    from .text import format_table
 
 __all__ = [
     "CSV_LINE_ENDINGS",
@@ -36,3 +40,32 @@ __all__ = [
     "write_iana_csv",
     "write_services",
 ]
+
+# Loaded on first use: a command that prints a text table does not pay for the JSON, CSV and
+# services(5) writers.
+_LAZY = {
+    "CSV_LINE_ENDINGS": ".csv",
+    "IANA_CSV_HEADER": ".csv",
+    "iana_csv_row": ".csv",
+    "write_iana_csv": ".csv",
+    "JSON_SCHEMA_VERSION": ".json",
+    "person_from_json": ".json",
+    "person_to_json": ".json",
+    "record_from_json": ".json",
+    "record_to_json": ".json",
+    "registry_to_json": ".json",
+    "is_services_name": ".services",
+    "services_lines": ".services",
+    "write_services": ".services",
+    "format_table": ".text",
+}
+
+
+def __getattr__(name: str) -> Any:  # noqa: ANN401 - returns whatever the lazy name is
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module_name, __name__), name)
+    globals()[name] = value
+    return value

@@ -3,7 +3,7 @@
 Every fact about disk lives in this package: :mod:`.layout` (where the folder
 is and what it holds), :mod:`.archive` (the raw releases), :mod:`.codec` (the
 private record format), :mod:`.schema` (the index's tables), :mod:`.write`
-(indexing a release), :mod:`.view` (lookups by SQL), :mod:`.check`
+(indexing a release), :mod:`.search` (the search index), :mod:`.view` (lookups by SQL), :mod:`.check`
 (integrity checks) and :mod:`.legacy` (converting an ianaports 0.1 store).
 :class:`Store` is built in layers, lowest first: :mod:`.connection`,
 :mod:`.reader`, :mod:`.writer` and :mod:`.maintenance`, put together in
@@ -12,8 +12,9 @@ private record format), :mod:`.schema` (the index's tables), :mod:`.write`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .archive import ARCHIVE_FORMAT, REMOVALS_NAME, Removal
-from .check import CheckReport
 from .codec import CODEC_VERSION
 from .core import ReleaseInfo, Store
 from .layout import (
@@ -27,6 +28,9 @@ from .layout import (
 )
 from .schema import SCHEMA_VERSION
 from .view import ReleaseView
+
+if TYPE_CHECKING:
+    from .check import CheckReport
 
 __all__ = [
     "ARCHIVE_DIR",
@@ -52,3 +56,13 @@ __all__ = [
 #: Deprecated names of :func:`default_data_dir` and :func:`resolve_data_dir` (the store was a cache in 0.1).
 default_cache_dir = default_data_dir
 resolve_cache_dir = resolve_data_dir
+
+
+def __getattr__(name: str) -> object:
+    """``CheckReport``, re-exported without importing the checks for every read."""
+    if name == "CheckReport":
+        from .check import CheckReport  # noqa: PLC0415 - loaded on first use
+
+        return CheckReport
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

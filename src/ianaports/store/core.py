@@ -8,9 +8,13 @@ read), :mod:`.writer` (the lock, adding releases) and :mod:`.maintenance`
 
 from __future__ import annotations
 
-from .check import CheckReport
+from typing import TYPE_CHECKING
+
 from .maintenance import Maintenance
 from .reader import ReleaseInfo
+
+if TYPE_CHECKING:
+    from .check import CheckReport
 
 __all__ = ["CheckReport", "ReleaseInfo", "Store"]
 
@@ -32,3 +36,13 @@ class Store(Maintenance):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def __getattr__(name: str) -> object:
+    """``CheckReport``, re-exported without importing the checks for every read."""
+    if name == "CheckReport":
+        from .check import CheckReport  # noqa: PLC0415 - loaded on first use
+
+        return CheckReport
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -17,7 +17,7 @@ import attrs
 from ianaports.errors import CacheError, InvalidArgumentError, NotFoundError
 from ianaports.model import PORT_MAX, PortRange, Protocol, ServiceRecord
 
-from . import codec
+from . import codec, search
 from .connection import REBUILD_HINT, IndexConnection
 from .write import chunks, unpack_ids
 
@@ -299,6 +299,10 @@ class Reader(IndexConnection):
         LIKE folds ASCII case only, so records with any non-ASCII name or
         description are always candidates.
         """
+        with self._query() as connection:
+            indexed = search.candidates(connection, needle)
+        if indexed is not None:
+            return indexed
         pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         # SQLite refuses a LIKE pattern over 50,000 bytes ("pattern too complex"); a needle that long
         # is read by a full scan instead, which the caller's check narrows just the same.

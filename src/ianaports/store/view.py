@@ -31,6 +31,7 @@ class ReleaseView:
         self.store = store
         self.info = info
         self._positions: dict[int, int] | None = None
+        self._unique_members = True
 
     @property
     def updated(self) -> dt.date:
@@ -47,6 +48,14 @@ class ReleaseView:
 
     def _members(self) -> array.array[int]:
         return self.store._members(self.info)  # noqa: SLF001 - the view is part of the store
+
+    def _member_positions(self) -> dict[int, int]:
+        """Record id -> place in the file, read once per view (a stored release never changes)."""
+        if self._positions is None:
+            members = self._members()
+            self._positions = {record_id: place for place, record_id in enumerate(members)}
+            self._unique_members = len(self._positions) == len(members)
+        return self._positions
 
     def _answer(self, candidates: list[int]) -> tuple[ServiceRecord, ...]:
         if not candidates:
@@ -75,9 +84,10 @@ class ReleaseView:
         return tuple(record for record in found if wanted is None or record.protocol == wanted)
 
     def search(self, text: str) -> tuple[ServiceRecord, ...]:
-        """Records whose name or description contains *text*, exact name matches first.
+        """Records whose name or description contains *text*, ranked by tier then in file order.
 
-        The same answer, in the same order, as :meth:`Registry.search` on this release.
+        The same answer, in the same order, as :meth:`Registry.search` on this
+        release: both rank by :func:`ianaports.registry.search_tier`.
         """
         needle = check_text(text, what="search text").strip().lower()
         if not needle:
@@ -86,22 +96,18 @@ class ReleaseView:
             return self._search(needle)
 
     def _search(self, needle: str) -> tuple[ServiceRecord, ...]:
-        matched: set[int] = set()
+        from ianaports.registry import search_tier  # noqa: PLC0415 - show and explain do not need the registry
+
+        positions = self._member_positions()
+        tiers: dict[int, int] = {}
         for record_id, name, description in self.store._search_candidates(needle):  # noqa: SLF001
-            if needle in (name or "").lower() or needle in description.lower():
-                matched.add(record_id)
-        chosen = [record_id for record_id in self._members() if record_id in matched]
+            if record_id in positions:
+                tier = search_tier(needle, name, description)
+                if tier is not None:
+                    tiers[record_id] = tier
+        if self._unique_members:
+            chosen = sorted(tiers, key=lambda record_id: (tiers[record_id], positions[record_id]))
+        else:  # a record twice in one file (IANA never did so far) is answered twice, as Registry.search does
+            chosen = sorted((rid for rid in self._members() if rid in tiers), key=tiers.__getitem__)
         records = self.store._records(chosen)  # noqa: SLF001
-        exact: list[ServiceRecord] = []
-        prefix: list[ServiceRecord] = []
-        rest: list[ServiceRecord] = []
-        for record_id in chosen:
-            record = records[record_id]
-            name = (record.name or "").lower()
-            if name == needle:
-                exact.append(record)
-            elif name.startswith(needle):
-                prefix.append(record)
-            else:
-                rest.append(record)
-        return (*exact, *prefix, *rest)
+        return tuple(records[record_id] for record_id in chosen)

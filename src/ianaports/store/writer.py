@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ianaports.errors import CacheError
 
-from . import codec
+from . import codec, search
 from .connection import reason
 from .layout import LOCK_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIXES, notice
 from .reader import Reader, ReleaseInfo, _release_info
@@ -250,6 +250,7 @@ class Writer(Reader):
         try:
             with self._transaction() as connection:
                 seq, fetched = insert_release(connection, registry, entry, interned=self._interned, xml=xml)
+                search.fill(connection)  # the search index holds every record, in the same transaction
         except BaseException:
             self._interned.rollback()
             raise
