@@ -16,7 +16,6 @@ import concurrent.futures
 import contextlib
 import datetime as dt
 import functools
-import gc
 import hashlib
 import json
 import logging
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from ._collector import collector_paused
 from ._urls import redact_url
 from .errors import (
     CacheError,
@@ -595,11 +595,11 @@ class _LocalImport:
                 steps.append(step)
                 while len(steps) > ahead:
                     done += 1
-                    with _collector_paused():
+                    with collector_paused():
                         self._finish(steps.popleft(), done, started)
             while steps:
                 done += 1
-                with _collector_paused():
+                with collector_paused():
                     self._finish(steps.popleft(), done, started)
         finally:
             contents.close()
@@ -659,24 +659,6 @@ class _LocalImport:
                     elapsed=time.monotonic() - started,
                 )
             )
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while one release is parsed and stored.
-
-    A release builds some 100,000 acyclic objects; each burst of allocations
-    would start collections that walk the whole heap, which a long import
-    fills with the records and ids it remembers.  The collector runs again
-    between releases.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _local_outcome(

@@ -171,13 +171,17 @@ def _decompress_capped(raw: bytes, magic: bytes, max_bytes: int) -> bytes:
 
 def parse_bytes(data: bytes, *, mode: Mode = "strict", max_bytes: int | None = None) -> Registry:
     """Parse uncompressed registry XML held in memory (*max_bytes* as :func:`parse` has it)."""
-    max_bytes = resolve_max_bytes(max_bytes)
-    if len(data) > max_bytes:
-        raise ParseError(f"input is larger than the {max_bytes}-byte limit")
+    return _registry_from_root(_checked_root(data, max_bytes), mode)
+
+
+def _checked_root(data: bytes, max_bytes: int | None) -> etree._Element:
+    """The root of *data* once every check has passed: size, DTD, declared encoding, then the tree's own."""
+    limit = resolve_max_bytes(max_bytes)
+    if len(data) > limit:
+        raise ParseError(f"input is larger than the {limit}-byte limit")
     _refuse_dtd(data)
     _refuse_utf8_declared_latin1(data)
-    root = _parse_tree(data)
-    return _registry_from_root(root, mode)
+    return _parse_tree(data)
 
 
 class ReleaseParser:
@@ -207,12 +211,7 @@ class ReleaseParser:
 
     def parse(self, data: bytes, *, mode: Mode = "strict", max_bytes: int | None = None) -> Registry:
         """Parse *data* as :func:`parse_bytes` does, with the same checks."""
-        max_bytes = resolve_max_bytes(max_bytes)
-        if len(data) > max_bytes:
-            raise ParseError(f"input is larger than the {max_bytes}-byte limit")
-        _refuse_dtd(data)
-        _refuse_utf8_declared_latin1(data)
-        root = _parse_tree(data)
+        root = _checked_root(data, max_bytes)
         self._check_context(root)
         self._plain = b"<!--" not in data and b"<![CDATA[" not in data
         return _registry_from_root(root, mode, data=data, known=self)

@@ -7,13 +7,12 @@ keeps the reads that combine several queries inside one read transaction.
 from __future__ import annotations
 
 import collections
-import contextlib
 import datetime as dt
-import gc
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ianaports._collector import collector_paused
 from ianaports.errors import CacheError, InvalidArgumentError, NotFoundError
 from ianaports.model import PORT_MAX, PortRange, Protocol, ServiceRecord
 
@@ -24,7 +23,7 @@ from .write import chunks, unpack_ids
 if TYPE_CHECKING:
     import array
     import sqlite3
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterable, Sequence
 
     from ianaports.changes import History, RegistryDiff
     from ianaports.registry import Registry
@@ -183,7 +182,7 @@ class Reader(IndexConnection):
         """The stored release *info* as a Registry (inside a snapshot or the writer lock, so its seq holds)."""
         from ianaports.registry import Registry  # noqa: PLC0415 - imported on use to keep start-up fast
 
-        with _collector_paused(), self._query() as connection:
+        with collector_paused(), self._query() as connection:
             row = connection.execute(
                 "SELECT members, people, footnotes FROM releases WHERE seq = ?", (info.seq,)
             ).fetchone()
@@ -499,23 +498,6 @@ class Reader(IndexConnection):
 
 #: Longer LIKE patterns are not sent to SQLite, whose default limit is 50,000 bytes (a build may set less).
 _LIKE_PATTERN_MAX_BYTES = 10_000
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a release's ~40,000 acyclic objects are built.
-
-    Each allocation burst would otherwise trigger collections that walk the
-    whole heap; they find nothing here (records hold no cycles) and cost a
-    third of a load.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _release_info(row: Sequence[Any]) -> ReleaseInfo:
