@@ -175,6 +175,18 @@ class _Histories:
         self._span_starts = [start for start, _ in self._spans]
         self._widest = max((end - start for start, end in self._spans), default=0)
         self.span_changed: dict[tuple[int, int], str] = dict.fromkeys(self._spans, first)
+        # The last release that re-spelled a record of a port or name without changing it (no event).
+        self.port_respelled: dict[int, str] = {}
+        self.name_respelled: dict[str, str] = {}
+
+    def changed_since(self, query: int | str) -> str | None:
+        """The last release in which a port's or name's entries changed, or were re-spelled (None: never)."""
+        if isinstance(query, int):
+            events, respelled = self.by_port[query], self.port_respelled.get(query)
+        else:
+            events, respelled = self.by_name[query.lower()], self.name_respelled.get(query.lower())
+        dates = [each for each in (events[-1].version if events else None, respelled) if each]
+        return max(dates) if dates else None
 
     def _touch_spans(self, version: str, record: ServiceRecord) -> None:
         if record.ports is None or not self._spans:
@@ -218,8 +230,17 @@ class _Histories:
         # In the order history() reports one release: added, renamed, changed, removed.
         version = change.new_updated.isoformat()
         renamed = {id(record) for move in change.renames for record in (move.old, move.new)}
-        for record in (*change.added, *change.removed, *(item.new for item in change.changed)):
+        respelled = tuple(item.new for item in change.respelled)
+        for record in (*change.added, *change.removed, *(item.new for item in change.changed), *respelled):
             self._touch_spans(version, record)
+        for record in respelled:
+            if record.ports is not None:
+                first = bisect.bisect_left(self._ports, record.ports.start)
+                last = bisect.bisect_right(self._ports, record.ports.end)
+                for port in self._ports[first:last]:
+                    self.port_respelled[port] = version
+            if record.name and record.name.lower() in self.by_name:
+                self.name_respelled[record.name.lower()] = version
         for record in change.added:
             if id(record) not in renamed:
                 self.add(version, "added", record)
@@ -472,21 +493,13 @@ class _Builder:
     def data(self, path: str, make_document: Callable[[], object], *parts: object) -> _File:
         return _File(path, _fingerprint(self.code, path, *parts), lambda: _json_bytes(make_document()))
 
-    def records_data(
-        self,
-        path: str,
-        found: tuple[ServiceRecord, ...],
-        events: Sequence[TimelineEvent] = (),
-        *,
-        since: str | None = None,
-    ) -> _File:
+    def records_data(self, path: str, found: tuple[ServiceRecord, ...], changed: str | None) -> _File:
         """An API file: ``show --json --as-of SINCE``, SINCE the release its entries last changed in.
 
         Naming that release rather than the newest keeps the file's bytes
         unchanged until its entries change, as the HTML page's "as of" does.
         """
-        if since is None:
-            since = events[-1].version if events else self.updated.isoformat()
+        since = changed or self.updated.isoformat()
 
         def make() -> object:
             return {**records_to_json(self.registry, found), "updated": since}
@@ -612,7 +625,7 @@ class _Builder:
         for port in self.port_pages:
             found = self.registry.lookup(port)
             yield self._explain_page(f"ports/{port}/index.html", port, found, kind="port")
-            yield self.records_data(f"api/ports/{port}.json", found, self.histories.by_port[port])
+            yield self.records_data(f"api/ports/{port}.json", found, self.histories.changed_since(port))
 
     def _spans(self) -> Iterator[_File]:
         for start, end in self.span_pages:
@@ -624,9 +637,7 @@ class _Builder:
                 (found, events),
                 functools.partial(self._span_context, start, end, found),
             )
-            yield self.records_data(
-                f"api/ports/{start}-{end}.json", found, since=self.histories.span_changed[start, end]
-            )
+            yield self.records_data(f"api/ports/{start}-{end}.json", found, self.histories.span_changed[start, end])
 
     def _span_context(self, start: int, end: int, found: tuple[ServiceRecord, ...]) -> dict[str, Any]:
         listed = tuple(
@@ -651,7 +662,7 @@ class _Builder:
             slug = self.slugs[lower]
             found = self.registry.service(lower)
             yield self._explain_page(f"services/{slug}/index.html", name, found, kind="service")
-            yield self.records_data(f"api/services/{slug}.json", found, self.histories.by_name[lower])
+            yield self.records_data(f"api/services/{slug}.json", found, self.histories.changed_since(lower))
 
     def _explain_page(self, path: str, query: int | str, found: tuple[ServiceRecord, ...], *, kind: str) -> _File:
         events = tuple(
