@@ -444,6 +444,35 @@ class TestRealSite:
             assert code == 0
             assert text == out
 
+    def test_every_api_file_equals_show_json_as_of_its_date(self, real_site, real_cache):
+        """Over every real release, each api/ports and api/services file is show --json --as-of its date."""
+        registries: dict[str, object] = {}
+        with Store(real_cache) as store:
+            newest = store.load()
+            slugs = {service_slug(record.name): record.name for record in newest.records if record.name}
+            spans = {(r.ports.start, r.ports.end) for r in newest.records if r.ports and r.is_unassigned}
+            checked = 0
+            for path in sorted((real_site / "api" / "ports").glob("*.json")) + sorted(
+                (real_site / "api" / "services").glob("*.json")
+            ):
+                text = path.read_text(encoding="utf-8")
+                as_of = json.loads(text)["updated"]
+                if as_of not in registries:
+                    registries[as_of] = store.load(as_of=as_of)
+                registry = registries[as_of]
+                if path.parent.name == "ports":
+                    start, _, end = path.stem.partition("-")
+                    span = PortRange(int(start), int(end or start))
+                    assert not end or (span.start, span.end) in spans
+                    found = registry.lookup_span(span) if end else registry.lookup(int(start))
+                else:
+                    found = registry.service(slugs[path.stem])
+                expected = json.dumps(records_to_json(registry, found), indent=2, ensure_ascii=False) + "\n"
+                assert text == expected, path.name
+                checked += 1
+        assert checked > 10000
+        assert len(registries) > 1
+
     def test_2304_page_tells_the_attachmate_story(self, real_site):
         """The page of port 2304 carries the curated Attachmate note."""
         assert "Attachmate" in (real_site / "ports" / "2304" / "index.html").read_text(encoding="utf-8")
