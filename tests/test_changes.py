@@ -57,6 +57,14 @@ class TestFixturePair:
         """The diff carries both releases' own dates."""
         assert (fixture_diff.old_updated, fixture_diff.new_updated) == (OLD_DATE, NEW_DATE)
 
+    def test_respelled(self, fixture_diff):
+        """A record re-spaced but not changed is no change, and is listed in respelled (its copy differs)."""
+        assert labels(change.new for change in fixture_diff.respelled) == ["http 80/tcp"]
+        assert fixture_diff.respelled[0].fields == ()
+        assert "http 80/tcp" not in labels(change.new for change in fixture_diff.changed)
+        assert fixture_diff.restricted(port=80).respelled == fixture_diff.respelled
+        assert fixture_diff.restricted(port=22).respelled == ()
+
     def test_added(self, fixture_diff):
         """Added records are the new release's unpaired records, in its file order."""
         assert labels(fixture_diff.added) == [

@@ -202,24 +202,48 @@ class TestPages:
 
 
 class TestApi:
-    def test_port_and_service_files_equal_show_json(self, site, store_dir):
-        """Each api/ports and api/services file holds exactly what 'ianaports show --json' prints."""
+    def test_port_and_service_files_equal_show_json_as_of(self, site, store_dir):
+        """Each api/ports and api/services file is exactly 'show --json --as-of D', D the date it names."""
         files = sorted((site / "api" / "ports").glob("*.json"))
         assert files
+        dates = set()
         for path in files:
-            code, out, _ = run("show", path.stem, "--json", "--data-dir", str(store_dir))
+            as_of = json.loads(path.read_bytes())["updated"]
+            dates.add(as_of)
+            code, out, _ = run("show", path.stem, "--json", "--as-of", as_of, "--data-dir", str(store_dir))
             assert code == 0
             assert path.read_text(encoding="utf-8") == out, path.name
+        assert len(dates) > 1  # the files name the release their entries last changed in, not all the newest
         with Store(store_dir) as store:
-            registry = store.load()
-        names = {record.name for record in registry.records if record.name}
-        for name in names:
-            if "/" in name:  # 'show' reads NAME/PROTO, so '914c/g' is compared with the function show prints
-                out = json.dumps(records_to_json(registry, registry.service(name)), indent=2, ensure_ascii=False) + "\n"
-            else:
-                code, out, _ = run("show", name, "--json", "--data-dir", str(store_dir))
-                assert code == 0, name
-            assert (site / "api" / "services" / f"{service_slug(name)}.json").read_text(encoding="utf-8") == out
+            names = {record.name for record in store.load().records if record.name}
+            for name in names:
+                path = site / "api" / "services" / f"{service_slug(name)}.json"
+                as_of = json.loads(path.read_bytes())["updated"]
+                if "/" in name:  # 'show' reads NAME/PROTO, so '914c/g' is compared with the function show prints
+                    registry = store.load(as_of=as_of)
+                    out = records_to_json(registry, registry.service(name))
+                    out = json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+                else:
+                    code, out, _ = run("show", name, "--json", "--as-of", as_of, "--data-dir", str(store_dir))
+                    assert code == 0, name
+                assert path.read_text(encoding="utf-8") == out, name
+
+    def test_entries_changed_in_the_newest_release_name_it(self, site):
+        """A port whose entry the newest release changed names that release; one untouched since names an older."""
+        assert json.loads((site / "api" / "ports" / "2304.json").read_bytes())["updated"] == "2026-01-05"
+        # Re-spaced in 2025-12-15 (no change the history reports), so its copy names that release.
+        assert json.loads((site / "api" / "ports" / "80.json").read_bytes())["updated"] == "2025-12-15"
+
+    def test_latest_names_the_newest_release(self, site, store_dir):
+        """api/latest.json names the newest release, the one before it and that release's diff file."""
+        document = json.loads((site / "api" / "latest.json").read_bytes())
+        with Store(store_dir) as store:
+            newest = store.release("latest")
+        assert document["updated"] == newest.updated.isoformat() == "2026-01-05"
+        assert document["records"] == newest.record_count
+        assert document["releases"] == 3
+        assert document["previous"] == "2025-12-15"
+        assert (site / "api" / document["diff"]).is_file()
 
     def test_release_files_equal_diff_json(self, site, store_dir):
         """Each api/releases file is 'ianaports diff PREVIOUS DATE --json'."""
@@ -297,14 +321,17 @@ class TestIncremental:
             build_site(store, folder)
         untouched = folder / "ports" / "80" / "index.html"
         before = untouched.stat()
+        untouched_api = folder / "api" / "ports" / "80.json"
+        api_before = untouched_api.stat()
         fixture_store(store_dir, ("site-newest.xml",))
         with Store(store_dir) as store:
             result = build_site(store, folder)
         assert 0 < result.written < result.files
         assert untouched.stat().st_ino == before.st_ino
         assert untouched.stat().st_mtime_ns == before.st_mtime_ns
+        assert untouched_api.stat().st_ino == api_before.st_ino  # its entries did not change: not rewritten
         assert (folder / "ports" / "2304" / "index.html").is_file()
-        assert '"updated": "2026-01-05"' in (folder / "api" / "ports" / "80.json").read_text(encoding="utf-8")
+        assert '"updated": "2026-01-05"' in (folder / "api" / "latest.json").read_text(encoding="utf-8")
         state = json.loads((folder / STATE_NAME).read_bytes())
         assert len(state["files"]) == result.files
         assert not list(folder.rglob(".ianaports-*[!n]"))  # no temporary file left beside the state
@@ -404,16 +431,47 @@ class TestRealSite:
             strict_parse(page)
 
     def test_api_equals_show_json(self, real_site, real_cache):
-        """The API files of well-known ports and names equal 'show --json'."""
+        """The API files of well-known ports and names equal 'show --json --as-of' the date they name."""
         for query, path in (
             ("2304", "ports/2304"),
             ("80", "ports/80"),
             ("6000", "ports/6000"),
             ("ssh", "services/ssh"),
         ):
-            code, out, _ = run("show", query, "--json", "--data-dir", str(real_cache))
+            text = (real_site / "api" / f"{path}.json").read_text(encoding="utf-8")
+            as_of = json.loads(text)["updated"]
+            code, out, _ = run("show", query, "--json", "--as-of", as_of, "--data-dir", str(real_cache))
             assert code == 0
-            assert (real_site / "api" / f"{path}.json").read_text(encoding="utf-8") == out
+            assert text == out
+
+    def test_every_api_file_equals_show_json_as_of_its_date(self, real_site, real_cache):
+        """Over every real release, each api/ports and api/services file is show --json --as-of its date."""
+        registries: dict[str, object] = {}
+        with Store(real_cache) as store:
+            newest = store.load()
+            slugs = {service_slug(record.name): record.name for record in newest.records if record.name}
+            spans = {(r.ports.start, r.ports.end) for r in newest.records if r.ports and r.is_unassigned}
+            checked = 0
+            for path in sorted((real_site / "api" / "ports").glob("*.json")) + sorted(
+                (real_site / "api" / "services").glob("*.json")
+            ):
+                text = path.read_text(encoding="utf-8")
+                as_of = json.loads(text)["updated"]
+                if as_of not in registries:
+                    registries[as_of] = store.load(as_of=as_of)
+                registry = registries[as_of]
+                if path.parent.name == "ports":
+                    start, _, end = path.stem.partition("-")
+                    span = PortRange(int(start), int(end or start))
+                    assert not end or (span.start, span.end) in spans
+                    found = registry.lookup_span(span) if end else registry.lookup(int(start))
+                else:
+                    found = registry.service(slugs[path.stem])
+                expected = json.dumps(records_to_json(registry, found), indent=2, ensure_ascii=False) + "\n"
+                assert text == expected, path.name
+                checked += 1
+        assert checked > 10000
+        assert len(registries) > 1
 
     def test_2304_page_tells_the_attachmate_story(self, real_site):
         """The page of port 2304 carries the curated Attachmate note."""

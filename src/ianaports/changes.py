@@ -176,6 +176,9 @@ class RegistryDiff:
     renames: tuple[Rename, ...] = ()
     span_splits: tuple[SpanSplit, ...] = ()
     deassignments: tuple[Deassignment, ...] = ()
+    #: Records counted in ``unchanged`` whose text differs only where no field compares it (whitespace,
+    #: a span's spelling): no change to report, but a copy of the record (``show --json``) differs.
+    respelled: tuple[RecordChange, ...] = ()
     #: True for the part :meth:`restricted` keeps; ``unchanged`` then still counts the whole registry.
     is_restricted: bool = False
 
@@ -212,6 +215,7 @@ class RegistryDiff:
             renames=tuple(move for move in self.renames if keep(*move.records)),
             span_splits=tuple(move for move in self.span_splits if keep(*move.records)),
             deassignments=tuple(move for move in self.deassignments if keep(*move.records)),
+            respelled=tuple(change for change in self.respelled if keep(change.old, change.new)),
             is_restricted=True,
         )
 
@@ -382,11 +386,13 @@ def diff_subsets(
     """
     pairs, removed_at, added_at = _pair(old_records, new_records)
     changed: list[RecordChange] = []
+    respelled: list[RecordChange] = []
     for old_at, new_at in pairs:
         before, after = old_records[old_at], new_records[new_at]
+        if before == after:
+            continue
         fields = diff_records(before, after)
-        if fields:
-            changed.append(RecordChange(old=before, new=after, fields=fields))
+        (changed if fields else respelled).append(RecordChange(old=before, new=after, fields=fields))
     added = tuple(new_records[position] for position in added_at)
     removed = tuple(old_records[position] for position in removed_at)
     port_changes = _port_changes(removed, added)
@@ -405,6 +411,7 @@ def diff_subsets(
         renames=renames,
         span_splits=_span_splits(removed, added_spans),
         deassignments=_deassignments((record for record in removed if id(record) not in moved), added_spans),
+        respelled=tuple(respelled),
     )
 
 

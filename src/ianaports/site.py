@@ -30,7 +30,7 @@ from .ranges import PortClass, classify
 from .registry import port_statistics
 from .render import feed as feeds
 from .render.changes import _label, _move_text, _moves, _value_text
-from .render.json import diff_to_json, records_to_json
+from .render.json import diff_to_json, records_to_json, site_latest_to_json
 from .render.page import Bullets, Commands, Fields, Link, Paragraph, build_page
 
 if TYPE_CHECKING:
@@ -164,10 +164,39 @@ def feed_entries(store: Store) -> list[feeds.FeedEntry]:
 class _Histories:
     """Every tracked port's and name's events across releases, gathered in one pass over the diffs."""
 
-    def __init__(self, ports: Iterable[int], names: Iterable[str]) -> None:
+    def __init__(
+        self, ports: Iterable[int], names: Iterable[str], spans: Iterable[tuple[int, int]] = (), *, first: str = ""
+    ) -> None:
         self._ports = sorted(set(ports))
         self.by_port: dict[int, list[TimelineEvent]] = {port: [] for port in self._ports}
         self.by_name: dict[str, list[TimelineEvent]] = {name: [] for name in names}
+        # For each span: the last release in which a record overlapping any of its ports changed.
+        self._spans = sorted(set(spans))
+        self._span_starts = [start for start, _ in self._spans]
+        self._widest = max((end - start for start, end in self._spans), default=0)
+        self.span_changed: dict[tuple[int, int], str] = dict.fromkeys(self._spans, first)
+        # The last release that re-spelled a record of a port or name without changing it (no event).
+        self.port_respelled: dict[int, str] = {}
+        self.name_respelled: dict[str, str] = {}
+
+    def changed_since(self, query: int | str) -> str | None:
+        """The last release in which a port's or name's entries changed, or were re-spelled (None: never)."""
+        if isinstance(query, int):
+            events, respelled = self.by_port[query], self.port_respelled.get(query)
+        else:
+            events, respelled = self.by_name[query.lower()], self.name_respelled.get(query.lower())
+        dates = [each for each in (events[-1].version if events else None, respelled) if each]
+        return max(dates) if dates else None
+
+    def _touch_spans(self, version: str, record: ServiceRecord) -> None:
+        if record.ports is None or not self._spans:
+            return
+        low, high = record.ports.start, record.ports.end
+        first = bisect.bisect_left(self._span_starts, low - self._widest)
+        last = bisect.bisect_right(self._span_starts, high)
+        for span in self._spans[first:last]:
+            if span[1] >= low:
+                self.span_changed[span] = version
 
     def add(
         self,
@@ -201,6 +230,17 @@ class _Histories:
         # In the order history() reports one release: added, renamed, changed, removed.
         version = change.new_updated.isoformat()
         renamed = {id(record) for move in change.renames for record in (move.old, move.new)}
+        respelled = tuple(item.new for item in change.respelled)
+        for record in (*change.added, *change.removed, *(item.new for item in change.changed), *respelled):
+            self._touch_spans(version, record)
+        for record in respelled:
+            if record.ports is not None:
+                first = bisect.bisect_left(self._ports, record.ports.start)
+                last = bisect.bisect_right(self._ports, record.ports.end)
+                for port in self._ports[first:last]:
+                    self.port_respelled[port] = version
+            if record.name and record.name.lower() in self.by_name:
+                self.name_respelled[record.name.lower()] = version
         for record in change.added:
             if id(record) not in renamed:
                 self.add(version, "added", record)
@@ -381,7 +421,10 @@ class _Builder:
         for record in records:
             if record.name:
                 self.names.setdefault(record.name.lower(), record.name)
-        self.histories = _Histories([*self.port_pages, *(start for start, _ in self.span_pages)], self.names)
+        oldest = self.releases[0].updated.isoformat()
+        self.histories = _Histories(
+            [*self.port_pages, *(start for start, _ in self.span_pages)], self.names, self.span_pages, first=oldest
+        )
         first = store.load(self.releases[0].updated) if len(self.releases) > 1 else self.registry
         version = first.updated.isoformat()
         for record in first.records:
@@ -449,6 +492,19 @@ class _Builder:
 
     def data(self, path: str, make_document: Callable[[], object], *parts: object) -> _File:
         return _File(path, _fingerprint(self.code, path, *parts), lambda: _json_bytes(make_document()))
+
+    def records_data(self, path: str, found: tuple[ServiceRecord, ...], changed: str | None) -> _File:
+        """An API file: ``show --json --as-of SINCE``, SINCE the release its entries last changed in.
+
+        Naming that release rather than the newest keeps the file's bytes
+        unchanged until its entries change, as the HTML page's "as of" does.
+        """
+        since = changed or self.updated.isoformat()
+
+        def make() -> object:
+            return {**records_to_json(self.registry, found), "updated": since}
+
+        return self.data(path, make, since, found)
 
     def files(self) -> Iterator[_File]:
         yield from self._static()
@@ -569,9 +625,7 @@ class _Builder:
         for port in self.port_pages:
             found = self.registry.lookup(port)
             yield self._explain_page(f"ports/{port}/index.html", port, found, kind="port")
-            yield self.data(
-                f"api/ports/{port}.json", functools.partial(records_to_json, self.registry, found), self.updated, found
-            )
+            yield self.records_data(f"api/ports/{port}.json", found, self.histories.changed_since(port))
 
     def _spans(self) -> Iterator[_File]:
         for start, end in self.span_pages:
@@ -583,12 +637,7 @@ class _Builder:
                 (found, events),
                 functools.partial(self._span_context, start, end, found),
             )
-            yield self.data(
-                f"api/ports/{start}-{end}.json",
-                functools.partial(records_to_json, self.registry, found),
-                self.updated,
-                found,
-            )
+            yield self.records_data(f"api/ports/{start}-{end}.json", found, self.histories.span_changed[start, end])
 
     def _span_context(self, start: int, end: int, found: tuple[ServiceRecord, ...]) -> dict[str, Any]:
         listed = tuple(
@@ -613,12 +662,7 @@ class _Builder:
             slug = self.slugs[lower]
             found = self.registry.service(lower)
             yield self._explain_page(f"services/{slug}/index.html", name, found, kind="service")
-            yield self.data(
-                f"api/services/{slug}.json",
-                functools.partial(records_to_json, self.registry, found),
-                self.updated,
-                found,
-            )
+            yield self.records_data(f"api/services/{slug}.json", found, self.histories.changed_since(lower))
 
     def _explain_page(self, path: str, query: int | str, found: tuple[ServiceRecord, ...], *, kind: str) -> _File:
         events = tuple(
@@ -676,6 +720,15 @@ class _Builder:
             )
             if change is not None:
                 yield self.data(f"api/releases/{date}.json", functools.partial(diff_to_json, change), change)
+        newest, latest = self.releases[-1], self.diffs[-1]
+        document = site_latest_to_json(
+            self.updated,
+            title=newest.title,
+            records=newest.record_count,
+            releases=len(self.releases),
+            previous=None if latest is None else latest.old_updated,
+        )
+        yield self.data("api/latest.json", lambda: document, document)
 
 
 def _date(text: str) -> dt.date:

@@ -768,6 +768,21 @@ def site_to_json(result: SiteResult) -> JsonDict:
     return {"schema_version": JSON_SCHEMA_VERSION, **result.to_json()}
 
 
+def site_latest_to_json(
+    updated: dt.date, *, title: str, records: int, releases: int, previous: dt.date | None
+) -> JsonDict:
+    """The site's ``api/latest.json``: the newest release it shows, and where that release's diff is."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "updated": updated.isoformat(),
+        "title": title,
+        "records": records,
+        "releases": releases,
+        "previous": None if previous is None else previous.isoformat(),
+        "diff": None if previous is None else f"releases/{updated.isoformat()}.json",
+    }
+
+
 def feed_summary_to_json(fmt: str, output: Path | str, *, entries: int, size: int) -> JsonDict:
     """What ``ianaports feed -o FILE --json`` wrote: the format, the file, its entries and bytes."""
     return {
