@@ -237,23 +237,23 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
 
 def _seconds(text: str) -> float:
     """A number of seconds above 0, for ``--timeout`` and ``--deadline``."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text}")
-    return value
+    return _read_seconds(text, zero_ok=False)
 
 
 def _wait_seconds(text: str) -> float:
     """A number of seconds, 0 or more, for ``--lock-timeout`` (0: do not wait)."""
+    return _read_seconds(text, zero_ok=True)
+
+
+def _read_seconds(text: str, *, zero_ok: bool) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, not {text}")
+    low_enough = value >= 0 if zero_ok else value > 0  # NaN is neither
+    if not (low_enough and value < float("inf")):
+        wanted = "a number of seconds, 0 or more" if zero_ok else "a number of seconds above 0"
+        raise argparse.ArgumentTypeError(f"must be {wanted}, not {text}")
     return value
 
 
