@@ -2,9 +2,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cli_helpers import run
 from ianaports.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE
-from realdata import require_real
+from ianaports.explainer import explain
+from ianaports.nmap import NMAP_SERVICES_ENV
+from ianaports.notes import load_notes
+from ianaports.oslimits import machine_ports
+from ianaports.render.explain import FORMATS, render_explain
+from realdata import parsed, require_real
 
 OLDER = "service-names-port-numbers.20250114.xml.xz"
 
@@ -111,3 +118,30 @@ class TestNotes:
         code, out, _ = run("notes", "check", "--notes", str(overlay), "--file", str(require_real()))
         assert code == EXIT_NOT_FOUND
         assert out.startswith("gone\tno-match\t")
+
+
+# Reserved, unassigned, several records, with notes, browser-blocked, in the ephemeral and NodePort
+# ranges, a span's ports, names: the pages the command prints (reading few notes) against the pages
+# of the whole path (every note parsed, the whole release decoded).
+PAGE_QUERIES = [
+    "0", "1", "7", "15", "22", "53", "80", "104", "443", "585", "750", "783", "1023", "1024", "1895", "2304", "2402",
+    "2684", "3389", "4490", "4495", "6000", "6003", "6665", "10080", "28005", "30000", "40000", "49152", "65535",
+    "ssh", "x11", "sua", "http", "attachmate-uts",
+]  # fmt: skip
+PAGE_RELEASES = [None, "service-names-port-numbers.20170310.xml.xz"]
+
+
+class TestPagesAsTheWholePath:
+    @pytest.mark.parametrize("name", PAGE_RELEASES, ids=["newest", "2017"])
+    @pytest.mark.parametrize("fmt", FORMATS)
+    def test_every_page_byte_for_byte(self, real_cache, monkeypatch, name, fmt):
+        """explain prints, in every format and from two real releases, the page the whole path renders."""
+        monkeypatch.delenv(NMAP_SERVICES_ENV, raising=False)
+        path = require_real(name) if name else require_real()
+        registry = parsed(path)
+        notes, machine = load_notes(environ={}), machine_ports()
+        as_of = ["--as-of", registry.updated.isoformat()]
+        for query in PAGE_QUERIES:
+            code, out, err = run("explain", query, "--format", fmt, "--data-dir", str(real_cache), *as_of)
+            assert (code, err) == (EXIT_OK, ""), query
+            assert out == render_explain(explain(registry, query, notes, machine=machine), fmt), query

@@ -21,9 +21,11 @@ from ianaports.notes import (
     builtin_notes_dir,
     check_notes,
     load_notes,
+    notes_index_source,
+    read_notes,
     records_fingerprint,
 )
-from realdata import parsed, require_real
+from realdata import PROJECT_ROOT, parsed, require_real
 
 OLDER = "service-names-port-numbers.20250114.xml.xz"
 UNASSIGNED_PORT = 28005
@@ -324,6 +326,79 @@ class TestMatching:
         notes = load_notes(environ={})
         assert [note.id for note in explain(newest, 2403, notes).notes] == ["taskmaster2000"]
         assert explain(newest, 2405, notes).notes == ()
+
+
+class TestReadingOnlyWhatIsNeeded:
+    """read_notes answers as load_notes does, reading only the shipped files a question needs."""
+
+    def test_committed_index_matches_the_notes(self):
+        """src/ianaports/_notes_index.py is what the shipped TOML notes say (python -m ianaports.notes rewrites it)."""
+        committed = (PROJECT_ROOT / "src" / "ianaports" / "_notes_index.py").read_text(encoding="utf-8")
+        assert committed == notes_index_source()
+
+    def test_each_shipped_note_lives_in_one_file(self):
+        """No shipped note id is spread over files: read_notes reads a note's one file to have all of it."""
+        notes = load_notes(environ={})
+        assert [note.id for note in notes if len(note.sources) != 1] == []
+
+    def test_index_of_a_folder(self, tmp_path):
+        """The index lists every name, port span and id of the files, each with the files holding it."""
+        write(tmp_path, "a.toml", '[[note]]\nid = "a"\nsummary = "s"\n[note.match]\nnames = ["SSH"]\nports = [22]\n')
+        write(tmp_path, "b.toml", '[[note]]\nid = "a"\nvendor = "v"\n[[note]]\nid = "b"\nsummary = "s"\n'
+              '[note.match]\nports = ["6000-6010", 22]\n')  # fmt: skip
+        namespace: dict[str, object] = {}
+        exec(notes_index_source(tmp_path), namespace)  # the generated module, read back
+        assert namespace["NAMES"] == {"ssh": ("a.toml",)}
+        assert namespace["SPANS"] == ((22, 22, "a.toml"), (22, 22, "b.toml"), (6000, 6010, "b.toml"))
+        assert namespace["IDS"] == {"a": ("a.toml", "b.toml"), "b": ("b.toml",)}
+
+    def test_every_matched_record_of_the_newest_release(self, newest):
+        """For each record any shipped note matches, the lazily read notes are those of every note."""
+        every = load_notes(environ={})
+        lazily = read_notes(environ={})
+        matched = [record for record in newest.records if any(note.matches(record) for note in every)]
+        assert len(matched) > 200
+        for record in matched:
+            port = record.ports.start if record.ports is not None else None
+            assert lazily.about([record], port) == every.about([record], port), record
+
+    def test_every_port_a_note_names_and_its_neighbours(self):
+        """Port-only notes are found by port at each end of their spans, and not beside them."""
+        every = load_notes(environ={})
+        lazily = read_notes(environ={})
+        edges = {port for note in every for span in note.match.ports for port in (span.start, span.end)}
+        ports = sorted({each for port in edges for each in (port - 1, port, port + 1) if 0 <= each <= 65535})
+        for port in ports:
+            assert lazily.about([], port) == every.about([], port), port
+
+    def test_overlays_override_and_add(self, tmp_path, newest):
+        """An overlay moving a shipped note to another name, and a new note, reach the pages they now match."""
+        moved = write(tmp_path, "moved.toml", '[[note]]\nid = "attachmate-uts"\n[note.match]\nnames = ["ssh"]\n')
+        added = write(tmp_path, "added.toml", MINIMAL.replace('"demo"]', '"http"]'))
+        environ = {NOTES_PATH_ENV: str(added)}
+        every = load_notes([moved], environ=environ)
+        lazily = read_notes([moved], environ=environ)
+        for port in (22, 80, 2304):
+            records = newest.lookup(port)
+            assert lazily.about(records, port) == every.about(records, port)
+        assert [note.id for note in lazily.about(newest.lookup(22), 22)] == ["attachmate-uts", "ssh"]
+        assert lazily.about(newest.lookup(2304), 2304) == ()
+        assert lazily.load() == every
+
+    def test_a_partial_overlay_fails_when_read(self, tmp_path):
+        """An overlay note with no match anywhere fails in read_notes with load_notes' message."""
+        path = write(tmp_path, "partial.toml", '[[note]]\nid = "nobody"\nvendor = "v"\n')
+        with pytest.raises(NotesError) as expected:
+            load_notes([path], environ={})
+        with pytest.raises(NotesError) as found:
+            read_notes([path], environ={})
+        assert str(found.value) == str(expected.value)
+        assert "field 'match': is required" in str(found.value)
+
+    def test_explain_reads_lazily_by_default(self, newest):
+        """explain without notes shows the notes load_notes gives."""
+        for query in (2304, 2402, 22, "ssh", UNASSIGNED_PORT):
+            assert explain(newest, query) == explain(newest, query, load_notes())
 
 
 class TestNotesCheck:

@@ -14,9 +14,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .errors import InvalidArgumentError
-from .freeports import iana_objections
 from .model import PortRange, Protocol, ServiceRecord, Status, is_digits, read_query, strongest_status
-from .notes import Note, NoteSet, load_notes
 from .oslimits import PortOnMachine, port_on_machine
 from .ranges import InternalUse, RangeFacts, internal_use, range_facts
 
@@ -26,6 +24,7 @@ if TYPE_CHECKING:
 
     from .model import Person
     from .nmap import NmapEntry, NmapServices
+    from .notes import Note, NoteFiles, NoteSet
     from .oslimits import OsPorts
     from .registry import RecordSource
 
@@ -124,6 +123,8 @@ def _as_port(query: int | str) -> int | None:
 
 def _objections(spans: tuple[ServiceRecord, ...], port: int) -> tuple[str, ...]:
     """What IANA's unassigned or reserved records covering *port* say against using it, as ``free`` reads them."""
+    from .freeports import iana_objections  # noqa: PLC0415 - only a page without an assignment weighs them
+
     found = (why for record in spans for covered, why in iana_objections(record) if port in covered)
     return tuple(dict.fromkeys(found))
 
@@ -131,7 +132,7 @@ def _objections(spans: tuple[ServiceRecord, ...], port: int) -> tuple[str, ...]:
 def explain(
     registry: RecordSource,
     port_or_name: int | str,
-    notes: NoteSet | None = None,
+    notes: NoteSet | NoteFiles | None = None,
     *,
     machine: OsPorts | None = None,
     nmap: NmapServices | None = None,
@@ -142,12 +143,17 @@ def explain(
     :class:`~ianaports.NotFoundError`; a span (``"6000-6063"``) or text that is
     neither a port nor a name (``"1-2-3"``) raises
     :class:`~ianaports.InvalidArgumentError`, read as
-    :func:`ianaports.model.read_query` reads it. *notes* defaults to :func:`load_notes`.
+    :func:`ianaports.model.read_query` reads it. *notes* defaults to the notes
+    of :func:`~ianaports.notes.load_notes`, of which only the files that can
+    speak of the port are read (:func:`~ianaports.notes.read_notes`).
     *machine* (:func:`ianaports.oslimits.machine_ports`) adds how this machine
     treats the port; *nmap* (:func:`ianaports.nmap.load_nmap_services`) how
     often scans find it open.
     """
-    notes = load_notes() if notes is None else notes
+    if notes is None:
+        from .notes import read_notes  # noqa: PLC0415 - the notes module only when no notes are given
+
+        notes = read_notes()
     port = _as_port(port_or_name)
     if port is not None:
         found = registry.lookup(port)

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import sys
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +40,7 @@ __all__ = [
     "Confidence",
     "Note",
     "NoteCheck",
+    "NoteFiles",
     "NoteMatch",
     "NoteReference",
     "NoteSet",
@@ -50,6 +50,9 @@ __all__ = [
     "builtin_notes_dir",
     "check_notes",
     "load_notes",
+    "notes_index",
+    "notes_index_source",
+    "read_notes",
     "records_fingerprint",
 ]
 
@@ -384,7 +387,8 @@ def _read_note_file(path: Path) -> list[tuple[str, dict[str, Any]]]:
 
 def builtin_notes_dir() -> Path:
     """The folder of notes shipped inside the package."""
-    return Path(str(resources.files("ianaports") / "notes"))
+    # Beside this module, as importlib.resources would say for an installed package, without importing it.
+    return Path(__file__).with_name("notes")
 
 
 def _note_files(source: Path) -> list[Path]:
@@ -448,15 +452,20 @@ def load_notes(
     so an overlay may give only ``id`` and the fields it changes. Raises
     :class:`NotesError` naming the file, note and field of the first problem.
     """
+    sources = _sources(paths, builtin=builtin, environ=os.environ if environ is None else environ)
+    return _merge([(str(path), _read_note_file(path)) for source in sources for path in _note_files(source)])
+
+
+def _merge(files: Iterable[tuple[str, list[tuple[str, dict[str, Any]]]]]) -> NoteSet:
+    """The notes of the (file, its notes) pairs, applied in order: a later note with an id overrides field by field."""
     merged: dict[str, dict[str, Any]] = {}
     origins: dict[str, list[str]] = {}
-    files: list[str] = []
-    for source in _sources(paths, builtin=builtin, environ=os.environ if environ is None else environ):
-        for path in _note_files(source):
-            files.append(str(path))
-            for note_id, fields in _read_note_file(path):
-                merged.setdefault(note_id, {}).update(fields)
-                origins.setdefault(note_id, []).append(str(path))
+    read: list[str] = []
+    for path, entries in files:
+        read.append(path)
+        for note_id, fields in entries:
+            merged.setdefault(note_id, {}).update(fields)
+            origins.setdefault(note_id, []).append(path)
     notes = []
     for note_id, fields in sorted(merged.items()):
         for required in _REQUIRED_FIELDS:
@@ -464,7 +473,143 @@ def load_notes(
                 where = _Where(origins[note_id][-1], note_id)
                 raise where.fail(required, "is required (and no earlier source gives it)")
         notes.append(Note(id=note_id, sources=tuple(origins[note_id]), **fields))
-    return NoteSet(tuple(notes), tuple(files))
+    return NoteSet(tuple(notes), tuple(read))
+
+
+# --- reading only the notes a page needs ---
+#
+# A page speaks of a few records, yet the shipped notes are about a hundred TOML
+# files: parsing them all cost more than the rest of ``explain``.  The committed
+# ``_notes_index`` says which shipped files hold a note matching each name or port
+# span; a file is read when its names or spans could match (a superset: a note
+# needing a name and a port is listed under both), and the notes read are then
+# chosen by the one rule, :meth:`NoteSet.about`.
+
+
+def notes_index(folder: Path) -> dict[str, Any]:
+    """What ``_notes_index`` holds for the note files in *folder*: names, port spans and ids, each to its files."""
+    names: dict[str, list[str]] = {}
+    spans: list[tuple[int, int, str]] = []
+    ids: dict[str, list[str]] = {}
+    for path in _note_files(folder):
+        for note_id, fields in _read_note_file(path):
+            ids.setdefault(note_id, []).append(path.name)
+            match: NoteMatch | None = fields.get("match")
+            if match is not None:
+                for name in match.names:
+                    names.setdefault(name, []).append(path.name)
+                spans.extend((span.start, span.end, path.name) for span in match.ports)
+    return {
+        "NAMES": {name: tuple(dict.fromkeys(files)) for name, files in sorted(names.items())},
+        "SPANS": tuple(sorted(set(spans))),
+        "IDS": {note_id: tuple(files) for note_id, files in sorted(ids.items())},
+    }
+
+
+def notes_index_source(folder: Path | None = None) -> str:
+    """The text of ``src/ianaports/_notes_index.py`` for the shipped notes (or those in *folder*)."""
+    index = notes_index(builtin_notes_dir() if folder is None else folder)
+
+    def mapping(values: dict[str, tuple[str, ...]]) -> list[str]:
+        # As ruff formats them: a one-item tuple keeps its comma, a longer one has none at the end.
+        return [
+            f"    {json.dumps(key)}: ({', '.join(json.dumps(file) for file in files)}{',' if len(files) == 1 else ''}),"
+            for key, files in values.items()
+        ]
+
+    lines = [
+        '"""Which shipped note files hold a note about each name, port span and id (generated; do not edit).',
+        "",
+        "Written by ``python -m ianaports.notes`` from ``notes/*.toml``; tests/test_notes.py",
+        "checks that it matches them.  :func:`ianaports.notes.read_notes` reads it.",
+        '"""',
+        "",
+        "NAMES: dict[str, tuple[str, ...]] = {",
+        *mapping(index["NAMES"]),
+        "}",
+        "SPANS: tuple[tuple[int, int, str], ...] = (",
+        *(f"    ({start}, {end}, {json.dumps(name)})," for start, end, name in index["SPANS"]),
+        ")",
+        "IDS: dict[str, tuple[str, ...]] = {",
+        *mapping(index["IDS"]),
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _shipped_files(names: Iterable[str], spans: Iterable[tuple[int, int]], ids: Iterable[str]) -> list[str]:
+    """The shipped note files that could speak of *names* or *spans*, or hold a note of *ids*, in name order.
+
+    Each shipped note lives in one file (tests/test_notes.py checks it), so a
+    file read whole holds the whole note.
+    """
+    from . import _notes_index as index  # noqa: PLC0415 - only the commands that read notes lazily
+
+    chosen = {file for name in names for file in index.NAMES.get(name, ())}
+    wanted = tuple(spans)
+    chosen.update(file for start, end, file in index.SPANS if any(a <= end and start <= b for a, b in wanted))
+    chosen.update(file for note_id in ids for file in index.IDS.get(note_id, ()))
+    return sorted(chosen)
+
+
+class NoteFiles:
+    """The notes :func:`load_notes` would read, reading of the shipped files only those a question needs.
+
+    Made by :func:`read_notes`.  :meth:`about` answers as ``load_notes(...).about``
+    does; :meth:`load` reads every note.
+    """
+
+    __slots__ = ("_environ", "_overlays", "_paths")
+
+    def __init__(
+        self,
+        overlays: list[tuple[str, list[tuple[str, dict[str, Any]]]]],
+        paths: tuple[str | os.PathLike[str], ...],
+        environ: Mapping[str, str] | None,
+    ) -> None:
+        self._overlays = overlays
+        self._paths = paths
+        self._environ = environ
+
+    def __repr__(self) -> str:
+        return f"<NoteFiles shipped notes and {len(self._overlays)} overlay files>"
+
+    def _read(self, names: Iterable[str], spans: Iterable[tuple[int, int]]) -> NoteSet:
+        overlay_ids = (note_id for _, entries in self._overlays for note_id, _ in entries)
+        folder = builtin_notes_dir()
+        shipped = _shipped_files(names, spans, overlay_ids)
+        return _merge([*((str(folder / name), _read_note_file(folder / name)) for name in shipped), *self._overlays])
+
+    def about(self, records: Iterable[ServiceRecord], port: int | None = None) -> tuple[Note, ...]:
+        """Notes speaking about any of *records*, or (port-only notes) about *port*: as :meth:`NoteSet.about`."""
+        chosen = tuple(records)
+        names = {(record.name or "").lower() for record in chosen}
+        spans = [(record.ports.start, record.ports.end) for record in chosen if record.ports is not None]
+        if port is not None:
+            spans.append((port, port))
+        return self._read(names, spans).about(chosen, port)
+
+    def load(self) -> NoteSet:
+        """Every note, as :func:`load_notes` reads them."""
+        return load_notes(self._paths, environ=self._environ)
+
+
+def read_notes(
+    paths: Iterable[str | os.PathLike[str]] | None = None, *, environ: Mapping[str, str] | None = None
+) -> NoteFiles:
+    """The notes of ``load_notes(paths, environ=environ)``, the shipped ones read as they are needed.
+
+    The overlays (``IANAPORTS_NOTES_PATH``, then *paths*) are read and checked
+    now, with the shipped notes they override, so a broken overlay fails here as
+    it fails in :func:`load_notes`.
+    """
+    given = tuple(paths or ())
+    sources = _sources(given, builtin=False, environ=os.environ if environ is None else environ)
+    overlays = [(str(path), _read_note_file(path)) for source in sources for path in _note_files(source)]
+    found = NoteFiles(overlays, given, environ)
+    if overlays:
+        found._read((), ())  # noqa: SLF001 - the overlays' own notes must be whole, as load_notes checks
+    return found
 
 
 # --- staying honest as IANA changes ---
@@ -558,3 +703,7 @@ def check_notes(notes: Iterable[Note], registry: Registry) -> tuple[NoteCheck, .
             status = CheckStatus.OK
         checks.append(NoteCheck(note=note, status=status, records=records, fingerprint=fingerprint))
     return tuple(checks)
+
+
+if __name__ == "__main__":  # pragma: no cover - the maintainers' command, checked by tests/test_notes.py
+    Path(__file__).with_name("_notes_index.py").write_text(notes_index_source(), encoding="utf-8")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import platform
 import re
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,6 +93,8 @@ OS_DEFAULTS: dict[str, OsPorts] = {
 
 def run_command(argv: Sequence[str]) -> str | None:
     """Run *argv* (no shell) with :data:`COMMAND_TIMEOUT`; its stdout, or None when it could not answer."""
+    import subprocess  # noqa: PLC0415 - Linux reads /proc: only macOS, the BSDs and Windows run a command
+
     try:
         done = subprocess.run(  # noqa: S603 - a fixed argument list, never a shell
             list(argv), capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False

@@ -196,15 +196,14 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     """Explain a port or service name: IANA's entry, range facts and curated notes."""
     from ianaports.explainer import explain  # noqa: PLC0415 - the notes only for the commands that read them
     from ianaports.nmap import load_nmap_services  # noqa: PLC0415 - imported by the commands that use them
-    from ianaports.notes import load_notes  # noqa: PLC0415 - the notes only for the commands that read them
+    from ianaports.notes import read_notes  # noqa: PLC0415 - the notes only for the commands that read them
     from ianaports.oslimits import machine_ports  # noqa: PLC0415
     from ianaports.render.explain import render_explain  # noqa: PLC0415 - the page renderer only for explain
-    from ianaports.render.json import no_explanation_to_json  # noqa: PLC0415
 
     fmt = output_format(args, "text")
     query: str = args.query.strip()
     port_or_name(without_protocol(args), "explain")  # its page covers every protocol
-    notes = load_notes(args.notes)
+    notes = read_notes(args.notes)  # the overlays now; of the shipped notes, those the page needs
     nmap = load_nmap_services(args.nmap_services)
     with release(args, out) as registry:
         wanted = port_or_name(without_protocol(args, registry), "explain")  # a name with a slash wins
@@ -212,6 +211,8 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
             view = explain(registry, wanted, notes, machine=machine_ports(), nmap=nmap)
         except NotFoundError:
             if fmt == "json":  # every --json answers with a document, an empty one included
+                from ianaports.render.json import no_explanation_to_json  # noqa: PLC0415 - only for this answer
+
                 out.json(no_explanation_to_json(query, registry))
             guess = did_you_mean(registry, wanted) if isinstance(wanted, str) else ""
             out.message(f"ianaports: nothing in the registry of {registry.updated} for {query!r}{guess}")

@@ -7,15 +7,12 @@ Each format writes the same :class:`~ianaports.render.page.Page`;
 
 from __future__ import annotations
 
-import html
-import json
 import re
 import textwrap
 from typing import TYPE_CHECKING
 
 from ianaports.errors import InvalidArgumentError
 
-from .json import explain_to_json
 from .page import Block, Bullets, Fields, Link, Page, Paragraph, build_page
 
 if TYPE_CHECKING:
@@ -127,6 +124,8 @@ footer{color:#777;font-size:.9rem;margin-top:2rem;border-top:1px solid #ddd;padd
 
 
 def _h(text: str) -> str:
+    import html  # noqa: PLC0415 - only the HTML page escapes (html loads its entity table)
+
     return html.escape(text, quote=True)
 
 
@@ -176,6 +175,10 @@ def render_html(page: Page) -> str:
 def render_explain(view: ExplainView, fmt: str = "text") -> str:
     """Render *view* as ``text``, ``markdown``, ``html`` or ``json``."""
     if fmt == "json":
+        import json  # noqa: PLC0415 - the page formats need neither json nor the JSON documents
+
+        from .json import explain_to_json  # noqa: PLC0415
+
         return json.dumps(explain_to_json(view), indent=2, ensure_ascii=False) + "\n"
     renderers = {"text": render_text, "markdown": render_markdown, "html": render_html}
     if fmt not in renderers:
