@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import html.parser
+import json
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
@@ -329,3 +333,30 @@ class TestBeyondIana:
             'IANA notes on this unassigned port: "Microsoft (unoffically) using 1895".',
         )
         assert explain(newest, 27020, load_notes(environ={})).internal_use.sensible
+
+
+class TestPlainData:
+    """The writers run on the page's plain blocks, without attrs or the record model."""
+
+    def test_a_page_from_plain_data_renders_the_same_bytes(self, newest):
+        """2304's page, rebuilt from its repr in a fresh interpreter, renders byte for byte without attrs or model."""
+        page = build_page(explain(newest, 2304, load_notes(environ={})))
+        code = textwrap.dedent(
+            """
+            import json, sys
+            from ianaports.render.blocks import Bullets, Commands, Fields, Link, Page, Paragraph, Section
+            from ianaports.render.explain import render_html, render_markdown, render_text
+
+            page = eval(sys.stdin.read())
+            pages = [render(page) for render in (render_text, render_markdown, render_html)]
+            heavy = ("attr", "attrs", "ianaports.model", "ianaports.render.page")
+            loaded = [name for name in heavy if name in sys.modules]
+            print(json.dumps({"pages": pages, "loaded": loaded}))
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], input=repr(page), capture_output=True, text=True, check=True, timeout=60
+        )
+        found = json.loads(done.stdout)
+        assert found["loaded"] == []
+        assert found["pages"] == [render_text(page), render_markdown(page), render_html(page)]

@@ -1,6 +1,6 @@
 """Explainer pages as text for a terminal, CommonMark or one self-contained HTML document.
 
-Each format writes the same :class:`~ianaports.render.page.Page`;
+Each format writes the same :class:`~ianaports.render.blocks.Page`;
 :func:`render_explain` also answers ``json`` with
 :func:`ianaports.render.json.explain_to_json`.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ianaports.errors import InvalidArgumentError
 
-from .page import Block, Bullets, Fields, Link, Page, Paragraph, build_page
+from .blocks import Block, Bullets, Fields, Link, Page, Paragraph
 
 if TYPE_CHECKING:
     from ianaports.explainer import ExplainView
@@ -184,4 +184,6 @@ def render_explain(view: ExplainView, fmt: str = "text") -> str:
     if fmt not in renderers:
         msg = f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"
         raise InvalidArgumentError(msg)
+    from .page import build_page  # noqa: PLC0415 - the writers above need only the page's blocks
+
     return renderers[fmt](build_page(view))

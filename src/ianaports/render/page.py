@@ -15,6 +15,7 @@ import attrs
 from ianaports.model import PortRange, Protocol, read_query
 from ianaports.ranges import BROWSER_BLOCKED_AS_OF, BROWSER_BLOCKED_SOURCE, KUBERNETES_NODEPORT, PortClass
 
+from .blocks import Block, Bullets, Commands, Fields, Link, Page, Paragraph, Section
 from .text import one_line
 
 if TYPE_CHECKING:
@@ -38,65 +39,6 @@ __all__ = [
     "build_page",
     "check_commands",
 ]
-
-
-@attrs.frozen
-class Link:
-    """A titled web link."""
-
-    title: str
-    url: str
-
-
-@attrs.frozen
-class Paragraph:
-    """Running text."""
-
-    text: str
-
-
-@attrs.frozen
-class Bullets:
-    """An unordered list; an item is text or a link."""
-
-    items: tuple[str | Link, ...]
-
-
-@attrs.frozen
-class Fields:
-    """Label and value pairs, such as an IANA entry."""
-
-    rows: tuple[tuple[str, str], ...]
-
-
-@attrs.frozen
-class Commands:
-    """Shell commands to type, under a caption."""
-
-    caption: str
-    lines: tuple[str, ...]
-
-
-Block = Paragraph | Bullets | Fields | Commands
-
-
-@attrs.frozen
-class Section:
-    """A titled part of the page; ``key`` is stable (an HTML id and a JSON key)."""
-
-    key: str
-    title: str
-    blocks: tuple[Block, ...]
-
-
-@attrs.frozen
-class Page:
-    """An explainer page: a title, a one-line lead and sections."""
-
-    title: str
-    lead: str
-    sections: tuple[Section, ...]
-    footer: str
 
 
 # --- building the page from a view ---
