@@ -22,11 +22,6 @@ import attrs
 from .errors import NotesError
 from .model import PortRange, Protocol, ServiceRecord, TextEnum
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 if TYPE_CHECKING:
     import enum
     from collections.abc import Iterable, Iterator, Mapping
@@ -353,6 +348,12 @@ def _note_fields(where: _Where, raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def _read_note_file(path: Path) -> list[tuple[str, dict[str, Any]]]:
     """The (id, fields) pairs of one TOML notes file, each field validated."""
+    # Imported here: a page that needs no note file (most unassigned ports) never loads the TOML parser.
+    if sys.version_info >= (3, 11):
+        import tomllib  # noqa: PLC0415
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib  # noqa: PLC0415
+
     where = _Where(str(path))
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
