@@ -51,6 +51,8 @@ def main() -> None:
     release = require(NEWEST)
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "IANAPORTS_DATA_DIR": folder, "IANAPORTS_CACHE_DIR": folder}
+        # As after an install: the warm-up writes the bytecode cache (else every run recompiles ianaports).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         python = [sys.executable]
         subprocess.run(
             [*python, "-m", "ianaports", "sync", "--source", str(release)], env=env, check=True, capture_output=True
