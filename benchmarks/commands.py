@@ -10,7 +10,9 @@ Builds a store from the newest real release in a temporary folder, then for
   (`export -o /dev/null`; `free` and `stats` to stdout, here /dev/null);
 * the baseline, in this process and in the same run: the release loaded once
   from the store, then only the command itself, its output into an
-  io.StringIO.  The baseline runs the very command the process runs
+  io.StringIO.  The processes run as after an install (bytecode cached, in a
+  temporary folder) with stdout buffered: PYTHONDONTWRITEBYTECODE and
+  PYTHONUNBUFFERED are removed from their environment.  The baseline runs the very command the process runs
   (``ianaports.cli.main``), the store read replaced by the registry already
   in memory, so both write the same bytes (checked here) by the same code.
 
@@ -95,7 +97,7 @@ def _decoded(registry: Registry) -> Iterator[None]:
     try:
         yield
     finally:
-        for module, original in zip(modules, kept):
+        for module, original in zip(modules, kept, strict=False):
             module.release = original  # type: ignore[method-assign]
 
 
@@ -109,6 +111,14 @@ def _in_process(command: list[str]) -> str:
     return stdout.getvalue()
 
 
+def _user_env(folder: Path, cache: Path) -> dict[str, str]:
+    """This environment as a user's shell has it: bytecode cached (outside the project), stdout buffered."""
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
+    }
+    return {**env, "PYTHONPYCACHEPREFIX": str(folder / "pycache"), "IANAPORTS_DATA_DIR": str(cache)}
+
+
 def measure_commands(runs: int = RUNS) -> dict[str, dict[str, float]]:
     """Per command: whole-process wall and CPU seconds, and the in-process baseline's wall and CPU seconds."""
     from ianaports.store import Store  # noqa: PLC0415 - imported once the benchmark runs
@@ -116,7 +126,7 @@ def measure_commands(runs: int = RUNS) -> dict[str, dict[str, float]]:
     figures: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "store"
-        env = {**os.environ, "IANAPORTS_DATA_DIR": str(cache), "IANAPORTS_CACHE_DIR": str(cache)}
+        env = _user_env(Path(tmp), cache)
         python = [sys.executable, "-m", "ianaports"]
         subprocess.run([*python, "sync", "--source", str(require(NEWEST)), "--quiet"], env=env, check=True)
         with Store(cache) as store:
