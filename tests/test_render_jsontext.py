@@ -11,9 +11,17 @@ from collections import OrderedDict
 import pytest
 
 from cli_helpers import run
-from ianaports import parse
+from ianaports import __version__, parse
 from ianaports.model import tidy_text
-from ianaports.render import record_to_json, registry_to_json, write_iana_csv, write_services
+from ianaports.render import (
+    IANA_CSV_HEADER,
+    record_to_json,
+    registry_to_json,
+    services_lines,
+    write_iana_csv,
+    write_services,
+)
+from ianaports.render.csv import iana_csv_row
 from ianaports.render.json import json_lines_text, registry_json_text
 from ianaports.render.jsontext import dumps_indented
 from ianaports.store import Store
@@ -98,14 +106,48 @@ def old_jsonl(registry) -> str:
 
 
 def old_csv(registry) -> str:
-    stream = io.StringIO()
-    write_iana_csv(registry, stream)
+    """What export --format iana-csv wrote before its cells were cached: one row built and written at a time."""
+
+    def tidy(text):
+        return tidy_text(text) if text else ""
+
+    stream = io.StringIO(newline="")
+    writer = csv.writer(stream, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    writer.writerow(IANA_CSV_HEADER)
+    for record in registry.records:
+        writer.writerow(
+            [
+                record.name or "",
+                "" if record.ports is None else record.ports.as_written,
+                "" if record.protocol is None else record.protocol.value,
+                tidy(record.description),
+                "".join(person.token for person in record.assignees),
+                "".join(person.token for person in record.contacts),
+                "" if record.registered is None else record.registered.isoformat(),
+                "" if record.modified is None else record.modified.isoformat(),
+                "".join(reference.token for reference in record.references),
+                "" if record.service_code is None else str(record.service_code),
+                tidy(record.unauthorized_use),
+                tidy(record.notes),
+            ]
+        )
     return stream.getvalue()
 
 
 def old_services(registry) -> str:
+    """What export --format services wrote before it wrote at once: the header, then a write per line."""
     stream = io.StringIO()
-    write_services(registry, stream, generator="test")
+    stream.write(
+        f"# services(5) written by test from IANA's {registry.title},\n"
+        f"# release {registry.updated.isoformat()}: "
+        "https://www.iana.org/assignments/service-names-port-numbers/\n"
+        "# Format: name port/protocol [aliases...] [# description]\n"
+    )
+    for line in services_lines(registry):
+        head = f"{line.name:<15} {f'{line.port}/{line.protocol}':<11}"
+        if line.aliases:
+            head = f"{head} {' '.join(line.aliases)}"
+        stream.write(f"{head}  # {line.description}\n" if line.description else f"{head.rstrip()}\n")
     return stream.getvalue()
 
 
@@ -137,6 +179,22 @@ class TestExportsOnEveryRealRelease:
             registry = store.load(_date(path))
         assert old_jsonl(registry) == json_lines_text(registry.records)
 
+    def test_iana_csv(self, real_cache, path):
+        """export --format iana-csv writes the row-at-a-time writer's bytes for every release, legacy or not."""
+        with Store(real_cache) as store:
+            registry = store.load(_date(path))
+        assert old_csv(registry) == _written(write_iana_csv, registry)
+        legacy = _written(write_iana_csv, registry, legacy=True, line_ending="\n")
+        assert [iana_csv_row(record, legacy=True) for record in registry.records] == list(
+            csv.reader(io.StringIO(legacy, newline=""))
+        )[1:]
+
+    def test_services(self, real_cache, path):
+        """export --format services writes the line-at-a-time writer's bytes for every release."""
+        with Store(real_cache) as store:
+            registry = store.load(_date(path))
+        assert old_services(registry) == _written(write_services, registry, generator="test")
+
     def test_tidy_text(self, real_cache, path):
         """tidy_text's quick return for text without a line break changes no text of any release."""
         with Store(real_cache) as store:
@@ -154,6 +212,12 @@ def _tidy_by_rules(text: str, *, legacy: bool) -> str:
 
     text = _PARAGRAPH_BREAK_RE.sub("\n", text) if legacy else _BLANK_LINES_RE.sub("\n", text)
     return _SOFT_WRAP_RE.sub(" ", text).strip()
+
+
+def _written(write, registry, **options) -> str:
+    stream = io.StringIO(newline="")
+    write(registry, stream, **options)
+    return stream.getvalue()
 
 
 def _date(path) -> str:
@@ -176,8 +240,8 @@ class TestExportCommand:
         assert run("export", "--format", fmt, "--cache-dir", str(real_cache), "-o", str(target))[0] == 0
         assert out == target.read_text(encoding="utf-8")
         if old is None:  # services names the ianaports version in its header
-            expected = old_services(registry)
-            assert expected.splitlines()[1:] == out.splitlines()[1:]
+            assert old_services(registry).splitlines()[1:] == out.splitlines()[1:]
+            assert out.startswith(f"# services(5) written by ianaports {__version__} from IANA's")
         else:
             assert old(registry) == out
         if fmt == "iana-csv":

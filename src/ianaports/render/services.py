@@ -111,14 +111,17 @@ _PROTOCOL_ORDER = {"tcp": 0, "udp": 1, "sctp": 2, "dccp": 3}
 def write_services(registry: Registry, stream: TextIO, *, generator: str = "ianaports") -> None:
     """Write *registry* as a services(5) file, like ``/etc/services``."""
     lines = services_lines(registry)  # first: a refused release writes nothing
-    stream.write(
+    header = (
         f"# services(5) written by {generator} from IANA's {registry.title},\n"
         f"# release {registry.updated.isoformat()}: "
         "https://www.iana.org/assignments/service-names-port-numbers/\n"
         "# Format: name port/protocol [aliases...] [# description]\n"
     )
+    text = [header]
     for line in lines:
         head = f"{line.name:<15} {f'{line.port}/{line.protocol}':<11}"
         if line.aliases:
             head = f"{head} {' '.join(line.aliases)}"
-        stream.write(f"{head}  # {line.description}\n" if line.description else f"{head.rstrip()}\n")
+        text.append(f"{head}  # {line.description}\n" if line.description else f"{head.rstrip()}\n")
+    # One write: a write per line is a system call each on an unbuffered stdout.
+    stream.write("".join(text))
