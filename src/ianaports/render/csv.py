@@ -6,6 +6,7 @@ import csv
 import io
 from typing import TYPE_CHECKING, TextIO
 
+from ianaports._collector import collector_paused
 from ianaports.errors import InvalidArgumentError
 from ianaports.model import ServiceRecord, tidy_text
 
@@ -98,5 +99,6 @@ def write_iana_csv(registry: Registry, stream: TextIO, *, legacy: bool = False, 
     text = io.StringIO(newline="")
     writer = csv.writer(text, quoting=csv.QUOTE_MINIMAL, lineterminator=line_ending)
     writer.writerow(IANA_CSV_HEADER)
-    writer.writerows(map(_Rows(legacy=legacy).row, registry.records))
+    with collector_paused():  # a row of strings a record, all acyclic: see ianaports._collector
+        writer.writerows(map(_Rows(legacy=legacy).row, registry.records))
     stream.write(text.getvalue())

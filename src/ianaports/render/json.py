@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ianaports._collector import collector_paused
 from ianaports.model import (
     PartialDate,
     Person,
@@ -223,9 +224,10 @@ def registry_json_text(registry: Registry) -> str:
     What ``export --format json`` writes; ``tests/test_render_jsontext.py``
     checks it against that expression on every real release.
     """
-    document = registry_to_json(registry, ())
-    document["records"] = list(_records_sharing_people(registry.records))
-    return dumps_indented(document) + "\n"
+    with collector_paused():  # some 300,000 acyclic objects and strings: see ianaports._collector
+        document = registry_to_json(registry, ())
+        document["records"] = list(_records_sharing_people(registry.records))
+        return dumps_indented(document) + "\n"
 
 
 def json_lines_text(records: Iterable[ServiceRecord]) -> str:
@@ -235,7 +237,8 @@ def json_lines_text(records: Iterable[ServiceRecord]) -> str:
     per record, each person's object built once.
     """
     encode = _LINE_ENCODER.encode
-    return "".join([encode(item) + "\n" for item in _records_sharing_people(records)])
+    with collector_paused():  # a release's worth of acyclic objects: see ianaports._collector
+        return "".join([encode(item) + "\n" for item in _records_sharing_people(records)])
 
 
 #: json.dumps(value, ensure_ascii=False), without its per-call look at the options.

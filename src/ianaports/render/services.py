@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
+from ianaports._collector import collector_paused
 from ianaports.errors import SuspectReleaseError
 from ianaports.model import ServiceRecord, tidy_text
 
@@ -110,7 +111,8 @@ _PROTOCOL_ORDER = {"tcp": 0, "udp": 1, "sctp": 2, "dccp": 3}
 
 def write_services(registry: Registry, stream: TextIO, *, generator: str = "ianaports") -> None:
     """Write *registry* as a services(5) file, like ``/etc/services``."""
-    lines = services_lines(registry)  # first: a refused release writes nothing
+    with collector_paused():  # a line object a port, all acyclic: see ianaports._collector
+        lines = services_lines(registry)  # first: a refused release writes nothing
     header = (
         f"# services(5) written by {generator} from IANA's {registry.title},\n"
         f"# release {registry.updated.isoformat()}: "
