@@ -1,6 +1,6 @@
 """Whole-registry commands as whole processes, against writing their bytes from a decoded registry (issue 20).
 
-Run: python benchmarks/commands.py [RUNS]   (reads ../shared/registry or $IANAPORTS_TEST_REGISTRY)
+Run: python benchmarks/commands.py [RUNS] [--as-is]   (reads ../shared/registry or $IANAPORTS_TEST_REGISTRY)
 
 Builds a store from the newest real release in a temporary folder, then for
 `free`, `stats` and `export --format json|jsonl|iana-csv|services` times:
@@ -12,7 +12,8 @@ Builds a store from the newest real release in a temporary folder, then for
   from the store, then only the command itself, its output into an
   io.StringIO.  The processes run as after an install (bytecode cached, in a
   temporary folder) with stdout buffered: PYTHONDONTWRITEBYTECODE and
-  PYTHONUNBUFFERED are removed from their environment.  The baseline runs the very command the process runs
+  PYTHONUNBUFFERED are removed from their environment (``--as-is`` keeps the
+  environment as inherited, to measure a shell that sets them).  The baseline runs the very command the process runs
   (``ianaports.cli.main``), the store read replaced by the registry already
   in memory, so both write the same bytes (checked here) by the same code.
 
@@ -111,22 +112,24 @@ def _in_process(command: list[str]) -> str:
     return stdout.getvalue()
 
 
-def _user_env(folder: Path, cache: Path) -> dict[str, str]:
+def _user_env(folder: Path, cache: Path, *, as_is: bool) -> dict[str, str]:
     """This environment as a user's shell has it: bytecode cached (outside the project), stdout buffered."""
+    if as_is:
+        return {**os.environ, "IANAPORTS_DATA_DIR": str(cache)}
     env = {
         key: value for key, value in os.environ.items() if key not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
     }
     return {**env, "PYTHONPYCACHEPREFIX": str(folder / "pycache"), "IANAPORTS_DATA_DIR": str(cache)}
 
 
-def measure_commands(runs: int = RUNS) -> dict[str, dict[str, float]]:
+def measure_commands(runs: int = RUNS, *, as_is: bool = False) -> dict[str, dict[str, float]]:
     """Per command: whole-process wall and CPU seconds, and the in-process baseline's wall and CPU seconds."""
     from ianaports.store import Store  # noqa: PLC0415 - imported once the benchmark runs
 
     figures: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "store"
-        env = _user_env(Path(tmp), cache)
+        env = _user_env(Path(tmp), cache, as_is=as_is)
         python = [sys.executable, "-m", "ianaports"]
         subprocess.run([*python, "sync", "--source", str(require(NEWEST)), "--quiet"], env=env, check=True)
         with Store(cache) as store:
@@ -159,7 +162,8 @@ def verdict(cpu: float, base_cpu: float) -> str:
 
 
 def main() -> None:
-    figures = measure_commands(int(sys.argv[1]) if len(sys.argv) > 1 else RUNS)
+    numbers = [argument for argument in sys.argv[1:] if argument.isdigit()]
+    figures = measure_commands(int(numbers[0]) if numbers else RUNS, as_is="--as-is" in sys.argv[1:])
     print("| command | bytes | process wall | process CPU | baseline wall | baseline CPU | CPU ratio | meets |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for label, _ in COMMANDS:
