@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 
 from ianaports import Registry
-from ianaports.freeports import FreeRules, SkipKind, _IanaReasons, find_free, iana_objection, iana_objections
-from ianaports.model import PortRange, Protocol, ServiceRecord
+from ianaports.freeports import FreeRules, SkipKind, find_free, iana_objection, iana_objections
+from ianaports.model import PortRange, ServiceRecord
 from ianaports.oslimits import OsPorts, read_linux
-from realdata import FIXTURES, parsed, real_release_paths
+from realdata import FIXTURES
 
 
 def record(ports: str, description: str = "Unassigned", **fields) -> ServiceRecord:
@@ -151,35 +151,3 @@ class TestRealRelease:
         for port in found.ports:
             assert all(port not in span for each in newest.lookup(port) for span, _ in iana_objections(each))
             assert all(each.is_unassigned for each in newest.lookup(port))
-
-
-def _reasons_of_the_whole_span(reg: Registry, span: PortRange, protocol: Protocol | None) -> dict[int, list[str]]:
-    """IANA's reasons against each port, worked out for the whole span at once (as free did before chunks)."""
-    reasons: dict[int, list[str]] = {}
-    for each in reg.lookup_span(span):
-        if protocol is not None and each.protocol not in (protocol, None):
-            continue
-        for ports, why in iana_objections(each):
-            for port in range(max(ports.start, span.start), min(ports.end, span.end) + 1):
-                listed = reasons.setdefault(port, [])
-                if why not in listed:
-                    listed.append(why)
-    return reasons
-
-
-@pytest.mark.parametrize("path", real_release_paths(), ids=lambda path: path.name.split(".")[1])
-def test_reasons_by_chunks_are_the_whole_span_reasons(path):
-    """Worked out a chunk at a time, every port of every real release gets the reasons the whole span gives."""
-    reg = parsed(path)
-    for span, protocol in (
-        (PortRange(0, 65535), None),
-        (PortRange(1024, 32767), Protocol.UDP),
-        (PortRange(7, 7), None),
-    ):
-        expected = _reasons_of_the_whole_span(reg, span, protocol)
-        walked = _IanaReasons(reg, span, protocol)
-        for port in (span.start, span.start + 1500, span.end):
-            assert {key: value for key, value in expected.items() if key <= port} == {
-                key: value for key, value in walked.upto(port).items() if key <= port
-            }
-        assert expected == walked.upto(span.end)

@@ -143,43 +143,17 @@ def iana_objections(record: ServiceRecord) -> tuple[tuple[PortRange, str], ...]:
     return tuple(found)
 
 
-#: Ports of a candidate span whose reasons are worked out at a time (free stops at its tenth port, often early).
-_REASON_CHUNK = 1024
-
-
-class _IanaReasons:
-    """IANA's reasons against each port of a span, worked out a chunk at a time as :func:`find_free` walks it.
-
-    Every objection (:func:`iana_objections`) of every record over a port,
-    in file order, once each.  A port's reasons come from the records over it, in file order, whichever
-    chunk it falls in, so reading the chunks one by one gives each port the
-    very reasons the whole span at once gives; ``tests/test_freeports.py``
-    checks that on every real release.
-    """
-
-    def __init__(self, registry: Registry, span: PortRange, protocol: Protocol | None) -> None:
-        self.span = span
-        self.records = [
-            record for record in registry.lookup_span(span) if protocol is None or record.protocol in (protocol, None)
-        ]
-        self.reasons: dict[int, list[str]] = {}
-        self.done = span.start - 1  # the last port whose reasons are known
-
-    def upto(self, port: int) -> dict[int, list[str]]:
-        """The reasons of every port of the span up to *port* at least (more, to the chunk's end)."""
-        while self.done < min(port, self.span.end):
-            low, high = self.done + 1, min(self.done + _REASON_CHUNK, self.span.end)
-            for record in self.records:
-                ports = record.ports
-                if ports is None or ports.end < low or ports.start > high:
-                    continue
-                for objected, why in iana_objections(record):
-                    for each in range(max(objected.start, low), min(objected.end, high) + 1):
-                        listed = self.reasons.setdefault(each, [])
-                        if why not in listed:
-                            listed.append(why)
-            self.done = high
-        return self.reasons
+def _iana_reasons(registry: Registry, span: PortRange, protocol: Protocol | None) -> dict[int, list[str]]:
+    reasons: dict[int, list[str]] = {}
+    for record in registry.lookup_span(span):
+        if protocol is not None and record.protocol not in (protocol, None):
+            continue
+        for ports, why in iana_objections(record):
+            for port in range(max(ports.start, span.start), min(ports.end, span.end) + 1):
+                listed = reasons.setdefault(port, [])
+                if why not in listed:
+                    listed.append(why)
+    return reasons
 
 
 def _other_reasons(port: int, machine: OsPorts | None, rules: FreeRules) -> list[SkipReason]:
@@ -228,13 +202,13 @@ def find_free(
     """
     rules = FreeRules() if rules is None else rules
     wanted = None if protocol is None else Protocol(str(protocol).lower())
-    iana = _IanaReasons(registry, span, wanted)
+    iana = _iana_reasons(registry, span, wanted)
     ports: list[int] = []
     skipped: list[Skipped] = []
     for port in span:
         if len(ports) >= count:
             break
-        reasons = [SkipReason(kind=SkipKind.IANA, text=text) for text in iana.upto(port).get(port, ())]
+        reasons = [SkipReason(kind=SkipKind.IANA, text=text) for text in iana.get(port, ())]
         reasons.extend(_other_reasons(port, machine, rules))
         if not reasons:
             ports.append(port)
