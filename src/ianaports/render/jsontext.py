@@ -4,14 +4,15 @@ CPython's C encoder runs only without ``indent``; with it, :mod:`json` falls
 back to a generator in pure Python that yields every bracket, key and comma
 as its own piece (about a million for a release).  :func:`dumps_indented`
 writes the same text with one recursive function that appends to a list,
-the strings escaped by the C encoder's own ``encode_basestring``; a
-container met again (the same object: records share their people) is
-written once per depth and copied.  ``tests/test_render_jsontext.py`` checks
+the strings escaped by the C encoder's own ``encode_basestring``; an
+object met again (the same dict: records share their people) is written
+once per depth and copied.  ``tests/test_render_jsontext.py`` checks
 the text against :func:`json.dumps` on every real release and on values built
 to hit each rule (escapes, unicode, empty containers, nesting, non-string
 keys).  Any value the fast rules do not cover (a float, a key that is not a
-string, a type :mod:`json` would refuse) is handed to :func:`json.dumps`
-itself, so the text, and the error, are always the standard library's.
+string, a subclass of a JSON type, a type :mod:`json` would refuse, a cycle)
+is handed to :func:`json.dumps` itself, so the text, and the error, are
+always the standard library's.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 __all__ = ["dumps_indented"]
 
 _INDENT = "  "
-_int_text = int.__repr__  # as json's encoder writes an int (an int subclass too: its value, not its repr)
+_int_text = int.__repr__  # as json's encoder writes an int (subclasses, such as IntEnum, go to json.dumps)
 
 
 def dumps_indented(value: Any) -> str:  # noqa: ANN401 - any JSON value
