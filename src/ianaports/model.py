@@ -127,6 +127,8 @@ def tidy_text(text: str, *, legacy: bool = False) -> str:
     >>> tidy_text("Elements \n      (TEMPORARY)")
     'Elements (TEMPORARY)'
     """
+    if "\n" not in text:
+        return text.strip()  # every rule below starts at a line break: most descriptions have none
     text = _PARAGRAPH_BREAK_RE.sub("\n", text) if legacy else _BLANK_LINES_RE.sub("\n", text)
     return _SOFT_WRAP_RE.sub(" ", text).strip()
 

@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import datetime as dt
 import io
-import json
 from typing import TYPE_CHECKING, TextIO
 
 from ianaports import __version__, render
@@ -15,7 +14,9 @@ from ianaports.render import format_table
 from ianaports.render.json import (
     backup_to_json,
     export_summary_to_json,
+    json_lines_text,
     rebuild_to_json,
+    registry_json_text,
     removal_to_json,
     sync_to_json,
     versions_to_json,
@@ -499,12 +500,10 @@ def _export(registry: Registry, fmt: str, stream: TextIO, *, legacy: bool, line_
     elif fmt == "services":
         render.write_services(registry, stream, generator=f"ianaports {__version__}")
     elif fmt == "jsonl":
-        stream.writelines(
-            json.dumps(render.record_to_json(record), ensure_ascii=False) + "\n" for record in registry.records
-        )
+        stream.write(json_lines_text(registry.records))
     else:
-        json.dump(render.registry_to_json(registry), stream, indent=2, ensure_ascii=False)
-        stream.write("\n")
+        # One write: json.dump's million small ones cost a system call each on an unbuffered stdout.
+        stream.write(registry_json_text(registry))
 
 
 def add_export(commands: Commands) -> None:

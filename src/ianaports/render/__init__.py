@@ -1,6 +1,7 @@
 """Output formats: JSON documents, text tables, IANA's CSV, services(5), explainer pages, diffs.
 
-One module a format: :mod:`~ianaports.render.json` (every JSON document),
+One module a format: :mod:`~ianaports.render.json` (every JSON document;
+:mod:`~ianaports.render.jsontext` writes the indented text of a whole release fast),
 :mod:`~ianaports.render.text` (tables), :mod:`~ianaports.render.csv` (IANA's
 CSV), :mod:`~ianaports.render.services` (services(5)),
 :mod:`~ianaports.render.page` and :mod:`~ianaports.render.explain`

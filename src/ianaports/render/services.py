@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
+from ianaports._collector import collector_paused
 from ianaports.errors import SuspectReleaseError
 from ianaports.model import ServiceRecord, tidy_text
 
@@ -110,15 +111,19 @@ _PROTOCOL_ORDER = {"tcp": 0, "udp": 1, "sctp": 2, "dccp": 3}
 
 def write_services(registry: Registry, stream: TextIO, *, generator: str = "ianaports") -> None:
     """Write *registry* as a services(5) file, like ``/etc/services``."""
-    lines = services_lines(registry)  # first: a refused release writes nothing
-    stream.write(
+    with collector_paused():  # a line object a port, all acyclic: see ianaports._collector
+        lines = services_lines(registry)  # first: a refused release writes nothing
+    header = (
         f"# services(5) written by {generator} from IANA's {registry.title},\n"
         f"# release {registry.updated.isoformat()}: "
         "https://www.iana.org/assignments/service-names-port-numbers/\n"
         "# Format: name port/protocol [aliases...] [# description]\n"
     )
+    text = [header]
     for line in lines:
         head = f"{line.name:<15} {f'{line.port}/{line.protocol}':<11}"
         if line.aliases:
             head = f"{head} {' '.join(line.aliases)}"
-        stream.write(f"{head}  # {line.description}\n" if line.description else f"{head.rstrip()}\n")
+        text.append(f"{head}  # {line.description}\n" if line.description else f"{head.rstrip()}\n")
+    # One write: a write per line is a system call each on an unbuffered stdout.
+    stream.write("".join(text))
