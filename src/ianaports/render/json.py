@@ -28,6 +28,8 @@ from ianaports.model import (
 )
 from ianaports.ranges import BROWSER_BLOCKED_AS_OF, BROWSER_BLOCKED_SOURCE
 
+from .stored import JSON_SCHEMA_VERSION  # beside the records' stored JSON, in a module that imports nothing
+
 if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterable, Mapping, Sequence
@@ -95,8 +97,6 @@ __all__ = [
     "xml_export_summary_to_json",
 ]
 
-#: Bumped when a key of a document (the record schema included) changes meaning or disappears.
-JSON_SCHEMA_VERSION = 1
 
 JsonDict = dict[str, Any]
 #: Bumped when a key of the listening baseline changes meaning or disappears.
