@@ -195,6 +195,14 @@ class TestShowName:
                 assert _compare(["show", name, *options, "--data-dir", str(folder)])
         assert _quick_answer(["show", "rep", "--data-dir", str(folder)])[1].count("\n") == 3  # header and both
 
+    def test_a_record_listed_several_times(self, tmp_path):
+        """A release listing one record thrice (fixtures/diff-old.xml: rep 9100/tcp) prints it thrice on both paths."""
+        folder = tmp_path / "store"
+        sync(FIXTURES / "diff-old.xml", cache_dir=folder)
+        for argv in (["show", "9100"], ["show", "rep"], ["search", "rep"], ["search", "rep", "--json", "-p", "tcp"]):
+            assert _compare([*argv, "--data-dir", str(folder)]), argv
+        assert _quick_answer(["show", "9100", "--data-dir", str(folder)])[1].count("\nrep\t9100\ttcp\t") == 3
+
     def test_not_found_is_left_to_the_full_path(self, real_cache):
         """A name or port with no record is the full path's: its message (with did-you-mean) and exit 1."""
         for words in (["show", "shh"], ["show", "no-such-service-xyz", "--json"], ["show", "65000", "-p", "dccp"]):

@@ -14,8 +14,7 @@ same file order, the same search ranking) and reads their ``text_row`` and
 Anything out of the ordinary is None, for the caller to leave to the full
 path: no index file, an index of another version (the full path rebuilds it),
 an empty store (the full path syncs or reads the data package), any SQLite
-error, a release listing a record twice, a search the FTS5 index cannot
-answer.  It never writes and never raises :class:`sqlite3.Error` past
+error, a search the FTS5 index cannot answer.  It never writes and never raises :class:`sqlite3.Error` past
 :func:`open_newest` and the methods below (they return None instead).
 """
 
@@ -50,7 +49,7 @@ class Newest:
         self.members = members
 
     def close(self) -> None:
-        """Close the connection."""
+        """End the read transaction and close the connection."""
         self.connection.close()
 
     def _in_file_order(self, found: set[int]) -> list[int]:
@@ -85,9 +84,12 @@ class Newest:
     def search(self, needle: str, protocol: str | None) -> list[int] | None:
         """The records matching *needle* (stripped, lower case), ranked as ``ReleaseView.search``, on *protocol*.
 
-        None when the FTS5 index cannot answer (a needle under three
-        characters, non-ASCII, an index behind its records) or the release
-        lists a record twice: the full path scans, and ranks those itself.
+        Ranked by tier, then in file order: a stable sort by tier of the
+        matches in file order, which is what ``ReleaseView._search`` gives
+        both when the release lists every record once (its sort by tier and
+        place) and when it lists one twice (answered twice).  None when the
+        FTS5 index cannot answer (a needle under three characters, non-ASCII,
+        an index behind its records): the full path scans instead.
         """
         try:
             candidates = search.candidates(self.connection, needle)
@@ -95,16 +97,12 @@ class Newest:
             return None
         if candidates is None:
             return None
-        positions = {record_id: place for place, record_id in enumerate(self.members)}
-        if len(positions) != len(self.members):
-            return None
         tiers: dict[int, int] = {}
         for record_id, name, description in candidates:
-            if record_id in positions:
-                tier = search_tier(needle, name, description)
-                if tier is not None:
-                    tiers[record_id] = tier
-        chosen = sorted(tiers, key=lambda record_id: (tiers[record_id], positions[record_id]))
+            tier = search_tier(needle, name, description)
+            if tier is not None:
+                tiers[record_id] = tier
+        chosen = sorted(self._in_file_order(set(tiers)), key=tiers.__getitem__)
         if protocol is None or not chosen:
             return chosen
         on = self._column(chosen, "protocol")
@@ -160,6 +158,8 @@ def open_newest(folder: str) -> Newest | None:
     except sqlite3.Error:
         return None
     try:
+        # One read transaction: a rebuild committing meanwhile (it renumbers records) cannot mix two states.
+        connection.execute("BEGIN")
         newest = _newest(connection)
     except (sqlite3.Error, zlib.error, ValueError, TypeError):
         newest = None
