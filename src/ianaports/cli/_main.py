@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from ianaports import __version__
 from ianaports.errors import IanaportsError
 
-from . import _COMMANDS
 from ._basics import OUTPUT_ERRNOS, Terminated, silence_stdout
+from ._commands import COMMANDS as _COMMANDS
 from ._common import DEBUG_HELP, CommandParser, Parser, epilog
 from ._exit import (
     EXIT_INTERNAL,

@@ -28,7 +28,7 @@ from ianaports.model import (
 )
 from ianaports.ranges import BROWSER_BLOCKED_AS_OF, BROWSER_BLOCKED_SOURCE
 
-from .stored import JSON_SCHEMA_VERSION  # beside the records' stored JSON, in a module that imports nothing
+from ._schema import JSON_SCHEMA_VERSION  # in a module that imports nothing, for render.stored
 
 if TYPE_CHECKING:
     import datetime as dt

@@ -13,10 +13,12 @@ assembles the document ``records_to_json`` would give, byte for byte, as
 without importing :mod:`json`.  ``tests/test_cli_quick.py`` compares the two
 paths on the real releases.
 
-This module imports nothing at its top: the quick path loads it.
+This module imports nothing heavy at its top: the quick path loads it.
 """
 
 from __future__ import annotations
+
+from ._schema import JSON_SCHEMA_VERSION
 
 TYPE_CHECKING = False  # typing itself imports re, which a quick answer does without
 if TYPE_CHECKING:
@@ -24,10 +26,7 @@ if TYPE_CHECKING:
 
     from ianaports.model import ServiceRecord
 
-__all__ = ["JSON_SCHEMA_VERSION", "record_json_text", "record_text_row", "records_document", "table_rows"]
-
-#: Bumped when a key of a document (the record schema included) changes meaning or disappears.
-JSON_SCHEMA_VERSION = 1
+__all__ = ["record_json_text", "record_text_row", "records_document", "table_rows"]
 
 #: ``json.dump(..., indent=2)`` puts an item of a list inside the document's top object at this depth.
 _RECORD_INDENT = "    "
