@@ -401,8 +401,13 @@ _NEVER = {"attr", "attrs", "argparse", "json", "re", "typing", "pathlib", "platf
 @pytest.mark.parametrize("argv", [["show", "2304"], ["show", "ssh"], ["search", "kerberos", "--json"]])
 def test_a_quick_process_imports_little(real_cache, argv):
     """``python -m ianaports show 2304`` loads sqlite3 and the quick modules: no attrs, model, argparse, json, re."""
-    env = {**os.environ, "IANAPORTS_DATA_DIR": str(real_cache)}
-    env.pop(cli.FULL_PATH_ENV, None)
+    # Without the coverage hooks a --cov run passes to subprocesses (coverage itself imports re and typing).
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("COV_CORE_") and name not in ("COVERAGE_PROCESS_START", cli.FULL_PATH_ENV)
+    }
+    env["IANAPORTS_DATA_DIR"] = str(real_cache)
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "ianaports", *argv],
         capture_output=True,

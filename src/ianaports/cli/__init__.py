@@ -19,7 +19,7 @@ What it prints with ``--json`` it does not build: every document comes from
 ``_exit``
     the exit codes, their ``--help`` epilog, and which error gives which code.
 ``_common``
-    :class:`Output`, :func:`add_command` (the one way a command is
+    :func:`add_command` (the one way a command is
     registered: name, help, description, examples, exit-code epilog), the
     options and argument types several commands share, query reading, and
     :func:`release`, the one way a command gets its registry (``--file``, else
@@ -35,13 +35,13 @@ What it prints with ``--json`` it does not build: every document comes from
 ``completion``
     ``completion``.
 
-Start-up: ``import ianaports.cli`` loads only :mod:`._basics` and
-:mod:`._exit`.  A command line :mod:`._quick` answers (``show 2304``,
+Start-up: ``import ianaports.cli`` loads only :mod:`._basics`,
+:mod:`._commands` and :mod:`._exit`.  A command line :mod:`._quick` answers (``show 2304``,
 ``search kerberos --json``, see its docstring) loads sqlite3 and a few small
 modules and nothing else (``tests/test_cli_quick.py`` checks both the
 modules and that its answers equal the full path's, byte for byte).  For the
-rest, ``--help`` and ``--version`` load neither
-lxml, requests, psutil nor sqlite3, and no command module.  A run imports
+rest, ``--help`` and ``--version`` load neither lxml, requests, psutil nor
+sqlite3, and no command module.  A run imports
 the one module of the command it was given (:func:`build_parser` with
 *command*); the other commands are listed in ``--help`` by the line kept for
 each in :data:`_COMMANDS` (``tests/test_cli.py`` checks it against the line
