@@ -398,9 +398,17 @@ _QUICK_MODULES = {
 _NEVER = {"attr", "attrs", "argparse", "json", "re", "typing", "pathlib", "platformdirs", "lxml", "requests"}
 
 
+#: How a process starts the command line: ``python -m ianaports``, and the console script's entry point.
+_ENTRY_POINTS = {"-m": ["-m", "ianaports"], "script": ["-c", "from ianaports.cli import run; run()"]}
+
+
+@pytest.mark.parametrize("entry", sorted(_ENTRY_POINTS))
 @pytest.mark.parametrize("argv", [["show", "2304"], ["show", "ssh"], ["search", "kerberos", "--json"]])
-def test_a_quick_process_imports_little(real_cache, argv):
-    """``python -m ianaports show 2304`` loads sqlite3 and the quick modules: no attrs, model, argparse, json, re."""
+def test_a_quick_process_imports_little(real_cache, argv, entry):
+    """``python -m ianaports show 2304`` loads sqlite3 and the quick modules: no attrs, model, argparse, json, re.
+
+    The console script (``ianaports.cli:run``) takes the same path.
+    """
     # Without the coverage hooks a --cov run passes to subprocesses (coverage itself imports re and typing).
     env = {
         name: value
@@ -409,7 +417,7 @@ def test_a_quick_process_imports_little(real_cache, argv):
     }
     env["IANAPORTS_DATA_DIR"] = str(real_cache)
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "ianaports", *argv],
+        [sys.executable, "-X", "importtime", *_ENTRY_POINTS[entry], *argv],
         capture_output=True,
         text=True,
         env=env,
