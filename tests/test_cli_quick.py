@@ -157,6 +157,33 @@ class TestShowPort:
                 assert _compare(["show", *options, str(port), "--data-dir", str(folder)]) == found, (port, options)
                 assert _compare(["show", str(port), *options, "--data-dir", str(folder)]) == found, (port, options)
 
+    def test_spans_and_protocol_suffixes(self, store_and_release):
+        """show A-B and show PORT/PROTO (services(5) style) answer as the full path reads them."""
+        folder, registry = store_and_release
+        spans = [record.ports for record in registry.records if record.ports is not None and not record.ports.is_single]
+        queries = [f"{span.start}-{span.end}" for span in spans[::9]]
+        queries += ["6000-6063", "0-10", "1020 - 1030", "00080-0081", "65530-65535", "80-80"]
+        queries += [f"{port}/{protocol}" for port in (53, 80, 443, 2304, 6010) for protocol in ("tcp", "UDP", "sctp")]
+        queries += ["6000-6063/tcp", "0-10/udp"]
+        answered = 0
+        for query in queries:
+            for options in ([], ["--json"]):
+                answered += _compare(["show", query, *options, "--data-dir", str(folder)])
+        assert answered > 50
+
+    def test_a_name_with_a_slash_wins_over_the_suffix(self, tmp_path):
+        """Where a service name reads like PORT/PROTO it is that name (split_protocol): the quick path leaves it."""
+        xml = (FIXTURES / "names-case-and-aliases.xml").read_text(encoding="utf-8")
+        assert "<name>EtherNet/IP-1</name>" in xml
+        source = tmp_path / "slash.xml"
+        source.write_text(xml.replace("<name>EtherNet/IP-1</name>", "<name>2222/tcp</name>"), encoding="utf-8")
+        folder = tmp_path / "store"
+        sync(source, cache_dir=folder)
+        argv = ["show", "2222/tcp", "--data-dir", str(folder)]
+        assert _quick_answer(argv) is None  # whatever the full path makes of it, it says it
+        assert _run_main(argv) == _full_answer(argv)
+        assert _compare(["show", "80/tcp", "--data-dir", str(folder)])
+
     def test_aligned_on_a_terminal(self, real_cache):
         """On a terminal the table is aligned, on both paths alike."""
         for port in ("53", "80", "6010", "0", "1023"):
@@ -250,8 +277,13 @@ class TestLeftToTheFullPath:
         [
             ["show", "2304", "--debug"],
             ["--debug", "show", "2304"],
-            ["show", "53/udp"],
-            ["show", "6000-6063"],
+            ["show", "53/udp", "-p", "tcp"],
+            ["show", "53 / udp"],
+            ["show", "80/tpc"],
+            ["show", "6063-6000"],
+            ["show", "6000-"],
+            ["show", "1-2-3"],
+            ["show", "0-65536"],
             ["show", "65536"],
             ["show", "99999999999999999999"],
             ["show", ""],

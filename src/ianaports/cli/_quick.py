@@ -16,8 +16,8 @@ Everything else is None, and :func:`ianaports.cli.main` runs the full path
 (argparse and the command's handler), which is therefore always the
 reference: any other option or command, ``--debug``, ``--file``,
 ``--version``/``--as-of``, an option written ``--opt=value`` or abbreviated,
-a query with a slash (``53/udp``, ``EtherNet/IP-2``), a span, a port above
-65535 or anything else :func:`ianaports.model.read_query` refuses; an answer
+a query with a slash other than ``PORT/PROTO`` (``EtherNet/IP-2``, ``ssh/tcp``), a
+port above 65535 or anything else :func:`ianaports.model.read_query` refuses; an answer
 that finds nothing (the full path says so, with its did-you-mean); a folder
 that is not configured plainly (``~``), a missing, empty or other-version
 index, a read-only or busy one SQLite refuses; a search of under three
@@ -154,22 +154,65 @@ def _open(data_dir: str | None) -> Newest | None:
 
 
 def _show(newest: Newest, request: Request, *, aligned: bool) -> tuple[int, str, str] | None:
-    """``show PORT`` and ``show NAME``, as :func:`ianaports.cli.lookup.cmd_show` answers when it finds records."""
-    query = request.argument.strip()
+    """``show PORT``, ``show A-B``, ``show PORT/PROTO`` and ``show NAME``, as ``cmd_show`` answers what it finds."""
+    query, protocol = _without_protocol(newest, request.argument.strip(), request.protocol)
+    if not query:
+        return None
     if "/" in query:
-        return None  # NAME/PROTOCOL, or a name holding a slash: split_protocol decides, with the release
-    if query.isascii() and query.isdigit():
-        if len(query) > _PORT_DIGITS or int(query) > _PORT_MAX:
-            return None
-        found = newest.port(int(query), request.protocol)
+        return None  # a name holding a slash (EtherNet/IP-2) or text split_protocol refuses
+    span = _span(query)
+    if span is not None:
+        found = newest.span(*span, protocol)
     elif any(character.isalpha() for character in query):
-        found = newest.name(query, request.protocol)
+        found = newest.name(query, protocol)
     else:
-        return None  # a span, or text read_query refuses
+        return None  # a port above 65535, a span ending before it starts, text read_query refuses
     if not found:
         return None
     printed = _records(newest, found, as_json=request.as_json, aligned=aligned)
     return None if printed is None else (EXIT_OK, printed, "")
+
+
+def _without_protocol(newest: Newest, query: str, given: str | None) -> tuple[str, str | None]:
+    """``PORT/PROTO`` or ``A-B/PROTO`` as the port or span and its protocol, when that is the reading.
+
+    Only the plain case: ASCII digits (or a span of them) before one slash,
+    a transport protocol after it, no blanks; and the whole text is no service
+    name (a real name wins, as ``split_protocol`` says).  A suffix disagreeing
+    with --protocol is the full path's usage error: ``("", None)``, as for
+    anything else with a slash this does not read (left as it is).
+    """
+    head, slash, suffix = query.partition("/")
+    if not slash:
+        return query, given
+    protocol = suffix.lower()
+    if "/" in suffix or protocol not in PROTOCOL_CHOICES or _span(head) is None or not head.isascii():
+        return query, given
+    if any(character.isspace() for character in query):
+        return "", None
+    if given not in (None, protocol):
+        return "", None
+    named = newest.name(query, None)
+    if named is None or named:
+        return "", None  # a service name holding a slash (or an index that cannot say)
+    return head, protocol
+
+
+def _span(query: str) -> tuple[int, int] | None:
+    """The port (as a span of one) or span ``A-B`` that *query* names, in ASCII digits; None for anything else.
+
+    As :func:`ianaports.model.read_query` reads them: blanks allowed around the
+    hyphen, leading zeros allowed; None also for a number above 65535 or a
+    span that ends before it starts (which the full path refuses).
+    """
+    first, hyphen, second = query.partition("-")
+    ends = [first.strip(), second.strip()] if hyphen else [query]
+    if not all(end.isascii() and end.isdigit() and len(end) <= _PORT_DIGITS for end in ends):
+        return None
+    start, end = int(ends[0]), int(ends[-1])
+    if end > _PORT_MAX or end < start:
+        return None
+    return start, end
 
 
 def _search(newest: Newest, request: Request, *, aligned: bool) -> tuple[int, str, str] | None:

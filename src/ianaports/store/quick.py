@@ -56,10 +56,13 @@ class Newest:
         """The ids in *found* in the release's file order (an id the release lists twice comes twice)."""
         return [record_id for record_id in self.members if record_id in found] if found else []
 
-    def port(self, port: int, protocol: str | None) -> list[int] | None:
-        """The records whose port or span holds *port* (on *protocol*, when given), as ``ReleaseView.lookup``."""
+    def span(self, start: int, end: int, protocol: str | None) -> list[int] | None:
+        """The records whose port or span overlaps *start*-*end* (on *protocol*, when given), as ``lookup_span``.
+
+        A port is the span of one port, as ``ReleaseView.lookup`` asks for it.
+        """
         query = "SELECT id FROM records WHERE port_start <= ? AND port_end >= ?"
-        parameters: list[object] = [port, port]
+        parameters: list[object] = [end, start]
         if protocol is not None:
             query += " AND protocol = ?"
             parameters.append(protocol)
