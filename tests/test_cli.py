@@ -16,6 +16,7 @@ import pytest
 from cli_helpers import run
 from ianaports import ParseError, cli
 from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, build_parser, main
+from ianaports.cli import _main as cli_main
 from ianaports.cli._exit import EXIT_OUTPUT
 from realdata import FIXTURES, PROJECT_ROOT, parsed, real_release_paths, require_real
 
@@ -620,7 +621,10 @@ class TestStartup:
         assert result.stdout.strip() == "[]"
 
     def test_show_imports_its_command_module_alone(self, real_cache):
-        """A show run imports cli.lookup and no other command module, nor what show does not print with."""
+        """On the full path, show imports cli.lookup and no other command module, nor what show does not print with.
+
+        (The quick path imports no command module at all: tests/test_cli_quick.py.)
+        """
         code = (
             "import sys; from ianaports.cli import main; "
             f"main(['show', '2304', '--data-dir', {str(real_cache)!r}]); "
@@ -630,7 +634,10 @@ class TestStartup:
             "'ianaports.render.json', 'ianaports.store.check', 'lxml', 'requests', 'psutil']; "
             "print('ianaports.cli.lookup' in sys.modules, sorted(m for m in heavy if m in sys.modules))"
         )
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        env = {**os.environ, cli.FULL_PATH_ENV: "1"}
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, env=env
+        )
         assert result.stdout.splitlines()[-1] == "True []"
 
     def test_command_lines_in_help_are_the_registered_ones(self):
@@ -656,7 +663,7 @@ class TestStartup:
     )
     def test_command_of(self, argv, expected):
         """The first word that is no option names the command whose module is imported (completion: all)."""
-        assert cli._command_of(argv) == expected
+        assert cli_main._command_of(argv) == expected
 
     @pytest.mark.parametrize("flag", ["--help", "--version"])
     def test_help_and_version_skip_heavy_modules(self, flag):

@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import tarfile
-from pathlib import Path
 
 import pytest
 
@@ -325,13 +324,16 @@ class TestBrokenStorePath:
 
 
 def _refuse_inside(folder):
-    """A Path.stat that fails with EACCES inside *folder*, as for a folder of mode 000 read by a non-root user."""
-    real = Path.stat
+    """An os.stat that fails with EACCES inside *folder*, as for a folder of mode 000 read by a non-root user.
 
-    def stat(self: Path, *args: object, **kwargs: object) -> os.stat_result:
-        if str(self).startswith(f"{folder}{os.sep}"):
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
-        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+    Path.stat calls it too, so the quick path (os.path) and the full one (pathlib) both meet it.
+    """
+    real = os.stat
+
+    def stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if os.fspath(path).startswith(f"{folder}{os.sep}"):  # type: ignore[call-overload]
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
     return stat
 
@@ -340,7 +342,7 @@ class TestUnreadableFolder:
     @pytest.mark.parametrize("argv", READERS, ids=" ".join)
     def test_eacces_inside_the_store_is_exit_4(self, two_releases, monkeypatch, argv):
         """EACCES on what the store holds (a folder of mode 000) is exit 4 and one line on every reader."""
-        monkeypatch.setattr(Path, "stat", _refuse_inside(two_releases))
+        monkeypatch.setattr(os, "stat", _refuse_inside(two_releases))
         code, out, err = run(*argv)
         assert (code, out) == (EXIT_CACHE, "")
         assert "Permission denied" in one_line(err)

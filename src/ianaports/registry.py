@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import re
 from typing import TYPE_CHECKING
 from typing import Protocol as TypingProtocol
 
 import attrs
 
 from ._intervals import SpanIndex, measure, overlap_depth, subtract, union
+from ._ranking import search_tier
 from .errors import NotFoundError
 from .model import (
     PORT_MAX,
@@ -271,31 +270,6 @@ class PortStatistics:
     service_names: int
     names_without_port: int
     ports: tuple[PortCounts, ...]
-
-
-def search_tier(needle: str, name: str | None, description: str) -> int | None:
-    """Where a record ranks for a search of *needle* (stripped, lower case); None when it does not match.
-
-    0: its name is *needle* (in any case); 1: its name starts with it; 2: it is
-    a whole word of the name or description (no letter, digit or underscore
-    either side); 3: it is anywhere else in them.  :meth:`Registry.search` and
-    the store's search both rank by this one function.
-    """
-    lowered = (name or "").lower()
-    if lowered == needle:
-        return 0
-    if lowered.startswith(needle):
-        return 1
-    text = description.lower()
-    if needle not in lowered and needle not in text:
-        return None
-    word = _word_pattern(needle)
-    return 2 if word.search(lowered) or word.search(text) else 3
-
-
-@functools.lru_cache(maxsize=64)
-def _word_pattern(needle: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
 
 
 def port_statistics(registry: Registry) -> PortStatistics:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import os
 import re
-from typing import TYPE_CHECKING, Any, Literal, NoReturn, TextIO, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeAlias, overload
 
 from ianaports.errors import FetchError, InvalidArgumentError, NotFoundError
 
+from ._basics import PROTOCOL_CHOICES, Output
 from ._exit import EXIT_CODES_HELP, UsageError
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Callable, Iterator, Sequence
 
     from ianaports.model import PortRange
@@ -60,50 +60,8 @@ __all__ = [
     "without_protocol",
 ]
 
-#: The transport protocols --protocol and a ``PORT/PROTOCOL`` query accept.
-PROTOCOL_CHOICES = ("tcp", "udp", "sctp", "dccp")
 
 DEBUG_HELP = "show a traceback when something fails"
-
-
-class Output:
-    """Where a command writes: stdout for results, stderr for messages."""
-
-    def __init__(self, stdout: TextIO, stderr: TextIO) -> None:
-        self.stdout = stdout
-        self.stderr = stderr
-
-    @property
-    def is_terminal(self) -> bool:
-        """True when stdout is an interactive terminal (aligned tables, colour allowed)."""
-        return _is_terminal(self.stdout)
-
-    @property
-    def messages_to_terminal(self) -> bool:
-        """True when stderr is an interactive terminal (progress and chatter allowed)."""
-        return _is_terminal(self.stderr)
-
-    @property
-    def use_colour(self) -> bool:
-        """Colour only on a terminal and never when NO_COLOR is set (https://no-color.org)."""
-        return self.is_terminal and not os.environ.get("NO_COLOR")
-
-    def line(self, text: str = "") -> None:
-        """Write one line of results."""
-        self.stdout.write(text + "\n")
-
-    def json(self, data: Any) -> None:  # noqa: ANN401 - any JSON-serialisable value
-        """Write a JSON document."""
-        json.dump(data, self.stdout, indent=2, ensure_ascii=False)
-        self.stdout.write("\n")
-
-    def message(self, text: str) -> None:
-        """Write one line to stderr."""
-        self.stderr.write(text + "\n")
-
-
-def _is_terminal(stream: TextIO) -> bool:
-    return bool(getattr(stream, "isatty", lambda: False)())
 
 
 # --- parsers and the one way a command is registered -------------------------------------------

@@ -9,6 +9,7 @@ from ianaports.errors import NotFoundError
 from ianaports.model import PortRange, is_digits
 from ianaports.ranges import EPHEMERAL_START, IANA_DYNAMIC, KUBERNETES_NODEPORT, LINUX_EPHEMERAL
 from ianaports.render import format_table
+from ianaports.render.text import RECORD_HEADER, record_cells
 
 from ._common import (
     add_command,
@@ -64,16 +65,8 @@ def _answer_records(
 
         out.json(records_to_json(registry, records))
     elif records:
-        rows = [
-            [
-                record.name or "-",
-                str(record.ports) if record.ports else "-",
-                str(record.protocol) if record.protocol else "-",
-                record.description_text,
-            ]
-            for record in records
-        ]
-        out.line(format_table(["NAME", "PORT", "PROTO", "DESCRIPTION"], rows, aligned=out.is_terminal))
+        rows = [record_cells(record) for record in records]
+        out.line(format_table(RECORD_HEADER, rows, aligned=out.is_terminal))
     if records:
         return EXIT_OK
     out.message(f"ianaports: {nothing}")

@@ -9,10 +9,14 @@ CSV), :mod:`~ianaports.render.services` (services(5)),
 The names below are re-exported for the callers that read and write records.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from __future__ import annotations
 
+import importlib
+
+TYPE_CHECKING = False  # typing itself imports re, which the quick read path (render.stored, .text) does without
 if TYPE_CHECKING:
+    from typing import Any
+
     from .csv import CSV_LINE_ENDINGS, IANA_CSV_HEADER, iana_csv_row, write_iana_csv
     from .json import (
         JSON_SCHEMA_VERSION,

@@ -30,6 +30,7 @@ from ianaports.model import (
 )
 from ianaports.ranges import BROWSER_BLOCKED_AS_OF, BROWSER_BLOCKED_SOURCE
 
+from ._schema import JSON_SCHEMA_VERSION  # in a module that imports nothing, for render.stored
 from .jsontext import dumps_indented
 
 if TYPE_CHECKING:
@@ -101,8 +102,6 @@ __all__ = [
     "xml_export_summary_to_json",
 ]
 
-#: Bumped when a key of a document (the record schema included) changes meaning or disappears.
-JSON_SCHEMA_VERSION = 1
 
 JsonDict = dict[str, Any]
 #: Bumped when a key of the listening baseline changes meaning or disappears.

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # typing itself imports re, which the quick read path does without
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["count_of", "format_table", "one_line"]
+    from ianaports.model import ServiceRecord
+
+__all__ = ["RECORD_HEADER", "count_of", "format_table", "one_line", "record_cells"]
+
+#: The header of a table of records (``show``, ``search``): one cell per :func:`record_cells`.
+RECORD_HEADER = ("NAME", "PORT", "PROTO", "DESCRIPTION")
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, aligned: bool) -> str:
@@ -18,6 +22,16 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, aligne
     widths = [max(len(row[column]) for row in cells) for column in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in cells]
     return "\n".join(lines)
+
+
+def record_cells(record: ServiceRecord) -> list[str]:
+    """A record's cells under :data:`RECORD_HEADER`: name, port or span, protocol ("-" for none), description."""
+    return [
+        record.name or "-",
+        str(record.ports) if record.ports else "-",
+        str(record.protocol) if record.protocol else "-",
+        record.description_text,
+    ]
 
 
 def one_line(text: str) -> str:

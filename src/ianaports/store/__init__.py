@@ -7,30 +7,37 @@ private record format), :mod:`.schema` (the index's tables), :mod:`.write`
 (integrity checks) and :mod:`.legacy` (converting an ianaports 0.1 store).
 :class:`Store` is built in layers, lowest first: :mod:`.connection`,
 :mod:`.reader`, :mod:`.writer` and :mod:`.maintenance`, put together in
-:mod:`.core`.  ``docs/store.md`` describes the design.
+:mod:`.core`.  :mod:`.quick` reads the newest release's printed rows without
+any of those layers, for the command line's quick path.  ``docs/store.md``
+describes the design.
+
+Importing the package imports none of its modules: each name below is loaded
+from its module on first use, so a quick answer pays only for what it reads.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
 
-from .archive import ARCHIVE_FORMAT, REMOVALS_NAME, Removal
-from .codec import CODEC_VERSION
-from .core import ReleaseInfo, Store
-from .layout import (
-    ARCHIVE_DIR,
-    DB_NAME,
-    LOCK_NAME,
-    TEMP_PREFIX,
-    default_data_dir,
-    legacy_cache_dir,
-    resolve_data_dir,
-)
-from .schema import SCHEMA_VERSION
-from .view import ReleaseView
-
+TYPE_CHECKING = False  # typing itself imports re, which the quick read path (:mod:`.quick`) does without
 if TYPE_CHECKING:
+    from .archive import ARCHIVE_FORMAT, REMOVALS_NAME, Removal
     from .check import CheckReport
+    from .codec import CODEC_VERSION
+    from .core import ReleaseInfo, Store
+    from .layout import (
+        ARCHIVE_DIR,
+        DB_NAME,
+        LOCK_NAME,
+        TEMP_PREFIX,
+        default_data_dir,
+        legacy_cache_dir,
+        resolve_data_dir,
+    )
+    from .layout import default_data_dir as default_cache_dir
+    from .layout import resolve_data_dir as resolve_cache_dir
+    from .schema import SCHEMA_VERSION
+    from .view import ReleaseView
 
 __all__ = [
     "ARCHIVE_DIR",
@@ -53,16 +60,42 @@ __all__ = [
     "resolve_data_dir",
 ]
 
-#: Deprecated names of :func:`default_data_dir` and :func:`resolve_data_dir` (the store was a cache in 0.1).
-default_cache_dir = default_data_dir
-resolve_cache_dir = resolve_data_dir
+#: Where each name is defined: the package imports a layer when one of its names is first used, so that
+#: reading a store (:mod:`.quick`) does not load the writer, maintenance and archive layers.
+_LAZY = {
+    "ARCHIVE_FORMAT": ".archive",
+    "REMOVALS_NAME": ".archive",
+    "Removal": ".archive",
+    "CheckReport": ".check",
+    "CODEC_VERSION": ".versions",
+    "ReleaseInfo": ".core",
+    "Store": ".core",
+    "ARCHIVE_DIR": ".layout",
+    "DB_NAME": ".layout",
+    "LOCK_NAME": ".layout",
+    "TEMP_PREFIX": ".layout",
+    "default_data_dir": ".layout",
+    "legacy_cache_dir": ".layout",
+    "resolve_data_dir": ".layout",
+    "SCHEMA_VERSION": ".versions",
+    "ReleaseView": ".view",
+    # Deprecated names of default_data_dir and resolve_data_dir (the store was a cache in 0.1).
+    "default_cache_dir": ".layout:default_data_dir",
+    "resolve_cache_dir": ".layout:resolve_data_dir",
+}
 
 
 def __getattr__(name: str) -> object:
-    """``CheckReport``, re-exported without importing the checks for every read."""
-    if name == "CheckReport":
-        from .check import CheckReport  # noqa: PLC0415 - loaded on first use
+    """Every public name, imported from its layer on first use (see :data:`_LAZY`)."""
+    where = _LAZY.get(name)
+    if where is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    module_name, _, attribute = where.partition(":")
+    value = getattr(importlib.import_module(module_name, __name__), attribute or name)
+    globals()[name] = value
+    return value
 
-        return CheckReport
-    msg = f"module {__name__!r} has no attribute {name!r}"
-    raise AttributeError(msg)
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

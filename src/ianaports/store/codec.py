@@ -37,6 +37,8 @@ from ianaports.model import (
     ServiceRecord,
 )
 
+from .versions import CODEC_VERSION  # kept beside SCHEMA_VERSION, in a module that imports nothing
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -57,8 +59,6 @@ __all__ = [
     "row_digest",
 ]
 
-#: Bumped whenever a column's meaning or encoding changes; a store built by another version is rebuilt.
-CODEC_VERSION = 2
 #: Whole-release documents of these versions can be read (version 1 stored one URI a person; 2 all of them).
 _READABLE_RELEASE_CODECS = (1, 2)
 

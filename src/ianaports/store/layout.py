@@ -20,14 +20,13 @@ store left in the platform's cache folder by ianaports 0.1 is moved once.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
-import shutil
-from pathlib import Path
 
-from ianaports._files import TEMP_PREFIX as ATOMIC_TEMP_PREFIX
 from ianaports.errors import CacheError
+
+TYPE_CHECKING = False  # typing, pathlib and shutil each cost a quick answer more than it takes (store.quick)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "ARCHIVE_DIR",
@@ -35,6 +34,7 @@ __all__ = [
     "LOCK_NAME",
     "TEMP_PREFIX",
     "TEMP_PREFIXES",
+    "configured_data_dir",
     "default_data_dir",
     "legacy_cache_dir",
     "resolve_data_dir",
@@ -47,6 +47,9 @@ ARCHIVE_DIR = "archive"
 LEGACY_RAW_DIR = "raw"
 #: Temporary files the store itself names (downloads, index rebuilds) start with this prefix.
 TEMP_PREFIX = ".tmp-"
+#: The prefix of :func:`ianaports._files.atomic_write`'s temporary files (``tests/test_store.py`` checks they agree;
+#: importing that module here would load tempfile and pathlib for every read).
+ATOMIC_TEMP_PREFIX = ".ianaports-"
 #: Every temporary file a writer may leave in the store: its own, and atomic_write's (archive entries).
 TEMP_PREFIXES = (TEMP_PREFIX, ATOMIC_TEMP_PREFIX)
 #: How long a writer waits for another one before giving up.
@@ -67,6 +70,8 @@ def notice(message: str, *args: object) -> None:
 
 def legacy_cache_dir() -> Path:
     """The platform's user cache folder, where ianaports 0.1 kept its store."""
+    from pathlib import Path  # noqa: PLC0415 - a quick answer from a configured folder skips pathlib
+
     import platformdirs  # noqa: PLC0415 - only needed when no folder is configured
 
     return Path(platformdirs.user_cache_dir("ianaports", appauthor=False))
@@ -78,10 +83,18 @@ def default_data_dir() -> Path:
     Resolved when called, never at import.  Using the platform's folder moves
     a store ianaports 0.1 left in the user cache folder there first (once).
     """
-    for variable in ("IANAPORTS_DATA_DIR", "IANAPORTS_CACHE_DIR"):
-        configured = os.environ.get(variable)
-        if configured:
-            return _folder(configured, f"${variable}")
+    return resolve_data_dir()
+
+
+def resolve_data_dir(
+    data_dir: str | os.PathLike[str] | None = None, cache_dir: str | os.PathLike[str] | None = None
+) -> Path:
+    """The folder given (*data_dir*, else the deprecated *cache_dir*), else :func:`default_data_dir`."""
+    from pathlib import Path  # noqa: PLC0415 - a quick answer from a configured folder skips pathlib
+
+    configured = configured_data_dir(data_dir, cache_dir)
+    if configured is not None:
+        return Path(configured).expanduser()
     import platformdirs  # noqa: PLC0415 - only needed when no folder is configured
 
     folder = Path(platformdirs.user_data_dir("ianaports", appauthor=False))
@@ -89,19 +102,32 @@ def default_data_dir() -> Path:
     return folder
 
 
-def resolve_data_dir(
+def configured_data_dir(
     data_dir: str | os.PathLike[str] | None = None, cache_dir: str | os.PathLike[str] | None = None
-) -> Path:
-    """The folder given (*data_dir*, else the deprecated *cache_dir*), else :func:`default_data_dir`."""
+) -> str | None:
+    """The folder the caller or the environment names, as written (``~`` not expanded); None: the platform's.
+
+    *data_dir*, else the deprecated *cache_dir*, else ``$IANAPORTS_DATA_DIR``,
+    else the deprecated ``$IANAPORTS_CACHE_DIR`` (an empty variable is unset).
+    CacheError for a blank one, which would name a folder called " ".  The
+    one rule :func:`resolve_data_dir` and the quick read path (:mod:`.quick`)
+    share; it imports nothing.
+    """
     chosen = data_dir if data_dir is not None else cache_dir
-    return default_data_dir() if chosen is None else _folder(os.fspath(chosen), "the data folder")
+    if chosen is not None:
+        return _checked(os.fspath(chosen), "the data folder")
+    for variable in ("IANAPORTS_DATA_DIR", "IANAPORTS_CACHE_DIR"):
+        configured = os.environ.get(variable)
+        if configured:
+            return _checked(configured, f"${variable}")
+    return None
 
 
-def _folder(text: str, what: str) -> Path:
-    """*text* as a folder path; CacheError for a blank one, which would name a folder called " "."""
+def _checked(text: str, what: str) -> str:
+    """*text*, unless it is blank: CacheError, since it would name a folder called " "."""
     if not text.strip():
         raise CacheError(f"{what} is blank ({text!r}); give a folder, or leave it unset for the default")
-    return Path(text).expanduser()
+    return text
 
 
 def move_legacy_store(old: Path, new: Path) -> bool:
@@ -113,6 +139,10 @@ def move_legacy_store(old: Path, new: Path) -> bool:
     *old*.  The one-line notice goes to the ``ianaports`` logger (a warning,
     which Python prints on stderr when no logging is configured).
     """
+    import contextlib  # noqa: PLC0415 - only when no folder is configured
+    import errno  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+
     if not (old / DB_NAME).is_file() or (new / DB_NAME).exists() or (new / ARCHIVE_DIR).exists():
         return False
     with contextlib.suppress(OSError):

@@ -3,7 +3,10 @@
 ``records``
     Each distinct record once, as the codec's columns (:mod:`.codec`), keyed
     by the sha256 of those columns; ``name_lower`` and the port span are
-    indexed for lookups.
+    indexed for lookups.  ``text_row`` and ``json`` hold what ``show`` and
+    ``search`` print of the record, written when it was indexed
+    (:mod:`ianaports.render.stored`), so that :mod:`.quick` answers without
+    decoding it.
 ``people``
     Each distinct person once; records name their people by row id.
 ``releases``
@@ -22,12 +25,10 @@ from __future__ import annotations
 import sqlite3
 
 from . import codec
+from .versions import SCHEMA_VERSION
 
 __all__ = ["INDEX_STATEMENTS", "SCHEMA_VERSION", "create", "versions_of"]
 
-#: Bumped whenever a table changes; an index of another version is rebuilt from the archive.
-#: Version 1 was ianaports 0.1's store, which kept no archive (see :mod:`.legacy`).
-SCHEMA_VERSION = 2
 
 _TABLES = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,6 +52,8 @@ CREATE TABLE records (
     span INTEGER,
     port_written TEXT,
     description TEXT NOT NULL,
+    text_row TEXT NOT NULL,  -- the record's row of a text table, cells tab-separated
+    json BLOB NOT NULL,  -- the record's object in the JSON record schema as show --json prints it, zlib-compressed
     assignees BLOB,  -- BLOB affinity keeps values as given: one row id (integer) or "12,57" (text)
     contacts BLOB,
     registered INTEGER,

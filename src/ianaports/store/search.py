@@ -19,8 +19,8 @@ three characters or with non-ASCII text.
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing itself imports re, which the quick read path (.quick) does without
 if TYPE_CHECKING:
     from collections.abc import Iterable
 

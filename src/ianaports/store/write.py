@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import array
 import itertools
-import sys
 import zlib
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ianaports.render.stored import record_json_text, record_text_row
+
 from . import codec
+from .members import pack_ids, unpack_ids
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -23,23 +24,6 @@ if TYPE_CHECKING:
     from .archive import Entry
 
 __all__ = ["OPEN_RUN", "Interned", "chunks", "insert_release", "pack_ids", "unpack_ids"]
-
-
-def pack_ids(ids: Sequence[int]) -> bytes:
-    """Row ids as a zlib-compressed little-endian ``uint32`` array."""
-    packed = array.array("I", ids)
-    if sys.byteorder != "little":
-        packed.byteswap()
-    return zlib.compress(packed.tobytes(), 1)
-
-
-def unpack_ids(blob: bytes) -> array.array[int]:
-    """Invert :func:`pack_ids`."""
-    ids = array.array("I")
-    ids.frombytes(zlib.decompress(blob))
-    if sys.byteorder != "little":
-        ids.byteswap()
-    return ids
 
 
 def chunks(items: Sequence[Any], size: int = 900) -> Iterator[Sequence[Any]]:
@@ -285,15 +269,19 @@ def _intern_records(  # noqa: PLR0917 - a private step of insert_release
     digests = [codec.row_digest(row) for row in rows]
     known = _known_ids(connection, "records", digests)
     new_rows = []
-    for digest, row in zip(digests, rows, strict=True):
+    for position, digest, row in zip(missing, digests, rows, strict=True):
         if digest in known:
             continue
         known[digest] = -1  # a record repeated within the release is inserted once
         name = row[0]
-        new_rows.append((digest, None if name is None else name.lower(), *row))
-    marks = ", ".join("?" * (len(codec.RECORD_COLUMNS) + 2))
+        record = records[position]
+        # What show and search print of it, for the quick read path (ianaports.render.stored says why).
+        printed = (record_text_row(record), zlib.compress(record_json_text(record).encode("utf-8"), 9))
+        new_rows.append((digest, None if name is None else name.lower(), *printed, *row))
+    marks = ", ".join("?" * (len(codec.RECORD_COLUMNS) + 4))
     connection.executemany(
-        f"INSERT INTO records (digest, name_lower, {', '.join(codec.RECORD_COLUMNS)}) VALUES ({marks})",  # noqa: S608 - fixed columns
+        f"INSERT INTO records (digest, name_lower, text_row, json, {', '.join(codec.RECORD_COLUMNS)})"  # noqa: S608 - fixed columns
+        f" VALUES ({marks})",
         new_rows,
     )
     if new_rows:

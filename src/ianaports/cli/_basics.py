@@ -1,0 +1,111 @@
+"""What every run of the command line needs, quick or full: output, signals and a failing stdout.
+
+This module imports only the standard library's lightest modules (no typing,
+re, json or argparse at its top), because the quick path
+(:mod:`ianaports.cli._quick`) runs on it as well as the full one
+(:mod:`ianaports.cli._main`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import sys
+
+TYPE_CHECKING = False  # typing itself imports re, which a quick answer does without
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any, NoReturn, TextIO
+
+__all__ = [
+    "OUTPUT_ERRNOS",
+    "PROTOCOL_CHOICES",
+    "Output",
+    "Terminated",
+    "is_terminal",
+    "sigterm_unwinds",
+    "silence_stdout",
+]
+
+#: The transport protocols --protocol and a ``PORT/PROTOCOL`` query accept.
+PROTOCOL_CHOICES = ("tcp", "udp", "sctp", "dccp")
+
+#: A write that fails for want of room: a full disk or quota, a file too large, a device error.
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+class Output:
+    """Where a command writes: stdout for results, stderr for messages."""
+
+    def __init__(self, stdout: TextIO, stderr: TextIO) -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+
+    @property
+    def is_terminal(self) -> bool:
+        """True when stdout is an interactive terminal (aligned tables, colour allowed)."""
+        return is_terminal(self.stdout)
+
+    @property
+    def messages_to_terminal(self) -> bool:
+        """True when stderr is an interactive terminal (progress and chatter allowed)."""
+        return is_terminal(self.stderr)
+
+    @property
+    def use_colour(self) -> bool:
+        """Colour only on a terminal and never when NO_COLOR is set (https://no-color.org)."""
+        return self.is_terminal and not os.environ.get("NO_COLOR")
+
+    def line(self, text: str = "") -> None:
+        """Write one line of results."""
+        self.stdout.write(text + "\n")
+
+    def json(self, data: Any) -> None:  # noqa: ANN401 - any JSON-serialisable value
+        """Write a JSON document."""
+        import json  # noqa: PLC0415 - a quick answer writes stored JSON text and never loads json
+
+        json.dump(data, self.stdout, indent=2, ensure_ascii=False)
+        self.stdout.write("\n")
+
+    def message(self, text: str) -> None:
+        """Write one line to stderr."""
+        self.stderr.write(text + "\n")
+
+
+def is_terminal(stream: TextIO) -> bool:
+    """True when *stream* is an interactive terminal."""
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C, so that every cleanup of the command runs."""
+
+
+def _raise_terminated(signum: int, frame: object) -> NoReturn:
+    del signum, frame
+    raise Terminated
+
+
+@contextlib.contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """While a command runs, SIGTERM unwinds it (transactions roll back, connections close) instead of killing it."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # only the main thread may set a signal handler
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def silence_stdout() -> None:
+    """Point stdout at the null device, so that Python's flush at exit fails no more (a closed pipe, a full disk)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -1,0 +1,188 @@
+"""The newest release's printed rows, read straight from the index: the store side of the quick path.
+
+:mod:`ianaports.cli._quick` answers ``show`` and ``search`` from here without
+the :class:`~ianaports.store.Store` layers (and so without attrs, the model
+and the codec): :func:`open_newest` opens the index read-only (``mode=ro``),
+checks its schema and codec versions against :mod:`.versions`, and takes the
+newest release, as :meth:`Store.view` with ``"latest"`` does (the highest
+``seq``; a removed release has no row).  :class:`Newest` then finds record
+ids the way :class:`~ianaports.store.view.ReleaseView` does (the same SQL, the
+same file order, the same search ranking) and reads their ``text_row`` and
+``json`` columns, which the writer filled from the full path's own functions
+(:mod:`ianaports.render.stored`).
+
+Anything out of the ordinary is None, for the caller to leave to the full
+path: no index file, an index of another version (the full path rebuilds it),
+an empty store (the full path syncs or reads the data package), any SQLite
+error, a search the FTS5 index cannot answer.  It never writes and never raises :class:`sqlite3.Error` past
+:func:`open_newest` and the methods below (they return None instead).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import zlib
+
+from ianaports._ranking import search_tier
+
+from . import search
+from .layout import DB_NAME
+from .members import unpack_ids
+from .versions import CODEC_VERSION, SCHEMA_VERSION
+
+TYPE_CHECKING = False  # typing itself imports re, which a quick answer does without
+if TYPE_CHECKING:
+    import array
+    from collections.abc import Sequence
+
+__all__ = ["Newest", "open_newest"]
+
+
+class Newest:
+    """The newest stored release of one index, answering with record ids in file order and their printed forms."""
+
+    def __init__(self, connection: sqlite3.Connection, updated: str, members: array.array[int]) -> None:
+        self.connection = connection
+        #: IANA's release date, ISO text, as the index holds it.
+        self.updated = updated
+        self.members = members
+
+    def close(self) -> None:
+        """End the read transaction and close the connection."""
+        self.connection.close()
+
+    def _in_file_order(self, found: set[int]) -> list[int]:
+        """The ids in *found* in the release's file order (an id the release lists twice comes twice)."""
+        return [record_id for record_id in self.members if record_id in found] if found else []
+
+    def span(self, start: int, end: int, protocol: str | None) -> list[int] | None:
+        """The records whose port or span overlaps *start*-*end* (on *protocol*, when given), as ``lookup_span``.
+
+        A port is the span of one port, as ``ReleaseView.lookup`` asks for it.
+        """
+        query = "SELECT id FROM records WHERE port_start <= ? AND port_end >= ?"
+        parameters: list[object] = [end, start]
+        if protocol is not None:
+            query += " AND protocol = ?"
+            parameters.append(protocol)
+        return self._ids(query, parameters)
+
+    def name(self, name: str, protocol: str | None) -> list[int] | None:
+        """The records named *name* (case-insensitive) on *protocol*, when given, as ``ReleaseView.service``."""
+        query = "SELECT id FROM records WHERE name_lower = ?"
+        parameters: list[object] = [name.strip().lower()]
+        if protocol is not None:
+            query += " AND protocol = ?"
+            parameters.append(protocol)
+        return self._ids(query, parameters)
+
+    def _ids(self, query: str, parameters: list[object]) -> list[int] | None:
+        try:
+            found = {row[0] for row in self.connection.execute(query, parameters)}
+        except sqlite3.Error:
+            return None
+        return self._in_file_order(found)
+
+    def search(self, needle: str, protocol: str | None) -> list[int] | None:
+        """The records matching *needle* (stripped, lower case), ranked as ``ReleaseView.search``, on *protocol*.
+
+        Ranked by tier, then in file order: a stable sort by tier of the
+        matches in file order, which is what ``ReleaseView._search`` gives
+        both when the release lists every record once (its sort by tier and
+        place) and when it lists one twice (answered twice).  None when the
+        FTS5 index cannot answer (a needle under three characters, non-ASCII,
+        an index behind its records): the full path scans instead.
+        """
+        try:
+            candidates = search.candidates(self.connection, needle)
+        except sqlite3.Error:
+            return None
+        if candidates is None:
+            return None
+        tiers: dict[int, int] = {}
+        for record_id, name, description in candidates:
+            tier = search_tier(needle, name, description)
+            if tier is not None:
+                tiers[record_id] = tier
+        chosen = sorted(self._in_file_order(set(tiers)), key=tiers.__getitem__)
+        if protocol is None or not chosen:
+            return chosen
+        on = self._column(chosen, "protocol")
+        if on is None:
+            return None
+        return [record_id for record_id in chosen if on[record_id] == protocol]
+
+    def text_rows(self, record_ids: Sequence[int]) -> list[str] | None:
+        """The stored text rows of *record_ids*, in that order (see :func:`ianaports.render.stored.table_rows`)."""
+        found = self._column(record_ids, "text_row")
+        if found is None:
+            return None
+        rows: list[str] = []
+        for record_id in record_ids:
+            row = found[record_id]
+            if not isinstance(row, str):
+                return None  # a damaged index: the full path names it
+            rows.append(row)
+        return rows
+
+    def json_objects(self, record_ids: Sequence[int]) -> list[str] | None:
+        """The stored JSON objects of *record_ids*, in that order, as text."""
+        found = self._column(record_ids, "json")
+        if found is None:
+            return None
+        try:
+            return [zlib.decompress(found[record_id]).decode("utf-8") for record_id in record_ids]  # type: ignore[arg-type]
+        except (zlib.error, UnicodeDecodeError, TypeError):
+            return None
+
+    def _column(self, record_ids: Sequence[int], column: str) -> dict[int, object] | None:
+        wanted = sorted(set(record_ids))
+        found: dict[int, object] = {}
+        try:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT id, {column} FROM records WHERE id IN ({marks})"  # noqa: S608 - fixed columns
+                found.update(self.connection.execute(query, chunk).fetchall())
+        except sqlite3.Error:
+            return None
+        return found if len(found) == len(wanted) else None
+
+
+def open_newest(folder: str) -> Newest | None:
+    """The newest release of the index in *folder*, read-only; None when the full path should answer instead."""
+    # os.path, not pathlib: pathlib imports re and more, which a quick answer does without.
+    path = os.path.join(os.path.abspath(folder), DB_NAME)  # noqa: PTH118, PTH100
+    if not os.path.isfile(path):  # noqa: PTH113
+        return None
+    try:
+        connection = sqlite3.connect(_read_only_uri(path), uri=True, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    try:
+        # One read transaction: a rebuild committing meanwhile (it renumbers records) cannot mix two states.
+        connection.execute("BEGIN")
+        newest = _newest(connection)
+    except (sqlite3.Error, zlib.error, ValueError, TypeError):
+        newest = None
+    if newest is None:
+        connection.close()
+    return newest
+
+
+def _newest(connection: sqlite3.Connection) -> Newest | None:
+    versions = dict(connection.execute("SELECT key, value FROM meta WHERE key IN ('schema_version', 'codec_version')"))
+    if versions != {"schema_version": str(SCHEMA_VERSION), "codec_version": str(CODEC_VERSION)}:
+        return None
+    row = connection.execute("SELECT updated, members FROM releases ORDER BY seq DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    updated, members = row
+    return Newest(connection, str(updated), unpack_ids(members))
+
+
+def _read_only_uri(path: str) -> str:
+    """An SQLite URI opening *path* read-only (the characters a URI reserves escaped)."""
+    escaped = path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    return f"file:{escaped}?mode=ro"
