@@ -63,11 +63,10 @@ class Output:
         self.stdout.write(text + "\n")
 
     def json(self, data: Any) -> None:  # noqa: ANN401 - any JSON-serialisable value
-        """Write a JSON document."""
-        import json  # noqa: PLC0415 - a quick answer writes stored JSON text and never loads json
+        """Write a JSON document, in one write (``json.dump`` makes one per piece, slow on an unbuffered stdout)."""
+        from ianaports.render.jsontext import dumps_indented  # noqa: PLC0415 - a quick answer never loads json
 
-        json.dump(data, self.stdout, indent=2, ensure_ascii=False)
-        self.stdout.write("\n")
+        self.stdout.write(dumps_indented(data) + "\n")
 
     def message(self, text: str) -> None:
         """Write one line to stderr."""
