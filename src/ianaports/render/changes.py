@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ianaports.changes import Deassignment, DeassignmentStatus, PortChange, Rename, SpanSplit
 from ianaports.model import Person
 
-from .text import count_of
+from .stored_history import history_span, history_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from ianaports.changes import FieldChange, FieldValue, History, RegistryDiff
     from ianaports.model import Reference, ServiceRecord
 
-__all__ = ["diff_to_markdown", "diff_to_text", "history_to_markdown", "history_to_text"]
+__all__ = [
+    "diff_to_markdown",
+    "diff_to_text",
+    "history_to_markdown",
+    "history_to_text",
+    "record_label",
+    "value_text",
+]
 
 
 # --- words shared by text and markdown -------------------------------------
@@ -138,24 +145,36 @@ def _field_bullets(fields: Iterable[FieldChange]) -> list[str]:
 
 
 def _history_span(history: History) -> str:
-    if history.versions:
-        if len(history.versions) == 1:
-            return f"1 release, {history.versions[0]}"
-        return f"{count_of(len(history.versions), 'release')}, {history.versions[0]} to {history.versions[-1]}"
-    return "no releases"
+    return history_span([version.isoformat() for version in history.versions])
 
 
 def history_to_text(history: History) -> str:
-    """A history for a terminal: one line per event, with the changed fields under it."""
-    lines = [f"History of {history.query_text} ({_history_span(history)})"]
-    if not history.events:
-        lines.append("no records")
-    labels = [_label(event.record) for event in history.events]
-    width = max(map(len, labels), default=0)  # aligned, so 22/tcp and 22/sctp lines line up
-    for event, label in zip(history.events, labels, strict=True):
-        lines.append(f"{event.version}  {event.change:<8} {label:<{width}}  {_value_text(event.record.description)}")
-        lines.extend(_field_lines(event.fields))
-    return "\n".join(lines)
+    """A history for a terminal: one line per event, with the changed fields under it (see :func:`history_text`)."""
+    return history_text(
+        history.query_text,
+        [version.isoformat() for version in history.versions],
+        [
+            (
+                event.version.isoformat(),
+                event.change,
+                _label(event.record),
+                _value_text(event.record.description),
+                [(field.name, _value_text(field.old), _value_text(field.new)) for field in event.fields],
+            )
+            for event in history.events
+        ],
+    )
+
+
+def record_label(record: ServiceRecord) -> str:
+    """How a diff or a history names a record: ``ssh 22/tcp``, ``Unassigned 288-307``, ``rdp (no port)``."""
+    return _label(record)
+
+
+def value_text(value: FieldValue) -> str:
+    """A field's value as a diff or a history prints it on one line (``-`` when empty)."""
+    return _value_text(value)
+
 
 
 # --- markdown --------------------------------------------------------------
