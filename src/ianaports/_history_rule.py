@@ -17,8 +17,11 @@ from __future__ import annotations
 TYPE_CHECKING = False  # typing itself imports re, which a quick answer does without
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Sequence
+    from typing import TypeVar
 
-__all__ = ["Step", "pair", "rename_pairs", "step"]
+    E = TypeVar("E")  # an event, of either path
+
+__all__ = ["Step", "pair", "rename_pairs", "step", "with_renames"]
 
 #: One event of a history step: the change, the old record's position (or -1), the new one's (or -1).
 Step = tuple[str, int, int]
@@ -130,3 +133,35 @@ def step(  # noqa: PLR0913, PLR0917 - the two sides of one step, each told the s
     steps.extend(("changed", old, new) for old, new in pairs)
     steps.extend(("removed", position, -1) for position in removed_at if old_tokens[position] not in renamed)
     return steps
+
+
+def with_renames(
+    events: Sequence[E],
+    *,
+    removed_from: Callable[[E], tuple[Hashable, int, Hashable, Hashable, str] | None],
+    renamed_from: Callable[[E], tuple[Hashable, Hashable, str] | None],
+    around: Callable[[int, Hashable], Sequence[E]],
+) -> list[E]:
+    """A name's history where its records were renamed: each such 'removed' event becomes the 'renamed' one.
+
+    A name's own records cannot show what they became; the history of their
+    port and protocol can, and a rename there (same port, protocol and people)
+    is what happened to the name.  *removed_from* tells, of a 'removed' event
+    whose record has a port, (release, first port, protocol, port span, name
+    in lower case), else None; *renamed_from* tells, of a 'renamed' event,
+    (release, port span, the old name in lower case), else None; *around*
+    gives the history's events of a port on a protocol (None: all).
+    """
+    found: list[E] = []
+    for event in events:
+        removed = removed_from(event)
+        if removed is not None:
+            version, start, protocol, ports, name = removed
+            renamed = next(
+                (other for other in around(start, protocol) if renamed_from(other) == (version, ports, name)), None
+            )
+            if renamed is not None:
+                found.append(renamed)
+                continue
+        found.append(event)
+    return found

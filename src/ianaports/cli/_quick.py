@@ -221,10 +221,8 @@ def _records(newest: Newest, found: list[int], *, as_json: bool, aligned: bool) 
 def _history(newest: Newest, request: Request) -> tuple[int, str, str] | None:
     """``history PORT|NAME``, as :func:`ianaports.cli.changes.cmd_history` answers when there are events.
 
-    None for a query with a slash, a span or a port above 65535, a history
-    with no event (the full path says so, with its did-you-mean), and a
-    name's history where a record with a port disappeared: the full path
-    looks at that port's history for the rename it may have been.
+    None for a query with a slash, a span or a port above 65535, and a
+    history with no event (the full path says so, with its did-you-mean).
     """
     from ianaports.render import stored_history  # noqa: PLC0415 - after the command line is read
     from ianaports.store import quick_history  # noqa: PLC0415
@@ -245,16 +243,13 @@ def _history(newest: Newest, request: Request) -> tuple[int, str, str] | None:
     found = quick_history.history(newest.connection, port=port, name=name, protocol=request.protocol)
     if found is None or not found.events:
         return None
-    if name is not None and any(
-        event[1] == "removed" and has_port for event, has_port in zip(found.events, found.has_port, strict=True)
-    ):
-        return None  # cmd_history's _with_renames may turn it into the port's rename
+    events = [event.printed for event in found.events]
     if request.as_json:
-        objects = newest.json_objects(found.records)
+        objects = newest.json_objects([event.record_id for event in found.events])
         if objects is None:
             return None
-        printed = stored_history.history_document((port, name, request.protocol), found.versions, found.events, objects)
+        printed = stored_history.history_document((port, name, request.protocol), found.versions, events, objects)
         return None if printed is None else (EXIT_OK, printed, "")
     what = str(port) if port is not None else name
     query_text = f"{what}/{request.protocol}" if request.protocol else str(what)
-    return EXIT_OK, stored_history.history_text(query_text, found.versions, found.events) + "\n", ""
+    return EXIT_OK, stored_history.history_text(query_text, found.versions, events) + "\n", ""

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from ianaports.render.stored_history import HistoryForm, PrintedEvent
 
-__all__ = ["QuickHistory", "history", "in_file_order", "present_by_release"]
+__all__ = ["QuickEvent", "QuickHistory", "history", "in_file_order", "present_by_release"]
 
 _CHUNK = 500
 
@@ -66,26 +66,76 @@ def in_file_order(
     return sorted(ids, key=lambda record_id: keys[record_id, epoch])
 
 
+class QuickEvent:
+    """One event of a quick history: what it prints, its record, and what a rename is matched by."""
+
+    def __init__(self, printed: PrintedEvent, record_id: int, row: tuple[object, ...], renamed_from: str | None) -> None:
+        self.printed = printed
+        #: The id of the event's record (its stored JSON object is the event's ``record``).
+        self.record_id = record_id
+        #: The record's name, name in lower case, protocol, first and last port (index columns).
+        self.row = row
+        #: For a 'renamed' event, its first field's old value, when that field is the name; else None.
+        self.renamed_from = renamed_from
+
+
 class QuickHistory:
     """A history read from the index: the releases' dates and the events, as a history prints them."""
 
-    def __init__(self, versions: list[str], events: list[PrintedEvent], records: list[int], ports: list[bool]) -> None:
+    def __init__(self, versions: list[str], events: list[QuickEvent]) -> None:
         #: The releases' dates (ISO), oldest first.
         self.versions = versions
         self.events = events
-        #: Each event's record id, and whether that record has a port.
-        self.records = records
-        self.has_port = ports
+
+
+class _Unanswerable(Exception):  # noqa: N818 - not an error: the full path answers instead
+    """Raised inside a quick history when the full path has to answer."""
 
 
 def history(
     connection: sqlite3.Connection, *, port: int | None, name: str | None, protocol: str | None
 ) -> QuickHistory | None:
-    """The history of *port* or *name* (on *protocol*) over every release of the index; None: ask the full path."""
+    """The history of *port* or *name* (on *protocol*) over every release of the index; None: ask the full path.
+
+    A name's history has its records' renames put in, as the full path's
+    ``cmd_history`` does (:func:`ianaports._history_rule.with_renames`).
+    """
     try:
-        return _history(connection, port=port, name=name, protocol=protocol)
-    except (sqlite3.Error, zlib.error, KeyError, ValueError, TypeError, UnicodeDecodeError, IndexError):
+        found = _history(connection, port=port, name=name, protocol=protocol)
+        if found is None or name is None:
+            return found
+        found.events = _history_rule.with_renames(
+            found.events,
+            removed_from=_removed_from,
+            renamed_from=_renamed_from,
+            around=lambda start, on: _around(connection, start, on),  # type: ignore[arg-type]
+        )
+    except (sqlite3.Error, zlib.error, KeyError, ValueError, TypeError, UnicodeDecodeError, IndexError, _Unanswerable):
         return None
+    return found
+
+
+def _removed_from(event: QuickEvent) -> tuple[object, int, object, object, str] | None:
+    row_name, _, protocol, start, end = event.row
+    if event.printed[1] != "removed" or start is None:
+        return None
+    return event.printed[0], start, protocol, (start, end), str(row_name).lower()  # type: ignore[return-value]
+
+
+def _renamed_from(event: QuickEvent) -> tuple[object, object, str] | None:
+    if event.printed[1] != "renamed":
+        return None
+    if event.renamed_from is None:
+        raise _Unanswerable  # a rename whose first changed field is not the name: the full path compares that
+    _, _, _, start, end = event.row
+    return event.printed[0], (start, end), event.renamed_from.lower()
+
+
+def _around(connection: sqlite3.Connection, start: int, protocol: str | None) -> list[QuickEvent]:
+    found = _history(connection, port=start, name=None, protocol=protocol)
+    if found is None:
+        raise _Unanswerable
+    return found.events
 
 
 def _history(
@@ -133,8 +183,7 @@ def _history(
     }
     present = present_by_release([seq for seq, _, _ in releases], runs)
     versions: list[str] = []
-    events: list[PrintedEvent] = []
-    records: list[int] = []
+    events: list[QuickEvent] = []
     previous: tuple[int, ...] = ()
     for seq, updated, epoch in releases:
         current = tuple(
@@ -143,12 +192,15 @@ def _history(
         version = str(updated)
         versions.append(version)
         if current != previous:
-            for change, record_id, fields in _steps(previous, current, identities, places, forms):
+            for change, old_id, record_id, fields in _steps(previous, current, identities, places, forms):
                 form = forms[record_id]
-                events.append((version, change, form.label, form.description, fields))
-                records.append(record_id)
+                renamed_from = None
+                if change == "renamed" and fields and fields[0][0] == "service_name":
+                    renamed_from = str(rows[old_id][0])
+                printed = (version, change, form.label, form.description, fields)
+                events.append(QuickEvent(printed, record_id, rows[record_id], renamed_from))
         previous = current
-    return QuickHistory(versions, events, records, [rows[record_id][3] is not None for record_id in records])
+    return QuickHistory(versions, events)
 
 
 def _steps(
@@ -157,8 +209,11 @@ def _steps(
     identities: Mapping[int, object],
     places: Mapping[int, tuple[object, frozenset[str]]],
     forms: Mapping[int, HistoryForm],
-) -> list[tuple[str, int, list[tuple[str, str, str, str, str]]]]:
-    """The events from *old* to *new* (record ids in file order), as ``ianaports.changes._events`` yields them."""
+) -> list[tuple[str, int, int, list[tuple[str, str, str, str, str]]]]:
+    """The events from *old* to *new* (record ids in file order), as ``ianaports.changes._events`` yields them.
+
+    Each is (change, the old record's id or -1, the event's record id, the changed fields).
+    """
 
     def fields(old_id: int, new_id: int) -> list[tuple[str, str, str, str, str]]:
         if old_id == new_id:
@@ -180,16 +235,16 @@ def _steps(
         old,
         new,
     )
-    found: list[tuple[str, int, list[tuple[str, str, str, str, str]]]] = []
+    found: list[tuple[str, int, int, list[tuple[str, str, str, str, str]]]] = []
     for change, old_at, new_at in steps:
         if change == "added":
-            found.append((change, new[new_at], []))
+            found.append((change, -1, new[new_at], []))
         elif change == "removed":
-            found.append((change, old[old_at], []))
+            found.append((change, old[old_at], old[old_at], []))
         else:
             changed = fields(old[old_at], new[new_at])
             if changed or change == "renamed":
-                found.append((change, new[new_at], changed))
+                found.append((change, old[old_at], new[new_at], changed))
     return found
 
 
