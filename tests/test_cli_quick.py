@@ -392,7 +392,7 @@ _QUICK_MODULES = {
     "ianaports.store.quick",
     "ianaports.store.search",
     "ianaports.store.versions",
-    # history (tests/test_cli_quick_history.py)
+    # the quick history, tested in tests/test_cli_quick_history.py
     "ianaports._history_rule",
     "ianaports.render.stored_history",
     "ianaports.store.quick_history",
@@ -402,7 +402,13 @@ _NEVER = {"attr", "attrs", "argparse", "json", "re", "typing", "pathlib", "platf
 
 @pytest.mark.parametrize(
     "argv",
-    [["show", "2304"], ["show", "ssh"], ["search", "kerberos", "--json"], ["history", "2304"], ["history", "2304", "--json"]],
+    [
+        ["show", "2304"],
+        ["show", "ssh"],
+        ["search", "kerberos", "--json"],
+        ["history", "2304"],
+        ["history", "2304", "--json"],
+    ],
 )
 def test_a_quick_process_imports_little(real_cache, argv):
     """``python -m ianaports show 2304`` loads sqlite3 and the quick modules: no attrs, model, argparse, json, re."""

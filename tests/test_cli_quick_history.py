@@ -16,13 +16,13 @@ import hashlib
 import sqlite3
 
 import pytest
-from test_cli_quick import _compare, _full_answer, _ports, _quick_answer
 
 from ianaports import cli, parse
 from ianaports._sync import sync
 from ianaports.render.stored_history import record_history_form
 from ianaports.store import DB_NAME, SCHEMA_VERSION, Store
 from realdata import FIXTURES, parsed, real_release_paths, require_real
+from test_cli_quick import _compare, _full_answer, _ports, _quick_answer
 
 
 def _history_of(folder, **query):
@@ -42,7 +42,9 @@ class TestPorts:
     def test_text(self, real_cache, newest_and_oldest):
         """history PORT: answered quickly whenever some release holds the port, as the full path prints it."""
         newest, oldest = newest_and_oldest
-        ports = sorted(set(_ports(newest)[::2]) | set(_ports(oldest)[::5]) | {1980, 2304, 22, 80, 2, 3, 47, 49152, 65535})
+        ports = sorted(
+            set(_ports(newest)[::2]) | set(_ports(oldest)[::5]) | {1980, 2304, 22, 80, 2, 3, 47, 49152, 65535}
+        )
         answered = 0
         for port in ports:
             argv = ["history", str(port), "--data-dir", str(real_cache)]
@@ -55,7 +57,11 @@ class TestPorts:
         """--json and -p/--protocol (any case, before or after the port) print the full path's document."""
         newest, _ = newest_and_oldest
         for port in [*_ports(newest)[::12], 1980, 2, 47]:
-            for protocol, options in ((None, ["--json"]), ("udp", ["-p", "udp"]), ("tcp", ["--protocol", "TCP", "--json"])):
+            for protocol, options in (
+                (None, ["--json"]),
+                ("udp", ["-p", "udp"]),
+                ("tcp", ["--protocol", "TCP", "--json"]),
+            ):
                 found = bool(_history_of(real_cache, port=port, protocol=protocol).events)
                 assert _compare(["history", *options, str(port), "--data-dir", str(real_cache)]) == found, port
                 assert _compare(["history", str(port), *options, "--data-dir", str(real_cache)]) == found, port
@@ -139,7 +145,7 @@ class TestFixtures:
             assert _compare(["history", name, "--data-dir", str(diff_store)])
 
     def test_a_record_without_a_form_is_the_full_paths(self, tmp_path):
-        """A record the index holds no history form for (a separator in a piece) leaves its histories to the full path."""
+        """A record the index holds no history form for (a separator in a piece): its histories take the full path."""
         folder = tmp_path / "store"
         sync(FIXTURES / "diff-old.xml", cache_dir=folder)
         argv = ["history", "9100", "--data-dir", str(folder)]

@@ -104,7 +104,7 @@ def rename_pairs(
     return found
 
 
-def step(  # noqa: PLR0913, PLR0917 - the two sides of one step, each told the same four ways
+def step(  # noqa: PLR0917 - the two sides of one step, each told the same four ways
     old_identities: Sequence[Hashable],
     new_identities: Sequence[Hashable],
     same: Callable[[int, int], bool],

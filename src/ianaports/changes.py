@@ -45,11 +45,11 @@ __all__ = [
     "RegistryDiff",
     "Rename",
     "SpanSplit",
+    "compared_fields",
     "diff",
     "diff_records",
     "diff_subsets",
     "history",
-    "compared_fields",
     "record_matches",
 ]
 
@@ -323,7 +323,10 @@ def _identity(record: ServiceRecord) -> _Key:
 def _pair(
     old_records: Sequence[ServiceRecord], new_records: Sequence[ServiceRecord]
 ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-    """Pair records by identity: (pairs of positions, unpaired old, unpaired new), each sorted (see :func:`_history_rule.pair`)."""
+    """Pair records by identity: (pairs of positions, unpaired old, unpaired new), each sorted.
+
+    The rule is :func:`ianaports._history_rule.pair`, which the quick history runs too.
+    """
     return _history_rule.pair(
         [_identity(record) for record in old_records],
         [_identity(record) for record in new_records],
@@ -411,7 +414,9 @@ def _people(record: ServiceRecord) -> frozenset[str]:
 
 def _renaming(record: ServiceRecord) -> tuple[tuple[Protocol | None, tuple[int, int]] | None, frozenset[str]]:
     """What :func:`_history_rule.rename_pairs` reads of a record: its place (named, with a port) and people."""
-    place = None if not record.name or record.ports is None else (record.protocol, (record.ports.start, record.ports.end))
+    place = (
+        None if not record.name or record.ports is None else (record.protocol, (record.ports.start, record.ports.end))
+    )
     return place, _people(record)
 
 
@@ -420,7 +425,9 @@ def _renames(removed: Sequence[ServiceRecord], added: Sequence[ServiceRecord]) -
 
     Each record takes part in one rename at most, the first match in file order.
     """
-    matches = _history_rule.rename_pairs([_renaming(record) for record in removed], [_renaming(record) for record in added])
+    matches = _history_rule.rename_pairs(
+        [_renaming(record) for record in removed], [_renaming(record) for record in added]
+    )
     return tuple(
         Rename(old=removed[old], new=added[new], fields=diff_records(removed[old], added[new])) for old, new in matches
     )

@@ -176,7 +176,6 @@ def value_text(value: FieldValue) -> str:
     return _value_text(value)
 
 
-
 # --- markdown --------------------------------------------------------------
 
 

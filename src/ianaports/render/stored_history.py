@@ -47,6 +47,8 @@ __all__ = [
 PrintedField = tuple[str, str, str, str, str]
 #: An event as a history prints it: release date (ISO), change, label, description, changed fields.
 PrintedEvent = tuple[str, str, str, str, "Sequence[PrintedField]"]
+#: An event as :func:`history_text` reads it: as :data:`PrintedEvent`, its fields' first three items at least.
+TextEvent = tuple[str, str, str, str, "Sequence[Sequence[str]]"]
 #: A compared field of a record: name, digest of what is compared, value on one line, value in JSON.
 FieldForm = tuple[str, str, str, str]
 
@@ -70,8 +72,8 @@ def record_history_form(record: ServiceRecord) -> str | None:
     import hashlib  # noqa: PLC0415 - at index time only
     import json  # noqa: PLC0415
 
-    from ianaports.changes import compared_fields  # noqa: PLC0415
     from ianaports.changes import _people as people_of  # noqa: PLC0415 - the very ids renames compare
+    from ianaports.changes import compared_fields  # noqa: PLC0415
 
     from .changes import record_label, value_text  # noqa: PLC0415
     from .json import field_value_to_json  # noqa: PLC0415
@@ -105,7 +107,7 @@ def history_span(versions: Sequence[str]) -> str:
     return "no releases"
 
 
-def history_text(query_text: str, versions: Sequence[str], events: Sequence[PrintedEvent]) -> str:
+def history_text(query_text: str, versions: Sequence[str], events: Sequence[TextEvent]) -> str:
     """A history for a terminal: one line per event, with the changed fields under it.
 
     *events* hold (date, change, label, description, fields); only the first

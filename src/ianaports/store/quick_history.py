@@ -31,6 +31,7 @@ from .members import unpack_ids
 TYPE_CHECKING = False  # typing itself imports re, which a quick answer does without
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
+    from typing import Any
 
     from ianaports.render.stored_history import HistoryForm, PrintedEvent
 
@@ -69,7 +70,9 @@ def in_file_order(
 class QuickEvent:
     """One event of a quick history: what it prints, its record, and what a rename is matched by."""
 
-    def __init__(self, printed: PrintedEvent, record_id: int, row: tuple[object, ...], renamed_from: str | None) -> None:
+    def __init__(
+        self, printed: PrintedEvent, record_id: int, row: tuple[object, ...], renamed_from: str | None
+    ) -> None:
         self.printed = printed
         #: The id of the event's record (its stored JSON object is the event's ``record``).
         self.record_id = record_id
@@ -144,7 +147,8 @@ def _history(
     from ianaports.render.stored_history import read_history_form  # noqa: PLC0415 - after the index answered
 
     releases = connection.execute("SELECT seq, updated, epoch FROM releases ORDER BY seq").fetchall()
-    clauses, parameters = [], []
+    clauses: list[str] = []
+    parameters: list[object] = []
     if port is not None:
         clauses.append("port_start <= ? AND port_end >= ?")
         parameters += [port, port]
@@ -186,9 +190,11 @@ def _history(
     events: list[QuickEvent] = []
     previous: tuple[int, ...] = ()
     for seq, updated, epoch in releases:
-        current = tuple(
-            in_file_order(present[seq], epoch=epoch, keys=keys, members=lambda seq=seq: _members(connection, seq))
-        )
+
+        def members(seq: int = seq) -> Sequence[int]:
+            return _members(connection, seq)
+
+        current = tuple(in_file_order(present[seq], epoch=epoch, keys=keys, members=members))
         version = str(updated)
         versions.append(version)
         if current != previous:
@@ -227,11 +233,11 @@ def _steps(
         ]
 
     steps = _history_rule.step(
-        [identities[record_id] for record_id in old],  # type: ignore[misc]
-        [identities[record_id] for record_id in new],  # type: ignore[misc]
+        [identities[record_id] for record_id in old],
+        [identities[record_id] for record_id in new],
         lambda old_at, new_at: not fields(old[old_at], new[new_at]),
-        [places[record_id] for record_id in old],  # type: ignore[misc]
-        [places[record_id] for record_id in new],  # type: ignore[misc]
+        [places[record_id] for record_id in old],
+        [places[record_id] for record_id in new],
         old,
         new,
     )
@@ -253,8 +259,8 @@ def _members(connection: sqlite3.Connection, seq: int) -> Sequence[int]:
     return unpack_ids(row[0])
 
 
-def _select(connection: sqlite3.Connection, query: str, ids: Sequence[int]) -> list[tuple[object, ...]]:
-    found: list[tuple[object, ...]] = []
+def _select(connection: sqlite3.Connection, query: str, ids: Sequence[int]) -> list[Any]:
+    found: list[Any] = []
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         found.extend(connection.execute(f"{query} ({','.join('?' * len(chunk))})", chunk))
