@@ -50,6 +50,7 @@ __all__ = [
     "diff_records",
     "diff_subsets",
     "history",
+    "people_ids",
     "record_matches",
 ]
 
@@ -408,7 +409,8 @@ def _port_changes(removed: Sequence[ServiceRecord], added: Sequence[ServiceRecor
     return tuple(moves)
 
 
-def _people(record: ServiceRecord) -> frozenset[str]:
+def people_ids(record: ServiceRecord) -> frozenset[str]:
+    """The lower-case ids of the record's assignees and contacts: a rename keeps one of them."""
     return frozenset(person.id.strip().lower() for person in (*record.assignees, *record.contacts) if person.id)
 
 
@@ -417,7 +419,7 @@ def _renaming(record: ServiceRecord) -> tuple[tuple[Protocol | None, tuple[int, 
     place = (
         None if not record.name or record.ports is None else (record.protocol, (record.ports.start, record.ports.end))
     )
-    return place, _people(record)
+    return place, people_ids(record)
 
 
 def _renames(removed: Sequence[ServiceRecord], added: Sequence[ServiceRecord]) -> tuple[Rename, ...]:

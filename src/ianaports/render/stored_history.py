@@ -72,13 +72,12 @@ def record_history_form(record: ServiceRecord) -> str | None:
     import hashlib  # noqa: PLC0415 - at index time only
     import json  # noqa: PLC0415
 
-    from ianaports.changes import _people as people_of  # noqa: PLC0415 - the very ids renames compare
-    from ianaports.changes import compared_fields  # noqa: PLC0415
+    from ianaports.changes import compared_fields, people_ids  # noqa: PLC0415
 
     from .changes import record_label, value_text  # noqa: PLC0415
     from .json import field_value_to_json  # noqa: PLC0415
 
-    parts = [record_label(record), value_text(record.description), _ITEM.join(sorted(people_of(record)))]
+    parts = [record_label(record), value_text(record.description), _ITEM.join(sorted(people_ids(record)))]
     for name, value, compared in compared_fields(record):
         digest = hashlib.sha256(repr(compared).encode("utf-8", "surrogatepass")).hexdigest()[:32]
         as_json = json.dumps(field_value_to_json(name, value), indent=2, ensure_ascii=False)
