@@ -19,7 +19,7 @@ import pytest
 
 from ianaports import cli, parse
 from ianaports._sync import sync
-from ianaports.render.stored_history import record_history_form
+from ianaports.render.changes import record_history_form
 from ianaports.store import DB_NAME, SCHEMA_VERSION, Store
 from realdata import FIXTURES, parsed, real_release_paths, require_real
 from test_cli_quick import _compare, _full_answer, _ports, _quick_answer

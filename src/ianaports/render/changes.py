@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ianaports.changes import Deassignment, DeassignmentStatus, PortChange, Rename, SpanSplit
 from ianaports.model import Person
 
-from .stored_history import history_span, history_text
+from .stored_history import FORM_ITEM, FORM_PART, history_span, history_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -24,6 +24,7 @@ __all__ = [
     "diff_to_text",
     "history_to_markdown",
     "history_to_text",
+    "record_history_form",
     "record_label",
     "value_text",
 ]
@@ -164,6 +165,28 @@ def history_to_text(history: History) -> str:
             for event in history.events
         ],
     )
+
+
+def record_history_form(record: ServiceRecord) -> str | None:
+    """The record's history form (see :mod:`ianaports.render.stored_history`), or None when a piece holds a separator.
+
+    Written when the record is indexed; a record without a form leaves its histories to the full path.
+    """
+    import hashlib  # noqa: PLC0415 - at index time only
+    import json  # noqa: PLC0415
+
+    from ianaports.changes import compared_fields, people_ids  # noqa: PLC0415
+
+    from .json import field_value_to_json  # noqa: PLC0415
+
+    parts = [_label(record), _value_text(record.description), FORM_ITEM.join(sorted(people_ids(record)))]
+    for name, value, compared in compared_fields(record):
+        digest = hashlib.sha256(repr(compared).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        as_json = json.dumps(field_value_to_json(name, value), indent=2, ensure_ascii=False)
+        parts.extend((name, digest, _value_text(value), as_json))
+    if any(FORM_PART in part for part in parts) or any(FORM_ITEM in part for part in parts[3:]):
+        return None
+    return FORM_PART.join(parts)
 
 
 def record_label(record: ServiceRecord) -> str:

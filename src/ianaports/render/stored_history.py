@@ -6,9 +6,9 @@ A history is assembled from two kinds of pieces:
   every history it takes part in: its label (``ssh 22/tcp``), its description
   on one line, its people (for renames), and per compared field its name, a
   digest of what :func:`ianaports.changes.diff_records` compares, its value on
-  one line and its value in JSON.  :func:`record_history_form` makes them
-  (with the full path's own functions) when a record is indexed; the quick
-  path reads them back with :func:`read_history_form`;
+  one line and its value in JSON.  :func:`ianaports.render.changes.record_history_form`
+  makes them (with the full path's own functions) when a record is indexed;
+  the quick path reads them back with :func:`read_history_form`;
 * per history, its query, its releases and its events, which
   :func:`ianaports._history_rule.step` decides on either path.
 
@@ -31,16 +31,15 @@ TYPE_CHECKING = False  # typing itself imports re, which a quick answer does wit
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ianaports.model import ServiceRecord
-
 __all__ = [
+    "FORM_ITEM",
+    "FORM_PART",
     "FieldForm",
     "HistoryForm",
     "history_document",
     "history_span",
     "history_text",
     "read_history_form",
-    "record_history_form",
 ]
 
 #: A changed field as a history prints it: name, old and new value on one line, old and new value in JSON.
@@ -52,9 +51,10 @@ TextEvent = tuple[str, str, str, str, "Sequence[Sequence[str]]"]
 #: A compared field of a record: name, digest of what is compared, value on one line, value in JSON.
 FieldForm = tuple[str, str, str, str]
 
-#: Separators of a stored form: neither occurs in a form's pieces (str.split() takes both for blanks,
-#: and JSON escapes them), which :func:`record_history_form` checks.
-_PART, _ITEM = "\x1e", "\x1f"
+#: Separators of a stored form (between pieces, and between a record's people): neither occurs in a
+#: form's pieces (str.split() takes both for blanks, and JSON escapes them), which
+#: :func:`ianaports.render.changes.record_history_form` checks.
+FORM_PART, FORM_ITEM = "\x1e", "\x1f"
 
 
 class HistoryForm:
@@ -67,34 +67,14 @@ class HistoryForm:
         self.fields = fields
 
 
-def record_history_form(record: ServiceRecord) -> str | None:
-    """The record's history form as text, or None when a piece holds a separator (its histories take the full path)."""
-    import hashlib  # noqa: PLC0415 - at index time only
-    import json  # noqa: PLC0415
-
-    from ianaports.changes import compared_fields, people_ids  # noqa: PLC0415
-
-    from .changes import record_label, value_text  # noqa: PLC0415
-    from .json import field_value_to_json  # noqa: PLC0415
-
-    parts = [record_label(record), value_text(record.description), _ITEM.join(sorted(people_ids(record)))]
-    for name, value, compared in compared_fields(record):
-        digest = hashlib.sha256(repr(compared).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-        as_json = json.dumps(field_value_to_json(name, value), indent=2, ensure_ascii=False)
-        parts.extend((name, digest, value_text(value), as_json))
-    if any(_PART in part for part in parts) or any(_ITEM in part for part in parts[3:]):
-        return None
-    return _PART.join(parts)
-
-
 def read_history_form(text: str) -> HistoryForm:
-    """The pieces :func:`record_history_form` wrote (raises ValueError when *text* is not one)."""
-    parts = text.split(_PART)
+    """The pieces :func:`~ianaports.render.changes.record_history_form` wrote; ValueError when *text* is not one."""
+    parts = text.split(FORM_PART)
     label, description, people, rest = parts[0], parts[1], parts[2], parts[3:]
     if len(rest) % 4:
         raise ValueError("not a history form")
     fields = [(rest[at], rest[at + 1], rest[at + 2], rest[at + 3]) for at in range(0, len(rest), 4)]
-    return HistoryForm(label, description, frozenset(people.split(_ITEM)) if people else frozenset(), fields)
+    return HistoryForm(label, description, frozenset(people.split(FORM_ITEM)) if people else frozenset(), fields)
 
 
 def history_span(versions: Sequence[str]) -> str:

@@ -299,7 +299,7 @@ def _intern_records(  # noqa: PLR0917 - a private step of insert_release
 
 def _insert_history_forms(connection: sqlite3.Connection, records: Sequence[tuple[int, ServiceRecord]]) -> None:
     """Store what ``history`` prints and compares of each new record (see :mod:`ianaports.render.stored_history`)."""
-    from ianaports.render.stored_history import record_history_form  # noqa: PLC0415 - imports the diff engine
+    from ianaports.render.changes import record_history_form  # noqa: PLC0415 - imports the diff engine
 
     rows = []
     for record_id, record in records:
