@@ -6,6 +6,7 @@ Their JSON is :func:`ianaports.render.json.diff_to_json` and
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from ianaports.changes import Deassignment, DeassignmentStatus, PortChange, Rename, SpanSplit
@@ -172,21 +173,44 @@ def record_history_form(record: ServiceRecord) -> str | None:
 
     Written when the record is indexed; a record without a form leaves its histories to the full path.
     """
-    import hashlib  # noqa: PLC0415 - at index time only
-    import json  # noqa: PLC0415
-
-    from ianaports.changes import compared_fields, people_ids  # noqa: PLC0415
-
-    from .json import field_value_to_json  # noqa: PLC0415
+    from ianaports.changes import compared_fields, people_ids  # noqa: PLC0415 - at index time only
 
     parts = [_label(record), _value_text(record.description), FORM_ITEM.join(sorted(people_ids(record)))]
     for name, value, compared in compared_fields(record):
-        digest = hashlib.sha256(repr(compared).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-        as_json = json.dumps(field_value_to_json(name, value), indent=2, ensure_ascii=False)
-        parts.extend((name, digest, _value_text(value), as_json))
+        digest = _compared_digest(repr(compared))
+        parts.extend((name, digest, _value_text(value), _field_json(name, value)))
     if any(FORM_PART in part for part in parts) or any(FORM_ITEM in part for part in parts[3:]):
         return None
     return FORM_PART.join(parts)
+
+
+@functools.lru_cache(maxsize=8192)
+def _field_json(name: str, value: FieldValue) -> str:
+    """A field's value as a changed field's JSON writes it, at the top level (cached: people and empty values repeat).
+
+    ``json.dumps`` with an indent runs in Python, not C; most values recur across records.
+    """
+    import json  # noqa: PLC0415 - at index time only
+
+    from .json import field_value_to_json  # noqa: PLC0415
+
+    return json.dumps(field_value_to_json(name, value), indent=2, ensure_ascii=False)
+
+
+def _compared_digest(written: str) -> str:
+    """What a form keeps of a compared value's repr: itself when short, else ``#`` and 64 bits of its sha256.
+
+    Short: ``None``, ``''``, ``()`` (most empty fields).  No repr starts with ``#``, so the two never meet.
+    """
+    import hashlib  # noqa: PLC0415 - at index time only
+
+    if len(written) <= _LITERAL_DIGEST:
+        return written
+    return "#" + hashlib.sha256(written.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+#: A compared value's repr up to this long is kept as it is (most empty fields).
+_LITERAL_DIGEST = 16
 
 
 def record_label(record: ServiceRecord) -> str:

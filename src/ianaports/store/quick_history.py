@@ -144,7 +144,7 @@ def _around(connection: sqlite3.Connection, start: int, protocol: str | None) ->
 def _history(
     connection: sqlite3.Connection, *, port: int | None, name: str | None, protocol: str | None
 ) -> QuickHistory | None:
-    from ianaports.render.stored_history import read_history_form  # noqa: PLC0415 - after the index answered
+    from ianaports.render.stored_history import decompress_form, read_history_form  # noqa: PLC0415 - after the index answered
 
     releases = connection.execute("SELECT seq, updated, epoch FROM releases ORDER BY seq").fetchall()
     clauses: list[str] = []
@@ -174,7 +174,7 @@ def _history(
     for record_id, form in _select(
         connection, "SELECT record_id, form FROM history_forms WHERE record_id IN", candidates
     ):
-        forms[record_id] = read_history_form(zlib.decompress(form).decode("utf-8"))
+        forms[record_id] = read_history_form(decompress_form(form))
     if len(forms) != len(rows):
         return None  # a record without a form (one a separator would break): the full path answers
     identities = {

@@ -300,12 +300,13 @@ def _intern_records(  # noqa: PLR0917 - a private step of insert_release
 def _insert_history_forms(connection: sqlite3.Connection, records: Sequence[tuple[int, ServiceRecord]]) -> None:
     """Store what ``history`` prints and compares of each new record (see :mod:`ianaports.render.stored_history`)."""
     from ianaports.render.changes import record_history_form  # noqa: PLC0415 - imports the diff engine
+    from ianaports.render.stored_history import compress_form  # noqa: PLC0415
 
     rows = []
     for record_id, record in records:
         form = record_history_form(record)
         if form is not None:  # a piece holding a separator: that record's histories take the full path
-            rows.append((record_id, zlib.compress(form.encode("utf-8", "surrogatepass"), 9)))
+            rows.append((record_id, compress_form(form)))
     connection.executemany("INSERT INTO history_forms VALUES (?, ?)", rows)
 
 
