@@ -100,7 +100,7 @@ CREATE TABLE order_keys (
 ) WITHOUT ROWID;
 CREATE TABLE history_forms (
     record_id INTEGER PRIMARY KEY,
-    form BLOB NOT NULL  -- what a history prints and compares of the record, zlib-compressed (render.stored_history)
+    form BLOB NOT NULL  -- what history prints and compares of the record (ianaports.render.stored_history)
 )
 """
 #: Indexes: created after a rebuild's bulk insert, where they cost least.
