@@ -10,6 +10,13 @@ order the events come, is decided here once, whichever path answers.
 Records are named by their position in a release's list; what a record *is*
 (its identity, whether two records differ, its people) comes from the caller.
 This module imports nothing, so the quick path can load it.
+
+Why a shared rule rather than precomputed events: a history's renames are
+decided among the records matching its query (a port, a name, a protocol),
+not among the whole release, so what changed between two releases depends on
+the query; storing it per pair of releases would have been a second copy of
+this rule.  The index stores per record only what does not depend on the
+query (docs/store.md, "The quick history").
 """
 
 from __future__ import annotations

@@ -15,6 +15,10 @@ Pure functions over model values: no I/O and no XML here.  The rules, in short
   reader cares about: port changes, renames (same port and protocol, same
   assignee or contact, another name), unassigned spans split by new
   assignments, and de-assignments.
+
+The pairing, the rename matching and the order of a history's events are
+:mod:`ianaports._history_rule`, which the quick ``history`` runs on index
+columns too; this module feeds it model values.
 """
 
 from __future__ import annotations
