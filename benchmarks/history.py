@@ -10,7 +10,8 @@ median of 15 warm runs of `python -c pass`, `python -m ianaports history 80`
 (and 2304, and a name), the ratio to `python -c pass`, and the in-process
 Store.history times; then the same for `ianaports diff` (previous against
 latest, and oldest against latest) and Store.diff against loading both
-releases and diffing them.  The target is `history 80` well under a second as a
+releases and diffing them; then the CPU time of the `history` forms the quick
+path answers (issue 20), quick and with the full path forced.  The target is `history 80` well under a second as a
 whole process (400 ms warm over 400 releases).
 """
 
@@ -58,6 +59,29 @@ def report(store_dir: Path) -> None:
         whole = median_process_seconds([sys.executable, "-m", "ianaports", *command], env)
         label = f"ianaports {' '.join(command)}"
         print(f"  {label:<42} {whole * 1000:7.1f} ms  ({whole / bare:5.1f}x python -c pass)")
+    cpu_report(env)
+
+
+#: The history forms the quick path answers (issue 20), timed quick and with the full path forced.
+QUICK_FORMS = (["2304"], ["2304", "--json"], ["1980"], ["http", "--protocol", "tcp"], ["pearldoc-xact", "--json"])
+
+
+def cpu_report(env: dict[str, str], runs: int = 7) -> None:
+    """Median CPU time of whole `history` processes, quick and full path (``_IANAPORTS_FULL_PATH=1``)."""
+    from startup import process_seconds  # noqa: PLC0415 - its CPU-timing runner
+
+    _, bare = process_seconds([sys.executable, "-c", "pass"], env, runs)
+    print(f"\n  CPU, median of {runs}: `python -c pass` {bare * 1000:.1f} ms")
+    full_env = {**env, "_IANAPORTS_FULL_PATH": "1"}
+    for argv in QUICK_FORMS:
+        command = [sys.executable, "-m", "ianaports", "history", *argv]
+        _, quick = process_seconds(command, env, runs)
+        _, full = process_seconds(command, full_env, runs)
+        label = f"history {' '.join(argv)}"
+        print(
+            f"  {label:<34} quick {quick * 1000:6.1f} ms ({quick / bare:4.2f}x)"
+            f"   full path {full * 1000:6.1f} ms ({full / bare:4.2f}x)"
+        )
 
 
 def main() -> None:

@@ -302,7 +302,7 @@ class TestLeftToTheFullPath:
             ["search", "ssh", "--limit", "0"],
             ["search", "ssh", "--limit", "x"],
             ["search", "\u00e9t\u00e9"],
-            ["history", "2304"],
+            ["history", "2304", "--format", "json"],
             ["explain", "2304"],
         ],
     )
@@ -426,6 +426,10 @@ _QUICK_MODULES = {
     "ianaports.store.quick",
     "ianaports.store.search",
     "ianaports.store.versions",
+    # the quick history, tested in tests/test_cli_quick_history.py
+    "ianaports._history_rule",
+    "ianaports.render.stored_history",
+    "ianaports.store.quick_history",
 }
 _NEVER = {"attr", "attrs", "argparse", "json", "re", "typing", "pathlib", "platformdirs", "lxml", "requests"}
 
@@ -435,7 +439,16 @@ _ENTRY_POINTS = {"-m": ["-m", "ianaports"], "script": ["-c", "from ianaports.cli
 
 
 @pytest.mark.parametrize("entry", sorted(_ENTRY_POINTS))
-@pytest.mark.parametrize("argv", [["show", "2304"], ["show", "ssh"], ["search", "kerberos", "--json"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "2304"],
+        ["show", "ssh"],
+        ["search", "kerberos", "--json"],
+        ["history", "2304"],
+        ["history", "2304", "--json"],
+    ],
+)
 def test_a_quick_process_imports_little(real_cache, argv, entry):
     """``python -m ianaports show 2304`` loads sqlite3 and the quick modules: no attrs, model, argparse, json, re.
 
@@ -484,7 +497,10 @@ def test_ranking_without_re_is_the_regex_rule():
 #: sha256 of what show and search print of every record of two committed fixtures, per schema version.
 #: When it changes, what a stored record prints has changed: bump ianaports.store.versions.SCHEMA_VERSION
 #: (stores in use then rebuild their text_row and json columns) and record the new fingerprint here.
-PRINTED_FINGERPRINTS = {3: "2dff1408fe69f2c96cfeadaa532e19fb604fe1eb362f4c8404e2f9a7653963c4"}
+PRINTED_FINGERPRINTS = {
+    3: "2dff1408fe69f2c96cfeadaa532e19fb604fe1eb362f4c8404e2f9a7653963c4",
+    4: "2dff1408fe69f2c96cfeadaa532e19fb604fe1eb362f4c8404e2f9a7653963c4",  # version 4 added history_forms
+}
 
 
 def test_what_a_record_prints_is_versioned():

@@ -15,6 +15,10 @@ Pure functions over model values: no I/O and no XML here.  The rules, in short
   reader cares about: port changes, renames (same port and protocol, same
   assignee or contact, another name), unassigned spans split by new
   assignments, and de-assignments.
+
+The pairing, the rename matching and the order of a history's events are
+:mod:`ianaports._history_rule`, which the quick ``history`` runs on index
+columns too; this module feeds it model values.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import attrs
 
+from . import _history_rule
 from ._intervals import SpanIndex
 from .model import PartialDate, Person, PortRange, Protocol, Reference, ServiceRecord, TextEnum
 
@@ -44,10 +49,12 @@ __all__ = [
     "RegistryDiff",
     "Rename",
     "SpanSplit",
+    "compared_fields",
     "diff",
     "diff_records",
     "diff_subsets",
     "history",
+    "people_ids",
     "record_matches",
 ]
 
@@ -293,6 +300,15 @@ def diff_records(old: ServiceRecord, new: ServiceRecord) -> tuple[FieldChange, .
     )
 
 
+def compared_fields(record: ServiceRecord) -> tuple[tuple[str, FieldValue, object], ...]:
+    """Each field :func:`diff_records` compares, in schema order: its name, its value and what is compared of it.
+
+    The index keeps these per record (:mod:`ianaports.render.stored_history`), so that
+    the quick read path finds the changed fields of two records without decoding them.
+    """
+    return tuple((name, read(record), compare(record)) for name, read, compare in _FIELDS)
+
+
 def _same(old: ServiceRecord, new: ServiceRecord) -> bool:
     return not diff_records(old, new)
 
@@ -309,52 +325,18 @@ def _identity(record: ServiceRecord) -> _Key:
     )
 
 
-def _group(records: Sequence[ServiceRecord]) -> dict[_Key, list[int]]:
-    groups: dict[_Key, list[int]] = {}
-    for position, record in enumerate(records):
-        groups.setdefault(_identity(record), []).append(position)
-    return groups
-
-
-def _pair_group(
-    olds: list[int], news: list[int], old_records: Sequence[ServiceRecord], new_records: Sequence[ServiceRecord]
-) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-    # Equal records pair first, so that a duplicate which merely moved within
-    # the file is not reported as changed; the rest pair in order of occurrence.
-    pairs: list[tuple[int, int]] = []
-    waiting = list(news)
-    left: list[int] = []
-    for old in olds:
-        match = next((i for i, new in enumerate(waiting) if _same(old_records[old], new_records[new])), None)
-        if match is None:
-            left.append(old)
-        else:
-            pairs.append((old, waiting.pop(match)))
-    pairs.extend(zip(left, waiting, strict=False))
-    return pairs, left[len(waiting) :], waiting[len(left) :]
-
-
 def _pair(
     old_records: Sequence[ServiceRecord], new_records: Sequence[ServiceRecord]
 ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-    """Pair records by identity: (pairs of positions, unpaired old, unpaired new), each sorted."""
-    new_groups = _group(new_records)
-    pairs: list[tuple[int, int]] = []
-    removed: list[int] = []
-    for key, olds in _group(old_records).items():
-        news = new_groups.pop(key, None)
-        if news is None:
-            removed.extend(olds)
-        elif len(olds) == 1 and len(news) == 1:
-            pairs.append((olds[0], news[0]))
-        else:
-            group_pairs, group_removed, group_added = _pair_group(olds, news, old_records, new_records)
-            pairs.extend(group_pairs)
-            removed.extend(group_removed)
-            new_groups[key] = group_added
-    added = [position for positions in new_groups.values() for position in positions]
-    pairs.sort(key=lambda pair: pair[1])
-    return pairs, sorted(removed), sorted(added)
+    """Pair records by identity: (pairs of positions, unpaired old, unpaired new), each sorted.
+
+    The rule is :func:`ianaports._history_rule.pair`, which the quick history runs too.
+    """
+    return _history_rule.pair(
+        [_identity(record) for record in old_records],
+        [_identity(record) for record in new_records],
+        lambda old, new: _same(old_records[old], new_records[new]),
+    )
 
 
 # --- the diff --------------------------------------------------------------
@@ -431,8 +413,17 @@ def _port_changes(removed: Sequence[ServiceRecord], added: Sequence[ServiceRecor
     return tuple(moves)
 
 
-def _people(record: ServiceRecord) -> set[str]:
-    return {person.id.strip().lower() for person in (*record.assignees, *record.contacts) if person.id}
+def people_ids(record: ServiceRecord) -> frozenset[str]:
+    """The lower-case ids of the record's assignees and contacts: a rename keeps one of them."""
+    return frozenset(person.id.strip().lower() for person in (*record.assignees, *record.contacts) if person.id)
+
+
+def _renaming(record: ServiceRecord) -> tuple[tuple[Protocol | None, tuple[int, int]] | None, frozenset[str]]:
+    """What :func:`_history_rule.rename_pairs` reads of a record: its place (named, with a port) and people."""
+    place = (
+        None if not record.name or record.ports is None else (record.protocol, (record.ports.start, record.ports.end))
+    )
+    return place, people_ids(record)
 
 
 def _renames(removed: Sequence[ServiceRecord], added: Sequence[ServiceRecord]) -> tuple[Rename, ...]:
@@ -440,20 +431,12 @@ def _renames(removed: Sequence[ServiceRecord], added: Sequence[ServiceRecord]) -
 
     Each record takes part in one rename at most, the first match in file order.
     """
-    arrivals: dict[tuple[Protocol | None, tuple[int, int]], list[ServiceRecord]] = {}
-    for record in added:
-        if record.name and record.ports is not None:
-            arrivals.setdefault((record.protocol, (record.ports.start, record.ports.end)), []).append(record)
-    found: list[Rename] = []
-    for record in removed:
-        if not record.name or record.ports is None or not _people(record):
-            continue
-        waiting = arrivals.get((record.protocol, (record.ports.start, record.ports.end)), [])
-        match = next((other for other in waiting if _people(other) & _people(record)), None)
-        if match is not None:
-            waiting.remove(match)
-            found.append(Rename(old=record, new=match, fields=diff_records(record, match)))
-    return tuple(found)
+    matches = _history_rule.rename_pairs(
+        [_renaming(record) for record in removed], [_renaming(record) for record in added]
+    )
+    return tuple(
+        Rename(old=removed[old], new=added[new], fields=diff_records(removed[old], added[new])) for old, new in matches
+    )
 
 
 class _SpanIndex:
@@ -595,18 +578,21 @@ def history(
 
 
 def _events(version: dt.date, old: tuple[ServiceRecord, ...], new: tuple[ServiceRecord, ...]) -> Iterable[HistoryEvent]:
-    pairs, removed_at, added_at = _pair(old, new)
-    renames = _renames([old[position] for position in removed_at], [new[position] for position in added_at])
-    renamed = {id(move.old) for move in renames} | {id(move.new) for move in renames}
-    for position in added_at:
-        if id(new[position]) not in renamed:
-            yield HistoryEvent(version=version, change="added", record=new[position])
-    for move in renames:
-        yield HistoryEvent(version=version, change="renamed", record=move.new, fields=move.fields)
-    for old_at, new_at in pairs:
-        fields = diff_records(old[old_at], new[new_at])
-        if fields:
-            yield HistoryEvent(version=version, change="changed", record=new[new_at], fields=fields)
-    for position in removed_at:
-        if id(old[position]) not in renamed:
-            yield HistoryEvent(version=version, change="removed", record=old[position])
+    steps = _history_rule.step(
+        [_identity(record) for record in old],
+        [_identity(record) for record in new],
+        lambda old_at, new_at: _same(old[old_at], new[new_at]),
+        [_renaming(record) for record in old],
+        [_renaming(record) for record in new],
+        [id(record) for record in old],
+        [id(record) for record in new],
+    )
+    for change, old_at, new_at in steps:
+        if change == "added":
+            yield HistoryEvent(version=version, change="added", record=new[new_at])
+        elif change == "removed":
+            yield HistoryEvent(version=version, change="removed", record=old[old_at])
+        else:
+            fields = diff_records(old[old_at], new[new_at])
+            if fields or change == "renamed":
+                yield HistoryEvent(version=version, change=change, record=new[new_at], fields=fields)  # type: ignore[arg-type]

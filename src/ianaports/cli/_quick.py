@@ -5,10 +5,13 @@ command)::
 
     show PORT|NAME [--json] [-p|--protocol P] [--data-dir|--cache-dir DIR]
     search TEXT    [--json] [-p|--protocol P] [--limit N] [--data-dir|--cache-dir DIR]
+    history PORT|NAME [--json] [-p|--protocol P] [--data-dir|--cache-dir DIR]
 
 and answers them from the newest stored release (:mod:`ianaports.store.quick`),
 printing the ``text_row`` and ``json`` columns the writer filled from the full
-path's own renderers (:mod:`ianaports.render.stored`).  It imports sqlite3
+path's own renderers (:mod:`ianaports.render.stored`); ``history`` runs the
+full path's event rule (:mod:`ianaports._history_rule`) over the records'
+stored history forms (:mod:`ianaports.store.quick_history`).  It imports sqlite3
 and a few small modules, and none of argparse, attrs, the model, json, re or
 the store's layers, which is most of what a full run spends.
 
@@ -57,6 +60,8 @@ _OPTIONS: dict[str, dict[str, bool]] = {
         "--cache-dir": True,
     },
 }
+#: history PORT|NAME [--json] [-p|--protocol P] [--data-dir|--cache-dir DIR] (see :func:`_history`).
+_OPTIONS["history"] = {"--json": False, "-p": True, "--protocol": True, "--data-dir": True, "--cache-dir": True}
 #: More digits than any port has: left to the full path (whose refusal names the number).
 _PORT_DIGITS = 5
 _PORT_MAX = 65535
@@ -129,6 +134,8 @@ def answer(arguments: Sequence[str], out: Output) -> tuple[int, str, str] | None
     try:
         if request.command == "show":
             return _show(newest, request, aligned=is_terminal(out.stdout))
+        if request.command == "history":
+            return _history(newest, request)
         return _search(newest, request, aligned=is_terminal(out.stdout))
     finally:
         newest.close()
@@ -249,3 +256,43 @@ def _records(newest: Newest, found: list[int], *, as_json: bool, aligned: bool) 
     from ianaports.render.text import RECORD_HEADER, format_table  # noqa: PLC0415
 
     return format_table(RECORD_HEADER, stored.table_rows(rows), aligned=aligned) + "\n"
+
+
+# --- history ---------------------------------------------------------------------------------------
+
+
+def _history(newest: Newest, request: Request) -> tuple[int, str, str] | None:
+    """``history PORT|NAME``, as :func:`ianaports.cli.changes.cmd_history` answers when there are events.
+
+    None for a query with a slash, a span or a port above 65535, and a
+    history with no event (the full path says so, with its did-you-mean).
+    """
+    from ianaports.render import stored_history  # noqa: PLC0415 - after the command line is read
+    from ianaports.store import quick_history  # noqa: PLC0415
+
+    query = request.argument.strip()
+    port: int | None = None
+    name: str | None = None
+    if "/" in query:
+        return None  # NAME/PROTOCOL, or a name holding a slash: the full path decides, with the releases
+    if query.isascii() and query.isdigit():
+        if len(query) > _PORT_DIGITS or int(query) > _PORT_MAX:
+            return None
+        port = int(query)
+    elif any(character.isalpha() for character in query):
+        name = query
+    else:
+        return None  # a span, or text read_query refuses
+    found = quick_history.history(newest.connection, port=port, name=name, protocol=request.protocol)
+    if found is None or not found.events:
+        return None
+    events = [event.printed for event in found.events]
+    if request.as_json:
+        objects = newest.json_objects([event.record_id for event in found.events])
+        if objects is None:
+            return None
+        printed = stored_history.history_document((port, name, request.protocol), found.versions, events, objects)
+        return None if printed is None else (EXIT_OK, printed, "")
+    what = str(port) if port is not None else name
+    query_text = f"{what}/{request.protocol}" if request.protocol else str(what)
+    return EXIT_OK, stored_history.history_text(query_text, found.versions, events) + "\n", ""

@@ -210,34 +210,29 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
 
 
 def _with_renames(store: Store, found: History) -> History:
-    """A name's history where its records were renamed: each such 'removed' event becomes the 'renamed' one.
+    """A name's history where its records were renamed (see :func:`ianaports._history_rule.with_renames`)."""
+    from ianaports._history_rule import with_renames  # noqa: PLC0415 - with the diff engine
 
-    A name's own records cannot show what they became; the history of their
-    port and protocol can, and a rename there (same port, protocol and people)
-    is what happened to the name.
-    """
     if found.name is None:
         return found
-    events: list[HistoryEvent] = []
-    for event in found.events:
+
+    def removed_from(event: HistoryEvent) -> tuple[object, int, object, object, str] | None:
         ports = event.record.ports
-        if event.change == "removed" and ports is not None:
-            around = store.history(port=ports.start, protocol=event.record.protocol)
-            renamed = next(
-                (
-                    other
-                    for other in around.events
-                    if other.version == event.version
-                    and other.change == "renamed"
-                    and other.record.ports == ports
-                    and str(other.fields[0].old).lower() == str(event.record.name).lower()
-                ),
-                None,
-            )
-            if renamed is not None:
-                events.append(renamed)
-                continue
-        events.append(event)
+        if event.change != "removed" or ports is None:
+            return None
+        return event.version, ports.start, event.record.protocol, ports, str(event.record.name).lower()
+
+    def renamed_from(event: HistoryEvent) -> tuple[object, object, str] | None:
+        if event.change != "renamed":
+            return None
+        return event.version, event.record.ports, str(event.fields[0].old).lower()
+
+    events = with_renames(
+        found.events,
+        removed_from=removed_from,
+        renamed_from=renamed_from,
+        around=lambda start, protocol: store.history(port=start, protocol=protocol).events,  # type: ignore[arg-type]
+    )
     return attrs.evolve(found, events=tuple(events))
 
 

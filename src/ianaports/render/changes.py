@@ -6,12 +6,13 @@ Their JSON is :func:`ianaports.render.json.diff_to_json` and
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from ianaports.changes import Deassignment, DeassignmentStatus, PortChange, Rename, SpanSplit
 from ianaports.model import Person
 
-from .text import count_of
+from .stored_history import FORM_ITEM, FORM_PART, history_span, history_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -19,7 +20,15 @@ if TYPE_CHECKING:
     from ianaports.changes import FieldChange, FieldValue, History, RegistryDiff
     from ianaports.model import Reference, ServiceRecord
 
-__all__ = ["diff_to_markdown", "diff_to_text", "history_to_markdown", "history_to_text"]
+__all__ = [
+    "diff_to_markdown",
+    "diff_to_text",
+    "history_to_markdown",
+    "history_to_text",
+    "record_history_form",
+    "record_label",
+    "value_text",
+]
 
 
 # --- words shared by text and markdown -------------------------------------
@@ -138,24 +147,80 @@ def _field_bullets(fields: Iterable[FieldChange]) -> list[str]:
 
 
 def _history_span(history: History) -> str:
-    if history.versions:
-        if len(history.versions) == 1:
-            return f"1 release, {history.versions[0]}"
-        return f"{count_of(len(history.versions), 'release')}, {history.versions[0]} to {history.versions[-1]}"
-    return "no releases"
+    return history_span([version.isoformat() for version in history.versions])
 
 
 def history_to_text(history: History) -> str:
-    """A history for a terminal: one line per event, with the changed fields under it."""
-    lines = [f"History of {history.query_text} ({_history_span(history)})"]
-    if not history.events:
-        lines.append("no records")
-    labels = [_label(event.record) for event in history.events]
-    width = max(map(len, labels), default=0)  # aligned, so 22/tcp and 22/sctp lines line up
-    for event, label in zip(history.events, labels, strict=True):
-        lines.append(f"{event.version}  {event.change:<8} {label:<{width}}  {_value_text(event.record.description)}")
-        lines.extend(_field_lines(event.fields))
-    return "\n".join(lines)
+    """A history for a terminal: one line per event, with the changed fields under it (see :func:`history_text`)."""
+    return history_text(
+        history.query_text,
+        [version.isoformat() for version in history.versions],
+        [
+            (
+                event.version.isoformat(),
+                event.change,
+                _label(event.record),
+                _value_text(event.record.description),
+                [(field.name, _value_text(field.old), _value_text(field.new)) for field in event.fields],
+            )
+            for event in history.events
+        ],
+    )
+
+
+def record_history_form(record: ServiceRecord) -> str | None:
+    """The record's history form (see :mod:`ianaports.render.stored_history`), or None when a piece holds a separator.
+
+    Written when the record is indexed; a record without a form leaves its histories to the full path.
+    """
+    from ianaports.changes import compared_fields, people_ids  # noqa: PLC0415 - at index time only
+
+    parts = [_label(record), _value_text(record.description), FORM_ITEM.join(sorted(people_ids(record)))]
+    for name, value, compared in compared_fields(record):
+        digest = _compared_digest(repr(compared))
+        parts.extend((name, digest, _value_text(value), _field_json(name, value)))
+    if any(FORM_PART in part for part in parts) or any(FORM_ITEM in part for part in parts[3:]):
+        return None
+    return FORM_PART.join(parts)
+
+
+@functools.lru_cache(maxsize=8192)
+def _field_json(name: str, value: FieldValue) -> str:
+    """A field's value as a changed field's JSON writes it, at the top level (cached: people and empty values repeat).
+
+    ``json.dumps`` with an indent runs in Python, not C; most values recur across records.
+    """
+    import json  # noqa: PLC0415 - at index time only
+
+    from .json import field_value_to_json  # noqa: PLC0415
+
+    return json.dumps(field_value_to_json(name, value), indent=2, ensure_ascii=False)
+
+
+def _compared_digest(written: str) -> str:
+    """What a form keeps of a compared value's repr: itself when short, else ``#`` and 64 bits of its sha256.
+
+    Short: ``None``, ``''``, ``()`` (most empty fields).  No repr starts with ``#``, so the two never meet.
+    """
+    import hashlib  # noqa: PLC0415 - at index time only
+
+    if len(written) <= _LITERAL_DIGEST:
+        return written
+    return "#" + hashlib.sha256(written.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+#: A compared value's repr up to this long is kept as it is (most empty fields).
+_LITERAL_DIGEST = 16
+
+
+def record_label(record: ServiceRecord) -> str:
+    """How a diff or a history names a record: ``ssh 22/tcp``, ``Unassigned 288-307``, ``rdp (no port)``."""
+    return _label(record)
+
+
+def value_text(value: FieldValue) -> str:
+    """A field's value as a diff or a history prints it on one line (``-`` when empty)."""
+    return _value_text(value)
 
 
 # --- markdown --------------------------------------------------------------

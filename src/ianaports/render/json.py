@@ -70,6 +70,7 @@ __all__ = [
     "export_summary_to_json",
     "feed_summary_to_json",
     "field_change_to_json",
+    "field_value_to_json",
     "free_ports_to_json",
     "history_to_json",
     "json_lines_text",
@@ -477,10 +478,17 @@ _TEXT_FIELDS = frozenset({"description", "notes", "unauthorized_use"})
 
 def field_change_to_json(change: FieldChange) -> JsonDict:
     """A changed field as ``{"name", "old", "new"}``, values as the record schema writes them (text normalised)."""
-    old, new = _value_to_json(change.old), _value_to_json(change.new)
-    if change.name in _TEXT_FIELDS:
-        old, new = (tidy_text(value) if isinstance(value, str) else value for value in (old, new))
-    return {"name": change.name, "old": old, "new": new}
+    return {
+        "name": change.name,
+        "old": field_value_to_json(change.name, change.old),
+        "new": field_value_to_json(change.name, change.new),
+    }
+
+
+def field_value_to_json(name: str, value: FieldValue) -> Any:  # noqa: ANN401 - any JSON value
+    """The value of field *name* as a changed field's ``old`` or ``new`` writes it (text normalised)."""
+    found = _value_to_json(value)
+    return tidy_text(found) if name in _TEXT_FIELDS and isinstance(found, str) else found
 
 
 def diff_to_json(diff: RegistryDiff) -> JsonDict:

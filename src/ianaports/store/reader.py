@@ -18,6 +18,7 @@ from ianaports.model import PORT_MAX, PortRange, Protocol, ServiceRecord
 
 from . import codec, search
 from .connection import REBUILD_HINT, IndexConnection
+from .quick_history import in_file_order, present_by_release
 from .write import chunks, unpack_ids
 
 if TYPE_CHECKING:
@@ -344,13 +345,7 @@ class Reader(IndexConnection):
     def _select(
         self, release: ReleaseInfo, matched: Iterable[int], *, epoch: int | None, keys: dict[tuple[int, int], float]
     ) -> list[int]:
-        ids = set(matched)
-        if epoch is None:
-            # A release repeating a record has no key order: read its own member list.
-            return [record_id for record_id in self._members(release) if record_id in ids] if ids else []
-        if len(ids) < 2:  # noqa: PLR2004 - one record has no order to find
-            return list(ids)
-        return sorted(ids, key=lambda record_id: keys[record_id, epoch])
+        return in_file_order(matched, epoch=epoch, keys=keys, members=lambda: self._members(release))
 
     def snapshots(
         self, *, port: int | None = None, name: str | None = None, protocol: Protocol | str | None = None
@@ -374,11 +369,7 @@ class Reader(IndexConnection):
             runs = self._runs(candidates)
             keys = self._order_keys(candidates)
             epochs = self._epochs()
-            present: dict[int, list[int]] = {release.seq: [] for release in releases}
-            newest = len(releases) - 1
-            for record_id, first, last in runs:
-                for seq in range(first, min(last, newest) + 1):
-                    present[seq].append(record_id)
+            present = present_by_release([release.seq for release in releases], runs)
             records = self._records(candidates)
             result = []
             for release in releases:

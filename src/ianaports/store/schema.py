@@ -18,6 +18,11 @@
 ``order_keys``
     Per record and ordering epoch, a real number giving the record's place in
     the file, so a history is ordered without decoding every release.
+``history_forms``
+    Per record, what ``history`` prints and compares of it
+    (:mod:`ianaports.render.stored_history`), so that :mod:`.quick_history`
+    answers without decoding it; a record whose pieces hold a separator has no
+    row (its histories take the full path).
 """
 
 from __future__ import annotations
@@ -92,7 +97,11 @@ CREATE TABLE order_keys (
     epoch INTEGER NOT NULL,
     key REAL NOT NULL,
     PRIMARY KEY (record_id, epoch)
-) WITHOUT ROWID
+) WITHOUT ROWID;
+CREATE TABLE history_forms (
+    record_id INTEGER PRIMARY KEY,
+    form BLOB NOT NULL  -- what history prints and compares of the record (ianaports.render.stored_history)
+)
 """
 #: Indexes: created after a rebuild's bulk insert, where they cost least.
 INDEX_STATEMENTS = (

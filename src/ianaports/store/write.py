@@ -269,6 +269,7 @@ def _intern_records(  # noqa: PLR0917 - a private step of insert_release
     digests = [codec.row_digest(row) for row in rows]
     known = _known_ids(connection, "records", digests)
     new_rows = []
+    fresh: list[tuple[bytes, ServiceRecord]] = []
     for position, digest, row in zip(missing, digests, rows, strict=True):
         if digest in known:
             continue
@@ -278,6 +279,7 @@ def _intern_records(  # noqa: PLR0917 - a private step of insert_release
         # What show and search print of it, for the quick read path (ianaports.render.stored says why).
         printed = (record_text_row(record), zlib.compress(record_json_text(record).encode("utf-8"), 9))
         new_rows.append((digest, None if name is None else name.lower(), *printed, *row))
+        fresh.append((digest, record))
     marks = ", ".join("?" * (len(codec.RECORD_COLUMNS) + 4))
     connection.executemany(
         f"INSERT INTO records (digest, name_lower, text_row, json, {', '.join(codec.RECORD_COLUMNS)})"  # noqa: S608 - fixed columns
@@ -286,12 +288,26 @@ def _intern_records(  # noqa: PLR0917 - a private step of insert_release
     )
     if new_rows:
         known.update(_known_ids(connection, "records", [row[0] for row in new_rows]))
+        _insert_history_forms(connection, [(known[digest], record) for digest, record in fresh])
     pending = interned.pending_records
     for position, digest in zip(missing, digests, strict=True):
         ids[position] = pending[keys[position]] = known[digest]
     if blocks is not None:
         _remember_blocks(records, blocks, ids, {position: keys[position] for position in missing}, interned, current)
     return ids
+
+
+def _insert_history_forms(connection: sqlite3.Connection, records: Sequence[tuple[int, ServiceRecord]]) -> None:
+    """Store what ``history`` prints and compares of each new record (see :mod:`ianaports.render.stored_history`)."""
+    from ianaports.render.changes import record_history_form  # noqa: PLC0415 - imports the diff engine
+    from ianaports.render.stored_history import compress_form  # noqa: PLC0415
+
+    rows = []
+    for record_id, record in records:
+        form = record_history_form(record)
+        if form is not None:  # a piece holding a separator: that record's histories take the full path
+            rows.append((record_id, compress_form(form)))
+    connection.executemany("INSERT INTO history_forms VALUES (?, ?)", rows)
 
 
 def _ids_by_block(
