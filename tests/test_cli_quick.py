@@ -301,6 +301,8 @@ class TestLeftToTheFullPath:
             ["search", "ssh/tcp"],
             ["search", "ssh", "--limit", "0"],
             ["search", "ssh", "--limit", "x"],
+            ["search", "ssh", "--limit", "0", "--limit", "2"],  # argparse checks every value, not the last
+            ["search", "ssh", "--limit", "x", "--limit", "2"],
             ["search", "\u00e9t\u00e9"],
             ["history", "2304"],
             ["explain", "2304"],

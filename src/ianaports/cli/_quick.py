@@ -60,6 +60,8 @@ _OPTIONS: dict[str, dict[str, bool]] = {
 #: More digits than any port has: left to the full path (whose refusal names the number).
 _PORT_DIGITS = 5
 _PORT_MAX = 65535
+#: A --limit longer than this is left to the full path (which reads any size int() takes).
+_LIMIT_DIGITS = 5
 
 
 class Request:
@@ -99,6 +101,8 @@ def read_request(arguments: Sequence[str]) -> Request | None:
         key = "-p" if word == "--protocol" else "--data-dir" if word == "--cache-dir" else word
         if key == "-p" and key in values:
             return None  # given twice: the full path says whether they agree
+        if key == "--limit" and _limit(value) is None:
+            return None  # argparse checks every value given, not only the last one
         values[key] = value
     if len(positional) != 1:
         return None
@@ -111,11 +115,15 @@ def read_request(arguments: Sequence[str]) -> Request | None:
             return None
         request.protocol = protocol
     if "--limit" in values:
-        limit = values["--limit"]
-        if not (limit.isascii() and limit.isdigit()) or int(limit) < 1 or len(limit) > _PORT_DIGITS:
-            return None
-        request.limit = int(limit)
+        request.limit = int(values["--limit"])  # checked as it was read
     return request
+
+
+def _limit(text: str) -> int | None:
+    """The --limit *text* gives, in plain digits and at least 1; None for anything else (the full path's to read)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > _LIMIT_DIGITS or int(text) < 1:
+        return None
+    return int(text)
 
 
 def answer(arguments: Sequence[str], out: Output) -> tuple[int, str, str] | None:
