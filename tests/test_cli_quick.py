@@ -335,6 +335,30 @@ class TestLeftToTheFullPath:
         assert "rebuilding the index" in caplog.text
         assert _quick_answer(argv) == fresh
 
+    def test_damage_the_full_path_reads_is_its_to_name(self, real_cache, tmp_path):
+        """An index whose people pages SQLite finds damaged is the full path's CacheError (exit 4), not a quick answer.
+
+        The quick path prints stored columns, but reads the rows the full path
+        decodes (the records' people), so that both see the same damage.
+        """
+        folder = tmp_path / "store"
+        folder.mkdir()
+        source, copy = sqlite3.connect(real_cache / DB_NAME), sqlite3.connect(folder / DB_NAME)
+        source.backup(copy)
+        root = copy.execute("SELECT rootpage FROM sqlite_master WHERE name = 'people'").fetchone()[0]
+        page_size = copy.execute("PRAGMA page_size").fetchone()[0]
+        source.close()
+        copy.close()
+        with (folder / DB_NAME).open("r+b") as index:
+            index.seek((root - 1) * page_size)
+            index.write(b"\xff" * page_size)
+        for words in (["show", "2304"], ["show", "ssh", "--json"], ["search", "kerberos"], ["show", "6000-6063"]):
+            argv = [*words, "--data-dir", str(folder)]
+            assert _quick_answer(argv) is None, words
+            code, out, err = _full_answer(argv)
+            assert (code, out) == (cli.EXIT_CACHE, ""), words
+            assert "is corrupt" in err
+
 
 class TestMain:
     """main() prints a quick answer as the full path prints its own, and _IANAPORTS_FULL_PATH forces the full path."""

@@ -116,7 +116,7 @@ class Newest:
     def text_rows(self, record_ids: Sequence[int]) -> list[str] | None:
         """The stored text rows of *record_ids*, in that order (see :func:`ianaports.render.stored.table_rows`)."""
         found = self._column(record_ids, "text_row")
-        if found is None:
+        if found is None or not self._people_read(record_ids):
             return None
         rows: list[str] = []
         for record_id in record_ids:
@@ -129,22 +129,52 @@ class Newest:
     def json_objects(self, record_ids: Sequence[int]) -> list[str] | None:
         """The stored JSON objects of *record_ids*, in that order, as text."""
         found = self._column(record_ids, "json")
-        if found is None:
+        if found is None or not self._people_read(record_ids):
             return None
         try:
             return [zlib.decompress(found[record_id]).decode("utf-8") for record_id in record_ids]  # type: ignore[arg-type]
         except (zlib.error, UnicodeDecodeError, TypeError):
             return None
 
+    def _people_read(self, record_ids: Sequence[int]) -> bool:
+        """True when the people rows of *record_ids* read: the pages the full path decodes besides the records'.
+
+        The printed columns already hold each record's people, but the full
+        path reads their rows, and says so when SQLite finds them damaged
+        (exit 4): reading them too leaves it that answer.  A people row is read
+        whole, as ``Reader._people_rows`` reads it (so SQLite walks the same
+        pages); a people value not of the stored form is damage too.
+        """
+        # Through the row's last column, as the full path decodes it: SQLite reads an overflowing row that far.
+        listed = self._rows(record_ids, "assignees, contacts, service_code")
+        if listed is None:
+            return False
+        wanted: set[int] = set()
+        for value in (value for row in listed.values() for value in row[:2]):
+            if isinstance(value, int):
+                wanted.add(value)
+            elif isinstance(value, str) and value.replace(",", "").isdigit():
+                wanted.update(int(person) for person in value.split(","))
+            elif value is not None:
+                return False
+        return self._rows(list(wanted), "person_id, name, org, uri, updated", table="people") is not None
+
     def _column(self, record_ids: Sequence[int], column: str) -> dict[int, object] | None:
-        wanted = sorted(set(record_ids))
-        found: dict[int, object] = {}
+        rows = self._rows(record_ids, column)
+        return None if rows is None else {row_id: row[0] for row_id, row in rows.items()}
+
+    def _rows(
+        self, row_ids: Sequence[int], columns: str, *, table: str = "records"
+    ) -> dict[int, tuple[object, ...]] | None:
+        """The *columns* of the rows *row_ids* of *table*, by id; None when one is missing or SQLite fails."""
+        wanted = sorted(set(row_ids))
+        found: dict[int, tuple[object, ...]] = {}
         try:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                query = f"SELECT id, {column} FROM records WHERE id IN ({marks})"  # noqa: S608 - fixed columns
-                found.update(self.connection.execute(query, chunk).fetchall())
+                query = f"SELECT id, {columns} FROM {table} WHERE id IN ({marks})"  # noqa: S608 - fixed names
+                found.update((row[0], row[1:]) for row in self.connection.execute(query, chunk))
         except sqlite3.Error:
             return None
         return found if len(found) == len(wanted) else None
