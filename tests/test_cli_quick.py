@@ -341,17 +341,21 @@ class TestLeftToTheFullPath:
         The quick path prints stored columns, but reads the rows the full path
         decodes (the records' people), so that both see the same damage.
         """
-        folder = tmp_path / "store"
-        folder.mkdir()
-        source, copy = sqlite3.connect(real_cache / DB_NAME), sqlite3.connect(folder / DB_NAME)
-        source.backup(copy)
-        root = copy.execute("SELECT rootpage FROM sqlite_master WHERE name = 'people'").fetchone()[0]
-        page_size = copy.execute("PRAGMA page_size").fetchone()[0]
-        source.close()
-        copy.close()
-        with (folder / DB_NAME).open("r+b") as index:
-            index.seek((root - 1) * page_size)
-            index.write(b"\xff" * page_size)
+        folder = _damaged_copy(real_cache, tmp_path, "SELECT rootpage FROM sqlite_master WHERE name = 'people'")
+        self._assert_left_as_corrupt(folder)
+
+    def test_damage_to_an_older_release_is_its_to_name(self, real_cache, tmp_path):
+        """The full path reads every release's row (Reader.releases): damage to an older one's is exit 4 on both."""
+        # The leaf holding the oldest releases' rows (dbstat names pages by their path in the tree).
+        folder = _damaged_copy(
+            real_cache,
+            tmp_path,
+            "SELECT pageno FROM dbstat WHERE name = 'releases' AND pagetype = 'leaf' ORDER BY path",
+        )
+        self._assert_left_as_corrupt(folder)
+
+    @staticmethod
+    def _assert_left_as_corrupt(folder):
         for words in (["show", "2304"], ["show", "ssh", "--json"], ["search", "kerberos"], ["show", "6000-6063"]):
             argv = [*words, "--data-dir", str(folder)]
             assert _quick_answer(argv) is None, words
@@ -424,6 +428,22 @@ class TestMain:
         assert _run_main(["show", "2304", "--data-dir", str(real_cache)]) == _full_answer(
             ["show", "2304", "--data-dir", str(real_cache)]
         )
+
+
+def _damaged_copy(store, tmp_path, page_query: str):
+    """A copy of *store*'s index (only) whose page *page_query* names is overwritten, as SQLite then finds it."""
+    folder = tmp_path / "damaged"
+    folder.mkdir()
+    source, copy = sqlite3.connect(store / DB_NAME), sqlite3.connect(folder / DB_NAME)
+    source.backup(copy)
+    page = copy.execute(page_query).fetchone()[0]
+    page_size = copy.execute("PRAGMA page_size").fetchone()[0]
+    source.close()
+    copy.close()
+    with (folder / DB_NAME).open("r+b") as index:
+        index.seek((page - 1) * page_size)
+        index.write(b"\xff" * page_size)
+    return folder
 
 
 def _run_main(argv: list[str]) -> tuple[int, str, str]:

@@ -205,11 +205,19 @@ def _newest(connection: sqlite3.Connection) -> Newest | None:
     versions = dict(connection.execute("SELECT key, value FROM meta WHERE key IN ('schema_version', 'codec_version')"))
     if versions != {"schema_version": str(SCHEMA_VERSION), "codec_version": str(CODEC_VERSION)}:
         return None
-    row = connection.execute("SELECT updated, members FROM releases ORDER BY seq DESC LIMIT 1").fetchone()
+    # As Reader.releases and Reader._members read them, so that SQLite walks the pages the full path
+    # does (and a damaged one is its to name): every release's row to ``kind``, its last column read
+    # there; then the newest's members, by date and sha256.
+    releases = connection.execute("SELECT updated, sha256, kind FROM releases ORDER BY seq").fetchall()
+    if not releases:
+        return None
+    updated, sha256, _ = releases[-1]
+    row = connection.execute(
+        "SELECT members FROM releases WHERE updated = ? AND sha256 = ? ORDER BY seq DESC LIMIT 1", (updated, sha256)
+    ).fetchone()
     if row is None:
         return None
-    updated, members = row
-    return Newest(connection, str(updated), unpack_ids(members))
+    return Newest(connection, str(updated), unpack_ids(row[0]))
 
 
 def _read_only_uri(path: str) -> str:
