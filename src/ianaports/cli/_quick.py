@@ -149,6 +149,7 @@ def _utf8(stream: TextIO) -> bool:
 
 
 def _open(data_dir: str | None) -> Newest | None:
+    """The newest release of the store the full path reads: --data-dir, else the environment, else the default."""
     from ianaports.store.layout import configured_data_dir  # noqa: PLC0415 - after the command line is read
     from ianaports.store.quick import open_newest  # noqa: PLC0415
 
@@ -226,9 +227,10 @@ def _span(query: str) -> tuple[int, int] | None:
 def _search(newest: Newest, request: Request, *, aligned: bool) -> tuple[int, str, str] | None:
     """``search TEXT``, as :func:`ianaports.cli.lookup.cmd_search` answers when it finds records."""
     text = request.argument
-    if "/" in text or not text.strip():
+    stripped = text.strip()
+    if "/" in text or not stripped:
         return None  # NAME/PROTOCOL, a name with a slash, or a usage error
-    found = newest.search(text.strip().lower(), request.protocol)
+    found = newest.search(stripped.lower(), request.protocol)
     if not found:
         return None
     if request.limit:
@@ -237,7 +239,6 @@ def _search(newest: Newest, request: Request, *, aligned: bool) -> tuple[int, st
     if printed is None:
         return None
     said = ""
-    stripped = text.strip()
     if stripped.isascii() and stripped.isdigit():
         # search looks in names and descriptions; a port number is what show answers.
         said = f"ianaports: search reads {stripped!r} as text; for the port run 'ianaports show {text}'\n"

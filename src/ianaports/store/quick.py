@@ -78,6 +78,7 @@ class Newest:
         return self._ids(query, parameters)
 
     def _ids(self, query: str, parameters: list[object]) -> list[int] | None:
+        """The record ids *query* selects, in file order; None when SQLite fails."""
         try:
             found = {row[0] for row in self.connection.execute(query, parameters)}
         except sqlite3.Error:
