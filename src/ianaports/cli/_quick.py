@@ -18,11 +18,12 @@ reference: any other option or command, ``--debug``, ``--file``,
 ``--version``/``--as-of``, an option written ``--opt=value`` or abbreviated,
 a query with a slash other than ``PORT/PROTO`` (``EtherNet/IP-2``, ``ssh/tcp``), a
 port above 65535 or anything else :func:`ianaports.model.read_query` refuses; an answer
-that finds nothing (the full path says so, with its did-you-mean); a folder
-that is not configured plainly (``~``), a missing, empty or other-version
-index, a read-only or busy one SQLite refuses; a search of under three
-characters or non-ASCII text; a stdout or stderr not in UTF-8.  The answer is
-computed whole before anything is printed, so leaving can never print twice.
+that finds nothing (the full path says so, with its did-you-mean); a blank
+folder, a missing, empty or other-version index, a read-only or busy one
+SQLite refuses, one SQLite finds damaged where the full path reads; a search
+of under three characters or non-ASCII text; a stdout or stderr not in UTF-8.
+The answer is computed whole before anything is printed, so leaving can never
+print twice.
 
 ``tests/test_cli_quick.py`` checks that every answer equals the full path's
 (forced with the ``_IANAPORTS_FULL_PATH`` variable) byte for byte on the real
