@@ -354,6 +354,31 @@ class TestLeftToTheFullPath:
         )
         self._assert_left_as_corrupt(folder)
 
+    def test_records_it_does_not_print_are_read_as_the_full_path_reads_them(self, real_cache, tmp_path):
+        """A damaged record the full path decodes but does not print (past --limit, on another protocol) is exit 4 too.
+
+        search decodes every match before --limit and -p, and show NAME every
+        record of the name before -p; the quick path reads the same rows.
+        """
+        folder = tmp_path / "store"
+        folder.mkdir()
+        source, copy = sqlite3.connect(real_cache / DB_NAME), sqlite3.connect(folder / DB_NAME)
+        source.backup(copy)
+        with copy:  # kerberos-adm on udp names a people row that is not there
+            copy.execute(
+                "UPDATE records SET assignees = 99999999 WHERE name_lower = 'kerberos-adm' AND protocol = 'udp'"
+            )
+        source.close()
+        copy.close()
+        for words in (["search", "kerberos", "--limit", "1"], ["search", "kerberos", "-p", "tcp"]):
+            argv = [*words, "--data-dir", str(folder)]
+            assert _quick_answer(argv) is None, words
+            assert _full_answer(argv)[0] == cli.EXIT_CACHE, words
+        argv = ["show", "kerberos-adm", "-p", "tcp", "--data-dir", str(folder)]
+        assert _quick_answer(argv) is None
+        assert _full_answer(argv)[0] == cli.EXIT_CACHE
+        assert _compare(["show", "749", "-p", "tcp", "--data-dir", str(folder)])  # a port's lookup filters in SQL
+
     @staticmethod
     def _assert_left_as_corrupt(folder):
         for words in (["show", "2304"], ["show", "ssh", "--json"], ["search", "kerberos"], ["show", "6000-6063"]):

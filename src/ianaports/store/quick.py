@@ -66,16 +66,15 @@ class Newest:
         if protocol is not None:
             query += " AND protocol = ?"
             parameters.append(protocol)
-        return self._ids(query, parameters)
+        return self._decodable(self._ids(query, parameters))
 
     def name(self, name: str, protocol: str | None) -> list[int] | None:
-        """The records named *name* (case-insensitive) on *protocol*, when given, as ``ReleaseView.service``."""
-        query = "SELECT id FROM records WHERE name_lower = ?"
-        parameters: list[object] = [name.strip().lower()]
-        if protocol is not None:
-            query += " AND protocol = ?"
-            parameters.append(protocol)
-        return self._ids(query, parameters)
+        """The records named *name* (case-insensitive) on *protocol*, when given, as ``ReleaseView.service``.
+
+        Like it, it reads every record of the name, then keeps those on *protocol*.
+        """
+        found = self._decodable(self._ids("SELECT id FROM records WHERE name_lower = ?", [name.strip().lower()]))
+        return found if protocol is None else self._on(found, protocol)
 
     def _ids(self, query: str, parameters: list[object]) -> list[int] | None:
         """The record ids *query* selects, in file order; None when SQLite fails."""
@@ -106,18 +105,21 @@ class Newest:
             tier = search_tier(needle, name, description)
             if tier is not None:
                 tiers[record_id] = tier
-        chosen = sorted(self._in_file_order(set(tiers)), key=tiers.__getitem__)
-        if protocol is None or not chosen:
-            return chosen
-        on = self._column(chosen, "protocol")
-        if on is None:
+        # Every match, as the full path decodes them all before --protocol and --limit.
+        chosen = self._decodable(sorted(self._in_file_order(set(tiers)), key=tiers.__getitem__))
+        return chosen if protocol is None else self._on(chosen, protocol)
+
+    def _on(self, record_ids: list[int] | None, protocol: str) -> list[int] | None:
+        """The records of *record_ids* on *protocol*, in their order."""
+        on = None if record_ids is None else self._column(record_ids, "protocol")
+        if record_ids is None or on is None:
             return None
-        return [record_id for record_id in chosen if on[record_id] == protocol]
+        return [record_id for record_id in record_ids if on[record_id] == protocol]
 
     def text_rows(self, record_ids: Sequence[int]) -> list[str] | None:
         """The stored text rows of *record_ids*, in that order (see :func:`ianaports.render.stored.table_rows`)."""
         found = self._column(record_ids, "text_row")
-        if found is None or not self._people_read(record_ids):
+        if found is None:
             return None
         rows: list[str] = []
         for record_id in record_ids:
@@ -130,21 +132,27 @@ class Newest:
     def json_objects(self, record_ids: Sequence[int]) -> list[str] | None:
         """The stored JSON objects of *record_ids*, in that order, as text."""
         found = self._column(record_ids, "json")
-        if found is None or not self._people_read(record_ids):
+        if found is None:
             return None
         try:
             return [zlib.decompress(found[record_id]).decode("utf-8") for record_id in record_ids]  # type: ignore[arg-type]
         except (zlib.error, UnicodeDecodeError, TypeError):
             return None
 
+    def _decodable(self, record_ids: list[int] | None) -> list[int] | None:
+        """*record_ids*, once the rows the full path decodes for them read (see :meth:`_people_read`); else None."""
+        return record_ids if record_ids is not None and self._people_read(record_ids) else None
+
     def _people_read(self, record_ids: Sequence[int]) -> bool:
         """True when the people rows of *record_ids* read: the pages the full path decodes besides the records'.
 
         The printed columns already hold each record's people, but the full
-        path reads their rows, and says so when SQLite finds them damaged
-        (exit 4): reading them too leaves it that answer.  A people row is read
-        whole, as ``Reader._people_rows`` reads it (so SQLite walks the same
-        pages); a people value not of the stored form is damage too.
+        path reads their rows, and says so when SQLite finds them damaged or
+        missing (exit 4): reading them too leaves it that answer.  A people row
+        is read whole, as ``Reader._people_rows`` reads it (so SQLite walks the
+        same pages); a people value not of the stored form is damage too.  The
+        finders read them for every record the full path decodes for the same
+        answer, which may be more than it prints (past --limit, on another protocol).
         """
         # Through the row's last column, as the full path decodes it: SQLite reads an overflowing row that far.
         listed = self._rows(record_ids, "assignees, contacts, service_code")
