@@ -301,6 +301,8 @@ class TestLeftToTheFullPath:
             ["search", "ssh/tcp"],
             ["search", "ssh", "--limit", "0"],
             ["search", "ssh", "--limit", "x"],
+            ["search", "ssh", "--limit", "0", "--limit", "2"],  # argparse checks every value, not the last
+            ["search", "ssh", "--limit", "x", "--limit", "2"],
             ["search", "\u00e9t\u00e9"],
             ["history", "2304", "--format", "json"],
             ["explain", "2304"],
@@ -332,6 +334,59 @@ class TestLeftToTheFullPath:
         assert _full_answer(argv) == fresh
         assert "rebuilding the index" in caplog.text
         assert _quick_answer(argv) == fresh
+
+    def test_damage_the_full_path_reads_is_its_to_name(self, real_cache, tmp_path):
+        """An index whose people pages SQLite finds damaged is the full path's CacheError (exit 4), not a quick answer.
+
+        The quick path prints stored columns, but reads the rows the full path
+        decodes (the records' people), so that both see the same damage.
+        """
+        folder = _damaged_copy(real_cache, tmp_path, "SELECT rootpage FROM sqlite_master WHERE name = 'people'")
+        self._assert_left_as_corrupt(folder)
+
+    def test_damage_to_an_older_release_is_its_to_name(self, real_cache, tmp_path):
+        """The full path reads every release's row (Reader.releases): damage to an older one's is exit 4 on both."""
+        # The leaf holding the oldest releases' rows (dbstat names pages by their path in the tree).
+        folder = _damaged_copy(
+            real_cache,
+            tmp_path,
+            "SELECT pageno FROM dbstat WHERE name = 'releases' AND pagetype = 'leaf' ORDER BY path",
+        )
+        self._assert_left_as_corrupt(folder)
+
+    def test_records_it_does_not_print_are_read_as_the_full_path_reads_them(self, real_cache, tmp_path):
+        """A damaged record the full path decodes but does not print (past --limit, on another protocol) is exit 4 too.
+
+        search decodes every match before --limit and -p, and show NAME every
+        record of the name before -p; the quick path reads the same rows.
+        """
+        folder = tmp_path / "store"
+        folder.mkdir()
+        source, copy = sqlite3.connect(real_cache / DB_NAME), sqlite3.connect(folder / DB_NAME)
+        source.backup(copy)
+        with copy:  # kerberos-adm on udp names a people row that is not there
+            copy.execute(
+                "UPDATE records SET assignees = 99999999 WHERE name_lower = 'kerberos-adm' AND protocol = 'udp'"
+            )
+        source.close()
+        copy.close()
+        for words in (["search", "kerberos", "--limit", "1"], ["search", "kerberos", "-p", "tcp"]):
+            argv = [*words, "--data-dir", str(folder)]
+            assert _quick_answer(argv) is None, words
+            assert _full_answer(argv)[0] == cli.EXIT_CACHE, words
+        argv = ["show", "kerberos-adm", "-p", "tcp", "--data-dir", str(folder)]
+        assert _quick_answer(argv) is None
+        assert _full_answer(argv)[0] == cli.EXIT_CACHE
+        assert _compare(["show", "749", "-p", "tcp", "--data-dir", str(folder)])  # a port's lookup filters in SQL
+
+    @staticmethod
+    def _assert_left_as_corrupt(folder):
+        for words in (["show", "2304"], ["show", "ssh", "--json"], ["search", "kerberos"], ["show", "6000-6063"]):
+            argv = [*words, "--data-dir", str(folder)]
+            assert _quick_answer(argv) is None, words
+            code, out, err = _full_answer(argv)
+            assert (code, out) == (cli.EXIT_CACHE, ""), words
+            assert "is corrupt" in err
 
 
 class TestMain:
@@ -398,6 +453,22 @@ class TestMain:
         assert _run_main(["show", "2304", "--data-dir", str(real_cache)]) == _full_answer(
             ["show", "2304", "--data-dir", str(real_cache)]
         )
+
+
+def _damaged_copy(store, tmp_path, page_query: str):
+    """A copy of *store*'s index (only) whose page *page_query* names is overwritten, as SQLite then finds it."""
+    folder = tmp_path / "damaged"
+    folder.mkdir()
+    source, copy = sqlite3.connect(store / DB_NAME), sqlite3.connect(folder / DB_NAME)
+    source.backup(copy)
+    page = copy.execute(page_query).fetchone()[0]
+    page_size = copy.execute("PRAGMA page_size").fetchone()[0]
+    source.close()
+    copy.close()
+    with (folder / DB_NAME).open("r+b") as index:
+        index.seek((page - 1) * page_size)
+        index.write(b"\xff" * page_size)
+    return folder
 
 
 def _run_main(argv: list[str]) -> tuple[int, str, str]:
@@ -494,19 +565,33 @@ def test_ranking_without_re_is_the_regex_rule():
                 assert search_tier(needle, name, text) == expected, (needle, name, text)
 
 
-#: sha256 of what show and search print of every record of two committed fixtures, per schema version.
+#: sha256 of what show and search print of every record of the committed fixtures that parse, per schema version.
 #: When it changes, what a stored record prints has changed: bump ianaports.store.versions.SCHEMA_VERSION
 #: (stores in use then rebuild their text_row and json columns) and record the new fingerprint here.
+#: Every fixture, so that a change only some records show (references, service codes, text breaks) counts too.
 PRINTED_FINGERPRINTS = {
-    3: "2dff1408fe69f2c96cfeadaa532e19fb604fe1eb362f4c8404e2f9a7653963c4",
-    4: "2dff1408fe69f2c96cfeadaa532e19fb604fe1eb362f4c8404e2f9a7653963c4",  # version 4 added history_forms
+    3: "ff661bd2bc8849ff3148e4a5f54a208dc445ab391c056e7eeb9744d6fd83b620",
+    4: "ff661bd2bc8849ff3148e4a5f54a208dc445ab391c056e7eeb9744d6fd83b620",  # version 4 added history_forms
 }
+#: The fixtures it reads: each committed registry that parses (the others are refused by design).
+_PRINTED_FIXTURES = (
+    "child-order.xml",
+    "diff-new.xml",
+    "diff-old.xml",
+    "mojibake-and-mailto.xml",
+    "names-case-and-aliases.xml",
+    "names-without-ports.xml",
+    "ranges-and-no-protocol.xml",
+    "references-footnotes-service-codes.xml",
+    "site-newest.xml",
+    "text-breaks-paragraphs-inline-xrefs.xml",
+)
 
 
 def test_what_a_record_prints_is_versioned():
     """A change to a record's text row or JSON object goes with a new SCHEMA_VERSION (see PRINTED_FINGERPRINTS)."""
     digest = hashlib.sha256()
-    for name in ("names-case-and-aliases.xml", "mojibake-and-mailto.xml", "ranges-and-no-protocol.xml"):
+    for name in _PRINTED_FIXTURES:
         for record in parse(FIXTURES / name).records:
             digest.update(record_text_row(record).encode() + b"\0" + record_json_text(record).encode() + b"\0")
     assert PRINTED_FINGERPRINTS.get(SCHEMA_VERSION) == digest.hexdigest(), (

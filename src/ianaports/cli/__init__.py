@@ -62,7 +62,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ._basics import Output, Terminated, sigterm_unwinds
+from ._basics import OUTPUT_ERRNOS, Output, Terminated, sigterm_unwinds, silence_stdout
 from ._commands import COMMANDS as _COMMANDS  # noqa: F401 - the list of commands, as before
 from ._exit import (
     EXIT_CACHE,
@@ -168,8 +168,6 @@ def _interrupted(exc: KeyboardInterrupt, out: Output) -> int:
 
 def _print(found: tuple[int, str, str], out: Output) -> int:
     """Write a quick answer (exit code, stdout text, stderr text) with the full path's handling of a failing stdout."""
-    from ._basics import OUTPUT_ERRNOS, silence_stdout  # noqa: PLC0415 - the module is loaded already
-
     code, printed, said = found
     try:
         out.stdout.write(printed)

@@ -21,11 +21,12 @@ reference: any other option or command, ``--debug``, ``--file``,
 ``--version``/``--as-of``, an option written ``--opt=value`` or abbreviated,
 a query with a slash other than ``PORT/PROTO`` (``EtherNet/IP-2``, ``ssh/tcp``), a
 port above 65535 or anything else :func:`ianaports.model.read_query` refuses; an answer
-that finds nothing (the full path says so, with its did-you-mean); a folder
-that is not configured plainly (``~``), a missing, empty or other-version
-index, a read-only or busy one SQLite refuses; a search of under three
-characters or non-ASCII text; a stdout or stderr not in UTF-8.  The answer is
-computed whole before anything is printed, so leaving can never print twice.
+that finds nothing (the full path says so, with its did-you-mean); a blank
+folder, a missing, empty or other-version index, a read-only or busy one
+SQLite refuses, one SQLite finds damaged where the full path reads; a search
+of under three characters or non-ASCII text; a stdout or stderr not in UTF-8.
+The answer is computed whole before anything is printed, so leaving can never
+print twice.
 
 ``tests/test_cli_quick.py`` checks that every answer equals the full path's
 (forced with the ``_IANAPORTS_FULL_PATH`` variable) byte for byte on the real
@@ -65,6 +66,8 @@ _OPTIONS["history"] = {"--json": False, "-p": True, "--protocol": True, "--data-
 #: More digits than any port has: left to the full path (whose refusal names the number).
 _PORT_DIGITS = 5
 _PORT_MAX = 65535
+#: A --limit longer than this is left to the full path (which reads any size int() takes).
+_LIMIT_DIGITS = 5
 
 
 class Request:
@@ -104,6 +107,8 @@ def read_request(arguments: Sequence[str]) -> Request | None:
         key = "-p" if word == "--protocol" else "--data-dir" if word == "--cache-dir" else word
         if key == "-p" and key in values:
             return None  # given twice: the full path says whether they agree
+        if key == "--limit" and _limit(value) is None:
+            return None  # argparse checks every value given, not only the last one
         values[key] = value
     if len(positional) != 1:
         return None
@@ -116,11 +121,15 @@ def read_request(arguments: Sequence[str]) -> Request | None:
             return None
         request.protocol = protocol
     if "--limit" in values:
-        limit = values["--limit"]
-        if not (limit.isascii() and limit.isdigit()) or int(limit) < 1 or len(limit) > _PORT_DIGITS:
-            return None
-        request.limit = int(limit)
+        request.limit = int(values["--limit"])  # checked as it was read
     return request
+
+
+def _limit(text: str) -> int | None:
+    """The --limit *text* gives, in plain digits and at least 1; None for anything else (the full path's to read)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > _LIMIT_DIGITS or int(text) < 1:
+        return None
+    return int(text)
 
 
 def answer(arguments: Sequence[str], out: Output) -> tuple[int, str, str] | None:
@@ -148,6 +157,7 @@ def _utf8(stream: TextIO) -> bool:
 
 
 def _open(data_dir: str | None) -> Newest | None:
+    """The newest release of the store the full path reads: --data-dir, else the environment, else the default."""
     from ianaports.store.layout import configured_data_dir  # noqa: PLC0415 - after the command line is read
     from ianaports.store.quick import open_newest  # noqa: PLC0415
 
@@ -225,9 +235,10 @@ def _span(query: str) -> tuple[int, int] | None:
 def _search(newest: Newest, request: Request, *, aligned: bool) -> tuple[int, str, str] | None:
     """``search TEXT``, as :func:`ianaports.cli.lookup.cmd_search` answers when it finds records."""
     text = request.argument
-    if "/" in text or not text.strip():
+    stripped = text.strip()
+    if "/" in text or not stripped:
         return None  # NAME/PROTOCOL, a name with a slash, or a usage error
-    found = newest.search(text.strip().lower(), request.protocol)
+    found = newest.search(stripped.lower(), request.protocol)
     if not found:
         return None
     if request.limit:
@@ -236,7 +247,6 @@ def _search(newest: Newest, request: Request, *, aligned: bool) -> tuple[int, st
     if printed is None:
         return None
     said = ""
-    stripped = text.strip()
     if stripped.isascii() and stripped.isdigit():
         # search looks in names and descriptions; a port number is what show answers.
         said = f"ianaports: search reads {stripped!r} as text; for the port run 'ianaports show {text}'\n"

@@ -66,18 +66,18 @@ class Newest:
         if protocol is not None:
             query += " AND protocol = ?"
             parameters.append(protocol)
-        return self._ids(query, parameters)
+        return self._decodable(self._ids(query, parameters))
 
     def name(self, name: str, protocol: str | None) -> list[int] | None:
-        """The records named *name* (case-insensitive) on *protocol*, when given, as ``ReleaseView.service``."""
-        query = "SELECT id FROM records WHERE name_lower = ?"
-        parameters: list[object] = [name.strip().lower()]
-        if protocol is not None:
-            query += " AND protocol = ?"
-            parameters.append(protocol)
-        return self._ids(query, parameters)
+        """The records named *name* (case-insensitive) on *protocol*, when given, as ``ReleaseView.service``.
+
+        Like it, it reads every record of the name, then keeps those on *protocol*.
+        """
+        found = self._decodable(self._ids("SELECT id FROM records WHERE name_lower = ?", [name.strip().lower()]))
+        return found if protocol is None else self._on(found, protocol)
 
     def _ids(self, query: str, parameters: list[object]) -> list[int] | None:
+        """The record ids *query* selects, in file order; None when SQLite fails."""
         try:
             found = {row[0] for row in self.connection.execute(query, parameters)}
         except sqlite3.Error:
@@ -105,13 +105,16 @@ class Newest:
             tier = search_tier(needle, name, description)
             if tier is not None:
                 tiers[record_id] = tier
-        chosen = sorted(self._in_file_order(set(tiers)), key=tiers.__getitem__)
-        if protocol is None or not chosen:
-            return chosen
-        on = self._column(chosen, "protocol")
-        if on is None:
+        # Every match, as the full path decodes them all before --protocol and --limit.
+        chosen = self._decodable(sorted(self._in_file_order(set(tiers)), key=tiers.__getitem__))
+        return chosen if protocol is None else self._on(chosen, protocol)
+
+    def _on(self, record_ids: list[int] | None, protocol: str) -> list[int] | None:
+        """The records of *record_ids* on *protocol*, in their order."""
+        on = None if record_ids is None else self._column(record_ids, "protocol")
+        if record_ids is None or on is None:
             return None
-        return [record_id for record_id in chosen if on[record_id] == protocol]
+        return [record_id for record_id in record_ids if on[record_id] == protocol]
 
     def text_rows(self, record_ids: Sequence[int]) -> list[str] | None:
         """The stored text rows of *record_ids*, in that order (see :func:`ianaports.render.stored.table_rows`)."""
@@ -136,15 +139,51 @@ class Newest:
         except (zlib.error, UnicodeDecodeError, TypeError):
             return None
 
+    def _decodable(self, record_ids: list[int] | None) -> list[int] | None:
+        """*record_ids*, once the rows the full path decodes for them read (see :meth:`_people_read`); else None."""
+        return record_ids if record_ids is not None and self._people_read(record_ids) else None
+
+    def _people_read(self, record_ids: Sequence[int]) -> bool:
+        """True when the people rows of *record_ids* read: the pages the full path decodes besides the records'.
+
+        The printed columns already hold each record's people, but the full
+        path reads their rows, and says so when SQLite finds them damaged or
+        missing (exit 4): reading them too leaves it that answer.  A people row
+        is read whole, as ``Reader._people_rows`` reads it (so SQLite walks the
+        same pages); a people value not of the stored form is damage too.  The
+        finders read them for every record the full path decodes for the same
+        answer, which may be more than it prints (past --limit, on another protocol).
+        """
+        # Through the row's last column, as the full path decodes it: SQLite reads an overflowing row that far.
+        listed = self._rows(record_ids, "assignees, contacts, service_code")
+        if listed is None:
+            return False
+        wanted: set[int] = set()
+        for value in (value for row in listed.values() for value in row[:2]):
+            if isinstance(value, int):
+                wanted.add(value)
+            elif isinstance(value, str) and value.replace(",", "").isdigit():
+                wanted.update(int(person) for person in value.split(","))
+            elif value is not None:
+                return False
+        return self._rows(list(wanted), "person_id, name, org, uri, updated", table="people") is not None
+
     def _column(self, record_ids: Sequence[int], column: str) -> dict[int, object] | None:
-        wanted = sorted(set(record_ids))
-        found: dict[int, object] = {}
+        rows = self._rows(record_ids, column)
+        return None if rows is None else {row_id: row[0] for row_id, row in rows.items()}
+
+    def _rows(
+        self, row_ids: Sequence[int], columns: str, *, table: str = "records"
+    ) -> dict[int, tuple[object, ...]] | None:
+        """The *columns* of the rows *row_ids* of *table*, by id; None when one is missing or SQLite fails."""
+        wanted = sorted(set(row_ids))
+        found: dict[int, tuple[object, ...]] = {}
         try:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                query = f"SELECT id, {column} FROM records WHERE id IN ({marks})"  # noqa: S608 - fixed columns
-                found.update(self.connection.execute(query, chunk).fetchall())
+                query = f"SELECT id, {columns} FROM {table} WHERE id IN ({marks})"  # noqa: S608 - fixed names
+                found.update((row[0], row[1:]) for row in self.connection.execute(query, chunk))
         except sqlite3.Error:
             return None
         return found if len(found) == len(wanted) else None
@@ -175,11 +214,19 @@ def _newest(connection: sqlite3.Connection) -> Newest | None:
     versions = dict(connection.execute("SELECT key, value FROM meta WHERE key IN ('schema_version', 'codec_version')"))
     if versions != {"schema_version": str(SCHEMA_VERSION), "codec_version": str(CODEC_VERSION)}:
         return None
-    row = connection.execute("SELECT updated, members FROM releases ORDER BY seq DESC LIMIT 1").fetchone()
+    # As Reader.releases and Reader._members read them, so that SQLite walks the pages the full path
+    # does (and a damaged one is its to name): every release's row to ``kind``, its last column read
+    # there; then the newest's members, by date and sha256.
+    releases = connection.execute("SELECT updated, sha256, kind FROM releases ORDER BY seq").fetchall()
+    if not releases:
+        return None
+    updated, sha256, _ = releases[-1]
+    row = connection.execute(
+        "SELECT members FROM releases WHERE updated = ? AND sha256 = ? ORDER BY seq DESC LIMIT 1", (updated, sha256)
+    ).fetchone()
     if row is None:
         return None
-    updated, members = row
-    return Newest(connection, str(updated), unpack_ids(members))
+    return Newest(connection, str(updated), unpack_ids(row[0]))
 
 
 def _read_only_uri(path: str) -> str:
