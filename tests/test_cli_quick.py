@@ -381,7 +381,8 @@ class TestLeftToTheFullPath:
 
     @staticmethod
     def _assert_left_as_corrupt(folder):
-        for words in (["show", "2304"], ["show", "ssh", "--json"], ["search", "kerberos"], ["show", "6000-6063"]):
+        shown = (["show", "2304"], ["show", "ssh", "--json"], ["search", "kerberos"], ["show", "6000-6063"])
+        for words in (*shown, ["history", "2304"], ["history", "http", "--json"]):
             argv = [*words, "--data-dir", str(folder)]
             assert _quick_answer(argv) is None, words
             code, out, err = _full_answer(argv)

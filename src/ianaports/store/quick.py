@@ -139,6 +139,10 @@ class Newest:
         except (zlib.error, UnicodeDecodeError, TypeError):
             return None
 
+    def people_read(self, record_ids: Sequence[int]) -> bool:
+        """True when the people rows of *record_ids* read as the full path reads them (see :meth:`_people_read`)."""
+        return self._people_read(record_ids)
+
     def _decodable(self, record_ids: list[int] | None) -> list[int] | None:
         """*record_ids*, once the rows the full path decodes for them read (see :meth:`_people_read`); else None."""
         return record_ids if record_ids is not None and self._people_read(record_ids) else None
