@@ -498,6 +498,7 @@ _QUICK_MODULES = {
     "ianaports.store.quick",
     "ianaports.store.search",
     "ianaports.store.versions",
+    "ianaports.store.where",
     # the quick history, tested in tests/test_cli_quick_history.py
     "ianaports._history_rule",
     "ianaports.render.stored_history",

@@ -3,7 +3,8 @@
 Every fact about disk lives in this package: :mod:`.layout` (where the folder
 is and what it holds), :mod:`.archive` (the raw releases), :mod:`.codec` (the
 private record format), :mod:`.schema` (the index's tables), :mod:`.write`
-(indexing a release), :mod:`.search` (the search index), :mod:`.view` (lookups by SQL), :mod:`.check`
+(indexing a release), :mod:`.search` (the search index), :mod:`.where` (the one
+record selection every lookup asks), :mod:`.view` (lookups by SQL), :mod:`.check`
 (integrity checks) and :mod:`.legacy` (converting an ianaports 0.1 store).
 :class:`Store` is built in layers, lowest first: :mod:`.connection`,
 :mod:`.reader`, :mod:`.writer` and :mod:`.maintenance`, put together in

@@ -30,6 +30,7 @@ from . import search
 from .layout import DB_NAME
 from .members import unpack_ids
 from .versions import CODEC_VERSION, SCHEMA_VERSION
+from .where import records_where
 
 TYPE_CHECKING = False  # typing itself imports re, which a quick answer does without
 if TYPE_CHECKING:
@@ -61,19 +62,16 @@ class Newest:
 
         A port is the span of one port, as ``ReleaseView.lookup`` asks for it.
         """
-        query = "SELECT id FROM records WHERE port_start <= ? AND port_end >= ?"
-        parameters: list[object] = [end, start]
-        if protocol is not None:
-            query += " AND protocol = ?"
-            parameters.append(protocol)
-        return self._decodable(self._ids(query, parameters))
+        where, parameters = records_where(span=(start, end), protocol=protocol)
+        return self._decodable(self._ids(f"SELECT id FROM records WHERE {where}", parameters))  # noqa: S608 - fixed clauses
 
     def name(self, name: str, protocol: str | None) -> list[int] | None:
         """The records named *name* (case-insensitive) on *protocol*, when given, as ``ReleaseView.service``.
 
         Like it, it reads every record of the name, then keeps those on *protocol*.
         """
-        found = self._decodable(self._ids("SELECT id FROM records WHERE name_lower = ?", [name.strip().lower()]))
+        where, parameters = records_where(name=name)
+        found = self._decodable(self._ids(f"SELECT id FROM records WHERE {where}", parameters))  # noqa: S608 - fixed clauses
         return found if protocol is None else self._on(found, protocol)
 
     def _ids(self, query: str, parameters: list[object]) -> list[int] | None:

@@ -27,6 +27,7 @@ import zlib
 from ianaports import _history_rule
 
 from .members import unpack_ids
+from .where import records_where
 
 TYPE_CHECKING = False  # typing itself imports re, which a quick answer does without
 if TYPE_CHECKING:
@@ -147,18 +148,8 @@ def _history(
     from ianaports.render.stored_history import decompress_form, read_history_form  # noqa: PLC0415 - after the index answered
 
     releases = connection.execute("SELECT seq, updated, epoch FROM releases ORDER BY seq").fetchall()
-    clauses: list[str] = []
-    parameters: list[object] = []
-    if port is not None:
-        clauses.append("port_start <= ? AND port_end >= ?")
-        parameters += [port, port]
-    if name is not None:
-        clauses.append("name_lower = ?")
-        parameters.append(name.strip().lower())
-    if protocol is not None:
-        clauses.append("protocol = ?")
-        parameters.append(protocol)
-    query = f"SELECT id, name, name_lower, protocol, port_start, port_end FROM records WHERE {' AND '.join(clauses)}"  # noqa: S608 - fixed clauses
+    where, parameters = records_where(span=None if port is None else (port, port), name=name, protocol=protocol)
+    query = f"SELECT id, name, name_lower, protocol, port_start, port_end FROM records WHERE {where}"  # noqa: S608 - fixed clauses
     rows = {row[0]: row[1:] for row in connection.execute(query, parameters)}
     if not releases or not rows:
         return None

@@ -19,6 +19,7 @@ from ianaports.model import PORT_MAX, PortRange, Protocol, ServiceRecord
 from . import codec, search
 from .connection import REBUILD_HINT, IndexConnection
 from .quick_history import in_file_order, present_by_release
+from .where import records_where
 from .write import chunks, unpack_ids
 
 if TYPE_CHECKING:
@@ -273,22 +274,14 @@ class Reader(IndexConnection):
     def _candidates(
         self, *, port: int | None = None, span: PortRange | None = None, name: str | None = None, protocol: str | None
     ) -> list[int]:
-        clauses: list[str] = []
-        parameters: list[object] = []
         if port is not None:
             span = PortRange(port, port)
-        if span is not None:
-            clauses.append("port_start <= ? AND port_end >= ?")
-            parameters += [span.end, span.start]
-        if name is not None:
-            clauses.append("name_lower = ?")
-            parameters.append(name.strip().lower())
-        if protocol is not None:
-            clauses.append("protocol = ?")
-            parameters.append(protocol)
-        if not clauses:
+        where, parameters = records_where(
+            span=None if span is None else (span.start, span.end), name=name, protocol=protocol
+        )
+        if not where:
             raise InvalidArgumentError("name a port, a span or a name")
-        query = f"SELECT id FROM records WHERE {' AND '.join(clauses)}"  # noqa: S608 - fixed clauses, values bound
+        query = f"SELECT id FROM records WHERE {where}"  # noqa: S608 - fixed clauses, values bound
         with self._query() as connection:
             return [row[0] for row in connection.execute(query, parameters)]
 
