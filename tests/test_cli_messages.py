@@ -92,6 +92,27 @@ class TestOutput:
         assert done.stderr == "ianaports: cannot write the output: No space left on device\n"
 
 
+    @pytest.mark.parametrize("path", ["quick", "full"])
+    def test_closed_stdout(self, tmp_path, path):
+        """ianaports show smtp >&- (Python's sys.stdout is None): one line, exit 73, on both paths; sync --quiet still 0."""
+        store = ["--data-dir", str(tmp_path / "store")]
+        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        if path == "full":
+            env["_IANAPORTS_FULL_PATH"] = "1"
+
+        def closed(*argv: str) -> subprocess.CompletedProcess[str]:
+            command = [sys.executable, "-m", "ianaports", *argv]
+            return subprocess.run(
+                ["sh", "-c", '"$@" >&-', "sh", *command], capture_output=True, text=True, check=False, env=env
+            )
+
+        synced = closed("sync", "--source", SMALL, "--quiet", *store)
+        assert (synced.returncode, synced.stderr) == (EXIT_OK, "")
+        done = closed("show", "smtp", *store)
+        assert done.returncode == EXIT_OUTPUT
+        assert done.stderr == "ianaports: cannot write the output: standard output is closed\n"
+
+
 class TestInterrupted:
     def test_ctrl_c(self, monkeypatch):
         """Ctrl-C is one line and exit 130, and the exit-code table lists 130 and 73."""

@@ -62,7 +62,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ._basics import OUTPUT_ERRNOS, Output, Terminated, sigterm_unwinds, silence_stdout
+from ._basics import OUTPUT_ERRNOS, Output, Terminated, sigterm_unwinds, silence_stdout, standard_stream
 from ._commands import COMMANDS as _COMMANDS  # noqa: F401 - the list of commands, as before
 from ._exit import (
     EXIT_CACHE,
@@ -122,7 +122,10 @@ def __getattr__(name: str) -> object:
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run the command line; return the exit code instead of exiting."""
-    out = Output(stdout or sys.stdout, stderr or sys.stderr)
+    out = Output(
+        stdout or standard_stream(sys.stdout, "output"),
+        stderr or standard_stream(sys.stderr, "error", swallow=True),
+    )
     arguments = list(sys.argv[1:] if argv is None else argv)
     with sigterm_unwinds():
         code = _quick_answer(arguments, out)

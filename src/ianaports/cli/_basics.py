@@ -22,18 +22,60 @@ if TYPE_CHECKING:
 __all__ = [
     "OUTPUT_ERRNOS",
     "PROTOCOL_CHOICES",
+    "ClosedStream",
     "Output",
     "Terminated",
     "is_terminal",
     "sigterm_unwinds",
     "silence_stdout",
+    "standard_stream",
 ]
 
 #: The transport protocols --protocol and a ``PORT/PROTOCOL`` query accept.
 PROTOCOL_CHOICES = ("tcp", "udp", "sctp", "dccp")
 
-#: A write that fails for want of room: a full disk or quota, a file too large, a device error.
-OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+#: A write that fails for want of room (a full disk or quota, a file too large), a device error,
+#: or a stream the shell closed (``>&-``, see :class:`ClosedStream`).
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF})
+
+
+class ClosedStream:
+    """Stands in for a standard stream the shell closed (``2304 >&-``), which Python sets to None.
+
+    Without it the first write is an AttributeError, an "internal error" (exit 70);
+    with it, writing results is the output error (exit 73) a full disk gets, and a
+    command with nothing to print (``sync --quiet``) runs as usual.  A closed stderr
+    swallows messages: there is nowhere left to say them.
+    """
+
+    def __init__(self, name: str, *, swallow: bool = False) -> None:
+        self.name = name
+        self.swallow = swallow
+
+    def write(self, text: str) -> int:
+        """Fail as a write to a closed descriptor does, or drop *text* when swallowing."""
+        if self.swallow:
+            return len(text)
+        raise OSError(errno.EBADF, f"standard {self.name} is closed")
+
+    def flush(self) -> None:
+        """Nothing is buffered."""
+
+    def isatty(self) -> bool:
+        """A closed stream is no terminal."""
+        return False
+
+    @property
+    def buffer(self) -> ClosedStream:
+        """The binary side, for commands that write bytes (export): closed alike."""
+        return self
+
+
+def standard_stream(stream: TextIO | None, name: str, *, swallow: bool = False) -> TextIO:
+    """*stream* (``sys.stdout``, ``sys.stderr``), or a :class:`ClosedStream` where the shell closed it."""
+    if stream is not None:
+        return stream
+    return ClosedStream(name, swallow=swallow)  # type: ignore[return-value]  # has the calls a command makes
 
 
 class Output:
