@@ -94,7 +94,7 @@ class TestOutput:
 
     @pytest.mark.parametrize("path", ["quick", "full"])
     def test_closed_stdout(self, tmp_path, path):
-        """ianaports show smtp >&- (Python's sys.stdout is None): one line, exit 73, on both paths; sync --quiet still 0."""
+        """show smtp >&- (sys.stdout is None): one line and exit 73 on both paths; sync --quiet still exits 0."""
         store = ["--data-dir", str(tmp_path / "store")]
         env = {**os.environ, "PYTHONWARNINGS": "ignore"}
         if path == "full":

@@ -124,10 +124,14 @@ def store_and_release(request, real_cache, oldest_store):
 
 
 def _ports(registry) -> list[int]:
-    """A stride through the ports (closer below 1100), and the ends and middle of one span in four."""
-    chosen = set(range(0, 1100, 4)) | set(range(1100, 65536, 467)) | {1, 53, 80, 443, 1023, 1024, 49151, 49152, 65535}
+    """A stride through the ports (closer below 1100), and the ends and middle of one span in eight.
+
+    About 260 ports a release: the same rules answer every port, so a wider stride
+    mostly costs suite time (each is asked of both paths).
+    """
+    chosen = set(range(0, 1100, 8)) | set(range(1100, 65536, 937)) | {1, 53, 80, 443, 1023, 1024, 49151, 49152, 65535}
     spans = [record.ports for record in registry.records if record.ports is not None and not record.ports.is_single]
-    for span in spans[::4]:
+    for span in spans[::8]:
         chosen.update((span.start, span.end, (span.start + span.end) // 2))
     return sorted(chosen)
 
@@ -142,12 +146,12 @@ class TestShowPort:
             quick = _compare(["show", str(port), "--data-dir", str(folder)])
             assert quick == found, port  # found: answered quickly; not found: the full path says so
             answered += quick
-        assert answered > 300
+        assert answered > 150
 
     def test_json_and_protocol(self, store_and_release):
         """--json and -p/--protocol (any case, before or after the port) print the full path's document."""
         folder, registry = store_and_release
-        for port in _ports(registry)[::9]:
+        for port in _ports(registry)[::5]:
             for protocol, options in (
                 (None, ["--json"]),
                 ("udp", ["-p", "udp"]),
@@ -201,7 +205,7 @@ class TestShowName:
         folder, registry = store_and_release
         names = sorted({record.name for record in registry.records if record.name})
         answered = 0
-        for name in names[::50] + [name for name in names if "/" in name or not name.isascii()]:
+        for name in names[::100] + [name for name in names if "/" in name or not name.isascii()]:
             for query in (name, name.upper(), name.lower()):
                 quick = _compare(["show", query, "--data-dir", str(folder)])
                 if "/" in name:
@@ -211,7 +215,7 @@ class TestShowName:
                     answered += 1
             assert _compare(["show", name, "--json", "--data-dir", str(folder)]) == ("/" not in name)
             _compare(["show", name, "-p", "udp", "--data-dir", str(folder)])
-        assert answered > 250
+        assert answered > 120
 
     def test_names_differing_in_case(self, tmp_path):
         """Names written in two cases (rep and REP, as in fixtures/diff-new.xml) answer with every record of both."""
