@@ -91,7 +91,6 @@ class TestOutput:
         assert done.returncode == EXIT_OUTPUT
         assert done.stderr == "ianaports: cannot write the output: No space left on device\n"
 
-
     @pytest.mark.parametrize("path", ["quick", "full"])
     def test_closed_stdout(self, tmp_path, path):
         """show smtp >&- (sys.stdout is None): one line and exit 73 on both paths; sync --quiet still exits 0."""
