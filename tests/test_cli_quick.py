@@ -551,6 +551,9 @@ def test_a_quick_process_imports_little(real_cache, argv, entry):
     assert "sqlite3" in imported
     assert sorted(name for name in imported if name.startswith("ianaports") and name not in _QUICK_MODULES) == []
     assert sorted(imported & _NEVER) == []
+    # signal's enums and contextlib are about 3 ms of a quick answer (``_basics`` uses _signal and a class);
+    # ``-m`` brings contextlib in itself, through runpy.
+    assert sorted(imported & {"enum", "signal", *(["contextlib"] if entry == "script" else [])}) == []
 
 
 def test_ranking_without_re_is_the_regex_rule():
