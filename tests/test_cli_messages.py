@@ -6,14 +6,17 @@ import errno
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from cli_helpers import run
-from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, lookup, main
+from ianaports.cli import EXIT_CACHE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, _basics, lookup, main
+from ianaports.cli._basics import Terminated, sigterm_unwinds
 from ianaports.cli._exit import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OUTPUT
 from realdata import FIXTURES, require_real
 
@@ -123,6 +126,28 @@ class TestInterrupted:
         assert run("show", "smtp", "--file", SMALL) == (EXIT_INTERRUPTED, "", "ianaports: interrupted\n")
         assert "130 interrupted (Ctrl-C)" in EXIT_CODES_HELP
         assert "73 output error" in EXIT_CODES_HELP
+
+
+class TestSigtermUnwinds:
+    """SIGTERM raises Terminated inside the block (so cleanups run) and the previous handler is back after it."""
+
+    def test_raises_then_restores(self):
+        if threading.current_thread() is not threading.main_thread():
+            pytest.skip("signal handlers are set from the main thread only")
+        before = signal.getsignal(signal.SIGTERM)
+        with sigterm_unwinds():
+            assert signal.getsignal(signal.SIGTERM) is not before
+            with pytest.raises(Terminated):
+                signal.raise_signal(signal.SIGTERM)
+        assert signal.getsignal(signal.SIGTERM) == before
+
+    def test_a_handler_python_did_not_set_comes_back_as_the_default(self, monkeypatch):
+        """signal() answers None for a handler set outside Python: the block restores SIG_DFL, not a TypeError."""
+        calls = []
+        monkeypatch.setattr(_basics.signals, "signal", lambda number, handler: calls.append(handler))
+        with sigterm_unwinds():
+            pass
+        assert calls[1:] == [_basics.signals.SIG_DFL]
 
 
 class TestSearch:

@@ -45,7 +45,7 @@ OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, e
 
 
 class ClosedStream:
-    """Stands in for a standard stream the shell closed (``2304 >&-``), which Python sets to None.
+    """Stands in for a standard stream the shell closed (``show 2304 >&-``), which Python sets to None.
 
     Without it the first write is an AttributeError, an "internal error" (exit 70);
     with it, writing results is the output error (exit 73) a full disk gets, and a
@@ -153,7 +153,8 @@ class sigterm_unwinds:  # noqa: N801 - used as the function it was: with sigterm
 
     def __exit__(self, *exc_info: object) -> None:
         if self.installed:
-            signals.signal(signals.SIGTERM, self.previous)
+            # None: the handler was not set from Python (an embedding program); the default is what it had.
+            signals.signal(signals.SIGTERM, signals.SIG_DFL if self.previous is None else self.previous)
             self.installed = False
 
 
