@@ -126,8 +126,8 @@ def store_and_release(request, real_cache, oldest_store):
 def _ports(registry) -> list[int]:
     """A stride through the ports (closer below 1100), and the ends and middle of one span in eight.
 
-    About 260 ports a release: the same rules answer every port, so a wider stride
-    mostly costs suite time (each is asked of both paths).
+    About 470 ports a release (450 of them answered): the same rules answer every
+    port, so a wider stride mostly costs suite time (each is asked of both paths).
     """
     chosen = set(range(0, 1100, 8)) | set(range(1100, 65536, 937)) | {1, 53, 80, 443, 1023, 1024, 49151, 49152, 65535}
     spans = [record.ports for record in registry.records if record.ports is not None and not record.ports.is_single]
@@ -146,7 +146,7 @@ class TestShowPort:
             quick = _compare(["show", str(port), "--data-dir", str(folder)])
             assert quick == found, port  # found: answered quickly; not found: the full path says so
             answered += quick
-        assert answered > 150
+        assert answered > 400
 
     def test_json_and_protocol(self, store_and_release):
         """--json and -p/--protocol (any case, before or after the port) print the full path's document."""
@@ -215,7 +215,7 @@ class TestShowName:
                     answered += 1
             assert _compare(["show", name, "--json", "--data-dir", str(folder)]) == ("/" not in name)
             _compare(["show", name, "-p", "udp", "--data-dir", str(folder)])
-        assert answered > 120
+        assert answered > 200
 
     def test_names_differing_in_case(self, tmp_path):
         """Names written in two cases (rep and REP, as in fixtures/diff-new.xml) answer with every record of both."""
