@@ -499,6 +499,7 @@ _QUICK_MODULES = {
     "ianaports.store",
     "ianaports.store.layout",
     "ianaports.store.members",
+    "ianaports.store._sqlite",
     "ianaports.store.quick",
     "ianaports.store.search",
     "ianaports.store.versions",
@@ -527,7 +528,7 @@ _ENTRY_POINTS = {"-m": ["-m", "ianaports"], "script": ["-c", "from ianaports.cli
     ],
 )
 def test_a_quick_process_imports_little(real_cache, argv, entry):
-    """``python -m ianaports show 2304`` loads sqlite3 and the quick modules: no attrs, model, argparse, json, re.
+    """``python -m ianaports show 2304`` loads _sqlite3 and the quick modules: no attrs, model, argparse, json, re.
 
     The console script (``ianaports.cli:run``) takes the same path.
     """
@@ -548,12 +549,17 @@ def test_a_quick_process_imports_little(real_cache, argv, entry):
     )
     assert result.stdout
     imported = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if line.count("|") == 2}
-    assert "sqlite3" in imported
+    assert "_sqlite3" in imported
     assert sorted(name for name in imported if name.startswith("ianaports") and name not in _QUICK_MODULES) == []
     assert sorted(imported & _NEVER) == []
     # signal's enums and contextlib are about 3 ms of a quick answer (``_basics`` uses _signal and a class);
     # ``-m`` brings contextlib in itself, through runpy.
     assert sorted(imported & {"enum", "signal", *(["contextlib"] if entry == "script" else [])}) == []
+    # The sqlite3 package's dbapi2 imports datetime for date adapters the quick path never uses (``store._sqlite``);
+    # the lazy packages (store, render) import importlib, and with it warnings, only on a lazy name's first use
+    # (``-m`` imports importlib itself, through runpy).
+    lazy = ["importlib", "warnings"] if entry == "script" else []
+    assert sorted(imported & {"sqlite3", "sqlite3.dbapi2", "datetime", *lazy}) == []
 
 
 def test_ranking_without_re_is_the_regex_rule():

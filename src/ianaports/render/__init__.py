@@ -11,8 +11,6 @@ The names below are re-exported for the callers that read and write records.
 
 from __future__ import annotations
 
-import importlib
-
 TYPE_CHECKING = False  # typing itself imports re, which the quick read path (render.stored, .text) does without
 if TYPE_CHECKING:
     from typing import Any
@@ -71,6 +69,8 @@ def __getattr__(name: str) -> Any:  # noqa: ANN401 - returns whatever the lazy n
     if module_name is None:
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
+    import importlib  # noqa: PLC0415 - on use: the quick path reaches its modules directly, without it
+
     value = getattr(importlib.import_module(module_name, __name__), name)
     globals()[name] = value
     return value

@@ -18,8 +18,6 @@ from its module on first use, so a quick answer pays only for what it reads.
 
 from __future__ import annotations
 
-import importlib
-
 TYPE_CHECKING = False  # typing itself imports re, which the quick read path (:mod:`.quick`) does without
 if TYPE_CHECKING:
     from .archive import ARCHIVE_FORMAT, REMOVALS_NAME, Removal
@@ -93,6 +91,8 @@ def __getattr__(name: str) -> object:
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
     module_name, _, attribute = where.partition(":")
+    import importlib  # noqa: PLC0415 - on use: the quick path reaches its modules directly, without it
+
     value = getattr(importlib.import_module(module_name, __name__), attribute or name)
     globals()[name] = value
     return value

@@ -21,12 +21,12 @@ error, a search the FTS5 index cannot answer.  It never writes and never raises 
 from __future__ import annotations
 
 import os
-import sqlite3
 import zlib
 
 from ianaports._ranking import search_tier
 
 from . import search
+from ._sqlite import sqlite3
 from .layout import DB_NAME
 from .members import unpack_ids
 from .versions import CODEC_VERSION, SCHEMA_VERSION

@@ -21,11 +21,11 @@ to the full path.
 
 from __future__ import annotations
 
-import sqlite3
 import zlib
 
 from ianaports import _history_rule
 
+from ._sqlite import sqlite3
 from .members import unpack_ids
 from .where import records_where
 

@@ -18,7 +18,7 @@ three characters or with non-ASCII text.
 
 from __future__ import annotations
 
-import sqlite3
+from ._sqlite import sqlite3
 
 TYPE_CHECKING = False  # typing itself imports re, which the quick read path (.quick) does without
 if TYPE_CHECKING:
