@@ -78,19 +78,13 @@ def candidates(connection: sqlite3.Connection, needle: str) -> list[tuple[int, s
         # name and description; or the flag of a record with non-ASCII text.
         phrase = '"' + needle.replace('"', '""') + '"'
         query = f"{{name description}} : {phrase} OR flag : {_FLAG}"
-        ids = [
-            row[0]
-            for row in connection.execute(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?", (query,))  # noqa: S608
-        ]
+        # The rows in the same statement: a second query over the ids cost a third of a broad search.
+        return connection.execute(
+            f"SELECT id, name, description FROM records WHERE id IN "  # noqa: S608
+            f"(SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?)",
+            (query,),
+        ).fetchall()
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc) or "no such module" in str(exc):
             return None
         raise
-    found: list[tuple[int, str | None, str]] = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        found.extend(
-            connection.execute(f"SELECT id, name, description FROM records WHERE id IN ({marks})", chunk)  # noqa: S608
-        )
-    return found
