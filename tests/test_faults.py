@@ -648,6 +648,24 @@ class TestReadOnlyCache:
                 assert len(ianaports.load(max_age=3600)) == 40
         assert_untouched(good_cache, before)
 
+    @pytest.mark.parametrize(
+        "argv", [["show", "svc7"], ["show", "svc7", "--json"], ["search", "svc"], ["history", "svc7"]]
+    )
+    def test_the_quick_path_answers_as_the_full_one(self, good_cache, monkeypatch, argv):
+        """A read-only store with no WAL pages is read by the quick path too (immutable=1), printing the same bytes."""
+        from ianaports.store import quick  # noqa: PLC0415 - the quick path's store side, asked directly
+
+        before = fingerprint(good_cache)
+        with read_only(good_cache):
+            newest = quick.open_newest(str(good_cache))
+            assert newest is not None  # None would mean the full path answers: slower, and this test proves nothing
+            newest.close()
+            answered = run(*argv)
+            monkeypatch.setenv(cli.FULL_PATH_ENV, "1")
+            assert run(*argv) == answered
+            assert answered[0] == cli.EXIT_OK
+        assert_untouched(good_cache, before)
+
 
 class TestFullDisk:
     def test_download_into_a_full_disk(self, tiny_disk, server, sleeps):

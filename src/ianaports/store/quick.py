@@ -14,7 +14,9 @@ same file order, the same search ranking) and reads their ``text_row`` and
 Anything out of the ordinary is None, for the caller to leave to the full
 path: no index file, an index of another version (the full path rebuilds it),
 an empty store (the full path syncs or reads the data package), any SQLite
-error, a search the FTS5 index cannot answer.  It never writes and never raises :class:`sqlite3.Error` past
+error, a search the FTS5 index cannot answer.  A read-only folder is read as
+the full path reads it: ``immutable=1`` when ``mode=ro`` cannot open the file
+and no WAL file holds pages.  It never writes and never raises :class:`sqlite3.Error` past
 :func:`open_newest` and the methods below (they return None instead).
 """
 
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = ["Newest", "open_newest"]
+
+#: SQLite's result code for a file it cannot open (sqlite3.h).
+_SQLITE_CANTOPEN = 14
 
 
 class Newest:
@@ -197,19 +202,48 @@ def open_newest(folder: str) -> Newest | None:
     path = os.path.join(os.path.abspath(folder), DB_NAME)  # noqa: PTH118, PTH100
     if not os.path.isfile(path):  # noqa: PTH113
         return None
+    for mode in _read_modes(path):
+        try:
+            connection = sqlite3.connect(_read_only_uri(path, mode), uri=True, isolation_level=None)
+        except sqlite3.Error:
+            return None
+        try:
+            # One read transaction: a rebuild committing meanwhile (it renumbers records) cannot mix two states.
+            connection.execute("BEGIN")
+            newest = _newest(connection)
+        except sqlite3.Error as exc:
+            connection.close()
+            if _cannot_open(exc):
+                continue
+            return None
+        except (zlib.error, ValueError, TypeError):
+            newest = None
+        if newest is None:
+            connection.close()
+        return newest
+    return None
+
+
+def _read_modes(path: str) -> list[str]:
+    """How to open *path* read-only, in turn, as the full path does (:mod:`.connection`).
+
+    A read-only folder cannot hold WAL's ``-shm`` file, so ``mode=ro`` fails
+    at the first read there; ``immutable=1`` reads without it, and is safe
+    only when no WAL file holds pages the main file lacks.
+    """
     try:
-        connection = sqlite3.connect(_read_only_uri(path), uri=True, isolation_level=None)
-    except sqlite3.Error:
-        return None
-    try:
-        # One read transaction: a rebuild committing meanwhile (it renumbers records) cannot mix two states.
-        connection.execute("BEGIN")
-        newest = _newest(connection)
-    except (sqlite3.Error, zlib.error, ValueError, TypeError):
-        newest = None
-    if newest is None:
-        connection.close()
-    return newest
+        wal_size = os.stat(path + "-wal").st_size  # noqa: PTH116 - os, not pathlib, on the quick path
+    except FileNotFoundError:
+        wal_size = 0
+    except OSError:
+        wal_size = -1
+    return ["mode=ro", "immutable=1"] if wal_size == 0 else ["mode=ro"]
+
+
+def _cannot_open(error: sqlite3.Error) -> bool:
+    """True for SQLITE_CANTOPEN, what a WAL database in a read-only folder answers to ``mode=ro``."""
+    # Python 3.10's exceptions carry no code: the quick path then leaves such a store to the full path.
+    return getattr(error, "sqlite_errorcode", None) == _SQLITE_CANTOPEN
 
 
 def _newest(connection: sqlite3.Connection) -> Newest | None:
@@ -231,7 +265,7 @@ def _newest(connection: sqlite3.Connection) -> Newest | None:
     return Newest(connection, str(updated), unpack_ids(row[0]))
 
 
-def _read_only_uri(path: str) -> str:
-    """An SQLite URI opening *path* read-only (the characters a URI reserves escaped)."""
+def _read_only_uri(path: str, mode: str = "mode=ro") -> str:
+    """An SQLite URI opening *path* read-only with *mode* (the characters a URI reserves escaped)."""
     escaped = path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
-    return f"file:{escaped}?mode=ro"
+    return f"file:{escaped}?{mode}"
