@@ -106,6 +106,17 @@ class TestLiteralText:
             assert [name for _, name, _ in found or []] == ["literal-one", "accent"]  # accent: flagged non-ASCII
             assert [record.name for record in store.view("latest").search("reilly")] == ["literal-one"]
 
+    def test_index_is_one_segment_after_each_release(self, tmp_path):
+        """Each fill merges the index into one FTS5 segment: a query reads every segment, one per fill otherwise."""
+        with _store(tmp_path, registry_xml()) as store:
+            for number, date in enumerate(["2025-12-20", "2025-12-27", "2026-01-03"]):
+                (tmp_path / "r2.xml").write_bytes(registry_xml(date, 20 + number, extra=LITERAL))
+                ianaports.sync(tmp_path / "r2.xml", cache_dir=store.path)
+                with store._query() as connection:
+                    segments = connection.execute(f"SELECT count(DISTINCT segid) FROM {search.SEARCH_TABLE}_idx")
+                    assert segments.fetchone()[0] == 1
+            assert [record.name for record in store.view("latest").search("reilly")] == ["literal-one"]
+
     def test_store_without_the_index_is_scanned(self, tmp_path):
         """A store whose index lacks the table (written before it existed) still answers, by a scan."""
         with _store(tmp_path, registry_xml(extra=LITERAL)) as store:
