@@ -560,6 +560,8 @@ def test_a_quick_process_imports_little(real_cache, argv, entry):
     # (``-m`` imports importlib itself, through runpy).
     lazy = ["importlib", "warnings"] if entry == "script" else []
     assert sorted(imported & {"sqlite3", "sqlite3.dbapi2", "datetime", *lazy}) == []
+    if argv[0] != "search":  # the search index and ranking are imported by a search only
+        assert sorted(imported & {"ianaports.store.search", "ianaports._ranking"}) == []
 
 
 def test_ranking_without_re_is_the_regex_rule():
