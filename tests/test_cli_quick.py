@@ -358,6 +358,16 @@ class TestLeftToTheFullPath:
         )
         self._assert_left_as_corrupt(folder)
 
+    def test_damage_to_the_release_epochs_is_its_to_name(self, real_cache, tmp_path):
+        """history's full path reads the epochs through the releases_epoch index (Reader._epochs): damage is exit 4."""
+        folder = _damaged_copy(real_cache, tmp_path, "SELECT rootpage FROM sqlite_master WHERE name = 'releases_epoch'")
+        for words in (["history", "2304"], ["history", "http", "--json"]):
+            argv = [*words, "--data-dir", str(folder)]
+            assert _quick_answer(argv) is None, words
+            code, out, err = _full_answer(argv)
+            assert (code, out) == (cli.EXIT_CACHE, ""), words
+            assert "is corrupt" in err
+
     def test_records_it_does_not_print_are_read_as_the_full_path_reads_them(self, real_cache, tmp_path):
         """A damaged record the full path decodes but does not print (past --limit, on another protocol) is exit 4 too.
 

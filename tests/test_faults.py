@@ -666,6 +666,21 @@ class TestReadOnlyCache:
             assert answered[0] == cli.EXIT_OK
         assert_untouched(good_cache, before)
 
+    @pytest.mark.parametrize(
+        ("error", "cannot_open"),
+        [
+            (sqlite3.OperationalError("unable to open database file"), True),
+            (sqlite3.OperationalError("disk I/O error"), False),
+            (sqlite3.DatabaseError("file is not a database"), False),
+        ],
+    )
+    def test_the_quick_path_reads_cantopen_without_its_code(self, error, cannot_open):
+        """Python 3.10's errors carry no sqlite_errorcode: SQLITE_CANTOPEN is then known by SQLite's text for it."""
+        from ianaports.store import quick  # noqa: PLC0415 - the quick path's store side, asked directly
+
+        assert getattr(error, "sqlite_errorcode", None) is None
+        assert quick._cannot_open(error) is cannot_open
+
 
 class TestFullDisk:
     def test_download_into_a_full_disk(self, tiny_disk, server, sleeps):

@@ -40,6 +40,7 @@ __all__ = ["Newest", "open_newest"]
 
 #: SQLite's result code for a file it cannot open (sqlite3.h).
 _SQLITE_CANTOPEN = 14
+_CANTOPEN_TEXT = "unable to open database file"
 
 
 class Newest:
@@ -244,8 +245,11 @@ def _read_modes(path: str) -> list[str]:
 
 def _cannot_open(error: sqlite3.Error) -> bool:
     """True for SQLITE_CANTOPEN, what a WAL database in a read-only folder answers to ``mode=ro``."""
-    # Python 3.10's exceptions carry no code: the quick path then leaves such a store to the full path.
-    return getattr(error, "sqlite_errorcode", None) == _SQLITE_CANTOPEN
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:
+        # Python 3.10's exceptions carry no code, only SQLite's own text for it (sqlite3_errstr).
+        return str(error) == _CANTOPEN_TEXT
+    return bool(code == _SQLITE_CANTOPEN)
 
 
 def _newest(connection: sqlite3.Connection) -> Newest | None:

@@ -147,7 +147,10 @@ def _history(
 ) -> QuickHistory | None:
     from ianaports.render.stored_history import decompress_form, read_history_form  # noqa: PLC0415 - after the index answered
 
-    releases = connection.execute("SELECT seq, updated, epoch FROM releases ORDER BY seq").fetchall()
+    releases = connection.execute("SELECT seq, updated FROM releases ORDER BY seq").fetchall()
+    # Reader._epochs' own statement, which SQLite answers from the releases_epoch index: damage there is the
+    # full path's to name, so the quick path must walk the same pages.
+    epochs = dict(connection.execute("SELECT seq, epoch FROM releases").fetchall())
     where, parameters = records_where(span=None if port is None else (port, port), name=name, protocol=protocol)
     query = f"SELECT id, name, name_lower, protocol, port_start, port_end FROM records WHERE {where}"  # noqa: S608 - fixed clauses
     rows = {row[0]: row[1:] for row in connection.execute(query, parameters)}
@@ -176,11 +179,12 @@ def _history(
         record_id: (None if not row[0] or row[3] is None else identities[record_id][1:], forms[record_id].people)
         for record_id, row in rows.items()
     }
-    present = present_by_release([seq for seq, _, _ in releases], runs)
+    present = present_by_release([seq for seq, _ in releases], runs)
     versions: list[str] = []
     events: list[QuickEvent] = []
     previous: tuple[int, ...] = ()
-    for seq, updated, epoch in releases:
+    for seq, updated in releases:
+        epoch = epochs[seq]
 
         def members(seq: int = seq) -> Sequence[int]:
             return _members(connection, seq)
