@@ -6,6 +6,7 @@ import errno
 import hashlib
 import json
 import os
+import pathlib
 import sqlite3
 import subprocess
 import sys
@@ -342,7 +343,10 @@ class TestUnreadableFolder:
     @pytest.mark.parametrize("argv", READERS, ids=" ".join)
     def test_eacces_inside_the_store_is_exit_4(self, two_releases, monkeypatch, argv):
         """EACCES on what the store holds (a folder of mode 000) is exit 4 and one line on every reader."""
-        monkeypatch.setattr(os, "stat", _refuse_inside(two_releases))
+        refused = _refuse_inside(two_releases)
+        monkeypatch.setattr(os, "stat", refused)
+        if hasattr(pathlib, "_NormalAccessor"):  # Python 3.10's Path.stat took os.stat when pathlib was imported
+            monkeypatch.setattr(pathlib._NormalAccessor, "stat", staticmethod(refused))
         code, out, err = run(*argv)
         assert (code, out) == (EXIT_CACHE, "")
         assert "Permission denied" in one_line(err)
