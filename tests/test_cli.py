@@ -655,6 +655,16 @@ class TestStartup:
         )
         assert result.stdout.splitlines()[-1] == "[]"
 
+    def test_model_import_compiles_no_tokenize_patterns(self):
+        """attrs reads no builtin converter's signature (inspect would compile tokenize's regexes to parse it)."""
+        code = (
+            "import sys; import ianaports.model, ianaports.registry, ianaports.changes; "
+            "tokenize = sys.modules.get('tokenize'); "
+            "print(0 if tokenize is None else tokenize._compile.cache_info().currsize)"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        assert result.stdout.strip() == "0"
+
     def test_command_lines_in_help_are_the_registered_ones(self):
         """Each command's --help line kept in cli._COMMANDS is the one its module registers, in order."""
         (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
