@@ -641,15 +641,19 @@ class TestStartup:
         assert result.stdout.splitlines()[-1] == "True []"
 
     def test_explain_imports_no_writer_code(self, real_cache):
-        """A full-path read (explain) loads neither the row writer, the archive, the file helpers nor hashlib."""
+        """A full-path read (explain) loads neither the row writer, the archive, the file helpers nor hashlib.
+
+        Nor the nmap-services parser when no file is named.
+        """
         code = (
             "import sys; from ianaports.cli import main; "
             f"main(['explain', '2304', '--data-dir', {str(real_cache)!r}]); "
             "writer = ('ianaports.store.write', 'ianaports.store.archive', 'ianaports._files', 'hashlib', "
-            "'difflib'); "
+            "'difflib', 'ianaports.nmap'); "
             "print(sorted(m for m in writer if m in sys.modules))"
         )
         env = {**os.environ, cli.FULL_PATH_ENV: "1"}
+        env.pop("IANAPORTS_NMAP_SERVICES", None)
         result = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, env=env
         )
