@@ -640,6 +640,35 @@ class TestStartup:
         )
         assert result.stdout.splitlines()[-1] == "True []"
 
+    def test_explain_imports_no_writer_code(self, real_cache):
+        """A full-path read (explain) loads neither the row writer, the archive, the file helpers nor hashlib.
+
+        Nor the nmap-services parser when no file is named.
+        """
+        code = (
+            "import sys; from ianaports.cli import main; "
+            f"main(['explain', '2304', '--data-dir', {str(real_cache)!r}]); "
+            "writer = ('ianaports.store.write', 'ianaports.store.archive', 'ianaports._files', 'hashlib', "
+            "'difflib', 'ianaports.nmap'); "
+            "print(sorted(m for m in writer if m in sys.modules))"
+        )
+        env = {**os.environ, cli.FULL_PATH_ENV: "1"}
+        env.pop("IANAPORTS_NMAP_SERVICES", None)
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, env=env
+        )
+        assert result.stdout.splitlines()[-1] == "[]"
+
+    def test_model_import_compiles_no_tokenize_patterns(self):
+        """attrs reads no builtin converter's signature (inspect would compile tokenize's regexes to parse it)."""
+        code = (
+            "import sys; import ianaports.model, ianaports.registry, ianaports.changes; "
+            "tokenize = sys.modules.get('tokenize'); "
+            "print(0 if tokenize is None else tokenize._compile.cache_info().currsize)"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        assert result.stdout.strip() == "0"
+
     def test_command_lines_in_help_are_the_registered_ones(self):
         """Each command's --help line kept in cli._COMMANDS is the one its module registers, in order."""
         (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]

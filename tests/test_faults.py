@@ -40,7 +40,6 @@ from ianaports.errors import StaleDataWarning
 from ianaports.store import LOCK_NAME, TEMP_PREFIX, Store
 from ianaports.store import connection as store_connection
 from ianaports.store import write as store_write
-from ianaports.store import writer as store_writer
 from netserver import answer
 from realdata import FIXTURES, PROJECT_ROOT
 from synthetic import registry_xml
@@ -767,7 +766,7 @@ class TestInjectedDiskFaults:
 
         before = fingerprint(good_cache)
         with monkeypatch.context() as patch:
-            patch.setattr(store_writer, "insert_release", insert_then_fail)
+            patch.setattr(store_write, "insert_release", insert_then_fail)
             says = [str(good_cache / store.DB_NAME), "disk is full"]
             assert_refused(run("sync", "--source", write_release(tmp_path, NEWER)), exit_code=cli.EXIT_CACHE, says=says)
         after = fingerprint(good_cache)

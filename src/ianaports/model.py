@@ -465,6 +465,12 @@ class PartialDate:
         return self.isoformat()
 
 
+def _tuple_of_texts(value: Iterable[str]) -> tuple[str, ...]:
+    # A typed function, not the builtin: attrs reads a builtin's signature with inspect, which
+    # compiles tokenize's regexes (about 2 ms of every command's start).
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class Person:
     """A person or organisation from the registry's ``<people>`` section."""
@@ -475,7 +481,7 @@ class Person:
     uri: str | None = None
     updated: PartialDate | None = None
     #: Further ``<uri>`` elements after the first (7 people have two); ``uris`` gives them all.
-    other_uris: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    other_uris: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_texts)
 
     @property
     def uris(self) -> tuple[str, ...]:

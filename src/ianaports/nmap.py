@@ -11,23 +11,22 @@ file your nmap installation has (``--nmap-services PATH`` or the
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
 
+from ._nmap_file import NMAP_SERVICES_ENV, chosen_nmap_file
 from .errors import InvalidArgumentError
 from .model import PORT_MAX
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Mapping
 
 __all__ = ["NMAP_SERVICES_ENV", "NmapEntry", "NmapServices", "load_nmap_services", "parse_nmap_services"]
 
-#: The environment variable naming an nmap-services file when ``--nmap-services`` is not given.
-NMAP_SERVICES_ENV = "IANAPORTS_NMAP_SERVICES"
 
 _LINE = re.compile(r"^(\S+)\s+(\d{1,5})/([A-Za-z]+)\s+(\d+(?:\.\d+)?|\.\d+)(?:\s.*)?$")
 
@@ -95,8 +94,7 @@ def load_nmap_services(
     Raises :class:`~ianaports.InvalidArgumentError` when the file cannot be read
     or holds no nmap-services line.
     """
-    environ = os.environ if environ is None else environ
-    chosen = path if path is not None else (environ.get(NMAP_SERVICES_ENV, "").strip() or None)
+    chosen = chosen_nmap_file(path, environ=environ)
     if chosen is None:
         return None
     where = Path(chosen)

@@ -9,7 +9,6 @@ records have moved away from since a curator last checked them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -644,6 +643,8 @@ def records_fingerprint(records: Iterable[ServiceRecord]) -> str:
     >>> records_fingerprint([ServiceRecord(name="x")]) == records_fingerprint([ServiceRecord(name="x")])
     True
     """
+    import hashlib  # noqa: PLC0415 - on use: reading the notes does not fingerprint
+
     essences = sorted(json.dumps(_record_essence(record), sort_keys=True) for record in records)
     digest = hashlib.sha256("\n".join(essences).encode("utf-8")).hexdigest()
     return f"sha256:{digest[:16]}"

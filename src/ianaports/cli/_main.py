@@ -9,7 +9,6 @@ into one stderr line and an exit code (:mod:`._exit`).
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import os
 from typing import TYPE_CHECKING
@@ -165,6 +164,8 @@ def _usage_message(message: str, arguments: Sequence[str]) -> str:
     command = f"{commands[0]} " if commands and commands[0] in known else ""
     if commands and not command and "invalid choice" in message:
         # argparse lists every command; a close one is the likelier help.
+        import difflib  # noqa: PLC0415 - only a mistyped command needs it
+
         close = difflib.get_close_matches(commands[0], list(known), n=1)
         guess = f"; did you mean '{close[0]}'?" if close else ""
         message = f"ianaports: unknown command {commands[0]!r}{guess}"

@@ -187,8 +187,8 @@ def add_search(commands: Commands) -> None:
 
 def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     """Explain a port or service name: IANA's entry, range facts and curated notes."""
+    from ianaports._nmap_file import chosen_nmap_file  # noqa: PLC0415 - imported by the commands that use them
     from ianaports.explainer import explain  # noqa: PLC0415 - the notes only for the commands that read them
-    from ianaports.nmap import load_nmap_services  # noqa: PLC0415 - imported by the commands that use them
     from ianaports.notes import read_notes  # noqa: PLC0415 - the notes only for the commands that read them
     from ianaports.oslimits import machine_ports  # noqa: PLC0415
     from ianaports.render.explain import render_explain  # noqa: PLC0415 - the page renderer only for explain
@@ -197,7 +197,11 @@ def cmd_explain(args: argparse.Namespace, out: Output) -> int:
     query: str = args.query.strip()
     port_or_name(without_protocol(args), "explain")  # its page covers every protocol
     notes = read_notes(args.notes)  # the overlays now; of the shipped notes, those the page needs
-    nmap = load_nmap_services(args.nmap_services)
+    nmap = None
+    if (nmap_file := chosen_nmap_file(args.nmap_services)) is not None:
+        from ianaports.nmap import load_nmap_services  # noqa: PLC0415 - only when there is a file to read
+
+        nmap = load_nmap_services(nmap_file)
     with release(args, out) as registry:
         wanted = port_or_name(without_protocol(args, registry), "explain")  # a name with a slash wins
         try:
@@ -238,7 +242,7 @@ def add_explain(commands: Commands) -> None:
 
 def add_nmap_services_option(parser: argparse.ArgumentParser) -> None:
     """--nmap-services: the user's own nmap-services file (never shipped with ianaports: its licence)."""
-    from ianaports.nmap import NMAP_SERVICES_ENV  # noqa: PLC0415 - only the commands that take the option
+    from ianaports._nmap_file import NMAP_SERVICES_ENV  # noqa: PLC0415 - only the commands that take the option
 
     parser.add_argument(
         "--nmap-services",

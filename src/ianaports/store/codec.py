@@ -22,7 +22,6 @@ A whole release (used only for releases whose XML was never kept, see
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -160,6 +159,8 @@ def record_row(record: ServiceRecord, person_id: Callable[[Person], int]) -> tup
 
 def row_digest(row: Sequence[Any]) -> bytes:
     """The sha256 identifying stored columns (a record's or a person's) within one index."""
+    import hashlib  # noqa: PLC0415 - on write: only storing rows digests them
+
     return hashlib.sha256(_ENCODER.encode(list(row)).encode()).digest()
 
 

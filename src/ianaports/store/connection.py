@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING
 from ianaports.errors import CacheError, IanaportsError
 
 from . import codec, schema
-from .archive import Archive
 from .layout import ARCHIVE_DIR, DB_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIX, resolve_data_dir
-from .write import Interned
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
     from ianaports.model import ServiceRecord
+
+    from .archive import Archive
+    from .write import Interned
 
 __all__ = ["REBUILD_HINT", "STORED_DATA_ERRORS", "IndexConnection", "is_corrupt", "is_full", "reason"]
 
@@ -60,13 +61,31 @@ class IndexConnection:
     ) -> None:
         self.path = resolve_data_dir(data_dir, cache_dir)
         self.db_path = self.path / DB_NAME
-        self.archive = Archive(self.path / ARCHIVE_DIR)
+        self._archive: Archive | None = None
         self._connection: sqlite3.Connection | None = None
         self._read_only = False
         self._record_cache: dict[int, ServiceRecord] = {}
         self._decoder: codec.Decoder | None = None
-        self._interned = Interned()
+        self._interned_ids: Interned | None = None
         self._lock_depth = 0
+
+    @property
+    def archive(self) -> Archive:
+        """The archive of raw releases, opened on first use (a read command that finds its rows never loads it)."""
+        if self._archive is None:
+            from .archive import Archive  # noqa: PLC0415 - on use: it imports json, hashlib and the file helpers
+
+            self._archive = Archive(self.path / ARCHIVE_DIR)
+        return self._archive
+
+    @property
+    def _interned(self) -> Interned:
+        """The ids already stored, made on the first write (the row writer is not a read command's)."""
+        if self._interned_ids is None:
+            from .write import Interned  # noqa: PLC0415 - on write only
+
+            self._interned_ids = Interned()
+        return self._interned_ids
 
     def close(self) -> None:
         """Close the database connection (a later call reopens it)."""
@@ -74,7 +93,7 @@ class IndexConnection:
             self._connection.close()
             self._connection = None
         # Another index may sit at the path when it is reopened.
-        self._interned = Interned()
+        self._interned_ids = None
         self._record_cache = {}
         self._decoder = None
 

@@ -8,10 +8,8 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ianaports._files import fsync_folder, replacing
 from ianaports.errors import CacheError, InvalidArgumentError, NotFoundError
 
-from .archive import REMOVALS_NAME, REMOVE, RESTORE, Removal
 from .connection import REBUILD_HINT, is_corrupt, reason
 from .layout import ARCHIVE_DIR, DB_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIX, notice
 from .reader import ReleaseInfo
@@ -20,7 +18,7 @@ from .writer import Writer
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from .archive import Entry
+    from .archive import Entry, Removal
     from .check import CheckReport
 
 __all__ = ["Maintenance"]
@@ -120,6 +118,8 @@ class Maintenance(Writer):
 
     def _install(self, temp: Path) -> None:
         """Put the index built at *temp* in place of the live one."""
+        from ianaports._files import fsync_folder  # noqa: PLC0415 - on write: read commands never load it
+
         if self.db_path.is_file():
             try:
                 source = sqlite3.connect(temp)
@@ -169,6 +169,8 @@ class Maintenance(Writer):
         :meth:`restore_release` undoes it.  Raises :class:`NotFoundError`
         when no such release is stored.
         """
+        from .archive import REMOVE, Removal  # noqa: PLC0415 - on use: read commands never load the archive
+
         if not reason.strip():
             raise InvalidArgumentError("say why the release is removed (a reason is logged with it)")
         with self._locked(catch_up=True):
@@ -187,6 +189,8 @@ class Maintenance(Writer):
 
     def restore_release(self, version: str | dt.date, *, reason: str = "", sha256: str | None = None) -> Removal:
         """Undo :meth:`remove_release`: log the release as restored and index it again; return that line."""
+        from .archive import RESTORE, Removal  # noqa: PLC0415 - on use: read commands never load the archive
+
         with self._locked(catch_up=False):
             removed = sorted(self.archive.removed().values(), key=lambda removal: removal.at)
             candidates = [_as_release(removal) for removal in removed]
@@ -232,6 +236,10 @@ class Maintenance(Writer):
         """
         import tarfile  # noqa: PLC0415 - only backups need it
         import tempfile  # noqa: PLC0415 - same
+
+        from ianaports._files import replacing  # noqa: PLC0415 - on write: read commands never load it
+
+        from .archive import REMOVALS_NAME  # noqa: PLC0415 - same
 
         target = Path(path).expanduser()
         with tempfile.TemporaryDirectory(prefix="ianaports-backup-") as scratch:

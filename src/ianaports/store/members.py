@@ -12,9 +12,10 @@ import zlib
 
 TYPE_CHECKING = False  # typing itself imports re, which a quick answer does without
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
+    from typing import Any
 
-__all__ = ["pack_ids", "unpack_ids"]
+__all__ = ["chunks", "pack_ids", "unpack_ids"]
 
 
 def pack_ids(ids: Sequence[int]) -> bytes:
@@ -32,3 +33,9 @@ def unpack_ids(blob: bytes) -> array.array[int]:
     if sys.byteorder != "little":
         ids.byteswap()
     return ids
+
+
+def chunks(items: Sequence[Any], size: int = 900) -> Iterator[Sequence[Any]]:
+    """*items* in slices of at most *size* (SQLite limits the parameters of one statement)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -18,9 +18,9 @@ from ianaports.model import PORT_MAX, PortRange, Protocol, ServiceRecord
 
 from . import codec, search
 from .connection import REBUILD_HINT, IndexConnection
+from .members import chunks, unpack_ids
 from .quick_history import in_file_order, present_by_release
 from .where import records_where
-from .write import chunks, unpack_ids
 
 if TYPE_CHECKING:
     import array

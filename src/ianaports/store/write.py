@@ -11,12 +11,12 @@ import attrs
 from ianaports.render.stored import record_json_text, record_text_row
 
 from . import codec
-from .members import pack_ids, unpack_ids
+from .members import chunks, pack_ids, unpack_ids
 
 if TYPE_CHECKING:
     import datetime as dt
     import sqlite3
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterable, Sequence
 
     from ianaports.model import Person, ServiceRecord
     from ianaports.registry import Registry
@@ -24,12 +24,6 @@ if TYPE_CHECKING:
     from .archive import Entry
 
 __all__ = ["OPEN_RUN", "Interned", "chunks", "insert_release", "pack_ids", "unpack_ids"]
-
-
-def chunks(items: Sequence[Any], size: int = 900) -> Iterator[Sequence[Any]]:
-    """*items* in slices of at most *size* (SQLite limits the parameters of one statement)."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @attrs.define

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 from typing import TYPE_CHECKING
 
 from ianaports.errors import CacheError
@@ -20,7 +19,6 @@ from . import codec, search
 from .connection import reason
 from .layout import LOCK_NAME, LOCK_TIMEOUT_SECONDS, TEMP_PREFIXES, notice
 from .reader import Reader, ReleaseInfo, _release_info
-from .write import insert_release
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -168,6 +166,8 @@ class Writer(Reader):
         A release removed from this store (:meth:`remove_release`) is not
         stored again: None, and a notice naming the removal.
         """
+        import hashlib  # noqa: PLC0415 - on write: a read command does not fingerprint
+
         digest = sha256 or hashlib.sha256(xml).hexdigest()
         updated = registry.updated
         removal = self.archive.removed().get((updated, digest))
@@ -247,9 +247,11 @@ class Writer(Reader):
             )
 
     def _insert(self, registry: Registry, entry: Entry, xml: bytes | None = None) -> ReleaseInfo:
+        from . import write  # noqa: PLC0415 - on write: read commands never load the row writer
+
         try:
             with self._transaction() as connection:
-                seq, fetched = insert_release(connection, registry, entry, interned=self._interned, xml=xml)
+                seq, fetched = write.insert_release(connection, registry, entry, interned=self._interned, xml=xml)
                 search.fill(connection)  # the search index holds every record, in the same transaction
         except BaseException:
             self._interned.rollback()
