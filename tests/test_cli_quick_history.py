@@ -158,6 +158,31 @@ class TestFixtures:
         assert _quick_answer(argv) is None
         assert _full_answer(argv)[0] == cli.EXIT_OK
 
+    @pytest.mark.parametrize(
+        "damage",
+        [
+            lambda form: form[:-4],  # the stream's checksum cut off: the text itself is whole
+            lambda form: form + b"\0",  # a byte after the stream's end
+        ],
+        ids=["cut", "overlong"],
+    )
+    def test_a_cut_or_overlong_form_is_damage(self, tmp_path, damage):
+        """A history form whose zlib stream is cut or has trailing bytes is index damage: the full path answers."""
+        folder = tmp_path / "store"
+        sync(FIXTURES / "diff-old.xml", cache_dir=folder)
+        argv = ["history", "9100", "--data-dir", str(folder)]
+        assert _compare(argv)
+        connection = sqlite3.connect(folder / DB_NAME)
+        with connection:
+            rows = connection.execute("SELECT record_id, form FROM history_forms").fetchall()
+            connection.executemany(
+                "UPDATE history_forms SET form = ? WHERE record_id = ?",
+                [(damage(bytes(form)), record_id) for record_id, form in rows],
+            )
+        connection.close()
+        assert _quick_answer(argv) is None
+        assert _full_answer(argv)[0] == cli.EXIT_OK
+
 
 #: sha256 of the history forms of every record of three committed fixtures, per schema version.  When it
 #: changes, what a history prints or compares of a record has changed: bump SCHEMA_VERSION (stores in use

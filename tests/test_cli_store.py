@@ -264,6 +264,36 @@ class TestBackup:
         assert (data["releases"], data["bytes"]) == (2, (tmp_path / "b.tar").stat().st_size)
 
 
+class TestEmptyStore:
+    """backup and rebuild of a folder that holds no release (docs/cli.md, "An empty store")."""
+
+    def test_backup_refuses_with_exit_4(self, isolated_cache, tmp_path):
+        """A backup of an empty store is "nothing to back up", exit 4 as every reader's "no store yet"; no tar."""
+        code, _, err = run("backup", str(tmp_path / "b.tar"))
+        assert code == EXIT_CACHE
+        assert one_line(err).startswith("ianaports: nothing to back up: no release in ")
+        assert not (tmp_path / "b.tar").exists()
+        assert not isolated_cache.exists() or not any(isolated_cache.iterdir())
+
+    def test_backup_of_a_store_whose_releases_were_all_removed(self, isolated_cache, tmp_path):
+        """Removed releases stay in the archive: that store is backed up."""
+        (tmp_path / "jan.xml").write_bytes(JANUARY)
+        assert run("sync", "--source", str(tmp_path / "jan.xml"), "-q")[0] == EXIT_OK
+        assert run("remove-release", "2025-01-01", "--reason", "test")[0] == EXIT_OK
+        code, _, err = run("backup", str(tmp_path / "b.tar"))
+        assert code == EXIT_OK, err
+        assert "0 releases" in one_line(err)
+
+    def test_rebuild_is_nothing_to_do(self, isolated_cache):
+        """rebuild of an empty store says there was nothing to rebuild, exits 0 and makes no index."""
+        code, _, err = run("rebuild")
+        assert code == EXIT_OK
+        assert one_line(err) == f"ianaports: nothing to rebuild: the archive of {isolated_cache} holds no release"
+        assert not (isolated_cache / DB_NAME).exists()
+        code, out, _ = run("rebuild", "--json")
+        assert (code, json.loads(out)["releases"]) == (EXIT_OK, 0)
+
+
 class TestDataDir:
     def test_data_dir_and_its_deprecated_name(self, two_releases, tmp_path):
         """--data-dir and --cache-dir name the same store."""

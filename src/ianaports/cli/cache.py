@@ -562,11 +562,17 @@ def cmd_rebuild(args: argparse.Namespace, out: Output) -> int:
     """Recreate the index from the archive alone."""
     show = _rebuild_progress(out, quiet=args.quiet or args.json)
     with open_store(args.cache_dir) as store:
-        count = store.rebuild(progress=show)
+        # A folder with neither index nor archive is left as it is: no empty index is made in it.
+        empty = not store.db_path.exists() and not store.archive.names()
+        count = 0 if empty else store.rebuild(progress=show)
         path = store.path
     if args.json:
         out.json(rebuild_to_json(path, count))
-    elif not args.quiet:
+    elif args.quiet:
+        pass
+    elif count == 0:
+        out.message(f"ianaports: nothing to rebuild: the archive of {path} holds no release")
+    else:
         out.message(f"ianaports: rebuilt the index of {path} from its archive ({count_of(count, 'release')})")
     return EXIT_OK
 
@@ -647,6 +653,9 @@ def cmd_backup(args: argparse.Namespace, out: Output) -> int:
     _check_output_folder(args.output)  # before the store is read: exit 73, not 4
     with open_store(args.cache_dir) as store:
         releases = len(store.releases())
+        if not releases and not store.archive.names():
+            # A tar of nothing would pass for a backup; a store whose releases were all removed still has its archive.
+            raise CacheError(f"nothing to back up: no release in {store.path} yet; run 'ianaports sync'")
         target = store.backup(args.output)
         path = store.path
     size = Path(target).stat().st_size

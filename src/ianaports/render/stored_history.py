@@ -98,11 +98,15 @@ def compress_form(form: str) -> bytes:
 
 
 def decompress_form(stored: bytes) -> str:
-    """The text of a stored form (:func:`compress_form`); zlib.error or UnicodeDecodeError when damaged."""
+    """The text of a stored form (:func:`compress_form`); zlib.error (cut or overlong too) or UnicodeDecodeError."""
     import zlib  # noqa: PLC0415 - the quick path has it loaded already
 
     unpacker = zlib.decompressobj(zdict=FORM_DICTIONARY)
-    return (unpacker.decompress(stored) + unpacker.flush()).decode("utf-8")
+    text = unpacker.decompress(stored) + unpacker.flush()
+    # decompressobj, unlike zlib.decompress, hands back a cut stream's start and drops what follows its end.
+    if not unpacker.eof or unpacker.unused_data:
+        raise zlib.error("a stored form is cut short or has bytes after its end")
+    return text.decode("utf-8")
 
 
 class HistoryForm:
