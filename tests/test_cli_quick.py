@@ -34,7 +34,7 @@ from ianaports._ranking import search_tier
 from ianaports._sync import sync
 from ianaports.cli import _main, _quick
 from ianaports.cli._basics import Output
-from ianaports.render.stored import record_json_text, record_text_row
+from ianaports.render.stored import JSON_DICTIONARY, record_json_line, record_json_text, record_text_row
 from ianaports.store import DB_NAME, SCHEMA_VERSION
 from realdata import FIXTURES, parsed, real_release_paths, require_real
 
@@ -332,7 +332,8 @@ class TestLeftToTheFullPath:
         connection = sqlite3.connect(folder / DB_NAME)
         with connection:
             connection.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-            connection.execute("UPDATE records SET text_row = 'stale', json = x''")  # what schema 2 could not hold
+            # What schema 2 could not hold.
+            connection.execute("UPDATE records SET text_row = 'stale', json = x'', jsonl = x''")
         connection.close()
         assert _quick_answer(argv) is None
         assert _full_answer(argv) == fresh
@@ -599,6 +600,8 @@ def test_ranking_without_re_is_the_regex_rule():
 PRINTED_FINGERPRINTS = {
     3: "ff661bd2bc8849ff3148e4a5f54a208dc445ab391c056e7eeb9744d6fd83b620",
     4: "ff661bd2bc8849ff3148e4a5f54a208dc445ab391c056e7eeb9744d6fd83b620",  # version 4 added history_forms
+    # Version 5 added the jsonl column and the JSON columns' preset dictionary: from it the digest covers both.
+    5: "6ae94022f931c288c61025a5709ec44614584da4e2fccc4a044b6650ff74c610",
 }
 #: The fixtures it reads: each committed registry that parses (the others are refused by design).
 _PRINTED_FIXTURES = (
@@ -617,10 +620,11 @@ _PRINTED_FIXTURES = (
 
 def test_what_a_record_prints_is_versioned():
     """A change to a record's text row or JSON object goes with a new SCHEMA_VERSION (see PRINTED_FINGERPRINTS)."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(JSON_DICTIONARY + b"\0")
     for name in _PRINTED_FIXTURES:
         for record in parse(FIXTURES / name).records:
-            digest.update(record_text_row(record).encode() + b"\0" + record_json_text(record).encode() + b"\0")
+            printed = (record_text_row(record), record_json_text(record), record_json_line(record))
+            digest.update(b"".join(form.encode() + b"\0" for form in printed))
     assert PRINTED_FINGERPRINTS.get(SCHEMA_VERSION) == digest.hexdigest(), (
         "what show/search print of a record changed: bump SCHEMA_VERSION and record the new fingerprint"
     )

@@ -8,8 +8,8 @@ What it prints with ``--json`` it does not build: every document comes from
     quick path, and hand everything else to the full one; and
     :data:`_COMMANDS` (from :mod:`._commands`), every command in ``--help`` order.
 ``_quick``
-    the quick path: the plain, common forms of ``show`` and ``search``
-    answered from the store's printed columns, importing neither argparse,
+    the quick path: the plain, common forms of ``show``, ``search``,
+    ``history`` and ``export --format jsonl`` answered from the store's printed columns, importing neither argparse,
     attrs, the model nor the store's layers; anything else it leaves.
 ``_main``
     the full path: :func:`build_parser` and the one handler that turns every

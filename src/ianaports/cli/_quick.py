@@ -6,12 +6,15 @@ command)::
     show PORT|NAME [--json] [-p|--protocol P] [--data-dir|--cache-dir DIR]
     search TEXT    [--json] [-p|--protocol P] [--limit N] [--data-dir|--cache-dir DIR]
     history PORT|NAME [--json] [-p|--protocol P] [--data-dir|--cache-dir DIR]
+    export --format jsonl [-o|--output OUT] [--data-dir|--cache-dir DIR]
 
 and answers them from the newest stored release (:mod:`ianaports.store.quick`),
 printing the ``text_row`` and ``json`` columns the writer filled from the full
 path's own renderers (:mod:`ianaports.render.stored`); ``history`` runs the
 full path's event rule (:mod:`ianaports._history_rule`) over the records'
-stored history forms (:mod:`ianaports.store.quick_history`).  It imports sqlite3
+stored history forms (:mod:`ianaports.store.quick_history`); ``export``
+joins the ``jsonl`` column, filled from the full path's own per-record
+encoder (:func:`ianaports.render.json.record_json_line`).  It imports sqlite3
 and a few small modules, and none of argparse, attrs, the model, json, re or
 the store's layers, which is most of what a full run spends.
 
@@ -84,6 +87,8 @@ class Request:
 
 def read_request(arguments: Sequence[str]) -> Request | None:
     """The request *arguments* make, when they are one of the quick forms; else None."""
+    if arguments and arguments[0] == "export":
+        return _export_request(arguments[1:])
     if not arguments or arguments[0] not in _OPTIONS:
         return None
     options = _OPTIONS[arguments[0]]
@@ -125,6 +130,37 @@ def read_request(arguments: Sequence[str]) -> Request | None:
     return request
 
 
+def _export_request(arguments: Sequence[str]) -> Request | None:
+    """``export --format jsonl [-o|--output OUT] [--data-dir|--cache-dir DIR]``, each option once; else None.
+
+    The request's argument is OUT, or "" for stdout.  ``-o -`` (stdout too) and
+    a value starting with "-" are the full path's, as is any other option.
+    """
+    values: dict[str, str] = {}
+    rest = iter(arguments)
+    for word in rest:
+        key = _EXPORT_OPTIONS.get(word)
+        value = next(rest, None)
+        if key is None or key in values or value is None or not value or value.startswith("-"):
+            return None
+        values[key] = value
+    if values.get("--format") != "jsonl":
+        return None
+    request = Request("export", values.get("-o", ""))
+    request.data_dir = values.get("--data-dir")
+    return request
+
+
+#: export's options in its quick form, each as the key it is read under; every one takes a value.
+_EXPORT_OPTIONS = {
+    "--format": "--format",
+    "-o": "-o",
+    "--output": "-o",
+    "--data-dir": "--data-dir",
+    "--cache-dir": "--data-dir",
+}
+
+
 def _limit(text: str) -> int | None:
     """The --limit *text* gives, in plain digits and at least 1; None for anything else (the full path's to read)."""
     if not (text.isascii() and text.isdigit()) or len(text) > _LIMIT_DIGITS or int(text) < 1:
@@ -145,6 +181,8 @@ def answer(arguments: Sequence[str], out: Output) -> tuple[int, str, str] | None
             return _show(newest, request, aligned=is_terminal(out.stdout))
         if request.command == "history":
             return _history(newest, request)
+        if request.command == "export":
+            return _export(newest, request.argument)
         return _search(newest, request, aligned=is_terminal(out.stdout))
     finally:
         newest.close()
@@ -266,6 +304,38 @@ def _records(newest: Newest, found: list[int], *, as_json: bool, aligned: bool) 
     from ianaports.render.text import RECORD_HEADER, format_table  # noqa: PLC0415
 
     return format_table(RECORD_HEADER, stored.table_rows(rows), aligned=aligned) + "\n"
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+
+def _export(newest: Newest, output: str) -> tuple[int, str, str] | None:
+    """``export --format jsonl``, as :func:`ianaports.cli.cache.cmd_export` writes it: stdout, or *output*.
+
+    The release's stored lines in its file order (a record it lists twice
+    comes twice), once the rows the full path decodes for it read.  A file is
+    written through the full path's :func:`ianaports._files.replacing`, so it
+    is replaced atomically (a device such as /dev/null written in place);
+    when that fails the full path answers, and says why.
+    """
+    members = list(newest.members)
+    if not newest.release_read() or not newest.people_read(members):
+        return None  # damage the full path meets when it loads the release: it names it (exit 4)
+    lines = newest.json_lines(members)
+    if lines is None:
+        return None
+    text = "".join([line + "\n" for line in lines])
+    if not output:
+        return EXIT_OK, text, ""
+    from ianaports._files import replacing  # noqa: PLC0415 - pathlib and tempfile only for a file
+    from ianaports.errors import CacheError  # noqa: PLC0415
+
+    try:
+        with replacing(output) as handle:
+            handle.write(text.encode("utf-8"))
+    except CacheError:
+        return None  # nothing replaced: the full path tries again and says why (exit 73)
+    return EXIT_OK, "", f"ianaports: wrote jsonl of the {newest.updated} release to {output}\n"
 
 
 # --- history ---------------------------------------------------------------------------------------

@@ -89,6 +89,7 @@ __all__ = [
     "range_facts_to_json",
     "rebuild_to_json",
     "record_from_json",
+    "record_json_line",
     "record_to_json",
     "records_to_json",
     "reference_to_json",
@@ -239,6 +240,11 @@ def json_lines_text(records: Iterable[ServiceRecord]) -> str:
     encode = _LINE_ENCODER.encode
     with collector_paused():  # a release's worth of acyclic objects: see ianaports._collector
         return "".join([encode(item) + "\n" for item in _records_sharing_people(records)])
+
+
+def record_json_line(record: ServiceRecord) -> str:
+    """One record's line of :func:`json_lines_text`, without its newline (what the index stores of it)."""
+    return _LINE_ENCODER.encode(record_to_json(record))
 
 
 #: json.dumps(value, ensure_ascii=False), without its per-call look at the options.

@@ -51,6 +51,9 @@ class Newest:
         #: IANA's release date, ISO text, as the index holds it.
         self.updated = updated
         self.members = members
+        #: The release's own people (its people section, packed row ids) and footnotes, as stored.
+        self.release_people: object = None
+        self.footnotes: object = None
 
     def close(self) -> None:
         """End the read transaction and close the connection."""
@@ -140,10 +143,27 @@ class Newest:
         found = self._column(record_ids, "json")
         if found is None:
             return None
+        return _decompressed(found, record_ids)
+
+    def json_lines(self, record_ids: Sequence[int]) -> list[str] | None:
+        """The stored one-line JSON objects of *record_ids* (``export --format jsonl``), in that order, as text."""
+        found = self._column(record_ids, "jsonl")
+        return None if found is None else _decompressed(found, record_ids)
+
+    def release_read(self) -> bool:
+        """True when what loading the whole release reads beside its records reads: its people and footnotes.
+
+        ``Reader._load`` decodes the release's people section and its
+        footnotes (the ``export`` answer needs neither): a value not of the
+        stored form, or a people row missing or damaged, is its to name.
+        """
+        if not isinstance(self.release_people, bytes) or not isinstance(self.footnotes, str):
+            return False
         try:
-            return [zlib.decompress(found[record_id]).decode("utf-8") for record_id in record_ids]  # type: ignore[arg-type]
-        except (zlib.error, UnicodeDecodeError, TypeError):
-            return None
+            people = unpack_ids(self.release_people)
+        except (zlib.error, ValueError, TypeError):
+            return False
+        return self._rows(list(people), "person_id, name, org, uri, updated", table="people") is not None
 
     def people_read(self, record_ids: Sequence[int]) -> bool:
         """True when the people rows of *record_ids* read as the full path reads them (see :meth:`_people_read`)."""
@@ -197,6 +217,16 @@ class Newest:
         except sqlite3.Error:
             return None
         return found if len(found) == len(wanted) else None
+
+
+def _decompressed(found: dict[int, object], record_ids: Sequence[int]) -> list[str] | None:
+    """The stored JSON forms of *record_ids*, decompressed; None when one is damaged (the full path names it)."""
+    from ianaports.render.stored import decompress_json  # noqa: PLC0415 - after the store answered
+
+    try:
+        return [decompress_json(found[record_id]) for record_id in record_ids]  # type: ignore[arg-type]
+    except (zlib.error, UnicodeDecodeError, TypeError):
+        return None
 
 
 def open_newest(folder: str) -> Newest | None:
@@ -264,11 +294,14 @@ def _newest(connection: sqlite3.Connection) -> Newest | None:
         return None
     updated, sha256, _ = releases[-1]
     row = connection.execute(
-        "SELECT members FROM releases WHERE updated = ? AND sha256 = ? ORDER BY seq DESC LIMIT 1", (updated, sha256)
+        "SELECT members, people, footnotes FROM releases WHERE updated = ? AND sha256 = ? ORDER BY seq DESC LIMIT 1",
+        (updated, sha256),
     ).fetchone()
     if row is None:
         return None
-    return Newest(connection, str(updated), unpack_ids(row[0]))
+    newest = Newest(connection, str(updated), unpack_ids(row[0]))
+    newest.release_people, newest.footnotes = row[1], row[2]
+    return newest
 
 
 def _read_only_uri(path: str, mode: str = "mode=ro") -> str:

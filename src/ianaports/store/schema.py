@@ -4,9 +4,10 @@
     Each distinct record once, as the codec's columns (:mod:`.codec`), keyed
     by the sha256 of those columns; ``name_lower`` and the port span are
     indexed for lookups.  ``text_row`` and ``json`` hold what ``show`` and
-    ``search`` print of the record, written when it was indexed
-    (:mod:`ianaports.render.stored`), so that :mod:`.quick` answers without
-    decoding it.
+    ``search`` print of the record, and ``jsonl`` its line of ``export
+    --format jsonl``, written when it was indexed
+    (:mod:`ianaports.render.stored`; both JSON forms zlib-compressed with its
+    preset dictionary), so that :mod:`.quick` answers without decoding it.
 ``people``
     Each distinct person once; records name their people by row id.
 ``releases``
@@ -58,7 +59,8 @@ CREATE TABLE records (
     port_written TEXT,
     description TEXT NOT NULL,
     text_row TEXT NOT NULL,  -- the record's row of a text table, cells tab-separated
-    json BLOB NOT NULL,  -- the record's object in the JSON record schema as show --json prints it, zlib-compressed
+    json BLOB NOT NULL,  -- the record's object in the JSON record schema as show --json prints it, compressed
+    jsonl BLOB NOT NULL,  -- the same object on one line, as export --format jsonl writes it, compressed
     assignees BLOB,  -- BLOB affinity keeps values as given: one row id (integer) or "12,57" (text)
     contacts BLOB,
     registered INTEGER,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import itertools
-import zlib
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ianaports.render.stored import record_json_text, record_text_row
+from ianaports.render.stored import compress_json, record_json_line, record_json_text, record_text_row
 
 from . import codec
 from .members import chunks, pack_ids, unpack_ids
@@ -271,12 +270,16 @@ def _intern_records(  # noqa: PLR0917 - a private step of insert_release
         name = row[0]
         record = records[position]
         # What show and search print of it, for the quick read path (ianaports.render.stored says why).
-        printed = (record_text_row(record), zlib.compress(record_json_text(record).encode("utf-8"), 9))
+        printed = (
+            record_text_row(record),
+            compress_json(record_json_text(record)),
+            compress_json(record_json_line(record)),
+        )
         new_rows.append((digest, None if name is None else name.lower(), *printed, *row))
         fresh.append((digest, record))
-    marks = ", ".join("?" * (len(codec.RECORD_COLUMNS) + 4))
+    marks = ", ".join("?" * (len(codec.RECORD_COLUMNS) + 5))
     connection.executemany(
-        f"INSERT INTO records (digest, name_lower, text_row, json, {', '.join(codec.RECORD_COLUMNS)})"  # noqa: S608 - fixed columns
+        f"INSERT INTO records (digest, name_lower, text_row, json, jsonl, {', '.join(codec.RECORD_COLUMNS)})"  # noqa: S608 - fixed columns
         f" VALUES ({marks})",
         new_rows,
     )
