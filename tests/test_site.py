@@ -14,10 +14,11 @@ import html5lib
 import pytest
 
 from ianaports.cli import main
+from ianaports.errors import CacheError
 from ianaports.model import PortRange
 from ianaports.render.feed import ATOM_NS
 from ianaports.render.json import records_to_json
-from ianaports.site import STATE_NAME, _Builder, build_site, service_slug
+from ianaports.site import LOCK_NAME, STATE_NAME, _Builder, build_site, service_slug
 from ianaports.store import Store
 from realdata import FIXTURES
 from sitehelpers import broken_links, external_resources, fixture_store, html_pages
@@ -334,7 +335,8 @@ class TestIncremental:
         assert '"updated": "2026-01-05"' in (folder / "api" / "latest.json").read_text(encoding="utf-8")
         state = json.loads((folder / STATE_NAME).read_bytes())
         assert len(state["files"]) == result.files
-        assert not list(folder.rglob(".ianaports-*[!n]"))  # no temporary file left beside the state
+        leftovers = {path.name for path in folder.rglob(".ianaports-*")} - {STATE_NAME, LOCK_NAME}
+        assert not leftovers  # no temporary file left beside the state and the lock
 
     def test_removed_page_is_deleted(self, store_dir, tmp_path):
         """A file the previous build wrote that the new build does not make is removed."""
@@ -349,6 +351,28 @@ class TestIncremental:
             result = build_site(store, folder)
         assert result.removed == 1
         assert not (folder / "ports" / "9").exists()
+
+
+class TestBuildLock:
+    def test_a_build_waits_for_the_one_holding_the_folder(self, store_dir, tmp_path):
+        """A second build into a folder another build holds gives up after its timeout, writing nothing."""
+        import filelock  # noqa: PLC0415 - the store's own locking library, held here as another build would
+
+        folder = tmp_path / "site"
+        folder.mkdir()
+        with filelock.FileLock(folder / LOCK_NAME, timeout=0), Store(store_dir) as store:
+            with pytest.raises(CacheError, match=r"another ianaports site build holds .*\.ianaports-site\.lock"):
+                build_site(store, folder, lock_timeout=0.1)
+            assert [path.name for path in folder.iterdir()] == [LOCK_NAME]
+        with Store(store_dir) as store:  # released: the build goes ahead
+            assert build_site(store, folder).files > 0
+        assert (folder / STATE_NAME).is_file()
+
+    def test_the_lock_is_not_a_page(self, site):
+        """The lock stays beside the state and is listed in it as no page."""
+        state = json.loads((site / STATE_NAME).read_bytes())
+        assert (site / LOCK_NAME).is_file()
+        assert LOCK_NAME not in state["files"]
 
 
 class TestHistories:

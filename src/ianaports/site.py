@@ -12,6 +12,7 @@ replaced atomically.  ``docs/site.md`` describes the pages and deployment.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import hashlib
 import json
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import filelock
 import jinja2
 
 from . import __version__
@@ -32,6 +34,7 @@ from .render import feed as feeds
 from .render.changes import _label, _move_text, _moves, _value_text
 from .render.json import diff_to_json, records_to_json, site_latest_to_json
 from .render.page import Bullets, Commands, Fields, Link, Paragraph, build_page
+from .store.layout import LOCK_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -44,10 +47,12 @@ if TYPE_CHECKING:
     from .registry import Registry
     from .store import ReleaseInfo, Store
 
-__all__ = ["STATE_NAME", "SiteResult", "build_site", "feed_entries", "service_slug"]
+__all__ = ["LOCK_NAME", "STATE_NAME", "SiteResult", "build_site", "feed_entries", "service_slug"]
 
 #: The file in the site's folder that remembers each page's fingerprint between runs.
 STATE_NAME = ".ianaports-site.json"
+#: The lock a build holds on its folder, beside the state: two builds into one folder take turns.
+LOCK_NAME = ".ianaports-site.lock"
 _STATE_FORMAT = 1
 _TEMPLATES = Path(__file__).parent / "templates" / "site"
 #: How many changes the home page lists for the newest release before pointing to its page.
@@ -783,6 +788,7 @@ def build_site(
     base_url: str | None = None,
     notes: NoteSet | None = None,
     force: bool = False,
+    lock_timeout: float = LOCK_TIMEOUT_SECONDS,
 ) -> SiteResult:
     """Write the static site of *store* into the folder *output*; return what was written.
 
@@ -790,12 +796,40 @@ def build_site(
     replaced atomically), and removes the files of pages that no longer
     exist; *force* rewrites everything.  *base_url* (``https://ports.example/``)
     makes the feeds' links and ids absolute.  An empty store raises
-    :class:`~ianaports.CacheError`.
+    :class:`~ianaports.CacheError`.  A build holds :data:`LOCK_NAME` in the
+    folder: a second build into it waits up to *lock_timeout* seconds for the
+    first to end, then raises :class:`~ianaports.CacheError`.
     """
     folder = Path(output)
     if folder.exists() and not folder.is_dir():
         raise CacheError(f"cannot write the site into {folder}: it is not a folder")
     builder = _Builder(store, base_url=base_url, notes=notes)
+    with _building(folder, lock_timeout):
+        return _write_site(folder, builder, force=force)
+
+
+@contextlib.contextmanager
+def _building(folder: Path, timeout: float) -> Iterator[None]:
+    """Hold the folder's build lock: the state file and the pages are one build's, never two interleaved."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(folder / LOCK_NAME, timeout=timeout)
+        lock.acquire()
+    except filelock.Timeout as exc:
+        msg = (
+            f"another ianaports site build holds {folder / LOCK_NAME}: gave up waiting for it after {timeout:g} s"
+            " (try again when it ends)"
+        )
+        raise CacheError(msg) from exc
+    except OSError as exc:
+        raise CacheError(f"cannot write the site into {folder}: {exc.strerror or exc}") from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _write_site(folder: Path, builder: _Builder, *, force: bool) -> SiteResult:
     previous = {} if force else _read_state(folder)
     state: dict[str, list[str]] = {}
     written = unchanged = 0
