@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import sqlite3
 import subprocess
@@ -29,6 +28,7 @@ import sys
 
 import pytest
 
+from cli_helpers import quick_process_env
 from ianaports import cli, parse
 from ianaports._ranking import search_tier
 from ianaports._sync import sync
@@ -543,13 +543,7 @@ def test_a_quick_process_imports_little(real_cache, argv, entry):
 
     The console script (``ianaports.cli:run``) takes the same path.
     """
-    # Without the coverage hooks a --cov run passes to subprocesses (coverage itself imports re and typing).
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("COV_CORE_") and name not in ("COVERAGE_PROCESS_START", cli.FULL_PATH_ENV)
-    }
-    env["IANAPORTS_DATA_DIR"] = str(real_cache)
+    env = quick_process_env(real_cache)
     result = subprocess.run(
         [sys.executable, "-X", "importtime", *_ENTRY_POINTS[entry], *argv],
         capture_output=True,

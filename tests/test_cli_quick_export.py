@@ -19,6 +19,7 @@ import sys
 
 import pytest
 
+from cli_helpers import quick_process_env
 from ianaports import cli
 from ianaports._sync import sync
 from ianaports.cli import _main, _quick
@@ -189,12 +190,7 @@ def test_compressed_forms_must_end_where_the_stream_ends():
 def test_a_quick_export_imports_little(release_stores):
     """``python -m ianaports export --format jsonl`` loads no attrs, model, argparse, json or re."""
     folder = _newest_store(release_stores)
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("COV_CORE_") and name not in ("COVERAGE_PROCESS_START", cli.FULL_PATH_ENV)
-    }
-    env["IANAPORTS_DATA_DIR"] = str(folder)
+    env = quick_process_env(folder)
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "ianaports", "export", "--format", "jsonl"],
         capture_output=True,

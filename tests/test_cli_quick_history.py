@@ -147,10 +147,7 @@ class TestFixtures:
 
     def test_a_record_without_a_form_is_the_full_paths(self, tmp_path):
         """A record the index holds no history form for (a separator in a piece): its histories take the full path."""
-        folder = tmp_path / "store"
-        sync(FIXTURES / "diff-old.xml", cache_dir=folder)
-        argv = ["history", "9100", "--data-dir", str(folder)]
-        assert _compare(argv)
+        folder, argv = _answered_store(tmp_path)
         connection = sqlite3.connect(folder / DB_NAME)
         with connection:
             connection.execute("DELETE FROM history_forms")
@@ -168,10 +165,7 @@ class TestFixtures:
     )
     def test_a_cut_or_overlong_form_is_damage(self, tmp_path, damage):
         """A history form whose zlib stream is cut or has trailing bytes is index damage: the full path answers."""
-        folder = tmp_path / "store"
-        sync(FIXTURES / "diff-old.xml", cache_dir=folder)
-        argv = ["history", "9100", "--data-dir", str(folder)]
-        assert _compare(argv)
+        folder, argv = _answered_store(tmp_path)
         connection = sqlite3.connect(folder / DB_NAME)
         with connection:
             rows = connection.execute("SELECT record_id, form FROM history_forms").fetchall()
@@ -202,3 +196,12 @@ def test_what_a_history_prints_of_a_record_is_versioned():
     assert HISTORY_FORM_FINGERPRINTS.get(SCHEMA_VERSION) == digest.hexdigest(), (
         "what history prints of a record changed: bump SCHEMA_VERSION and record the new fingerprint"
     )
+
+
+def _answered_store(tmp_path):
+    """A store of diff-old.xml and a history of it that both paths answer alike, before a test damages the store."""
+    folder = tmp_path / "store"
+    sync(FIXTURES / "diff-old.xml", cache_dir=folder)
+    argv = ["history", "9100", "--data-dir", str(folder)]
+    assert _compare(argv)
+    return folder, argv
