@@ -26,6 +26,7 @@ from ianaports.model import PortRange
 from ianaports.parser import parse_bytes
 from ianaports.render.json import person_to_json, record_to_json
 from ianaports.store import ARCHIVE_DIR, DB_NAME, Store, codec, layout, schema
+from ianaports.store import connection as store_connection
 from ianaports.store import write as store_write
 from ianaports.store.archive import KEYFRAME_RATIO
 from ianaports.store.maintenance import Maintenance
@@ -565,6 +566,19 @@ class TestRebuild:
             assert store.rebuild() == len(real_release_paths())
             assert answers(store) == real_answers
             assert store.check() == []
+
+    @pytest.mark.parametrize(
+        ("error", "corrupt"),
+        [
+            (sqlite3.DatabaseError("vtable constructor failed: records_search"), True),
+            (sqlite3.DatabaseError("database disk image is malformed"), True),
+            (sqlite3.OperationalError("no such module: fts5"), False),
+        ],
+    )
+    def test_damage_is_known_without_an_error_code(self, error, corrupt):
+        """Python 3.10's errors carry no sqlite_errorcode: a damaged index is then known by SQLite's text."""
+        assert getattr(error, "sqlite_errorcode", None) is None
+        assert store_connection.is_corrupt(error) is corrupt
 
     def test_rebuild_keeps_metadata(self, tmp_path):
         """HTTP validators and the last check time survive a rebuild of a readable index."""

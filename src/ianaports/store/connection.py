@@ -406,7 +406,10 @@ def is_corrupt(exc: sqlite3.Error) -> bool:
     if code is not None and int(code) & 0xFF in _SQLITE_CORRUPT_CODES:
         return True
     text = str(exc)
-    return "not a database" in text or "malformed" in text
+    if "not a database" in text or "malformed" in text:
+        return True
+    # Python 3.10's errors carry no code: a damaged FTS5 table (SQLITE_CORRUPT_VTAB) is known by its text.
+    return code is None and text.startswith("vtable constructor failed")
 
 
 def is_full(exc: sqlite3.Error) -> bool:
